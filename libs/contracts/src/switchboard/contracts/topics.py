@@ -1,0 +1,53 @@
+"""Kafka topics, each with exactly one writing service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    writer: str
+    key: str
+    description: str
+
+
+CASES = Topic(
+    "switchboard.cases", "intake", "case id",
+    "Cases opened, contacts received on them, cases reopened.",
+)
+ASSIGNMENTS = Topic(
+    "switchboard.assignments", "routing", "case id",
+    "A case's path through routing: queued, offered, assigned, declined, expired, "
+    "transferred, replied to, resolved.",
+)
+AGENT_STATUS = Topic(
+    "switchboard.agent-status", "routing", "agent id",
+    "Agent presence and capacity changes.",
+)
+SLA = Topic(
+    "switchboard.sla", "escalation", "case id",
+    "SLA clock warnings, breaches and achievements.",
+)
+ESCALATIONS = Topic(
+    "switchboard.escalations", "escalation", "escalation id",
+    "Escalations raised, acknowledged, escalated further and resolved.",
+)
+SURVEYS = Topic(
+    "switchboard.surveys", "feedback", "case id",
+    "Survey requests for channel adapters to deliver, and the answers.",
+)
+FEEDBACK_ALERTS = Topic(
+    "switchboard.feedback-alerts", "feedback", "case id",
+    "Detractor alerts that ask for a follow-up.",
+)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    CASES, ASSIGNMENTS, AGENT_STATUS, SLA, ESCALATIONS, SURVEYS, FEEDBACK_ALERTS,
+)
+
+
+def dead_letter_topic(consumer_group: str) -> str:
+    """The dead-letter topic of one consumer group."""
+    return f"switchboard.dlq.{consumer_group}"

@@ -1,0 +1,1 @@
+"""Pytest fixtures that give tests the real Kafka broker and PostgreSQL."""
