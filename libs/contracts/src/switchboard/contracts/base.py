@@ -12,7 +12,7 @@ from switchboard.contracts.topics import Topic
 class Event(BaseModel):
     """Data of one event type and version: frozen, and tolerant of unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)
 
     event_type: ClassVar[str]
     """CloudEvents ``type``, e.g. ``switchboard.case.opened``; stable across versions."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from switchboard.contracts.base import Event
 
+M = TypeVar("M", bound=type[Event])
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -20,7 +21,7 @@ class Registry:
     _models: dict[tuple[str, int], type[Event]] = field(default_factory=dict)
     _upcasters: dict[tuple[str, int], Upcaster] = field(default_factory=dict)
 
-    def register(self, model: type[Event]) -> type[Event]:
+    def register(self, model: M) -> M:
         """Add one event model; usable as a class decorator."""
         key = (model.event_type, model.version)
         if key in self._models and self._models[key] is not model:
@@ -56,7 +57,10 @@ class Registry:
         latest = self.latest_version(event_type)
         self.model(event_type, version)
         while version < latest:
-            data = self._upcasters[(event_type, version)](data)
+            upcast = self._upcasters.get((event_type, version))
+            if upcast is None:
+                raise UnknownEventType(f"no upcaster for {event_type!r} v{version}")
+            data = upcast(data)
             version += 1
         return self.model(event_type, version).model_validate(data)
 

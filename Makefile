@@ -1,0 +1,58 @@
+# Every target sets itself up on a fresh machine: venv, editable installs, Kafka jars.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/contracts libs/servicekit services/intake services/routing services/escalation services/feedback
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup kafka-jars test unit integration lint lint-imports contracts-check format bench clean
+
+setup: $(STAMP) kafka-jars
+
+$(STAMP): requirements.lock requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock \
+		-r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	touch $@
+
+kafka-jars:
+	bash deploy/kafka/fetch-jars.sh
+
+## test: everything CI runs — static checks, contract compatibility, then all tests
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m switchboard.contracts.schemas check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+integration: setup
+	$(BIN)/pytest -m "integration" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check libs services
+	$(BIN)/mypy libs/contracts/src libs/servicekit/src
+	$(BIN)/lint-imports
+	$(BIN)/python -m switchboard.contracts.schemas check
+
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
+
+contracts-check: $(STAMP)
+	$(BIN)/python -m switchboard.contracts.schemas check
+
+format: $(STAMP)
+	$(BIN)/ruff format libs services bench tests
+	$(BIN)/ruff check --fix .
+
+## bench: benchmark scripts on the local broker and database; they print their numbers
+bench: setup
+	$(BIN)/python bench/outbox_relay.py
+
+clean:
+	rm -rf $(VENV) .cache .data

@@ -1,0 +1,106 @@
+"""Events on the cases topic, written by intake and keyed by case id."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import AwareDatetime
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.events.common import (
+    Channel,
+    Confidence,
+    Excerpt,
+    ExternalId,
+    Id,
+    LanguageTag,
+    Note,
+    Priority,
+    Region,
+    Slug,
+    Title,
+)
+from switchboard.contracts.topics import CASES, Topic
+
+
+class CaseEvent(Event):
+    topic: ClassVar[Topic] = CASES
+    key_field: ClassVar[str] = "case_id"
+
+    case_id: Id
+    customer_id: Id
+    region: Region
+    channel: Channel
+
+
+class CaseOpened(CaseEvent):
+    """A first contact from a customer opened a new case."""
+
+    event_type: ClassVar[str] = "switchboard.case.opened"
+
+    opened_at: AwareDatetime
+    first_contact_id: Id
+    language: LanguageTag
+    language_confidence: Confidence
+    priority: Priority
+    title: Title | None = None
+    """The e-mail subject, or the first line of the first message."""
+    summary: Excerpt | None = None
+    customer_tier: Slug | None = None
+    vip: bool = False
+    department: Slug | None = None
+    thread_ref: ExternalId | None = None
+    """The channel's own conversation reference (mail thread, chat session, call id)."""
+
+
+class ContactOutcome(StrEnum):
+    OPENED = "opened"
+    JOINED = "joined"
+    REOPENED = "reopened"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class ContactReceived(CaseEvent):
+    """A contact (call, e-mail, chat or social message) arrived and joined a case."""
+
+    event_type: ClassVar[str] = "switchboard.contact.received"
+
+    contact_id: Id
+    received_at: AwareDatetime
+    direction: Direction = Direction.INBOUND
+    outcome: ContactOutcome
+    """Whether this contact opened its case, joined an open one or reopened a resolved one."""
+    language: LanguageTag
+    language_confidence: Confidence
+    text: Excerpt = ""
+    text_truncated: bool = False
+    provider_message_id: ExternalId | None = None
+    thread_ref: ExternalId | None = None
+
+
+class ReopenReason(StrEnum):
+    CUSTOMER_REPLY = "customer_reply"
+    REPEAT_CONTACT = "repeat_contact"
+    MANUAL = "manual"
+
+
+class CaseReopened(CaseEvent):
+    """A contact or a person reopened a resolved case."""
+
+    event_type: ClassVar[str] = "switchboard.case.reopened"
+
+    reopened_at: AwareDatetime
+    reason: ReopenReason
+    contact_id: Id | None = None
+    previous_resolved_at: AwareDatetime
+    priority: Priority
+    language: LanguageTag
+    note: Note | None = None
+
+
+EVENTS: tuple[type[Event], ...] = (CaseOpened, ContactReceived, CaseReopened)

@@ -1,0 +1,68 @@
+"""Events on the sla topic, written by escalation and keyed by case id.
+
+Elapsed time counts business seconds of the case's region calendar, excluding time spent
+waiting on the customer.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.events.common import Channel, Id, Priority, Region, Seconds, Slug
+from switchboard.contracts.topics import SLA, Topic
+
+
+class SlaMetric(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class SlaEvent(Event):
+    topic: ClassVar[Topic] = SLA
+    key_field: ClassVar[str] = "case_id"
+
+    clock_id: Id
+    case_id: Id
+    metric: SlaMetric
+    policy_id: Id
+    target_seconds: Annotated[float, Field(gt=0)]
+    elapsed_seconds: Seconds
+    due_at: AwareDatetime
+    region: Region
+    channel: Channel
+    priority: Priority
+    agent_id: Id | None = None
+    team: Slug | None = None
+
+
+class SlaWarning(SlaEvent):
+    """A clock passed a warning fraction of its target (e.g. 0.5, 0.75)."""
+
+    event_type: ClassVar[str] = "switchboard.sla.warned"
+
+    fraction: Annotated[float, Field(gt=0, lt=1)]
+    warned_at: AwareDatetime
+
+
+class SlaBreached(SlaEvent):
+    """A clock reached its target without being stopped."""
+
+    event_type: ClassVar[str] = "switchboard.sla.breached"
+
+    breached_at: AwareDatetime
+
+
+class SlaAchieved(SlaEvent):
+    """A clock was stopped (reply, resolution) before its target."""
+
+    event_type: ClassVar[str] = "switchboard.sla.achieved"
+
+    achieved_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (SlaWarning, SlaBreached, SlaAchieved)

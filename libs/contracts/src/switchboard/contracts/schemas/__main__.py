@@ -1,0 +1,5 @@
+import sys
+
+from switchboard.contracts.schemas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,198 @@
+"""Running a consumer group: one record at a time per partition, effect and inbox together.
+
+Offsets are committed only after the database commit; a redelivered record finds its
+event id in the inbox and changes nothing. A record that cannot be decoded, or whose
+handler keeps failing, goes to the group's dead-letter topic and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from opentelemetry.trace import SpanKind
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
+from switchboard.contracts.registry import Registry
+from switchboard.contracts.topics import dead_letter_topic
+from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
+from switchboard.servicekit.consumer.inbox import record_once
+from switchboard.servicekit.metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from switchboard.servicekit.telemetry import span_from_headers
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: list[str],
+        bootstrap_servers: str,
+        registry: Registry,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[type[Event], Handler],
+        producer: AIOKafkaProducer,
+        max_attempts: int = 4,
+        retry_backoff_seconds: float = 0.2,
+        max_records: int = 200,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = topics
+        self._registry = registry
+        self._sessions = sessions
+        self._handlers = dict(handlers)
+        self._producer = producer
+        self._max_attempts = max_attempts
+        self._backoff = retry_backoff_seconds
+        self._max_records = max_records
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._done: dict[TopicPartition, int] = {}
+        self._stopping = asyncio.Event()
+        self.running = False
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return dead_letter_topic(self.group_id)
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
+        self.running = True
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until stopped; commits what was processed, then leaves the group."""
+        loop = asyncio.get_running_loop()
+        lag_at = 0.0
+        try:
+            while not self._stopping.is_set():
+                batch = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+                if batch:
+                    await asyncio.gather(*(self._process_partition(r) for r in batch.values()))
+                    await self.commit()
+                if loop.time() >= lag_at:
+                    await self._report_lag()
+                    lag_at = loop.time() + 1.0
+        finally:
+            self.running = False
+            try:
+                await self.commit()
+            finally:
+                await self._consumer.stop()
+
+    async def commit(self) -> None:
+        if not self._done:
+            return
+        offsets, self._done = self._done, {}
+        await self._consumer.commit(offsets)
+
+    async def _process_partition(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        for record in records:
+            await self._process(record)
+            self._done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+
+    async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
+        try:
+            envelope = decode(self._registry, record.value, list(record.headers))
+        except UndecodableEvent as exc:
+            await self._dead_letter(record, reason=str(exc), error="UndecodableEvent", attempts=0)
+            return
+        handler = self._handlers.get(type(envelope.data))
+        if handler is None:
+            return
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handle(handler, envelope, record)
+                return
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    log.exception("handler failed %d times; dead-lettering", attempt)
+                    await self._dead_letter(
+                        record,
+                        reason=str(exc) or repr(exc),
+                        error=type(exc).__name__,
+                        attempts=attempt,
+                    )
+                    return
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+
+    async def _handle(
+        self, handler: Handler, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]
+    ) -> None:
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": self.group_id,
+            "messaging.message.id": envelope.id,
+        }
+        with span_from_headers(
+            f"{record.topic} process", envelope.trace, SpanKind.CONSUMER, attributes
+        ):
+            async with self._sessions() as session, session.begin():
+                first_time = await record_once(
+                    session,
+                    consumer_group=self.group_id,
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                )
+                if first_time:
+                    await handler(session, envelope)
+        EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], *, reason: str, error: str, attempts: int
+    ) -> None:
+        headers = dead_letter_headers(
+            record, group=self.group_id, reason=reason, error=error, attempts=attempts
+        )
+        await self._producer.send_and_wait(
+            self.dead_letter_topic, value=record.value, key=record.key, headers=headers
+        )
+        EVENTS_DEAD_LETTERED.labels(self.group_id).inc()
+        log.warning(
+            "record dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason[:500],
+            },
+        )
+
+    async def _report_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is None:
+                continue
+            position = await self._consumer.position(tp)
+            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                max(end - position, 0)
+            )
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._runner.commit()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None

@@ -1,0 +1,70 @@
+"""The FastAPI app every service starts from: lifespan, problems, health, metrics, docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from switchboard.servicekit.http.limits import BodySizeLimit
+from switchboard.servicekit.http.problems import install_problem_handlers, problem_response
+from switchboard.servicekit.runtime import Runtime
+
+
+def create_app(
+    *,
+    title: str,
+    version: str,
+    runtime: Runtime | None,
+    routers: Sequence[APIRouter] = (),
+    asyncapi: dict[str, Any] | None = None,
+    max_body_bytes: int = 1_048_576,
+    description: str = "",
+) -> FastAPI:
+    """A service app; the runtime (if any) starts and stops with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                await runtime.stop()
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], response_model=None)
+    async def readyz() -> JSONResponse | dict[str, Any]:
+        checks = await runtime.readiness() if runtime is not None else {}
+        if all(checks.values()):
+            return {"status": "ready", "checks": checks}
+        return problem_response(503, "not ready", checks=checks)
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    if asyncapi is not None:
+
+        @app.get("/asyncapi.json", tags=["operations"], include_in_schema=False)
+        async def asyncapi_document() -> dict[str, Any]:
+            return asyncapi
+
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app

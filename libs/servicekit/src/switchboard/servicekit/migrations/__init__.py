@@ -1,0 +1,46 @@
+"""Alembic wiring: servicekit's own branch plus each service's branch, run in code.
+
+A service calls ``await migrate(database_url, versions_dir=..., metadata=...)`` at start;
+``alembic upgrade heads`` semantics, no alembic.ini needed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, MetaData
+
+from switchboard.servicekit.db import create_engine
+from switchboard.servicekit.tables import kit_metadata
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(versions_dir: Path, metadata: MetaData) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join([str(HERE / "versions"), str(versions_dir)])
+    )
+    cfg.attributes["target_metadata"] = [kit_metadata, metadata]
+    return cfg
+
+
+async def migrate(database_url: str, *, versions_dir: Path, metadata: MetaData) -> None:
+    """Bring the database to the newest revision of servicekit's and the service's branch."""
+    cfg = alembic_config(versions_dir, metadata)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, cfg)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, cfg: Config) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "heads")

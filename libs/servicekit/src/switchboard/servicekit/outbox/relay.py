@@ -1,0 +1,142 @@
+"""Publishing outbox rows to Kafka: right after commit, with polling as the safety net.
+
+Order: every row of one key is in one lane, and a relay publishes a lane only while it
+holds that lane's advisory lock, so replicas never interleave one key's events. Rows are
+claimed with ``FOR UPDATE SKIP LOCKED`` and marked published in the same transaction after
+Kafka acknowledged them; a crash in between republishes (consumers dedupe by event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import SpanKind
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH
+from switchboard.servicekit.outbox.writer import OutboxWakeup
+from switchboard.servicekit.tables import outbox
+from switchboard.servicekit.telemetry import current_trace_headers, span_from_headers
+
+log = logging.getLogger(__name__)
+
+ADVISORY_NAMESPACE = 0x5B0  # first key of pg_try_advisory_xact_lock(int, int)
+_CLAIM_LANES = text(
+    "SELECT lane FROM (SELECT DISTINCT lane FROM sk_outbox WHERE published_at IS NULL) AS l "
+    "WHERE pg_try_advisory_xact_lock(:ns, l.lane)"
+)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+        wakeup: OutboxWakeup | None = None,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        retention: timedelta = timedelta(hours=1),
+    ) -> None:
+        self._sessions = sessions
+        self._producer = producer
+        self._wakeup = wakeup or OutboxWakeup()
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._retention = retention
+        self._stopping = asyncio.Event()
+        self.healthy = True
+
+    async def run(self) -> None:
+        housekeeping_at = 0.0
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_once()
+                self.healthy = True
+            except Exception:
+                self.healthy = False
+                log.exception("outbox publish failed; rows stay pending and are retried")
+                published = 0
+                await self._sleep(self._poll_seconds)
+            if loop.time() >= housekeeping_at:
+                await self._housekeeping()
+                housekeeping_at = loop.time() + 5.0
+            if published < self._batch_size:
+                await self._wakeup.wait(self._poll_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def publish_once(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        async with self._sessions() as session, session.begin():
+            rows = await self._claim(session)
+            if not rows:
+                return 0
+            pending = [await self._send(row) for row in rows]
+            await asyncio.gather(*pending)
+            ids = [row.id for row in rows]
+            await session.execute(
+                update(outbox).where(outbox.c.id.in_(ids)).values(published_at=utcnow())
+            )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.topic).inc()
+        return len(rows)
+
+    async def _claim(self, session: AsyncSession) -> list[Any]:
+        query = (
+            select(outbox)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+        )
+        if session.bind.dialect.name == "postgresql":
+            lanes = (await session.execute(_CLAIM_LANES, {"ns": ADVISORY_NAMESPACE})).scalars()
+            lane_list = list(lanes)
+            if not lane_list:
+                return []
+            query = query.where(outbox.c.lane.in_(lane_list)).with_for_update(skip_locked=True)
+        return list((await session.execute(query)).all())
+
+    async def _send(self, row: Any) -> asyncio.Future[Any]:
+        headers = {k: v for k, v in row.headers}
+        with span_from_headers(
+            f"{row.topic} publish",
+            headers,
+            SpanKind.PRODUCER,
+            {"messaging.system": "kafka", "messaging.destination.name": row.topic},
+        ):
+            headers.update(current_trace_headers())
+            future: asyncio.Future[Any] = await self._producer.send(
+                row.topic,
+                value=row.payload,
+                key=row.key.encode(),
+                headers=[(k, v.encode()) for k, v in headers.items()],
+            )
+        return future
+
+    async def _housekeeping(self) -> None:
+        try:
+            async with self._sessions() as session, session.begin():
+                depth = await session.scalar(
+                    select(func.count()).where(outbox.c.published_at.is_(None))
+                )
+                OUTBOX_DEPTH.set(depth or 0)
+                await session.execute(
+                    delete(outbox).where(outbox.c.published_at < utcnow() - self._retention)
+                )
+        except Exception:
+            log.exception("outbox housekeeping failed")
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)

@@ -1,0 +1,76 @@
+"""Writing events into the outbox inside the caller's own transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from dataclasses import replace
+
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import Envelope, encode
+from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.tables import outbox
+from switchboard.servicekit.telemetry import current_trace_headers
+
+LANES = 64
+"""Rows of one key always share a lane; a relay publishes a lane alone, which keeps order."""
+
+_WROTE_OUTBOX = "switchboard.outbox.wrote"
+
+
+def lane_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % LANES
+
+
+async def add_event(session: AsyncSession, envelope: Envelope[Event]) -> None:
+    """Stage an event in the session's transaction; it is published only if that commits."""
+    if not envelope.trace:
+        envelope = replace(envelope, trace=current_trace_headers())
+    record = encode(envelope)
+    await session.execute(
+        insert(outbox).values(
+            event_id=envelope.id,
+            lane=lane_of(envelope.key),
+            topic=record.topic,
+            key=envelope.key,
+            event_type=envelope.type,
+            headers=[[k, v.decode()] for k, v in record.headers],
+            payload=record.value,
+            created_at=utcnow(),
+        )
+    )
+    session.sync_session.info[_WROTE_OUTBOX] = True
+
+
+class OutboxWakeup:
+    """Wakes the in-process relay right after a transaction that wrote the outbox commits."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        _wakeups.add(self)
+
+    async def wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+        self._event.clear()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def close(self) -> None:
+        _wakeups.discard(self)
+
+
+_wakeups: set[OutboxWakeup] = set()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relays_after_commit(session: Session) -> None:
+    if session.info.pop(_WROTE_OUTBOX, False):
+        for wakeup in list(_wakeups):
+            wakeup.set()

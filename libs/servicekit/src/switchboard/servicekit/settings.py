@@ -1,0 +1,58 @@
+"""The settings every service shares; each service subclasses with its own env prefix.
+
+Settings are built by ``load()`` in the composition root, never at import time, so tests
+can point a service at the broker and database they started.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test"}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", extra="ignore")
+
+    service_name: str = "switchboard"
+    environment: str = Field(default="local", description="local, test, ci or production")
+    database_url: str = "sqlite+aiosqlite:///./.data/switchboard.db"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    otel_exporter: str = Field(default="none", description="none, console or otlp")
+    otel_endpoint: str | None = None
+    outbox_poll_seconds: float = 0.5
+    outbox_batch_size: int = 500
+    timer_poll_seconds: float = 0.1
+    timer_batch_size: int = 500
+    consumer_max_attempts: int = 4
+    consumer_retry_backoff_seconds: float = 0.2
+    max_body_bytes: int = 1_048_576
+    topic_partitions: int = 3
+
+    @model_validator(mode="after")
+    def _production_needs_real_infrastructure(self) -> Self:
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("production needs a PostgreSQL database_url, not SQLite")
+        return self
+
+    @classmethod
+    def load(cls, **overrides: object) -> Self:
+        """Build the settings from the environment, with explicit overrides winning."""
+        return cls(**overrides)  # type: ignore[arg-type]
+
+
+def refuse_placeholder(value: str, name: str, environment: str) -> str:
+    """A secret may be a placeholder locally, never in production."""
+    if environment == "production" and value.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError(f"{name} must be set to a real secret in production")
+    return value

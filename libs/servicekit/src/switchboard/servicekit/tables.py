@@ -1,0 +1,80 @@
+"""The tables servicekit keeps in every service's database: outbox, inbox and timers.
+
+They live in their own metadata and their own alembic branch (``servicekit``), so a
+service's migrations never redefine them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from switchboard.servicekit.db.types import UTCDateTime
+
+kit_metadata = MetaData()
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+outbox = Table(
+    "sk_outbox",
+    kit_metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("lane", Integer, nullable=False),
+    Column("topic", String(255), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("event_type", String(255), nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_sk_outbox_pending",
+        "lane",
+        "id",
+        postgresql_where=Column("published_at").is_(None),
+        sqlite_where=Column("published_at").is_(None),
+    ),
+    Index("ix_sk_outbox_published_at", "published_at"),
+)
+
+inbox = Table(
+    "sk_inbox",
+    kit_metadata,
+    Column("consumer_group", String(255), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("event_type", String(255), nullable=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+)
+
+timers = Table(
+    "sk_timers",
+    kit_metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(100), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("dead_at", UTCDateTime, nullable=True),
+    Column("trace", JSON, nullable=True),
+    Index("uq_sk_timers_kind_key", "kind", "key", unique=True),
+    Index(
+        "ix_sk_timers_due",
+        "due_at",
+        postgresql_where=Column("dead_at").is_(None),
+        sqlite_where=Column("dead_at").is_(None),
+    ),
+)

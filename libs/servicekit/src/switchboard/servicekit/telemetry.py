@@ -1,0 +1,67 @@
+"""OpenTelemetry set-up and W3C trace context carried in Kafka headers and outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace import Span, SpanKind
+
+TRACER_NAME = "switchboard.servicekit"
+
+
+def setup_tracing(
+    service_name: str, exporter: str = "none", processor: SpanProcessor | None = None
+) -> TracerProvider | None:
+    """Install a tracer provider for this process; ``none`` keeps tracing off (no-op)."""
+    if exporter == "none" and processor is None:
+        return None
+    existing = trace.get_tracer_provider()
+    if isinstance(existing, TracerProvider):
+        # The global provider can be set once per process; later calls add processors.
+        if processor is not None:
+            existing.add_span_processor(processor)
+        return existing
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if processor is not None:
+        provider.add_span_processor(processor)
+    if exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+            OTLPSpanExporter,
+        )
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(TRACER_NAME)
+
+
+def current_trace_headers() -> dict[str, str]:
+    """The current span's ``traceparent``/``tracestate``, to store with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def span_from_headers(
+    name: str, headers: Mapping[str, str], kind: SpanKind, attributes: Mapping[str, str]
+) -> Iterator[Span]:
+    """A span whose parent is the trace context found in message headers."""
+    parent = propagate.extract(dict(headers))
+    token = otel_context.attach(parent)
+    try:
+        with tracer().start_as_current_span(name, kind=kind, attributes=dict(attributes)) as span:
+            yield span
+    finally:
+        otel_context.detach(token)

@@ -1,0 +1,170 @@
+"""Durable timers: due times in the database, fired once across replicas and restarts.
+
+A poller claims due rows with ``FOR UPDATE SKIP LOCKED``; each timer is deleted and its
+handler run inside one savepoint, so a timer fires exactly when its handler's effect
+commits. A failing handler is retried with backoff and parked (``dead_at``) after
+``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from opentelemetry.trace import SpanKind
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.metrics import TIMER_LAG, TIMERS_FAILED, TIMERS_FIRED
+from switchboard.servicekit.tables import timers
+from switchboard.servicekit.telemetry import current_trace_headers, span_from_headers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+
+
+TimerHandler = Callable[[AsyncSession, Timer], Awaitable[None]]
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Set (or move) the timer ``kind``/``key`` in the caller's transaction."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    values = {
+        "kind": kind,
+        "key": key,
+        "due_at": due_at,
+        "payload": payload or {},
+        "attempts": 0,
+        "last_error": None,
+        "dead_at": None,
+        "trace": current_trace_headers(),
+    }
+    statement = insert(timers).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[timers.c.kind, timers.c.key],
+        set_={k: statement.excluded[k] for k in values if k not in ("kind", "key")},
+    )
+    await session.execute(statement)
+
+
+async def cancel(session: AsyncSession, *, kind: str, key: str) -> bool:
+    result = await session.execute(delete(timers).where(timers.c.kind == kind, timers.c.key == key))
+    return bool(getattr(result, "rowcount", 0))
+
+
+class TimerPoller:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, TimerHandler],
+        batch_size: int = 500,
+        poll_seconds: float = 0.1,
+        max_attempts: int = 5,
+        retry_backoff: timedelta = timedelta(seconds=1),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._handlers = dict(handlers)
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._max_attempts = max_attempts
+        self._retry_backoff = retry_backoff
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self.running = False
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            while not self._stopping.is_set():
+                try:
+                    fired = await self.fire_due()
+                except Exception:
+                    log.exception("timer poll failed")
+                    fired = 0
+                if fired < self._batch_size:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
+        finally:
+            self.running = False
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def fire_due(self) -> int:
+        """Fire one batch of due timers; returns how many were claimed."""
+        now = self._clock()
+        failures: list[tuple[Any, Exception]] = []
+        async with self._sessions() as session, session.begin():
+            query = (
+                select(timers)
+                .where(timers.c.dead_at.is_(None), timers.c.due_at <= now)
+                .order_by(timers.c.due_at)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.execute(query)).all())
+            for row in rows:
+                try:
+                    async with session.begin_nested():
+                        await self._fire(session, row)
+                except Exception as exc:
+                    failures.append((row, exc))
+            for row, exc in failures:
+                await self._record_failure(session, row, exc, now)
+        if rows:
+            TIMER_LAG.set(max((now - row.due_at).total_seconds() for row in rows))
+        return len(rows)
+
+    async def _fire(self, session: AsyncSession, row: Any) -> None:
+        handler = self._handlers.get(row.kind)
+        if handler is None:
+            raise LookupError(f"no handler for timer kind {row.kind!r}")
+        await session.execute(delete(timers).where(timers.c.id == row.id))
+        timer = Timer(row.kind, row.key, row.due_at, dict(row.payload), row.attempts)
+        with span_from_headers(
+            f"timer {row.kind}", row.trace or {}, SpanKind.INTERNAL, {"timer.key": row.key}
+        ):
+            await handler(session, timer)
+        TIMERS_FIRED.labels(row.kind).inc()
+
+    async def _record_failure(
+        self, session: AsyncSession, row: Any, exc: Exception, now: datetime
+    ) -> None:
+        TIMERS_FAILED.labels(row.kind).inc()
+        attempts = row.attempts + 1
+        log.warning("timer %s/%s failed (attempt %d): %r", row.kind, row.key, attempts, exc)
+        await session.execute(
+            update(timers)
+            .where(timers.c.id == row.id)
+            .values(
+                attempts=attempts,
+                last_error=repr(exc)[:2000],
+                due_at=now + self._retry_backoff * 2 ** (attempts - 1),
+                dead_at=now if attempts >= self._max_attempts else None,
+            )
+        )

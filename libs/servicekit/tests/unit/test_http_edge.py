@@ -1,0 +1,81 @@
+"""The shared HTTP edge: problem+json for every error, body limit, health and metrics."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from switchboard.servicekit.http import Problem, create_app
+
+
+class Contact(BaseModel):
+    email: str = Field(min_length=3)
+    priority: int = Field(ge=1, le=4)
+
+
+router = APIRouter()
+
+
+@router.post("/contacts", status_code=202)
+async def post_contact(contact: Contact) -> dict[str, str]:
+    if contact.email == "blocked@example.org":
+        raise Problem(403, "this sender is blocked", title="Blocked sender")
+    return {"status": "accepted"}
+
+
+def _client() -> httpx.AsyncClient:
+    app = create_app(title="t", version="1", runtime=None, routers=[router], max_body_bytes=200,
+                     asyncapi={"asyncapi": "3.0.0"})
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_validation_errors_name_the_field():
+    async with _client() as client:
+        response = await client.post("/contacts", json={"email": "a@b.c", "priority": 9})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 422
+    assert body["errors"][0]["field"] == "priority"
+    assert "priority" in body["detail"]
+
+
+async def test_malformed_json_is_a_4xx_problem():
+    async with _client() as client:
+        response = await client.post(
+            "/contacts", content=b"{nope", headers={"content-type": "application/json"}
+        )
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_raised_problem_and_unknown_route():
+    async with _client() as client:
+        blocked = await client.post(
+            "/contacts", json={"email": "blocked@example.org", "priority": 1}
+        )
+        missing = await client.get("/nowhere")
+    assert blocked.status_code == 403
+    assert blocked.json()["title"] == "Blocked sender"
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_too_large_body_is_413_before_parsing():
+    async with _client() as client:
+        response = await client.post(
+            "/contacts", content=b'{"email": "' + b"x" * 500 + b'"}',
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+
+
+async def test_health_metrics_and_asyncapi():
+    async with _client() as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert (await client.get("/readyz")).status_code == 200
+        metrics = await client.get("/metrics")
+        assert "switchboard_outbox_depth" in metrics.text
+        assert (await client.get("/asyncapi.json")).json() == {"asyncapi": "3.0.0"}

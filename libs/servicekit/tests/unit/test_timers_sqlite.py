@@ -1,0 +1,91 @@
+"""Timers on the embedded SQLite database: schedule, move, cancel, fire, retry, park."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from switchboard.servicekit.db import create_engine, session_factory, utcnow
+from switchboard.servicekit.tables import kit_metadata, timers
+from switchboard.servicekit.timers import Timer, TimerPoller, cancel, schedule
+
+
+async def _sessions(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/kit.db")
+    async with engine.begin() as conn:
+        await conn.run_sync(kit_metadata.create_all)
+    return engine, session_factory(engine)
+
+
+async def test_due_timers_fire_once_and_future_ones_wait(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    fired: list[Timer] = []
+
+    async def handler(session, timer):
+        fired.append(timer)
+
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        await schedule(session, kind="offer", key="a", due_at=now - timedelta(seconds=1))
+        await schedule(session, kind="offer", key="b", due_at=now + timedelta(hours=1))
+        await schedule(session, kind="offer", key="c", due_at=now + timedelta(hours=1))
+        await schedule(session, kind="offer", key="c", due_at=now - timedelta(seconds=2),
+                       payload={"moved": True})
+        await schedule(session, kind="offer", key="d", due_at=now - timedelta(seconds=1))
+        assert await cancel(session, kind="offer", key="d")
+    poller = TimerPoller(sessions=sessions, handlers={"offer": handler})
+    assert await poller.fire_due() == 2
+    assert await poller.fire_due() == 0
+    assert [t.key for t in fired] == ["c", "a"]
+    assert fired[0].payload == {"moved": True}
+    await engine.dispose()
+
+
+async def test_a_failing_handler_is_retried_with_backoff_then_parked(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    clock = [utcnow()]
+
+    async def broken(session, timer):
+        raise ValueError("downstream refused")
+
+    async with sessions() as session, session.begin():
+        await schedule(session, kind="survey", key="s1", due_at=clock[0])
+    poller = TimerPoller(
+        sessions=sessions, handlers={"survey": broken}, max_attempts=2,
+        retry_backoff=timedelta(seconds=10), clock=lambda: clock[0],
+    )
+    assert await poller.fire_due() == 1
+    assert await poller.fire_due() == 0, "backoff must delay the retry"
+    clock[0] += timedelta(seconds=11)
+    assert await poller.fire_due() == 1
+    clock[0] += timedelta(days=1)
+    assert await poller.fire_due() == 0, "a parked timer is not retried"
+    async with sessions() as session:
+        row = (await session.execute(select(timers))).one()
+    assert row.attempts == 2
+    assert row.dead_at is not None
+    assert "downstream refused" in row.last_error
+    await engine.dispose()
+
+
+async def test_a_handler_may_reschedule_its_own_timer(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    clock = [utcnow()]
+    seen: list[int] = []
+
+    async def warn_then_breach(session, timer):
+        seen.append(timer.payload["step"])
+        if timer.payload["step"] == 1:
+            await schedule(session, kind="sla", key=timer.key,
+                           due_at=clock[0] + timedelta(minutes=5), payload={"step": 2})
+
+    async with sessions() as session, session.begin():
+        await schedule(session, kind="sla", key="case-1", due_at=clock[0], payload={"step": 1})
+    poller = TimerPoller(sessions=sessions, handlers={"sla": warn_then_breach},
+                         clock=lambda: clock[0])
+    assert await poller.fire_due() == 1
+    clock[0] += timedelta(minutes=6)
+    assert await poller.fire_due() == 1
+    assert seen == [1, 2]
+    await engine.dispose()

@@ -1,0 +1,1 @@
+"""Intake's pure domain: contact models, identities, threading, language, priority."""

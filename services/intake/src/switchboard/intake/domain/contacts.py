@@ -1,0 +1,341 @@
+"""What channel adapters post: one request model per channel, validated precisely.
+
+Every model normalises what identifies a customer or a thread (addresses, numbers,
+handles, message ids) so that the rest of intake compares normalised values only.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from switchboard.intake.domain import identity
+from switchboard.intake.domain.identity import IdentityKey
+from switchboard.intake.domain.values import Channel, Priority
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+MessageText = Annotated[str, StringConstraints(max_length=200_000)]
+_MESSAGE_ID = re.compile(r"^<?([^\s<>]{1,996})>?$")
+
+
+def normalise_message_id(raw: str) -> str:
+    """``<abc@example.com>`` and ``abc@example.com`` are one Message-ID."""
+    match = _MESSAGE_ID.match(raw.strip())
+    if not match:
+        raise ValueError("a Message-ID is one token without spaces, e.g. <abc@example.com>")
+    return match.group(1)
+
+
+class ContactRequest(BaseModel):
+    """Fields every channel shares; unknown fields are refused so typos surface at once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    channel: ClassVar[Channel]
+
+    priority: Priority | None = None
+    """The adapter's own urgency, 1 (urgent) to 4 (low); channel defaults apply when absent."""
+    customer_name: Name | None = None
+    sent_at: AwareDatetime | None = None
+
+    @property
+    def provider_message_id(self) -> str | None:
+        """The provider's id of this very message: a retry carries the same one."""
+        return None
+
+    @property
+    def thread_refs(self) -> tuple[str, ...]:
+        """References to earlier messages of the same conversation."""
+        return ()
+
+    @property
+    def own_thread_ref(self) -> str | None:
+        """The reference later messages of this conversation will carry."""
+        return None
+
+    @property
+    def text(self) -> str:
+        return ""
+
+    @property
+    def subject(self) -> str | None:
+        return None
+
+    @property
+    def department(self) -> str | None:
+        return None
+
+    def identities(self) -> tuple[IdentityKey, ...]:
+        return ()
+
+
+class PhoneEvent(StrEnum):
+    CALL_STARTED = "call_started"
+    CALL_MISSED = "call_missed"
+    VOICEMAIL = "voicemail"
+    CALLBACK_REQUESTED = "callback_requested"
+
+
+class IvrSelection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    digits: Annotated[str, StringConstraints(pattern=r"^[0-9*#]{1,32}$")]
+    department: Slug | None = None
+    """The department the IVR menu maps these digits to, e.g. ``billing``."""
+
+
+class PhoneContact(ContactRequest):
+    channel: ClassVar[Channel] = Channel.PHONE
+
+    event: PhoneEvent
+    call_id: ExternalId
+    caller_country: CountryCode | None = None
+    """Where a national-format caller number is dialled from (ISO 3166 alpha-2)."""
+    caller_number: str
+    called_number: str | None = None
+    ivr_selection: IvrSelection | None = None
+    transcript: MessageText | None = None
+    duration_seconds: Annotated[float, Field(ge=0, le=86_400)] | None = None
+
+    @field_validator("caller_number", "called_number")
+    @classmethod
+    def _to_e164(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        country = info.data.get("caller_country")
+        return identity.normalise_phone(value, default_region=country)
+
+    @property
+    def provider_message_id(self) -> str:
+        return f"{self.call_id}:{self.event.value}"
+
+    @property
+    def thread_refs(self) -> tuple[str, ...]:
+        return (f"call:{self.call_id}",)
+
+    @property
+    def own_thread_ref(self) -> str:
+        return f"call:{self.call_id}"
+
+    @property
+    def text(self) -> str:
+        return self.transcript or ""
+
+    @property
+    def department(self) -> str | None:
+        return self.ivr_selection.department if self.ivr_selection else None
+
+    def identities(self) -> tuple[IdentityKey, ...]:
+        return (IdentityKey(identity.IdentityKind.PHONE, self.caller_number),)
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$")]
+    size_bytes: Annotated[int, Field(ge=0)]
+    content_id: Annotated[str, StringConstraints(max_length=998)] | None = None
+
+
+class EmailContact(ContactRequest):
+    channel: ClassVar[Channel] = Channel.EMAIL
+
+    sender: str
+    sender_name: Name | None = None
+    to: Annotated[list[str], Field(min_length=1, max_length=500)]
+    cc: Annotated[list[str], Field(max_length=500)] = []
+    subject_line: Annotated[str, StringConstraints(max_length=998)] = Field("", alias="subject")
+    text_body: MessageText | None = None
+    html_body: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: Annotated[list[str], Field(max_length=200)] = []
+    attachments: Annotated[list[Attachment], Field(max_length=100)] = []
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("sender")
+    @classmethod
+    def _normalise_sender(cls, value: str) -> str:
+        return identity.normalise_email(value)
+
+    @field_validator("to", "cc")
+    @classmethod
+    def _normalise_recipients(cls, values: list[str]) -> list[str]:
+        return [identity.normalise_email(value) for value in values]
+
+    @field_validator("message_id", "in_reply_to")
+    @classmethod
+    def _normalise_message_id(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_message_id(value)
+
+    @field_validator("references")
+    @classmethod
+    def _normalise_references(cls, values: list[str]) -> list[str]:
+        return [normalise_message_id(value) for value in values]
+
+    @property
+    def provider_message_id(self) -> str | None:
+        return self.message_id
+
+    @property
+    def thread_refs(self) -> tuple[str, ...]:
+        earlier = [self.in_reply_to, *reversed(self.references)]
+        return tuple(dict.fromkeys(f"email:{ref}" for ref in earlier if ref))
+
+    @property
+    def own_thread_ref(self) -> str | None:
+        return f"email:{self.message_id}" if self.message_id else None
+
+    @property
+    def text(self) -> str:
+        if self.text_body:
+            return self.text_body
+        return html_to_text(self.html_body or "")
+
+    @property
+    def subject(self) -> str | None:
+        return self.subject_line or None
+
+    def identities(self) -> tuple[IdentityKey, ...]:
+        return (IdentityKey(identity.IdentityKind.EMAIL, self.sender),)
+
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(html: str) -> str:
+    """Rough text of an HTML body, good enough for language detection and an excerpt."""
+    from html import unescape
+
+    return " ".join(unescape(_TAG.sub(" ", html)).split())
+
+
+class ChatVisitor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: ExternalId
+    """The chat widget's visitor id (a cookie, a logged-in user id)."""
+    name: Name | None = None
+    email: str | None = None
+    phone_country: CountryCode | None = None
+    phone: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _normalise_email(cls, value: str | None) -> str | None:
+        return None if value is None else identity.normalise_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _to_e164(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        return identity.normalise_phone(value, default_region=info.data.get("phone_country"))
+
+
+class ChatContact(ContactRequest):
+    channel: ClassVar[Channel] = Channel.CHAT
+
+    session_id: ExternalId
+    message_id: ExternalId | None = None
+    visitor: ChatVisitor
+    message: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a chat message needs some text")
+        return value
+
+    @property
+    def provider_message_id(self) -> str | None:
+        return f"{self.session_id}:{self.message_id}" if self.message_id else None
+
+    @property
+    def thread_refs(self) -> tuple[str, ...]:
+        return (f"chat:{self.session_id}",)
+
+    @property
+    def own_thread_ref(self) -> str:
+        return f"chat:{self.session_id}"
+
+    @property
+    def text(self) -> str:
+        return self.message
+
+    def identities(self) -> tuple[IdentityKey, ...]:
+        keys = [identity.chat_visitor_identity(self.visitor.id)]
+        if self.visitor.email:
+            keys.append(IdentityKey(identity.IdentityKind.EMAIL, self.visitor.email))
+        if self.visitor.phone:
+            keys.append(IdentityKey(identity.IdentityKind.PHONE, self.visitor.phone))
+        return tuple(keys)
+
+
+class SocialContact(ContactRequest):
+    channel: ClassVar[Channel] = Channel.SOCIAL
+
+    platform: str
+    handle: str
+    visibility: Literal["public", "private"]
+    kind: Literal["post", "message"]
+    item_id: ExternalId
+    """The platform's id of this post or private message."""
+    conversation_id: ExternalId | None = None
+    """The root post or private conversation this item belongs to, when it is a reply."""
+    text_body: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] = Field(
+        alias="text"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("platform")
+    @classmethod
+    def _normalise_platform(cls, value: str) -> str:
+        return identity.normalise_platform(value)
+
+    @field_validator("handle")
+    @classmethod
+    def _normalise_handle(cls, value: str, info: ValidationInfo) -> str:
+        platform = info.data.get("platform")
+        if platform is None:
+            raise ValueError("needs a valid platform")
+        return identity.normalise_handle(platform, value)
+
+    @property
+    def provider_message_id(self) -> str:
+        return f"{self.platform}:{self.item_id}"
+
+    @property
+    def thread_refs(self) -> tuple[str, ...]:
+        return (f"social:{self.platform}:{self.conversation_id}",) if self.conversation_id else ()
+
+    @property
+    def own_thread_ref(self) -> str:
+        return f"social:{self.platform}:{self.conversation_id or self.item_id}"
+
+    @property
+    def text(self) -> str:
+        return self.text_body
+
+    def identities(self) -> tuple[IdentityKey, ...]:
+        return (IdentityKey(identity.IdentityKind.SOCIAL, f"{self.platform}:{self.handle}"),)
+
+
+AnyContact = PhoneContact | EmailContact | ChatContact | SocialContact

@@ -1,0 +1,114 @@
+"""Customer identity keys: normalised e-mail addresses, E.164 numbers, social handles.
+
+Two contacts belong to the same customer when they share one identity key, so every
+normaliser is idempotent and maps the spellings of one identity to one key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+
+
+class IdentityKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    SOCIAL = "social"
+    CHAT_VISITOR = "chat_visitor"
+
+
+@dataclass(frozen=True, order=True)
+class IdentityKey:
+    kind: IdentityKind
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.value}"
+
+
+class InvalidIdentity(ValueError):
+    """A value that cannot be an e-mail address, a phone number or a handle."""
+
+
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def normalise_email(raw: str) -> str:
+    """``Ann@Example.COM `` → ``ann@example.com``; internationalised domains as IDNA."""
+    address = raw.strip().removeprefix("mailto:").strip().strip("<>")
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL_PART.match(local) or ".." in local or local.startswith("."):
+        raise InvalidIdentity(f"not an e-mail address: {raw!r}")
+    ascii_domain = _ascii_domain(domain.rstrip(".").lower(), raw)
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def _ascii_domain(domain: str, raw: str) -> str:
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise InvalidIdentity(f"not an e-mail domain: {raw!r}") from error
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        raise InvalidIdentity(f"not an e-mail domain: {raw!r}")
+    return ascii_domain
+
+
+def normalise_phone(raw: str, *, default_region: str | None = None) -> str:
+    """A dialled or displayed number → E.164 (``+4512345678``); national numbers need a region."""
+    try:
+        number = phonenumbers.parse(raw, default_region.upper() if default_region else None)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidIdentity(f"not a phone number: {raw!r} ({error})") from error
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentity(f"not a valid phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_PLATFORM_ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram"}
+_HANDLE_PATTERNS = {
+    "x": re.compile(r"^[a-z0-9_]{1,15}$"),
+    "instagram": re.compile(r"^[a-z0-9._]{1,30}$"),
+    "tiktok": re.compile(r"^[a-z0-9._]{2,24}$"),
+    "facebook": re.compile(r"^[a-z0-9.]{1,50}$"),
+    "linkedin": re.compile(r"^[a-z0-9-]{3,100}$"),
+}
+_ANY_HANDLE = re.compile(r"^[^\s@/]{1,100}$")
+_PLATFORM = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def normalise_platform(raw: str) -> str:
+    platform = raw.strip().lower()
+    if not _PLATFORM.match(platform):
+        raise InvalidIdentity(f"not a platform name: {raw!r}")
+    return _PLATFORM_ALIASES.get(platform, platform)
+
+
+def normalise_handle(platform: str, raw: str) -> str:
+    """``@Ann_Example`` on X → ``ann_example``; handles are case-insensitive on every platform."""
+    handle = raw.strip().removeprefix("@").casefold()
+    pattern = _HANDLE_PATTERNS.get(normalise_platform(platform), _ANY_HANDLE)
+    if not pattern.match(handle):
+        raise InvalidIdentity(f"not a {platform} handle: {raw!r}")
+    return handle
+
+
+def email_identity(raw: str) -> IdentityKey:
+    return IdentityKey(IdentityKind.EMAIL, normalise_email(raw))
+
+
+def phone_identity(raw: str, *, default_region: str | None = None) -> IdentityKey:
+    return IdentityKey(IdentityKind.PHONE, normalise_phone(raw, default_region=default_region))
+
+
+def social_identity(platform: str, handle: str) -> IdentityKey:
+    platform_name = normalise_platform(platform)
+    return IdentityKey(IdentityKind.SOCIAL, f"{platform_name}:{normalise_handle(platform, handle)}")
+
+
+def chat_visitor_identity(visitor_id: str) -> IdentityKey:
+    return IdentityKey(IdentityKind.CHAT_VISITOR, visitor_id.strip())

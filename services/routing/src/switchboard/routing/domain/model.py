@@ -1,0 +1,112 @@
+"""Agents, their capacity and presence, and the work items routing hands them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+    SOCIAL = "social"
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class ItemState(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    WRAP_UP = "wrap_up"
+    DONE = "done"
+
+
+DEFAULT_LIMITS: Mapping[Channel, int] = {
+    Channel.VOICE: 1,
+    Channel.CHAT: 3,
+    Channel.EMAIL: 5,
+    Channel.SOCIAL: 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """How many items per channel an agent handles at once; blocking channels take it all."""
+
+    limits: Mapping[Channel, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    blocking: frozenset[Channel] = frozenset({Channel.VOICE})
+
+    def can_take(self, channel: Channel, load: Mapping[Channel, int]) -> bool:
+        if load.get(channel, 0) >= self.limits.get(channel, 0):
+            return False
+        busy_channels = [busy for busy, count in load.items() if count > 0]
+        if channel in self.blocking:
+            return not busy_channels
+        return not any(busy in self.blocking for busy in busy_channels)
+
+    def within(self, load: Mapping[Channel, int]) -> bool:
+        """True when ``load`` respects every limit and every blocking rule."""
+        busy_channels = [busy for busy, count in load.items() if count > 0]
+        if any(count > self.limits.get(channel, 0) for channel, count in load.items()):
+            return False
+        blocked = any(busy in self.blocking for busy in busy_channels)
+        return not (blocked and len(busy_channels) > 1)
+
+
+@dataclass(slots=True, eq=False)
+class Agent:
+    id: str
+    pools: frozenset[str]
+    skills: dict[str, int] = field(default_factory=dict)
+    languages: frozenset[str] = frozenset()
+    region: str = ""
+    team: str = ""
+    capacity: Capacity = field(default_factory=Capacity)
+    presence: Presence = Presence.OFFLINE
+    idle_since: datetime | None = None
+    load: dict[Channel, int] = field(default_factory=dict)
+
+    @property
+    def routable(self) -> bool:
+        return self.presence is Presence.AVAILABLE
+
+    def can_take(self, channel: Channel) -> bool:
+        return self.routable and self.capacity.can_take(channel, self.load)
+
+    def open_channels(self) -> list[Channel]:
+        if not self.routable:
+            return []
+        return [channel for channel in self.capacity.limits if self.can_take(channel)]
+
+
+@dataclass(slots=True, eq=False)
+class WorkItem:
+    """A case as routing sees it; ``enqueued_at`` is its age and survives transfers."""
+
+    case_id: str
+    pool: str
+    channel: Channel
+    priority: int
+    enqueued_at: datetime
+    language: str = ""
+    region: str = ""
+    department: str = ""
+    preferred_agent: str | None = None
+    preferred_until: datetime | None = None
+    excluded_agents: set[str] = field(default_factory=set)
+    policy: str = ""
+    step: int = 0
+    step_started_at: datetime | None = None
+    state: ItemState = ItemState.WAITING
+    agent_id: str | None = None
+    arrival: int = 0
+    filing: int = 0

@@ -1,0 +1,139 @@
+"""Routing policies as data: ordered steps that broaden over time, then a fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from switchboard.routing.domain.expressions import (
+    CaseFacts,
+    ExpressionError,
+    Requirement,
+    compile_requirement,
+)
+
+MATCH_ALL = "true"
+DEFAULT_OFFER_TIMEOUT = timedelta(seconds=30)
+
+
+class PolicyError(ValueError):
+    """A policy document that cannot be used; ``where`` locates the bad field."""
+
+    def __init__(self, message: str, *, where: str, column: int | None = None) -> None:
+        suffix = f" at column {column}" if column is not None else ""
+        super().__init__(f"{where}: {message}{suffix}")
+        self.where = where
+        self.reason = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Step:
+    requirement: Requirement
+    timeout: timedelta | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    when: Requirement
+    steps: tuple[Step, ...]
+    offer_timeout: timedelta = DEFAULT_OFFER_TIMEOUT
+
+    def applies_to(self, case: CaseFacts) -> bool:
+        return self.when.matches(None, case)
+
+    def step_due(self, step: int, started_at: datetime) -> datetime | None:
+        """When ``step`` gives way to the next one; ``None`` for the last."""
+        timeout = self.steps[step].timeout
+        if timeout is None or step >= len(self.steps) - 1:
+            return None
+        return started_at + timeout
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    policies: tuple[Policy, ...]
+    default: Policy
+
+    def for_case(self, case: CaseFacts) -> Policy:
+        for policy in self.policies:
+            if policy.applies_to(case):
+                return policy
+        return self.default
+
+    def by_name(self, name: str) -> Policy:
+        for policy in self.policies:
+            if policy.name == name:
+                return policy
+        return self.default
+
+
+def catch_all_policy(*, offer_timeout: timedelta = DEFAULT_OFFER_TIMEOUT) -> Policy:
+    everything = compile_requirement(MATCH_ALL)
+    return Policy(
+        name="default",
+        when=compile_requirement(MATCH_ALL, case_only=True),
+        steps=(Step(everything, None),),
+        offer_timeout=offer_timeout,
+    )
+
+
+def policy_set_from_data(document: Mapping[str, Any]) -> PolicySet:
+    """Build policies from a parsed document ``{"policies": [...]}``; raises PolicyError."""
+    entries = document.get("policies")
+    if not isinstance(entries, list):
+        raise PolicyError("expected a list", where="policies")
+    policies = tuple(
+        policy_from_data(entry, where=f"policies[{index}]") for index, entry in enumerate(entries)
+    )
+    names = [policy.name for policy in policies]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise PolicyError(f"duplicate policy names {duplicates}", where="policies")
+    return PolicySet(policies=policies, default=catch_all_policy())
+
+
+def policy_from_data(entry: Any, *, where: str) -> Policy:
+    if not isinstance(entry, Mapping):
+        raise PolicyError("expected a mapping", where=where)
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PolicyError("a policy needs a non-empty name", where=f"{where}.name")
+    when = _requirement(entry.get("when", MATCH_ALL), where=f"{where}.when", case_only=True)
+    raw_steps = entry.get("steps", [])
+    if not isinstance(raw_steps, Sequence) or isinstance(raw_steps, str):
+        raise PolicyError("expected a list of steps", where=f"{where}.steps")
+    steps = [_step(raw, where=f"{where}.steps[{index}]") for index, raw in enumerate(raw_steps)]
+    fallback = _requirement(entry.get("fallback", MATCH_ALL), where=f"{where}.fallback")
+    steps.append(Step(fallback, None))
+    offer_timeout = _seconds(
+        entry.get("offer_timeout_seconds", DEFAULT_OFFER_TIMEOUT.total_seconds()),
+        where=f"{where}.offer_timeout_seconds",
+    )
+    return Policy(name=name, when=when, steps=tuple(steps), offer_timeout=offer_timeout)
+
+
+def _step(raw: Any, *, where: str) -> Step:
+    if not isinstance(raw, Mapping):
+        raise PolicyError("expected a mapping with 'requires' and 'timeout_seconds'", where=where)
+    requirement = _requirement(raw.get("requires"), where=f"{where}.requires")
+    timeout = _seconds(raw.get("timeout_seconds"), where=f"{where}.timeout_seconds")
+    return Step(requirement, timeout)
+
+
+def _requirement(raw: Any, *, where: str, case_only: bool = False) -> Requirement:
+    if not isinstance(raw, str):
+        raise PolicyError("expected an expression string", where=where)
+    try:
+        return compile_requirement(raw, case_only=case_only)
+    except ExpressionError as error:
+        raise PolicyError(error.reason, where=where, column=error.column) from error
+
+
+def _seconds(raw: Any, *, where: str) -> timedelta:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise PolicyError("expected a positive number of seconds", where=where)
+    return timedelta(seconds=raw)
