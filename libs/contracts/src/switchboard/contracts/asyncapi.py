@@ -29,7 +29,9 @@ def build_asyncapi(
     (topic names) when given.
     """
     if registry is None:
-        from switchboard.contracts.events import REGISTRY as registry
+        from switchboard.contracts.events import REGISTRY
+
+        registry = REGISTRY
     by_topic = registry.topics()
     topics = [t for t in ALL_TOPICS if t.name in by_topic]
     schemas: dict[str, Any] = {}
@@ -117,8 +119,16 @@ def _headers(model: type[Event]) -> dict[str, Any]:
     return {
         "type": "object",
         "description": "CloudEvents Kafka binding, binary content mode.",
-        "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time",
-                     "ce_subject", "ce_dataschema", "content-type"],
+        "required": [
+            "ce_specversion",
+            "ce_id",
+            "ce_source",
+            "ce_type",
+            "ce_time",
+            "ce_subject",
+            "ce_dataschema",
+            "content-type",
+        ],
         "properties": {
             "ce_specversion": {"const": SPEC_VERSION},
             "ce_id": text,
@@ -144,7 +154,8 @@ def _hoist(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     # $id and $schema would rebase the references; keep the id as an annotation.
     schema.pop("$schema", None)
     schema["x-dataschema"] = schema.pop("$id")
-    return _rewrite_refs(schema)
+    rewritten: dict[str, Any] = _rewrite_refs(schema)
+    return rewritten
 
 
 def _rewrite_refs(node: Any) -> Any:

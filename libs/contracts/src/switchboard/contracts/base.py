@@ -26,7 +26,8 @@ class Event(BaseModel):
     def kafka_key(self) -> str:
         return str(getattr(self, self.key_field))
 
-    def subject(self) -> str:
+    def ce_subject(self) -> str:
+        """The CloudEvents ``subject``; not named ``subject`` so events may have that field."""
         return str(getattr(self, self.subject_field or self.key_field))
 
     @classmethod

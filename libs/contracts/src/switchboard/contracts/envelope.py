@@ -22,7 +22,7 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 TRACE_HEADERS = ("traceparent", "tracestate")
 
-E = TypeVar("E", bound=Event)
+E = TypeVar("E", bound=Event, covariant=True)  # frozen: Envelope[CaseOpened] is an Envelope[Event]
 Headers = list[tuple[str, bytes]]
 
 
@@ -38,6 +38,10 @@ class Envelope(Generic[E]):
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     trace: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.time.tzinfo is None:
+            raise ValueError("an envelope's time must be timezone-aware")
+
     @property
     def type(self) -> str:
         return self.data.event_type
@@ -52,7 +56,7 @@ class Envelope(Generic[E]):
 
     @property
     def subject(self) -> str:
-        return self.data.subject()
+        return self.data.ce_subject()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from switchboard.contracts.base import Event
 
-M = TypeVar("M", bound=type[Event])
+M = TypeVar("M", bound=Event)
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -21,7 +21,7 @@ class Registry:
     _models: dict[tuple[str, int], type[Event]] = field(default_factory=dict)
     _upcasters: dict[tuple[str, int], Upcaster] = field(default_factory=dict)
 
-    def register(self, model: M) -> M:
+    def register(self, model: type[M]) -> type[M]:
         """Add one event model; usable as a class decorator."""
         key = (model.event_type, model.version)
         if key in self._models and self._models[key] is not model:
@@ -37,6 +37,9 @@ class Registry:
     def register_upcaster(self, event_type: str, from_version: int, upcast: Upcaster) -> None:
         """Turn data of ``from_version`` into data of ``from_version + 1``."""
         self._upcasters[(event_type, from_version)] = upcast
+
+    def has_upcaster(self, event_type: str, from_version: int) -> bool:
+        return (event_type, from_version) in self._upcasters
 
     def model(self, event_type: str, version: int | None = None) -> type[Event]:
         if version is None:
@@ -55,7 +58,11 @@ class Registry:
     def parse(self, event_type: str, version: int, data: dict[str, Any]) -> Event:
         """Validate ``data`` and upcast it to the newest version of its type."""
         latest = self.latest_version(event_type)
-        self.model(event_type, version)
+        written = self.model(event_type, version).model_validate(data)
+        if version == latest:
+            return written
+        # Upcasters see only valid data of their version, in its JSON form.
+        data = written.model_dump(mode="json")
         while version < latest:
             upcast = self._upcasters.get((event_type, version))
             if upcast is None:

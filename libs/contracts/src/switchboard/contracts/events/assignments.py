@@ -58,7 +58,7 @@ class CaseQueued(AssignmentEvent):
     event_type: ClassVar[str] = "switchboard.case.queued"
 
     queue_id: Id
-    """The pool: a region, or region × department."""
+    """The pool: a region, or region and department."""
     policy_id: Id
     step_index: int = 0
     priority: Priority

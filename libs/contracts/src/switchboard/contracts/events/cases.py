@@ -44,7 +44,7 @@ class CaseOpened(CaseEvent):
     language: LanguageTag
     language_confidence: Confidence
     priority: Priority
-    title: Title | None = None
+    subject: Title | None = None
     """The e-mail subject, or the first line of the first message."""
     summary: Excerpt | None = None
     customer_tier: Slug | None = None

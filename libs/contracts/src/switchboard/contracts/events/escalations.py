@@ -15,7 +15,7 @@ from switchboard.contracts.events.common import Actor, Id, Note, Priority, Regio
 from switchboard.contracts.topics import ESCALATIONS, Topic
 
 Level = Annotated[int, Field(ge=1, le=20)]
-Targets = Annotated[tuple[Actor, ...], Field(min_length=1, max_length=50)]
+Targets = Annotated[tuple[Actor, ...], Field(max_length=50)]
 
 
 class EscalationEvent(Event):

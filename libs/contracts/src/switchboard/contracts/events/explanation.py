@@ -1,4 +1,4 @@
-"""Why routing chose an agent: attached to offers and assignments."""
+"""Why routing made a decision: attached to offers and assignments."""
 
 from __future__ import annotations
 
@@ -7,38 +7,58 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from switchboard.contracts.events.common import Id, Seconds, Title, Value
+from switchboard.contracts.events.common import Id, Title, Value
 
 Expression = Annotated[str, StringConstraints(max_length=1000)]
+Term = Annotated[str, StringConstraints(max_length=200)]
+"""One comparison of a requirement, e.g. ``billing >= 5`` or ``language == "da"``."""
 
 
-class MatchedRequirement(Value):
-    """One clause of the step's requirement and the agent's value that met it."""
-
-    attribute: Title
-    """E.g. ``billing``, ``language``, ``region``."""
-    required: Title
-    """E.g. ``>= 5``, ``== "da"``."""
-    actual: Title
+class DecisionTrigger(StrEnum):
+    CASE_ARRIVED = "case_arrived"
+    AGENT_FREED = "agent_freed"
 
 
-class ChosenBecause(StrEnum):
-    ONLY_CANDIDATE = "only_candidate"
+class CandidateKind(StrEnum):
+    AGENT = "agent"
+    CASE = "case"
+
+
+class WonBy(StrEnum):
+    NONE = "none"
+    """There was no other qualified candidate."""
+    PRIORITY = "priority"
+    AGE = "age"
+    IDLE = "idle"
     PREFERRED_AGENT = "preferred_agent"
-    LONGEST_IDLE = "longest_idle"
+
+
+class RunnerUp(Value):
+    """The next best candidate (an agent for a new case, a case for a freed agent)."""
+
+    kind: CandidateKind
+    id: Id | None = None
+    won_by: WonBy
+    reason: Title
+    """Readable, e.g. ``idle since 09:02, agent-7 only since 09:10``."""
+
+
+class PassedOver(Value):
+    """An available agent who did not qualify, and the terms they failed."""
+
+    agent_id: Id
+    failed: tuple[Term, ...] = Field(default=(), max_length=50)
 
 
 class Explanation(Value):
-    """The routing decision in a reader's terms: which step, what matched, why this agent."""
+    """The decision in a reader's terms: which step, what matched, why this one."""
 
+    trigger: DecisionTrigger
     policy_id: Id
     step_index: Annotated[int, Field(ge=0)]
     step_name: Title | None = None
     requirement: Expression
-    matched: tuple[MatchedRequirement, ...] = Field(default=(), max_length=50)
-    candidates: Annotated[int, Field(ge=0)]
-    """How many qualified agents had free capacity."""
-    chosen_because: ChosenBecause
-    idle_seconds: Seconds | None = None
-    runner_up_agent_id: Id | None = None
-    runner_up_idle_seconds: Seconds | None = None
+    matched: tuple[Term, ...] = Field(default=(), max_length=50)
+    """The requirement's terms that the chosen agent met."""
+    runner_up: RunnerUp
+    passed_over: tuple[PassedOver, ...] = Field(default=(), max_length=20)

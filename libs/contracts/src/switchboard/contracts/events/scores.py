@@ -1,4 +1,4 @@
-"""Survey questions and score ranges (CSAT 1–5, NPS 0–10, CES 1–7)."""
+"""Survey questions and score ranges (CSAT 1 to 5, NPS 0 to 10, CES 1 to 7)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ def check(registry: Registry, root: Path = SCHEMA_DIR, asyncapi: Path | None = N
         expected.add(path)
         committed, generated = read(path), schema_of(model)
         name = f"{model.event_type} v{model.version}"
+        if model.version > 1 and not registry.has_upcaster(model.event_type, model.version - 1):
+            problems.append(f"{name}: no upcaster from v{model.version - 1}")
         if committed is None:
             problems.append(f"{name}: no committed schema; run generate")
         elif committed != generated:

@@ -1,0 +1,96 @@
+"""What the Kafka and PostgreSQL launchers share: ports, logs, waiting and stopping."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+class InfraError(RuntimeError):
+    """A local broker or database server could not be set up or started."""
+
+
+def free_port() -> int:
+    """A port free right now on loopback; callers keep it so restarts reuse it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+# Java stack frames push the message that explains a failure out of a short tail.
+_STACK_FRAME = re.compile(r"^\s+(at |\.\.\. \d+ more)")
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    kept = [line for line in text.splitlines() if not _STACK_FRAME.match(line)]
+    return "\n".join(kept[-lines:]) or f"({path} is empty)"
+
+
+def _tails(logs: Sequence[Path]) -> str:
+    present = [log for log in logs if log.is_file() and log.stat().st_size > 0]
+    return "\n".join(f"last lines of {log}:\n{log_tail(log)}" for log in present or logs)
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    what: str,
+    logs: Sequence[Path],
+) -> None:
+    """Poll ``ready`` until true; fail fast with the logs' tails if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise InfraError(
+                f"{what} exited with code {process.returncode} while starting; {_tails(logs)}"
+            )
+        if ready():
+            return
+        time.sleep(0.1)
+    raise InfraError(f"{what} did not answer within {timeout:.0f}s; {_tails(logs)}")
+
+
+def terminate(
+    process: subprocess.Popen[bytes],
+    *,
+    first: signal.Signals = signal.SIGTERM,
+    grace: float = 20.0,
+) -> None:
+    """Ask the process to stop, then kill it if it outlives the grace period."""
+    if process.poll() is not None:
+        return
+    process.send_signal(first)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def serve_until_signal(alive: Callable[[], bool]) -> bool:
+    """Block a CLI until SIGINT/SIGTERM (True) or until its server dies on its own (False)."""
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stop.wait(1.0):
+        if not alive():
+            return False
+    return True
