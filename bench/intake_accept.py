@@ -229,8 +229,9 @@ async def outbox_backlog(database_url: str, *, wait_seconds: float) -> tuple[int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=6000, help="cap per closed-loop phase")
-    parser.add_argument("--seconds", type=float, default=20.0, help="cap per phase")
+    parser.add_argument("--requests", type=int, default=4000, help="cap per closed-loop round")
+    parser.add_argument("--seconds", type=float, default=24.0, help="closed-loop time per server")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations intake/bare")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--clients", type=int, default=2, help="load-generating processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
@@ -242,8 +243,7 @@ def main() -> None:
         workdir.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data dir
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not bootstrap:
-            broker = stack.enter_context(KafkaBroker(workdir / "kafka"))
-            bootstrap = broker.bootstrap_servers
+            bootstrap = stack.enter_context(KafkaBroker(workdir / "kafka")).bootstrap_servers
         if os.environ.get("BENCH_POSTGRES_URL"):
             base = os.environ["BENCH_POSTGRES_URL"].rsplit("/", 1)[0]
             intake_db, bare_db = f"{base}/intake_bench", f"{base}/bare_bench"
@@ -254,7 +254,7 @@ def main() -> None:
         secret = asyncio.run(register_chat_adapter(intake_db))
         pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(args.clients))
 
-        port = free_port()
+        intake_port, bare_port = free_port(), free_port()
         intake = start_server(
             [
                 str(Path(sys.executable).with_name("switchboard-intake")),
@@ -266,47 +266,13 @@ def main() -> None:
                 "SWITCHBOARD_INTAKE_DATABASE_URL": intake_db,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "SWITCHBOARD_INTAKE_HTTP_HOST": LOOPBACK,
-                "SWITCHBOARD_INTAKE_HTTP_PORT": str(port),
+                "SWITCHBOARD_INTAKE_HTTP_PORT": str(intake_port),
                 "SWITCHBOARD_INTAKE_LOG_LEVEL": "WARNING",
             },
-            port,
+            intake_port,
             workdir / "intake.log",
         )
-        url = f"http://{LOOPBACK}:{port}/v1/adapters/bench-chat/contacts/chat"
-        common = {"url": url, "secret": secret}
-        try:
-            run_load(
-                pool,
-                args.clients,
-                mode="closed",
-                requests=400,
-                seconds=10,
-                concurrency=16,
-                **common,
-            )
-            peak = run_load(
-                pool,
-                args.clients,
-                mode="closed",
-                requests=args.requests,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                **common,
-            )
-            paced = run_load(
-                pool,
-                args.clients,
-                mode="paced",
-                rate=peak["rate"] / 2,
-                seconds=args.paced_seconds,
-                **common,
-            )
-            published, pending = asyncio.run(outbox_backlog(intake_db, wait_seconds=15))
-        finally:
-            stop_server(intake)
-        report_intake(args, peak, paced, (published, pending))
-
-        port = free_port()
+        stack.callback(stop_server, intake)
         bare = start_server(
             [
                 sys.executable,
@@ -319,7 +285,7 @@ def main() -> None:
                 "--host",
                 LOOPBACK,
                 "--port",
-                str(port),
+                str(bare_port),
                 "--workers",
                 str(args.workers),
                 "--log-level",
@@ -327,36 +293,72 @@ def main() -> None:
                 "--no-access-log",
             ],
             {"BENCH_DATABASE_URL": bare_db},
-            port,
+            bare_port,
             workdir / "bare.log",
         )
-        bare_url = f"http://{LOOPBACK}:{port}/contacts"
-        try:
+        stack.callback(stop_server, bare)
+        intake_job = {
+            "url": f"http://{LOOPBACK}:{intake_port}/v1/adapters/bench-chat/contacts/chat",
+            "secret": secret,
+        }
+        bare_job = {"url": f"http://{LOOPBACK}:{bare_port}/contacts"}
+        for job in (intake_job, bare_job):
             run_load(
-                pool,
-                args.clients,
-                mode="closed",
-                requests=400,
-                seconds=10,
-                concurrency=16,
-                url=bare_url,
+                pool, args.clients, mode="closed", requests=400, seconds=10, concurrency=16, **job
             )
-            baseline = run_load(
-                pool,
-                args.clients,
-                mode="closed",
-                requests=args.requests,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                url=bare_url,
-            )
-        finally:
-            stop_server(bare)
+        # Alternate short rounds so that both servers meet the same background load.
+        rounds: dict[str, list[dict]] = {"intake": [], "bare": []}
+        for _ in range(args.rounds):
+            for name, job in (("intake", intake_job), ("bare", bare_job)):
+                rounds[name].append(
+                    run_load(
+                        pool,
+                        args.clients,
+                        mode="closed",
+                        requests=args.requests,
+                        seconds=args.seconds / args.rounds,
+                        concurrency=args.concurrency,
+                        **job,
+                    )
+                )
+        peak, baseline = combine(rounds["intake"]), combine(rounds["bare"])
+        paced = run_load(
+            pool,
+            args.clients,
+            mode="paced",
+            rate=peak["rate"] / 2,
+            seconds=args.paced_seconds,
+            **intake_job,
+        )
+        outbox_rows = asyncio.run(outbox_backlog(intake_db, wait_seconds=15))
+        report_intake(args, peak, paced, outbox_rows)
+        report_bare(peak, baseline)
 
+
+def combine(results: list[dict]) -> dict:
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    accepted = sum(result["accepted"] for result in results)
+    elapsed = sum(result["elapsed"] for result in results)
+    return {
+        "accepted": accepted,
+        "statuses": statuses,
+        "rate": accepted / elapsed,
+        "elapsed": elapsed,
+        "p50_ms": statistics.median(result["p50_ms"] for result in results),
+        "p99_ms": max(result["p99_ms"] for result in results),
+        "rates": [round(result["rate"]) for result in results],
+    }
+
+
+def report_bare(peak: dict, baseline: dict) -> None:
     ratio = peak["rate"] / baseline["rate"]
     print(
         f"(c) bare FastAPI validate+insert: {baseline['rate']:.0f} requests/s "
-        f"(p99 {baseline['p99_ms']:.1f} ms); statuses {baseline['statuses']}"
+        f"(rounds {baseline['rates']}, p99 {baseline['p99_ms']:.1f} ms); "
+        f"statuses {baseline['statuses']}"
     )
     print(
         f"intake / bare = {100 * ratio:.0f} % (target >= 60 %): "
@@ -372,7 +374,7 @@ def report_intake(args: argparse.Namespace, peak: dict, paced: dict, outbox_rows
     )
     print(
         f"(a) intake accepted: {peak['accepted']} in {peak['elapsed']:.1f} s = "
-        f"{peak['rate']:.0f} contacts/s (p50 {peak['p50_ms']:.1f} ms, "
+        f"{peak['rate']:.0f} contacts/s (rounds {peak['rates']}, p50 {peak['p50_ms']:.1f} ms, "
         f"p99 {peak['p99_ms']:.1f} ms); statuses {peak['statuses']}"
     )
     print(

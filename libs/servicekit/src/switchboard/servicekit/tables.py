@@ -41,7 +41,6 @@ outbox = Table(
     Column("published_at", UTCDateTime, nullable=True),
     Index(
         "ix_sk_outbox_pending",
-        "lane",
         "id",
         postgresql_where=Column("published_at").is_(None),
         sqlite_where=Column("published_at").is_(None),

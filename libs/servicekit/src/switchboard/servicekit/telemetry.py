@@ -42,6 +42,11 @@ def setup_tracing(
     return provider
 
 
+def tracing_enabled() -> bool:
+    """False while the no-op provider is installed: spans would record nothing."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
 

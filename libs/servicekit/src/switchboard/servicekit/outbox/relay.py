@@ -15,22 +15,27 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH
-from switchboard.servicekit.outbox.writer import OutboxWakeup
+from switchboard.servicekit.outbox.writer import LANES, OutboxWakeup
 from switchboard.servicekit.tables import outbox
-from switchboard.servicekit.telemetry import current_trace_headers, span_from_headers
+from switchboard.servicekit.telemetry import (
+    current_trace_headers,
+    span_from_headers,
+    tracing_enabled,
+)
 
 log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 0x5B0  # first key of pg_try_advisory_xact_lock(int, int)
-_CLAIM_LANES = text(
-    "SELECT lane FROM (SELECT DISTINCT lane FROM sk_outbox WHERE published_at IS NULL) AS l "
-    "WHERE pg_try_advisory_xact_lock(:ns, l.lane)"
+_LOCK_FREE_LANES = text(
+    "SELECT lane FROM generate_series(0, :last) AS lane "
+    "WHERE pg_try_advisory_xact_lock(:ns, lane)"
 )
 
 
@@ -53,6 +58,8 @@ class OutboxRelay:
         self._retention = retention
         self._stopping = asyncio.Event()
         self.healthy = True
+        self._partitioner = DefaultPartitioner()
+        self._partitions: dict[str, list[int]] = {}
 
     async def run(self) -> None:
         housekeeping_at = 0.0
@@ -82,8 +89,7 @@ class OutboxRelay:
             rows = await self._claim(session)
             if not rows:
                 return 0
-            pending = [await self._send(row) for row in rows]
-            await asyncio.gather(*pending)
+            await self._publish(rows)
             ids = [row.id for row in rows]
             await session.execute(
                 update(outbox).where(outbox.c.id.in_(ids)).values(published_at=utcnow())
@@ -91,6 +97,51 @@ class OutboxRelay:
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         return len(rows)
+
+    async def _publish(self, rows: list[Any]) -> None:
+        """Send rows as one record batch per partition, in id order, and await the acks."""
+        by_partition: dict[tuple[str, int], list[Any]] = {}
+        for row in rows:
+            partition = await self._partition_of(row.topic, row.key.encode())
+            by_partition.setdefault((row.topic, partition), []).append(row)
+        traced = tracing_enabled()
+        acks = []
+        for (topic, partition), partition_rows in by_partition.items():
+            batch = self._producer.create_batch()
+            for row in partition_rows:
+                headers = self._headers(row, traced)
+                if (
+                    batch.append(
+                        key=row.key.encode(), value=row.payload, timestamp=None, headers=headers
+                    )
+                    is None
+                ):
+                    acks.append(await self._producer.send_batch(batch, topic, partition=partition))
+                    batch = self._producer.create_batch()
+                    batch.append(
+                        key=row.key.encode(), value=row.payload, timestamp=None, headers=headers
+                    )
+            acks.append(await self._producer.send_batch(batch, topic, partition=partition))
+        await asyncio.gather(*acks)
+
+    async def _partition_of(self, topic: str, key: bytes) -> int:
+        partitions = self._partitions.get(topic)
+        if partitions is None:
+            partitions = sorted(await self._producer.partitions_for(topic))
+            self._partitions[topic] = partitions
+        return self._partitioner(key, partitions, partitions)
+
+    def _headers(self, row: Any, traced: bool) -> list[tuple[str, bytes]]:
+        headers = {k: v for k, v in row.headers}
+        if traced:
+            with span_from_headers(
+                f"{row.topic} publish",
+                headers,
+                SpanKind.PRODUCER,
+                {"messaging.system": "kafka", "messaging.destination.name": row.topic},
+            ):
+                headers.update(current_trace_headers())
+        return [(k, v.encode()) for k, v in headers.items()]
 
     async def _claim(self, session: AsyncSession) -> list[Any]:
         query = (
@@ -100,29 +151,14 @@ class OutboxRelay:
             .limit(self._batch_size)
         )
         if session.bind.dialect.name == "postgresql":
-            lanes = (await session.execute(_CLAIM_LANES, {"ns": ADVISORY_NAMESPACE})).scalars()
-            lane_list = list(lanes)
+            lanes = await session.execute(
+                _LOCK_FREE_LANES, {"ns": ADVISORY_NAMESPACE, "last": LANES - 1}
+            )
+            lane_list = list(lanes.scalars())
             if not lane_list:
                 return []
             query = query.where(outbox.c.lane.in_(lane_list)).with_for_update(skip_locked=True)
         return list((await session.execute(query)).all())
-
-    async def _send(self, row: Any) -> asyncio.Future[Any]:
-        headers = {k: v for k, v in row.headers}
-        with span_from_headers(
-            f"{row.topic} publish",
-            headers,
-            SpanKind.PRODUCER,
-            {"messaging.system": "kafka", "messaging.destination.name": row.topic},
-        ):
-            headers.update(current_trace_headers())
-            future: asyncio.Future[Any] = await self._producer.send(
-                row.topic,
-                value=row.payload,
-                key=row.key.encode(),
-                headers=[(k, v.encode()) for k, v in headers.items()],
-            )
-        return future
 
     async def _housekeeping(self) -> None:
         try:
