@@ -20,7 +20,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "switchboard"
     environment: str = Field(default="local", description="local, test, ci or production")
     database_url: str = "sqlite+aiosqlite:///./.data/switchboard.db"
-    kafka_bootstrap_servers: str = Field(
+    kafka_bootstrap_servers: str = Field(  # type: ignore[pydantic-alias]
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
     )

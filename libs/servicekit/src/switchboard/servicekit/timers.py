@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.metrics import TIMER_LAG, TIMERS_FAILED, TIMERS_FIRED
 from switchboard.servicekit.tables import timers
@@ -51,7 +52,7 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Set (or move) the timer ``kind``/``key`` in the caller's transaction."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     values = {
         "kind": kind,
         "key": key,
@@ -134,8 +135,8 @@ class TimerPoller:
                         await self._fire(session, row)
                 except Exception as exc:
                     failures.append((row, exc))
-            for row, exc in failures:
-                await self._record_failure(session, row, exc, now)
+            for row, error in failures:
+                await self._record_failure(session, row, error, now)
         if rows:
             TIMER_LAG.set(max((now - row.due_at).total_seconds() for row in rows))
         return len(rows)

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.tables import inbox
 
@@ -14,7 +15,7 @@ async def record_once(
     session: AsyncSession, *, consumer_group: str, event_id: str, event_type: str
 ) -> bool:
     """Record the event as processed; False when it already was (a redelivery)."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     statement = (
         insert(inbox)
         .values(

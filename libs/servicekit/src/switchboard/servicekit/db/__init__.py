@@ -1,6 +1,11 @@
 """Async engines and sessions for PostgreSQL (asyncpg) and the embedded SQLite default."""
 
-from switchboard.servicekit.db.engine import create_engine, is_postgres, session_factory
+from switchboard.servicekit.db.engine import (
+    create_engine,
+    dialect_of,
+    is_postgres,
+    session_factory,
+)
 from switchboard.servicekit.db.types import UTCDateTime, utcnow
 
-__all__ = ["UTCDateTime", "create_engine", "is_postgres", "session_factory", "utcnow"]
+__all__ = ["UTCDateTime", "create_engine", "dialect_of", "is_postgres", "session_factory", "utcnow"]

@@ -20,6 +20,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH
 from switchboard.servicekit.outbox.writer import LANES, OutboxWakeup
@@ -34,8 +35,7 @@ log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 0x5B0  # first key of pg_try_advisory_xact_lock(int, int)
 _LOCK_FREE_LANES = text(
-    "SELECT lane FROM generate_series(0, :last) AS lane "
-    "WHERE pg_try_advisory_xact_lock(:ns, lane)"
+    "SELECT lane FROM generate_series(0, :last) AS lane WHERE pg_try_advisory_xact_lock(:ns, lane)"
 )
 
 
@@ -129,7 +129,8 @@ class OutboxRelay:
         if partitions is None:
             partitions = sorted(await self._producer.partitions_for(topic))
             self._partitions[topic] = partitions
-        return self._partitioner(key, partitions, partitions)
+        partition: int = self._partitioner(key, partitions, partitions)
+        return partition
 
     def _headers(self, row: Any, traced: bool) -> list[tuple[str, bytes]]:
         headers = {k: v for k, v in row.headers}
@@ -150,7 +151,7 @@ class OutboxRelay:
             .order_by(outbox.c.id)
             .limit(self._batch_size)
         )
-        if session.bind.dialect.name == "postgresql":
+        if dialect_of(session) == "postgresql":
             lanes = await session.execute(
                 _LOCK_FREE_LANES, {"ns": ADVISORY_NAMESPACE, "last": LANES - 1}
             )
