@@ -238,7 +238,7 @@ async def show_plan(engine, args) -> None:
         last=month,
         max_buckets=400,
     )
-    api_sql = rollup_store.slice_statement(query).compile(
+    api_sql = rollup_store.SLICE_STATEMENT.params(rollup_store.slice_parameters(query)).compile(
         dialect=engine.dialect, compile_kwargs={"literal_binds": True}
     )
     async with engine.connect() as conn:
@@ -308,11 +308,10 @@ async def bench(args: argparse.Namespace, cluster: PostgresCluster) -> None:
     naive = await time_naive(engine, args)
     print(f"naive scan of {sample:,} raw answers:  {summary(naive)}")
     print(
-        f"ratio naive / roll-up store query (p50) at this sample: "
-        f"{percentile(naive, 0.5) / percentile(store, 0.5):.1f}x; the scan reads "
-        f"~{sample * 30 // (args.regions * args.days):,} rows per region-month and grows "
-        f"linearly with the answers (x{answers / sample:.0f} at {answers:,}); the roll-up "
-        "read stays at one row per bucket"
+        f"ratio naive / roll-up store query (p50): "
+        f"{percentile(naive, 0.5) / percentile(store, 0.5):.1f}x at {sample:,} raw answers; "
+        f"the scan reads ~{sample * 30 // (args.regions * args.days):,} rows per region-month "
+        "and grows linearly with the answers, the roll-up read stays at one row per bucket"
     )
     await runtime.engine.dispose()
     await engine.dispose()

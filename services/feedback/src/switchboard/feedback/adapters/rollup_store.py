@@ -1,0 +1,108 @@
+"""Roll-up rows in the database: additive upserts as events arrive, bucket sums on read."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from switchboard.feedback.adapters.orm import ROLLUP_COUNTER_COLUMNS, RollupRecord
+from switchboard.feedback.domain.kpis import COUNTER_NAMES, Counters
+from switchboard.feedback.domain.rollups import Measurement, Slice, increments
+
+KEY_COLUMNS = ("period", "region", "facet", "facet_value", "bucket")
+
+
+async def add_measurement(
+    session: AsyncSession, *, measurement: Measurement, zone: ZoneInfo
+) -> None:
+    """Add the measurement's counters to each of its buckets, in the caller's transaction."""
+    counters = measurement.counters.as_dict()
+    touched = {name: value for name, value in counters.items() if value}
+    rows = [
+        {
+            "period": key.period.value,
+            "region": key.region,
+            "facet": key.facet.value,
+            "facet_value": key.facet_value,
+            "bucket": key.bucket,
+            **counters,
+        }
+        for key in sorted(increments(measurement, zone=zone))
+    ]
+    if not rows or not touched:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RollupRecord).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={
+            name: getattr(RollupRecord, name) + getattr(statement.excluded, name)
+            for name in touched
+        },
+    )
+    await session.execute(statement)
+
+
+def _slice_filter() -> tuple[ColumnElement[bool], ...]:
+    return (
+        RollupRecord.period == bindparam("period"),
+        RollupRecord.region == bindparam("region"),
+        RollupRecord.facet == bindparam("facet"),
+        RollupRecord.facet_value == bindparam("facet_value"),
+    )
+
+
+def _build_slice_statement() -> Select[Any]:
+    """One round trip: the backlog before the slice, joined to the slice's bucket rows.
+
+    Both parts are primary-key range scans (equality on period, region, facet and value, a
+    range on the bucket start); the outer join keeps one row when no bucket has data yet.
+    Built once with bound parameters, so a read only binds values to a cached statement.
+    """
+    change = RollupRecord.cases_opened + RollupRecord.cases_reopened - RollupRecord.resolutions
+    first = bindparam("first_bucket", type_=Date)
+    last = bindparam("last_bucket", type_=Date)
+    opening = (
+        select(func.coalesce(func.sum(change), 0).label("open_before"))
+        .where(*_slice_filter(), RollupRecord.bucket < first)
+        .subquery("opening")
+    )
+    in_range = and_(*_slice_filter(), RollupRecord.bucket >= first, RollupRecord.bucket <= last)
+    return select(opening.c.open_before, RollupRecord.bucket, *ROLLUP_COUNTER_COLUMNS).select_from(
+        opening.outerjoin(RollupRecord, in_range)
+    )
+
+
+SLICE_STATEMENT = _build_slice_statement()
+
+
+def slice_parameters(query: Slice) -> dict[str, Any]:
+    return {
+        "period": query.period.value,
+        "region": query.region,
+        "facet": query.facet.value,
+        "facet_value": query.facet_value,
+        "first_bucket": query.first_bucket,
+        "last_bucket": query.last_bucket,
+    }
+
+
+async def read_slice(
+    connection: AsyncConnection | AsyncSession, *, query: Slice
+) -> tuple[dict[date, Counters], int]:
+    """Counters of every bucket in the slice (untouched buckets as zeros) and the backlog
+    open when the slice starts."""
+    series = {start: Counters() for start in query.bucket_starts()}
+    open_before = 0
+    result = await connection.execute(SLICE_STATEMENT, slice_parameters(query))
+    for row in result.all():
+        open_before = int(row.open_before)
+        if row.bucket is not None:
+            series[row.bucket] = Counters(**{name: getattr(row, name) for name in COUNTER_NAMES})
+    return series, open_before

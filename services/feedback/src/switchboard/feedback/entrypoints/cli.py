@@ -1,0 +1,30 @@
+"""``switchboard-feedback``: migrate, then serve the API with the background runners."""
+
+from __future__ import annotations
+
+import asyncio
+
+import uvicorn
+
+from switchboard.feedback.bootstrap import bootstrap, build_app, run_migrations
+from switchboard.feedback.settings import FeedbackSettings
+from switchboard.servicekit.logging import configure_logging
+
+
+async def serve(settings: FeedbackSettings) -> None:
+    await run_migrations(settings)
+    app = build_app(settings, runtime=bootstrap(settings, migrate_first=False))
+    config = uvicorn.Config(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )
+    await uvicorn.Server(config).serve()
+
+
+def main() -> None:
+    settings = FeedbackSettings.load()
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

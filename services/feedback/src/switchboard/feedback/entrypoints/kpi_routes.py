@@ -1,0 +1,100 @@
+"""KPI reads for a region and one facet over a range of periods, as JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from switchboard.contracts.events.common import Channel
+from switchboard.feedback.adapters import rollup_store
+from switchboard.feedback.domain.csv_export import KpiRow, iter_csv
+from switchboard.feedback.domain.report import InvalidSlice, KpiReport, build_report, make_slice
+from switchboard.feedback.domain.rollups import Period
+from switchboard.feedback.entrypoints.auth import authorize_kpi_read
+from switchboard.feedback.entrypoints.deps import PrincipalDep, ReadDep, SettingsDep
+from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.http import Problem
+
+kpis = APIRouter(tags=["kpis"])
+
+REGION = r"^([a-z][a-z0-9-]{0,31}|\*)$"
+IDENTIFIER = r"^\S{1,128}$"
+SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class KpiParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region: Annotated[str | None, Field(pattern=REGION)] = None
+    agent: Annotated[str | None, Field(pattern=IDENTIFIER)] = None
+    team: Annotated[str | None, Field(pattern=SLUG)] = None
+    channel: Channel | None = None
+    period: Period = Period.MONTH
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+
+async def read_report(
+    connection: ReadDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    params: Annotated[KpiParams, Query()],
+) -> KpiReport:
+    last = params.to or utcnow().date()
+    try:
+        query = make_slice(
+            region=params.region,
+            agent_id=params.agent,
+            team=params.team,
+            channel=params.channel,
+            period=params.period,
+            first=params.from_ or last,
+            last=last,
+            max_buckets=settings.kpi_max_buckets,
+        )
+    except InvalidSlice as error:
+        raise Problem(422, str(error), title="Invalid KPI query") from error
+    authorize_kpi_read(principal, region=query.region, agent_id=params.agent)
+    series, open_before = await rollup_store.read_slice(connection, query=query)
+    return build_report(query, series, open_before=open_before)
+
+
+ReportDep = Annotated[KpiReport, Depends(read_report)]
+
+
+@kpis.get("/kpis")
+async def read_kpis(report: ReportDep) -> dict[str, Any]:
+    """KPIs of one slice: the total over the range, and one entry per period bucket."""
+    query = report.query
+    return {
+        "region": query.region,
+        "facet": query.facet.value,
+        "facet_value": query.facet_value or None,
+        "period": query.period.value,
+        "from": query.first.isoformat(),
+        "to": query.last.isoformat(),
+        "total": report.total.as_dict(),
+        "series": [
+            {"bucket_start": start.isoformat(), **k.as_dict()} for start, k in report.series
+        ],
+    }
+
+
+@kpis.get("/kpis.csv")
+async def export_kpis(report: ReportDep) -> StreamingResponse:
+    """The same series as CSV, one row per bucket."""
+    query = report.query
+    rows = [
+        KpiRow(query.period.value, start, query.region, query.facet.value, query.facet_value, k)
+        for start, k in report.series
+    ]
+    filename = f"kpis-{query.region.replace('*', 'all')}-{query.period.value}.csv"
+    return StreamingResponse(
+        iter_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,163 @@
+"""The public survey link: questions in the customer's language, and the one answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.feedback.adapters.orm import SurveyRecord
+from switchboard.feedback.domain.answers import Answer, InvalidAnswer
+from switchboard.feedback.domain.surveys import (
+    SurveyAlreadyAnswered,
+    SurveyExpired,
+    SurveyRefused,
+    UnknownSurvey,
+    ensure_open,
+)
+from switchboard.feedback.domain.tokens import ExpiredToken, InvalidToken, verify_survey_link
+from switchboard.feedback.entrypoints.deps import SessionDep, SettingsDep
+from switchboard.feedback.entrypoints.survey_page import survey_form_html, thanks_html
+from switchboard.feedback.settings import FeedbackSettings
+from switchboard.feedback.surveying import answer_survey, template_of
+from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.http import Problem
+
+surveys = APIRouter(prefix="/surveys", tags=["surveys"])
+
+REFUSAL_STATUS: dict[type[SurveyRefused], int] = {
+    UnknownSurvey: 404,
+    SurveyExpired: 410,
+    SurveyAlreadyAnswered: 409,
+}
+
+
+def survey_id_of(token: str, settings: FeedbackSettings) -> str:
+    try:
+        link = verify_survey_link(token=token, secrets=settings.link_secret_bytes, now=utcnow())
+    except InvalidToken as error:
+        raise Problem(404, "this survey link is not valid") from error
+    except ExpiredToken as error:
+        raise Problem(410, "this survey has expired") from error
+    return link.survey_id
+
+
+def refusal(error: SurveyRefused) -> Problem:
+    return Problem(REFUSAL_STATUS[type(error)], str(error))
+
+
+async def open_survey(
+    session: AsyncSession, token: str, settings: FeedbackSettings
+) -> SurveyRecord:
+    survey = await session.get(SurveyRecord, survey_id_of(token, settings))
+    try:
+        if survey is None:
+            raise UnknownSurvey()
+        ensure_open(expires_at=survey.expires_at, answered_at=survey.answered_at, now=utcnow())
+    except SurveyRefused as error:
+        raise refusal(error) from error
+    return survey
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+@surveys.get("/{token}", response_model=None)
+async def show_survey(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any] | HTMLResponse:
+    """The survey's questions in the customer's language, as JSON or as a small form."""
+    survey = await open_survey(session, token, settings)
+    template = template_of(survey)
+    if wants_html(request):
+        return HTMLResponse(survey_form_html(template, action=str(request.url.path)))
+    return {
+        "survey_id": survey.survey_id,
+        "language": template.language,
+        "title": template.title,
+        "expires_at": survey.expires_at.isoformat(),
+        "questions": [
+            {
+                "id": q.question.value,
+                "text": q.text,
+                "min": q.minimum,
+                "max": q.maximum,
+                "min_label": q.minimum_label,
+                "max_label": q.maximum_label,
+            }
+            for q in template.questions
+        ],
+        "comment": {"id": "comment", "text": template.comment_prompt},
+        "reasons": {
+            "id": "reasons",
+            "text": template.reasons_prompt,
+            "asked_when": "a score is low: csat <= 3, nps <= 6 or ces <= 3",
+            "choices": [{"code": c.code, "label": c.label} for c in template.reasons],
+        },
+        "submit": template.submit_label,
+    }
+
+
+class AnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    csat: int | None = None
+    nps: int | None = None
+    ces: int | None = None
+    comment: Annotated[str | None, Field(max_length=4000)] = None
+    reasons: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)] = []
+
+
+async def answer_from(request: Request) -> AnswerBody:
+    """The answer as JSON, or as the survey page's (URL-encoded) form post."""
+    content_type = request.headers.get("content-type", "")
+    body = await request.body()
+    raw: Any
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            form = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=40)
+        except ValueError as error:
+            raise Problem(400, "the form has too many fields") from error
+        raw = {key: values[0] for key, values in form.items() if key != "reasons" and values[0]}
+        raw["reasons"] = form.get("reasons", [])
+    else:
+        try:
+            raw = json.loads(body)
+        except ValueError as error:
+            raise Problem(400, "the body must be JSON or a form post") from error
+    try:
+        return AnswerBody.model_validate(raw)
+    except ValidationError as error:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+        raise Problem(422, f"invalid answer: {detail}", title="Invalid answer") from error
+
+
+@surveys.post("/{token}", status_code=201, response_model=None)
+async def submit_answer(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any] | HTMLResponse:
+    """Accept the survey's one answer; a second one is refused with 409."""
+    survey_id = survey_id_of(token, settings)
+    body = await answer_from(request)
+    answer = Answer(body.csat, body.nps, body.ces, body.comment, tuple(body.reasons))
+    try:
+        async with session.begin():
+            survey = await answer_survey(
+                session=session, survey_id=survey_id, answer=answer, settings=settings, now=utcnow()
+            )
+    except SurveyRefused as error:
+        raise refusal(error) from error
+    except InvalidAnswer as error:
+        raise Problem(422, str(error), title="Invalid answer") from error
+    template = template_of(survey)
+    if wants_html(request):
+        return HTMLResponse(thanks_html(template), status_code=201)
+    return {"survey_id": survey.survey_id, "status": "answered", "message": template.thanks}

@@ -1,0 +1,5 @@
+"""Feedback's alembic branch (``feedback``); servicekit's migrate() runs it with its own."""
+
+from pathlib import Path
+
+VERSIONS_DIR = Path(__file__).parent / "versions"

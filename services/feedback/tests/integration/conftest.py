@@ -1,0 +1,107 @@
+"""The feedback service on the real broker and PostgreSQL, with fresh topics per test."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import Envelope, decode, encode
+from switchboard.contracts.events import REGISTRY
+from switchboard.feedback.bootstrap import bootstrap, build_app
+from switchboard.feedback.settings import FeedbackSettings
+from switchboard.servicekit.kafka import make_producer
+
+SURVEY_DELAY_SECONDS = 1.5
+
+
+@dataclass
+class FeedbackWorld:
+    settings: FeedbackSettings
+    client: httpx.AsyncClient
+    producer: AIOKafkaProducer
+    bootstrap: str
+
+    async def publish(self, event: Event | Envelope[Event], *, topic: str) -> None:
+        """Send an upstream event the way its writer would, to this test's input topic."""
+        envelope = event if isinstance(event, Envelope) else Envelope(event, "/tests/upstream")
+        record = encode(envelope)
+        await self.producer.send_and_wait(
+            topic, value=record.value, key=record.key, headers=record.headers
+        )
+
+    def bearer(
+        self, *, role: str = "admin", regions: list[str] | None = None, sub: str = "u1"
+    ) -> dict[str, str]:
+        claims = {"sub": sub, "role": role, "regions": regions or [], "exp": time.time() + 600}
+        token = jwt.encode(claims, self.settings.jwt_secret.get_secret_value(), algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
+    async def events_for(
+        self, topic: str, *, case_id: str, expect: int, timeout: float = 30.0
+    ) -> list[Envelope[Any]]:
+        """Decoded events of one case on an output topic, read from the start."""
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=self.bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        await consumer.start()
+        found: list[Envelope[Any]] = []
+        try:
+            deadline = time.monotonic() + timeout
+            while len(found) < expect and time.monotonic() < deadline:
+                batch = await consumer.getmany(timeout_ms=200)
+                for records in batch.values():
+                    for record in records:
+                        if record.key == case_id.encode():
+                            found.append(decode(REGISTRY, record.value, list(record.headers)))
+        finally:
+            await consumer.stop()
+        return found
+
+
+def instant(seconds_ago: float = 0) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
+
+
+@pytest.fixture
+async def world(database_url: str, kafka_bootstrap: str) -> AsyncIterator[FeedbackWorld]:
+    suffix = uuid.uuid4().hex[:10]
+    settings = FeedbackSettings.load(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_group=f"feedback-test-{suffix}",
+        cases_topic=f"test-cases-{suffix}",
+        assignments_topic=f"test-assignments-{suffix}",
+        sla_topic=f"test-sla-{suffix}",
+        survey_delay_seconds=SURVEY_DELAY_SECONDS,
+        public_base_url="http://127.0.0.1:8004",
+        region_time_zones={"nordics": "Europe/Copenhagen"},
+        timer_poll_seconds=0.05,
+        outbox_poll_seconds=0.1,
+        topic_partitions=1,
+    )
+    runtime = bootstrap(settings)
+    app = build_app(settings, runtime=runtime)
+    producer = make_producer(kafka_bootstrap)
+    await runtime.start()
+    await producer.start()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            yield FeedbackWorld(settings, client, producer, kafka_bootstrap)
+    finally:
+        await producer.stop()
+        await runtime.stop()

@@ -1,0 +1,67 @@
+"""``switchboard-feedback`` migrates, serves and reports ready on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_service_starts_migrates_and_gets_ready(database_url, kafka_bootstrap):
+    port = free_port()
+    suffix = uuid.uuid4().hex[:8]
+    env = os.environ | {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "SWITCHBOARD_FEEDBACK_DATABASE_URL": database_url,
+        "SWITCHBOARD_FEEDBACK_HTTP_PORT": str(port),
+        "SWITCHBOARD_FEEDBACK_CONSUMER_GROUP": f"feedback-cli-{suffix}",
+        "SWITCHBOARD_FEEDBACK_CASES_TOPIC": f"test-cases-{suffix}",
+        "SWITCHBOARD_FEEDBACK_ASSIGNMENTS_TOPIC": f"test-assignments-{suffix}",
+        "SWITCHBOARD_FEEDBACK_SLA_TOPIC": f"test-sla-{suffix}",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "switchboard.feedback.entrypoints.cli"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        ready = None
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(300):
+                try:
+                    ready = await client.get("/readyz")
+                    if ready.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            assert ready is not None
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["consumers"] is True
+            unknown = await client.get("/surveys/not-a-token")
+            assert unknown.status_code == 404
+            asyncapi = await client.get("/asyncapi.json")
+            assert "switchboard.surveys" in asyncapi.text
+    finally:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()
