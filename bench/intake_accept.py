@@ -169,18 +169,21 @@ def start_server(command: list[str], env: dict[str, str], port: int, log: Path) 
     process = subprocess.Popen(
         command, env=os.environ | env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(f"http://{LOOPBACK}:{port}/readyz", timeout=1).status_code == 200:
+            answer = httpx.get(f"http://{LOOPBACK}:{port}/readyz", timeout=2)
+            if answer.status_code == 200:
                 return process
-        except httpx.HTTPError:
-            pass
+            last = answer.text
+        except httpx.HTTPError as error:
+            last = repr(error)
         time.sleep(0.5)
     process.terminate()
-    raise RuntimeError(f"server not ready in time:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"server not ready in time ({last}):\n{log.read_text()[-3000:]}")
 
 
 def stop_server(process: subprocess.Popen) -> None:

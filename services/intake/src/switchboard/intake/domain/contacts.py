@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from html import unescape
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -38,6 +40,17 @@ def normalise_message_id(raw: str) -> str:
     if not match:
         raise ValueError("a Message-ID is one token without spaces, e.g. <abc@example.com>")
     return match.group(1)
+
+
+EmailAddress = Annotated[str, AfterValidator(identity.normalise_email)]
+MessageId = Annotated[str, AfterValidator(normalise_message_id)]
+
+
+def _default_country(info: ValidationInfo) -> str | None:
+    """The adapter's country for national-format numbers, passed as validation context."""
+    context = info.context if isinstance(info.context, dict) else {}
+    country = context.get("default_country")
+    return country if isinstance(country, str) else None
 
 
 class ContactRequest(BaseModel):
@@ -115,7 +128,7 @@ class PhoneContact(ContactRequest):
     def _to_e164(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        country = info.data.get("caller_country")
+        country = info.data.get("caller_country") or _default_country(info)
         return identity.normalise_phone(value, default_region=country)
 
     @property
@@ -154,39 +167,19 @@ class Attachment(BaseModel):
 class EmailContact(ContactRequest):
     channel: ClassVar[Channel] = Channel.EMAIL
 
-    sender: str
+    sender: EmailAddress
     sender_name: Name | None = None
-    to: Annotated[list[str], Field(min_length=1, max_length=500)]
-    cc: Annotated[list[str], Field(max_length=500)] = []
+    to: Annotated[list[EmailAddress], Field(min_length=1, max_length=500)]
+    cc: Annotated[list[EmailAddress], Field(max_length=500)] = []
     subject_line: Annotated[str, StringConstraints(max_length=998)] = Field("", alias="subject")
     text_body: MessageText | None = None
     html_body: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: Annotated[list[str], Field(max_length=200)] = []
+    message_id: MessageId | None = None
+    in_reply_to: MessageId | None = None
+    references: Annotated[list[MessageId], Field(max_length=200)] = []
     attachments: Annotated[list[Attachment], Field(max_length=100)] = []
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("sender")
-    @classmethod
-    def _normalise_sender(cls, value: str) -> str:
-        return identity.normalise_email(value)
-
-    @field_validator("to", "cc")
-    @classmethod
-    def _normalise_recipients(cls, values: list[str]) -> list[str]:
-        return [identity.normalise_email(value) for value in values]
-
-    @field_validator("message_id", "in_reply_to")
-    @classmethod
-    def _normalise_message_id(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_message_id(value)
-
-    @field_validator("references")
-    @classmethod
-    def _normalise_references(cls, values: list[str]) -> list[str]:
-        return [normalise_message_id(value) for value in values]
 
     @property
     def provider_message_id(self) -> str | None:
@@ -220,8 +213,6 @@ _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DO
 
 def html_to_text(html: str) -> str:
     """Rough text of an HTML body, good enough for language detection and an excerpt."""
-    from html import unescape
-
     return " ".join(unescape(_TAG.sub(" ", html)).split())
 
 
@@ -231,21 +222,17 @@ class ChatVisitor(BaseModel):
     id: ExternalId
     """The chat widget's visitor id (a cookie, a logged-in user id)."""
     name: Name | None = None
-    email: str | None = None
+    email: EmailAddress | None = None
     phone_country: CountryCode | None = None
     phone: str | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _normalise_email(cls, value: str | None) -> str | None:
-        return None if value is None else identity.normalise_email(value)
 
     @field_validator("phone")
     @classmethod
     def _to_e164(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        return identity.normalise_phone(value, default_region=info.data.get("phone_country"))
+        country = info.data.get("phone_country") or _default_country(info)
+        return identity.normalise_phone(value, default_region=country)
 
 
 class ChatContact(ContactRequest):

@@ -1,0 +1,174 @@
+"""Group commit for accepted contacts: the contacts that arrive while a transaction is being
+written share the next one, so a busy intake pays for one BEGIN, one multi-row insert per
+table and one COMMIT per batch instead of per contact. Each caller still gets its answer
+only after the commit that holds its contact; an idle intake commits each contact alone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.intake import handlers
+from switchboard.intake.adapter_registry import AdapterView
+from switchboard.intake.adapters import repository
+from switchboard.intake.adapters.repository import Known
+from switchboard.intake.domain.contacts import AnyContact
+from switchboard.intake.domain.language import LanguageGuess
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3
+
+
+@dataclass
+class PendingContact:
+    adapter: AdapterView
+    contact: AnyContact
+    webhook_id: str
+    language: LanguageGuess
+    received_at: datetime
+    answer: asyncio.Future[handlers.Accepted] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def keys(self) -> set[str]:
+        """What this contact reads or writes that another contact in the batch might too."""
+        contact = self.contact
+        keys = {f"webhook:{self.adapter.id}:{self.webhook_id}"}
+        keys |= {f"identity:{key}" for key in contact.identities()}
+        keys |= {f"thread:{ref}" for ref in contact.thread_refs}
+        if contact.own_thread_ref:
+            keys.add(f"thread:{contact.own_thread_ref}")
+        if contact.provider_message_id:
+            keys.add(f"message:{self.adapter.id}:{contact.provider_message_id}")
+        return keys
+
+
+def independent(batch: list[PendingContact]) -> tuple[list[PendingContact], list[PendingContact]]:
+    """Split off the contacts that touch what an earlier one in the batch touches: they wait
+    for the next batch so that they see its rows (a reply right after its first message)."""
+    taken: set[str] = set()
+    ready: list[PendingContact] = []
+    deferred: list[PendingContact] = []
+    for pending in batch:
+        keys = pending.keys()
+        (deferred if keys & taken else ready).append(pending)
+        taken |= keys
+    return ready, deferred
+
+
+class AcceptBatcher:
+    """A servicekit worker: ``run()`` until ``stop()``; ``accept()`` from request handlers."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        intake: handlers.Intake,
+        max_batch: int = 64,
+    ) -> None:
+        self._sessions = sessions
+        self._intake = intake
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[PendingContact | None] = asyncio.Queue()
+        self._carried: list[PendingContact] = []
+        self._stopping = False
+        self.running = False
+
+    async def accept(self, pending: PendingContact) -> handlers.Accepted:
+        if not self.running:
+            return await self._accept_alone(pending)
+        self._queue.put_nowait(pending)
+        return await pending.answer
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            while not self._stopping or self._carried or not self._queue.empty():
+                arrived: list[PendingContact | None] = list(self._carried) or [
+                    await self._queue.get()
+                ]
+                self._carried = []
+                while len(arrived) < self._max_batch and not self._queue.empty():
+                    arrived.append(self._queue.get_nowait())
+                ready, self._carried = independent([p for p in arrived if p is not None])
+                if ready:
+                    await self._commit(ready)
+        finally:
+            self.running = False
+            while not self._queue.empty():
+                await self._answer_alone(self._queue.get_nowait())
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._queue.put_nowait(None)  # wakes run()
+
+    async def _commit(self, batch: list[PendingContact]) -> None:
+        try:
+            async with self._sessions() as session, session.begin():
+                knowns = await repository.look_up_many(
+                    session,
+                    [handlers.lookup_of(p.adapter, p.contact, p.webhook_id) for p in batch],
+                )
+                answers = [
+                    await self._accept_in(session, pending, known)
+                    for pending, known in zip(batch, knowns, strict=True)
+                ]
+        except Exception as error:
+            # Usually a concurrent writer (another worker) won a unique key or a lock. Every
+            # contact of the batch is retried alone, where each sees what the other wrote and
+            # an error reaches only the request that caused it.
+            # Only the error's type: its text may carry addresses and numbers (no PII in logs).
+            log.info("batch of %d retried contact by contact: %s", len(batch), type(error).__name__)
+            await asyncio.gather(*(self._answer_alone(pending) for pending in batch))
+            return
+        for pending, answer in zip(batch, answers, strict=True):
+            if not pending.answer.done():
+                pending.answer.set_result(answer)
+
+    async def _accept_in(
+        self, session: AsyncSession, pending: PendingContact, known: Known | None = None
+    ) -> handlers.Accepted:
+        return await handlers.accept_contact(
+            session=session,
+            intake=self._intake,
+            adapter=pending.adapter,
+            contact=pending.contact,
+            webhook_id=pending.webhook_id,
+            language=pending.language,
+            now=pending.received_at,
+            known=known,
+        )
+
+    async def _answer_alone(self, pending: PendingContact | None) -> None:
+        if pending is None or pending.answer.done():
+            return
+        try:
+            pending.answer.set_result(await self._accept_alone(pending))
+        except Exception as error:  # the request that sent it answers with the error
+            pending.answer.set_exception(error)
+
+    async def _accept_alone(self, pending: PendingContact) -> handlers.Accepted:
+        return await retrying(lambda: self._commit_one(pending))
+
+    async def _commit_one(self, pending: PendingContact) -> handlers.Accepted:
+        async with self._sessions() as session, session.begin():
+            return await self._accept_in(session, pending)
+
+
+async def retrying(attempt: Callable[[], Awaitable[handlers.Accepted]]) -> handlers.Accepted:
+    """Run again after a concurrent retry of the same message, or a first contact of the same
+    new customer, committed first: the next run finds what it wrote."""
+    for number in range(1, ATTEMPTS + 1):
+        try:
+            return await attempt()
+        except DBAPIError:
+            if number == ATTEMPTS:
+                raise
+            await asyncio.sleep(0.01 * number)
+    raise AssertionError("unreachable")

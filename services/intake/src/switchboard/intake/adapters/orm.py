@@ -1,0 +1,118 @@
+"""Intake's own tables: adapters, customers and identities, cases, contacts, idempotency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from switchboard.servicekit.db import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Adapter(Base):
+    """A channel adapter allowed to post contacts, with its signing secrets."""
+
+    __tablename__ = "intake_adapters"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(32))
+    default_country: Mapped[str | None] = mapped_column(String(2))
+    department: Mapped[str | None] = mapped_column(String(64))
+    current_secret: Mapped[str] = mapped_column(String(128))
+    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    previous_secret_expires_at: Mapped[datetime | None]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+
+
+class Customer(Base):
+    __tablename__ = "intake_customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(32))
+    tier: Mapped[str | None] = mapped_column(String(64))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Identity(Base):
+    """One normalised e-mail, E.164 number, social handle or chat visitor of a customer."""
+
+    __tablename__ = "intake_identities"
+
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"), index=True)
+    created_at: Mapped[datetime]
+    # Declared so that one flush inserts customers before the rows that refer to them.
+    customer: Mapped[Customer] = relationship(lazy="raise")
+
+
+class Case(Base):
+    """A thread of contacts: open until routing resolves it, reopenable for a while after."""
+
+    __tablename__ = "intake_cases"
+    __table_args__ = (Index(None, "customer_id", "channel", "status"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(35))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    customer: Mapped[Customer] = relationship(lazy="raise")
+
+
+class Contact(Base):
+    """One accepted contact. Its (adapter, webhook id) and (adapter, provider message id) are
+    unique, which makes retries idempotent; its thread reference finds its case later."""
+
+    __tablename__ = "intake_contacts"
+    __table_args__ = (
+        Index(None, "adapter_id", "webhook_id", unique=True),
+        Index(None, "adapter_id", "provider_message_id", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("intake_cases.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"))
+    adapter_id: Mapped[str] = mapped_column(ForeignKey("intake_adapters.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(35))
+    language_confidence: Mapped[float] = mapped_column(Float)
+    provider_message_id: Mapped[str | None] = mapped_column(String(1100))
+    webhook_id: Mapped[str] = mapped_column(String(256))
+    thread_ref: Mapped[str | None] = mapped_column(String(1100), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, Any]]
+    """The validated request as the adapter sent it, normalised."""
+    case: Mapped[Case] = relationship(lazy="raise")
+    customer: Mapped[Customer] = relationship(lazy="raise")

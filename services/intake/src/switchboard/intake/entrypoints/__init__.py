@@ -1,0 +1,1 @@
+"""Intake's entry points: HTTP API, Kafka consumer, command line."""

@@ -1,0 +1,155 @@
+"""``switchboard-intake``: run the service (migrations, then uvicorn with the outbox relay and
+the resolutions consumer in each worker), or manage adapters from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.intake import adapter_registry as registry
+from switchboard.intake.adapters.orm import metadata
+from switchboard.intake.domain.values import Channel
+from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.db import create_engine, session_factory
+from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.migrations import migrate
+
+app = typer.Typer(help="Switchboard intake: contacts from channel adapters become cases.")
+adapters = typer.Typer(help="Register channel adapters and rotate their secrets.")
+app.add_typer(adapters, name="adapters")
+
+
+@app.callback(invoke_without_command=True)
+def default(context: typer.Context) -> None:
+    """Without a command: run the service."""
+    if context.invoked_subcommand is None:
+        serve(workers=None)
+
+
+@app.command()
+def serve(
+    workers: Annotated[
+        int | None, typer.Option(help="uvicorn worker processes (default: http_workers)")
+    ] = None,
+) -> None:
+    """Apply migrations, then serve HTTP with the relay and consumer running in each worker."""
+    settings = IntakeSettings.load()
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    asyncio.run(_migrate(settings))
+    uvicorn.run(
+        "switchboard.intake.entrypoints.api:app_from_environment",
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        workers=workers or settings.http_workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    asyncio.run(_migrate(IntakeSettings.load()))
+
+
+async def _migrate(settings: IntakeSettings) -> None:
+    await migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata)
+
+
+@adapters.command("create")
+def create_adapter(
+    adapter_id: str,
+    channel: Channel,
+    region: Annotated[str | None, typer.Option()] = None,
+    country: Annotated[str | None, typer.Option(help="ISO 3166 for national numbers")] = None,
+    department: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Register an adapter and print its secret (shown only once)."""
+    spec = registry.AdapterSpec(
+        id=adapter_id,
+        channel=channel,
+        region=region,
+        default_country=country,
+        department=department,
+    )
+
+    async def create() -> dict[str, object]:
+        async with _migrated_sessions() as sessions, sessions() as session, session.begin():
+            view, secret = await registry.register_adapter(
+                session=session, spec=spec, now=datetime.now(UTC)
+            )
+        return view.public() | {"secret": secret}
+
+    typer.echo(json.dumps(asyncio.run(create()), default=str))
+
+
+@adapters.command("rotate")
+def rotate_adapter(adapter_id: str) -> None:
+    """Give an adapter a new secret; the previous one stays valid for the grace period."""
+    settings = IntakeSettings.load()
+
+    async def rotate() -> dict[str, object]:
+        async with _migrated_sessions() as sessions, sessions() as session, session.begin():
+            view, secret = await registry.rotate_secret(
+                session=session,
+                adapter_id=adapter_id,
+                grace=settings.previous_secret_grace,
+                now=datetime.now(UTC),
+            )
+        return view.public() | {"secret": secret}
+
+    typer.echo(json.dumps(asyncio.run(rotate()), default=str))
+
+
+@adapters.command("list")
+def list_adapters() -> None:
+    """The registered adapters, without their secrets."""
+
+    async def listed() -> list[dict[str, object]]:
+        async with _migrated_sessions() as sessions, sessions() as session:
+            return [view.public() for view in await registry.list_adapters(session=session)]
+
+    for row in asyncio.run(listed()):
+        typer.echo(json.dumps(row, default=str))
+
+
+@app.command("admin-token")
+def admin_token(
+    subject: str = "operator",
+    minutes: int = 60,
+) -> None:
+    """Print a short-lived admin bearer token signed with the configured admin secret."""
+    settings = IntakeSettings.load()
+    claims = {
+        "sub": subject,
+        "role": "admin",
+        "exp": datetime.now(UTC) + timedelta(minutes=minutes),
+    }
+    typer.echo(jwt.encode(claims, settings.admin_jwt_secret, algorithm="HS256"))
+
+
+@asynccontextmanager
+async def _migrated_sessions() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on an up-to-date database for one CLI command."""
+    settings = IntakeSettings.load()
+    await _migrate(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,132 @@
+"""Contact endpoints, one per channel: signed by the adapter, answered 202 after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from switchboard.intake.accept_batcher import PendingContact
+from switchboard.intake.domain.contacts import (
+    AnyContact,
+    ChatContact,
+    EmailContact,
+    PhoneContact,
+    SocialContact,
+)
+from switchboard.intake.domain.email_parsing import EmailParseError, parse_raw_email
+from switchboard.intake.domain.values import Channel
+from switchboard.intake.entrypoints.dependencies import ServiceDep
+from switchboard.intake.entrypoints.signed_body import (
+    SignedBody,
+    SignedBodyDep,
+    invalid_body,
+    parse_json_body,
+)
+from switchboard.servicekit.http import Problem
+
+router = APIRouter(prefix="/v1/adapters/{adapter_id}/contacts", tags=["contacts"])
+RAW_EMAIL_TYPES = {"message/rfc822", "message/global"}
+
+
+class AcceptedContact(BaseModel):
+    case_id: str
+    contact_id: str
+    customer_id: str
+    outcome: str
+    duplicate: bool
+
+
+def _documented(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
+    schema = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+    content = {"application/json": {"schema": schema}}
+    content |= {media: {"schema": {"type": "string", "format": "binary"}} for media in extra_types}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": AcceptedContact, "description": "Committed; events follow via the outbox"},
+    400: {"description": "Malformed body (problem+json)"},
+    401: {"description": "Missing, wrong or stale signature (problem+json, with the reason)"},
+    403: {"description": "The adapter is registered for another channel"},
+    413: {"description": "Body too large"},
+    422: {"description": "Invalid field; `errors` names each field and why"},
+}
+
+
+def _require_channel(signed: SignedBody, channel: Channel) -> None:
+    if signed.adapter.channel is not channel:
+        raise Problem(
+            403, f"adapter {signed.adapter.id!r} posts {signed.adapter.channel.value} contacts"
+        )
+
+
+async def _accept_json(
+    service: ServiceDep, signed: SignedBody, model: type[AnyContact]
+) -> JSONResponse:
+    _require_channel(signed, model.channel)
+    return await _accept(service, signed, parse_json_body(model, signed))
+
+
+async def _accept(service: ServiceDep, signed: SignedBody, contact: AnyContact) -> JSONResponse:
+    accepted = await service.batcher.accept(
+        PendingContact(
+            adapter=signed.adapter,
+            contact=contact,
+            webhook_id=signed.webhook_id,
+            language=service.detector.detect(contact.text),
+            received_at=signed.received_at,
+        )
+    )
+    body = AcceptedContact(**accepted.__dict__)
+    headers = {"Idempotent-Replayed": "true"} if accepted.duplicate else None
+    return JSONResponse(body.model_dump(), status_code=202, headers=headers)
+
+
+@router.post(
+    "/phone", status_code=202, responses=_RESPONSES, openapi_extra=_documented(PhoneContact)
+)
+async def post_phone_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+    """A call started, was missed, left a voicemail, or a callback was requested."""
+    return await _accept_json(service, signed, PhoneContact)
+
+
+@router.post(
+    "/email",
+    status_code=202,
+    responses=_RESPONSES,
+    openapi_extra=_documented(EmailContact, "message/rfc822"),
+)
+async def post_email_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+    """An e-mail as JSON fields, or the raw RFC 5322 message (``message/rfc822``)."""
+    if signed.content_type not in RAW_EMAIL_TYPES:
+        return await _accept_json(service, signed, EmailContact)
+    _require_channel(signed, EmailContact.channel)
+    try:
+        contact = parse_raw_email(signed.body)
+    except EmailParseError as error:
+        raise Problem(
+            422,
+            str(error),
+            title="Invalid e-mail message",
+            errors=[{"field": error.field, "in": "body", "message": error.reason}],
+        ) from error
+    except ValidationError as error:
+        raise invalid_body(error) from error
+    return await _accept(service, signed, contact)
+
+
+@router.post("/chat", status_code=202, responses=_RESPONSES, openapi_extra=_documented(ChatContact))
+async def post_chat_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+    """A visitor's message in a chat session."""
+    return await _accept_json(service, signed, ChatContact)
+
+
+@router.post(
+    "/social", status_code=202, responses=_RESPONSES, openapi_extra=_documented(SocialContact)
+)
+async def post_social_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+    """A public post or private message on a social platform."""
+    return await _accept_json(service, signed, SocialContact)

@@ -1,0 +1,5 @@
+"""Intake's alembic branch (``intake``), run with servicekit's migrate()."""
+
+from pathlib import Path
+
+VERSIONS_DIR = Path(__file__).parent / "versions"

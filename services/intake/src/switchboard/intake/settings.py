@@ -1,0 +1,59 @@
+"""Intake's settings, read from ``SWITCHBOARD_INTAKE_*`` variables in ``bootstrap()``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from switchboard.intake.domain.language import DEFAULT_LANGUAGES, lingua_language
+from switchboard.intake.domain.priority import DEFAULT_CHANNEL_PRIORITIES
+from switchboard.intake.domain.values import Channel, Priority
+from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+
+
+class IntakeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_INTAKE_", extra="ignore")
+
+    service_name: str = "intake"
+    database_url: str = "sqlite+aiosqlite:///./.data/intake.db"
+    http_port: int = 8001
+    http_workers: int = Field(default=1, ge=1, le=64)
+    languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
+    language_min_confidence: float = Field(default=0.35, ge=0, le=1)
+    default_region: str = Field(default="global", max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
+    reopen_window_hours: float = Field(default=168, ge=0)
+    previous_secret_grace_hours: float = Field(default=24, ge=0)
+    channel_priorities: dict[Channel, Priority] = Field(
+        default_factory=lambda: dict(DEFAULT_CHANNEL_PRIORITIES)
+    )
+    vip_priority: Priority = Priority.HIGH
+    admin_jwt_secret: str = "dev-admin-secret-for-local-use-only"
+    adapter_cache_seconds: float = Field(default=5.0, ge=0)
+    consumer_group: str = "intake"
+    accept_batch_size: int = Field(default=64, ge=1, le=1000)
+    """Most contacts committed in one transaction (group commit under load)."""
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_known_to_lingua(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            lingua_language(tag)
+        return tags
+
+    @model_validator(mode="after")
+    def _real_admin_secret_in_production(self) -> Self:
+        refuse_placeholder(self.admin_jwt_secret, "admin_jwt_secret", self.environment)
+        if self.environment == "production" and self.admin_jwt_secret.startswith("dev-"):
+            raise ValueError("admin_jwt_secret must be set to a real secret in production")
+        return self
+
+    @property
+    def reopen_window(self) -> timedelta:
+        return timedelta(hours=self.reopen_window_hours)
+
+    @property
+    def previous_secret_grace(self) -> timedelta:
+        return timedelta(hours=self.previous_secret_grace_hours)

@@ -1,0 +1,113 @@
+"""Bad signatures, stale requests, oversized and malformed bodies are refused as specified and
+create nothing: no row, and no event on the cases topic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from switchboard.intake.adapters.orm import Case, Contact, Customer
+from switchboard.intake.domain.signatures import new_secret
+
+PROBLEM_JSON = "application/problem+json"
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+async def count(intake, table) -> int:
+    async with intake.service.sessions() as session:
+        return (await session.scalar(select(func.count()).select_from(table))) or 0
+
+
+async def test_rejected_requests_create_nothing(intake, chat_body):
+    chat = await intake.register("chat")
+    token = uuid.uuid4().hex
+
+    def body(**change):
+        return chat_body(token, **change)
+
+    cases = {
+        "wrong secret": (await intake.post(chat, body(), secret=new_secret()), 401),
+        "stale": (
+            await intake.post(chat, body(), at=datetime.now(UTC) - timedelta(minutes=6)),
+            401,
+        ),
+        "future": (
+            await intake.post(chat, body(), at=datetime.now(UTC) + timedelta(minutes=6)),
+            401,
+        ),
+        "unknown adapter": (
+            await intake.client.post(
+                "/v1/adapters/nobody/contacts/chat",
+                json=body(),
+                headers={"webhook-id": "x", "webhook-timestamp": "1", "webhook-signature": "v1,x"},
+            ),
+            401,
+        ),
+        "unsigned": (
+            await intake.client.post(f"/v1/adapters/{chat.id}/contacts/chat", json=body()),
+            401,
+        ),
+        "too large": (await intake.post(chat, body(message="x" * 70_000)), 413),
+        "not json": (await intake.post(chat, b"{not json"), 400),
+        "invalid field": (await intake.post(chat, body(visitor={"id": "v", "email": "nope"})), 422),
+        "unknown field": (await intake.post(chat, body(colour="blue")), 422),
+        "wrong channel": (await intake.post(chat, body(), channel="phone"), 403),
+    }
+    for name, (response, status) in cases.items():
+        assert response.status_code == status, (name, response.text)
+        assert response.headers["content-type"].startswith(PROBLEM_JSON), name
+        assert response.json()["status"] == status, name
+
+    stale = cases["stale"][0].json()
+    assert "webhook-timestamp is 360 s old" in stale["detail"]
+    assert "no matching signature" in cases["wrong secret"][0].json()["detail"]
+    assert "missing header" in cases["unsigned"][0].json()["detail"]
+    invalid = cases["invalid field"][0].json()
+    assert invalid["errors"][0]["field"] == "visitor.email"
+    assert "not an e-mail address" in invalid["errors"][0]["message"]
+    assert cases["unknown field"][0].json()["errors"][0]["field"] == "colour"
+
+    assert await count(intake, Contact) == 0
+    assert await count(intake, Case) == 0
+    assert await count(intake, Customer) == 0
+
+    sentinel = await intake.post(chat, chat_body(f"sentinel-{token}"))
+    assert sentinel.status_code == 202, sentinel.text
+    sentinel_case = sentinel.json()["case_id"]
+    events = await intake.case_events(
+        lambda e: token in (e.data.model_dump().get("thread_ref") or ""),
+        until=lambda found: len(found) >= 2,
+    )
+    assert {e.data.case_id for e in events} == {sentinel_case}
+    assert len(events) == 2
+
+
+async def test_malformed_raw_email_names_the_header(intake):
+    mail = await intake.register("email")
+    response = await intake.post(
+        mail,
+        b"To: support@acme.test\r\nSubject: no sender\r\n\r\nhello\r\n",
+        content_type="message/rfc822",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "From"
+    assert await count(intake, Contact) == 0
+
+
+async def test_admin_api_needs_an_admin_token(intake):
+    anonymous = await intake.client.get("/v1/admin/adapters")
+    agent = await intake.client.get("/v1/admin/adapters", headers=intake.admin_headers("agent"))
+    forged = await intake.client.get(
+        "/v1/admin/adapters", headers={"Authorization": "Bearer not.a.token"}
+    )
+    assert [anonymous.status_code, agent.status_code, forged.status_code] == [401, 403, 401]
+    invalid = await intake.client.post(
+        "/v1/admin/adapters",
+        json={"id": "Bad Id", "channel": "fax"},
+        headers=intake.admin_headers(),
+    )
+    assert invalid.status_code == 422
+    assert {e["field"] for e in invalid.json()["errors"]} == {"id", "channel"}

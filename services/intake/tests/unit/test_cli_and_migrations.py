@@ -1,0 +1,63 @@
+"""The command line and the alembic branch, on an embedded SQLite file (no server needed)."""
+
+import asyncio
+import json
+
+import jwt
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+from typer.testing import CliRunner
+
+from switchboard.intake.adapters.orm import metadata
+from switchboard.intake.entrypoints.cli import app
+from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.servicekit.migrations import migrate
+
+
+def test_sqlite_migrations_match_the_orm(tmp_path):
+    path = tmp_path / "intake.db"
+    asyncio.run(
+        migrate(f"sqlite+aiosqlite:///{path}", versions_dir=VERSIONS_DIR, metadata=metadata)
+    )
+    with create_engine(f"sqlite:///{path}").connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = [d for d in compare_metadata(context, metadata) if "sk_" not in str(d)]
+    assert diffs == []
+
+
+def test_adapters_are_created_rotated_and_listed_from_the_shell(tmp_path, monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_INTAKE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/i.db")
+    runner = CliRunner()
+    created = runner.invoke(app, ["adapters", "create", "web-chat", "chat", "--region", "nordics"])
+    assert created.exit_code == 0, created.output
+    first = json.loads(created.output)
+    assert first["secret"].startswith("whsec_")
+
+    rotated = runner.invoke(app, ["adapters", "rotate", "web-chat"])
+    assert rotated.exit_code == 0, rotated.output
+    second = json.loads(rotated.output)
+    assert second["secret"] != first["secret"]
+    assert second["previous_secret_expires_at"] is not None
+
+    listed = runner.invoke(app, ["adapters", "list"])
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert [(row["id"], row["channel"], row["region"]) for row in rows] == [
+        ("web-chat", "chat", "nordics")
+    ]
+    assert "secret" not in rows[0]
+
+    duplicate = runner.invoke(app, ["adapters", "create", "web-chat", "chat"])
+    assert duplicate.exit_code != 0
+
+
+def test_admin_token_carries_the_admin_role(monkeypatch):
+    monkeypatch.setenv(
+        "SWITCHBOARD_INTAKE_ADMIN_JWT_SECRET", "a-long-enough-test-secret-value-0123"
+    )
+    result = CliRunner().invoke(app, ["admin-token", "--subject", "ops"])
+    claims = jwt.decode(
+        result.output.strip(), "a-long-enough-test-secret-value-0123", algorithms=["HS256"]
+    )
+    assert claims["role"] == "admin"
+    assert claims["sub"] == "ops"

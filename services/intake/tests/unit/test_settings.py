@@ -1,0 +1,20 @@
+import pytest
+from pydantic import ValidationError
+
+from switchboard.intake.settings import IntakeSettings
+
+
+def test_defaults_are_usable_locally():
+    settings = IntakeSettings.load()
+    assert settings.reopen_window.days == 7
+    assert "nb" in settings.languages
+
+
+def test_production_refuses_the_development_admin_secret():
+    with pytest.raises(ValidationError, match="admin_jwt_secret"):
+        IntakeSettings.load(environment="production", database_url="postgresql+asyncpg://db/intake")
+
+
+def test_unknown_languages_are_refused():
+    with pytest.raises(ValidationError, match="lingua cannot detect"):
+        IntakeSettings.load(languages=["da", "tlh"])
