@@ -25,7 +25,7 @@ from switchboard.intake.domain.threading import (
     decide_thread,
 )
 from switchboard.intake.domain.values import Channel, Priority
-from switchboard.servicekit.outbox import add_event
+from switchboard.servicekit.outbox import add_events
 
 SOURCE = "/switchboard/intake"
 EXCERPT_CHARACTERS = 1000
@@ -178,8 +178,7 @@ async def _accept(
         )
     )
     events.append(_contact_received(case, contact, contact_id, outcome, language, now))
-    for event in events:
-        await add_event(session, Envelope(source=SOURCE, time=now, data=event))
+    await add_events(session, [Envelope(source=SOURCE, time=now, data=e) for e in events])
     return Accepted(case.id, contact_id, customer.id, outcome.value)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import event, insert
@@ -29,21 +30,33 @@ def lane_of(key: str) -> int:
 
 async def add_event(session: AsyncSession, envelope: Envelope[Event]) -> None:
     """Stage an event in the session's transaction; it is published only if that commits."""
-    if not envelope.trace:
-        envelope = replace(envelope, trace=current_trace_headers())
-    record = encode(envelope)
-    await session.execute(
-        insert(outbox).values(
-            event_id=envelope.id,
-            lane=lane_of(envelope.key),
-            topic=record.topic,
-            key=envelope.key,
-            event_type=envelope.type,
-            headers=[[k, v.decode()] for k, v in record.headers],
-            payload=record.value,
-            created_at=utcnow(),
+    await add_events(session, [envelope])
+
+
+async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Event]]) -> None:
+    """Stage several events with one statement, in the given order."""
+    if not envelopes:
+        return
+    trace = current_trace_headers()
+    now = utcnow()
+    rows = []
+    for envelope in envelopes:
+        if not envelope.trace and trace:
+            envelope = replace(envelope, trace=trace)
+        record = encode(envelope)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "lane": lane_of(envelope.key),
+                "topic": record.topic,
+                "key": envelope.key,
+                "event_type": envelope.type,
+                "headers": [[k, v.decode()] for k, v in record.headers],
+                "payload": record.value,
+                "created_at": now,
+            }
         )
-    )
+    await session.execute(insert(outbox), rows)
     session.sync_session.info[_WROTE_OUTBOX] = True
 
 
