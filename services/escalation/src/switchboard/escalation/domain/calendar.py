@@ -41,7 +41,7 @@ class OpeningSpan:
 
     @classmethod
     def parse(cls, text: str) -> OpeningSpan:
-        """Parse `"08:00-12:30"`; `24:00` closes at midnight."""
+        """Parse `"08:00-12:30"` (seconds allowed: `"08:00:30-12:00"`); `24:00` is midnight."""
         try:
             opens_text, closes_text = text.split("-")
             return cls(_parse_clock(opens_text), _parse_clock(closes_text))
@@ -50,11 +50,16 @@ class OpeningSpan:
 
 
 def _parse_clock(text: str) -> int:
-    hours_text, minutes_text = text.strip().split(":")
-    hours, minutes = int(hours_text), int(minutes_text)
-    if not (0 <= minutes < 60 and 0 <= hours <= 24) or (hours == 24 and minutes):
+    """`HH:MM` or `HH:MM:SS`; `24:00` is the end of the day."""
+    parts = [int(part) for part in text.strip().split(":")]
+    if len(parts) not in (2, 3):
         raise CalendarError(f"invalid clock time {text!r}")
-    return hours * 3600 + minutes * 60
+    hours, minutes, seconds = (*parts, 0)[:3]
+    if not (0 <= minutes < 60 and 0 <= seconds < 60 and 0 <= hours <= 24):
+        raise CalendarError(f"invalid clock time {text!r}")
+    if hours == 24 and (minutes or seconds):
+        raise CalendarError(f"invalid clock time {text!r}")
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _normalised_spans(spans: Iterable[OpeningSpan]) -> tuple[OpeningSpan, ...]:

@@ -15,16 +15,36 @@ class Trigger(StrEnum):
     AGENT_FREED = "agent_freed"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass pays a setattr call per field, on the hot path.
+@dataclass(slots=True)
 class RunnerUp:
-    """The next best candidate and why it lost."""
+    """The next best candidate and why it lost: by ``rule``, comparing the two values."""
 
     kind: str
     id: str | None
-    reason: str
+    rule: str
+    winner_value: object = None
+    runner_up_value: object = None
+
+    @property
+    def reason(self) -> str:
+        winner, other = _readable(self.winner_value), _readable(self.runner_up_value)
+        if self.rule == "priority":
+            return f"priority {winner} beats {other}"
+        if self.rule == "age":
+            return f"same priority, waiting since {winner}, {self.id} only since {other}"
+        if self.rule == "idle":
+            return f"idle since {winner}, {self.id} only since {other}"
+        return (
+            f"no other qualified {'agent is available' if self.kind == 'agent' else 'case waits'}"
+        )
 
 
-@dataclass(frozen=True, slots=True)
+def _readable(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+@dataclass(slots=True)
 class Decision:
     """One offer of a case to an agent, with its explanation."""
 

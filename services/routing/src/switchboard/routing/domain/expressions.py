@@ -31,19 +31,29 @@ __all__ = [
 
 
 class AgentFacts(Protocol):
-    id: str
-    skills: dict[str, int]
-    languages: frozenset[str]
-    region: str
-    team: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def skills(self) -> dict[str, int]: ...
+    @property
+    def languages(self) -> frozenset[str]: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def team(self) -> str: ...
 
 
 class CaseFacts(Protocol):
-    language: str
-    region: str
-    channel: str
-    priority: int
-    department: str
+    @property
+    def language(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def department(self) -> str: ...
 
 
 class ExpressionError(ValueError):
@@ -76,6 +86,8 @@ CASE_FIELDS: dict[str, tuple[str, Kind]] = {
     "case.department": ("department", Kind.TEXT),
 }
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
 ORDERING = {"<", "<=", ">", ">="}
 TOKEN_PATTERN = re.compile(
     r"""
@@ -112,9 +124,7 @@ def tokenize(source: str) -> list[Token]:
             )
         kind = match.lastgroup or ""
         text = match.group()
-        if kind == "name" and text in KEYWORDS:
-            kind = text
-        elif kind in {"op", "punct"}:
+        if (kind == "name" and text in KEYWORDS) or kind in {"op", "punct"}:
             kind = text
         if kind != "space":
             tokens.append(Token(kind, text, position))
@@ -150,7 +160,8 @@ class Requirement:
     case_fields: tuple[str, ...]
     agent_free: bool
 
-    def matches(self, agent: AgentFacts, case: CaseFacts) -> bool:
+    def matches(self, agent: AgentFacts | None, case: CaseFacts) -> bool:
+        """``agent`` may be ``None`` for a case-only requirement (a policy's ``when``)."""
         return self.test(agent, case)
 
     def class_key(self, case: CaseFacts) -> tuple[Any, ...]:
@@ -183,8 +194,13 @@ class Parser:
         self.atoms: list[Atom] = []
         self.case_fields: set[str] = set()
         self.uses_agent = False
+        self.depth = 0
 
     def parse(self) -> Predicate:
+        if len(self.source) > MAX_LENGTH:
+            raise ExpressionError(
+                f"longer than {MAX_LENGTH} characters", source=self.source, column=MAX_LENGTH + 1
+            )
         if self.peek.kind == "end":
             raise self.error("empty expression", self.peek)
         test = self.expression()
@@ -230,14 +246,20 @@ class Parser:
 
     def negation(self) -> Predicate:
         token = self.peek
+        if token.kind in {"not", "("}:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"nested deeper than {MAX_DEPTH} levels", token)
         if token.kind == "not":
             self.advance()
-            inner = self.negation()
-            return lambda agent, case: not inner(agent, case)
+            negated = self.negation()
+            self.depth -= 1
+            return lambda agent, case: not negated(agent, case)
         if token.kind == "(":
             self.advance()
             inner = self.expression()
             self.expect(")", "')'")
+            self.depth -= 1
             return inner
         if token.kind in {"true", "false"}:
             self.advance()
@@ -353,13 +375,25 @@ def _agent_getter(field: str) -> Getter:
 
 
 def _any_of(parts: Sequence[Predicate]) -> Predicate:
-    frozen = tuple(parts)
-    return lambda agent, case: any(part(agent, case) for part in frozen)
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = _either(combined, part)
+    return combined
 
 
 def _all_of(parts: Sequence[Predicate]) -> Predicate:
-    frozen = tuple(parts)
-    return lambda agent, case: all(part(agent, case) for part in frozen)
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = _both(combined, part)
+    return combined
+
+
+def _either(first: Predicate, second: Predicate) -> Predicate:
+    return lambda agent, case: first(agent, case) or second(agent, case)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda agent, case: first(agent, case) and second(agent, case)
 
 
 def _speaks(languages: Getter, language: Getter, *, negate: bool) -> Predicate:

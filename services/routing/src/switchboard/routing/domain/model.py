@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
-    VOICE = "voice"
+    PHONE = "phone"
     CHAT = "chat"
     EMAIL = "email"
     SOCIAL = "social"
@@ -31,7 +31,7 @@ class ItemState(StrEnum):
 
 
 DEFAULT_LIMITS: Mapping[Channel, int] = {
-    Channel.VOICE: 1,
+    Channel.PHONE: 1,
     Channel.CHAT: 3,
     Channel.EMAIL: 5,
     Channel.SOCIAL: 3,
@@ -43,15 +43,25 @@ class Capacity:
     """How many items per channel an agent handles at once; blocking channels take it all."""
 
     limits: Mapping[Channel, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
-    blocking: frozenset[Channel] = frozenset({Channel.VOICE})
+    blocking: frozenset[Channel] = frozenset({Channel.PHONE})
 
     def can_take(self, channel: Channel, load: Mapping[Channel, int]) -> bool:
         if load.get(channel, 0) >= self.limits.get(channel, 0):
             return False
-        busy_channels = [busy for busy, count in load.items() if count > 0]
         if channel in self.blocking:
-            return not busy_channels
-        return not any(busy in self.blocking for busy in busy_channels)
+            return not any(load.values())
+        return not any(load.get(blocking, 0) for blocking in self.blocking)
+
+    def open_channels(self, load: Mapping[Channel, int]) -> list[Channel]:
+        """The channels with a free slot, all at once (the hot path of routing)."""
+        if any(load.get(blocking, 0) for blocking in self.blocking):
+            return []
+        busy = any(load.values())
+        return [
+            channel
+            for channel, limit in self.limits.items()
+            if load.get(channel, 0) < limit and not (busy and channel in self.blocking)
+        ]
 
     def within(self, load: Mapping[Channel, int]) -> bool:
         """True when ``load`` respects every limit and every blocking rule."""
@@ -83,14 +93,17 @@ class Agent:
         return self.routable and self.capacity.can_take(channel, self.load)
 
     def open_channels(self) -> list[Channel]:
-        if not self.routable:
+        if self.presence is not Presence.AVAILABLE:
             return []
-        return [channel for channel in self.capacity.limits if self.can_take(channel)]
+        return self.capacity.open_channels(self.load)
 
 
 @dataclass(slots=True, eq=False)
 class WorkItem:
-    """A case as routing sees it; ``enqueued_at`` is its age and survives transfers."""
+    """A case as routing sees it; ``enqueued_at`` is its age and survives transfers.
+
+    ``priority`` follows the wire: 1 is urgent, 4 is low; a lower number is served first.
+    """
 
     case_id: str
     pool: str
@@ -102,7 +115,7 @@ class WorkItem:
     department: str = ""
     preferred_agent: str | None = None
     preferred_until: datetime | None = None
-    excluded_agents: set[str] = field(default_factory=set)
+    excluded_agents: frozenset[str] = frozenset()
     policy: str = ""
     step: int = 0
     step_started_at: datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from switchboard.routing.domain.expressions import (
@@ -53,7 +54,32 @@ class Policy:
         return started_at + timeout
 
 
-@dataclass(frozen=True)
+def advance_steps(
+    policy: Policy, *, step: int, started_at: datetime, now: datetime
+) -> tuple[int, datetime]:
+    """The step a case has reached by ``now`` and when that step started."""
+    step = min(step, len(policy.steps) - 1)
+    due = policy.step_due(step, started_at)
+    while due is not None and due <= now:
+        step, started_at = step + 1, due
+        due = policy.step_due(step, started_at)
+    return step, started_at
+
+
+def next_review_at(
+    policy: Policy,
+    *,
+    step: int,
+    step_started_at: datetime,
+    preferred_until: datetime | None,
+) -> datetime | None:
+    """When a waiting case's step or preferred agent next changes."""
+    moments = [policy.step_due(min(step, len(policy.steps) - 1), step_started_at), preferred_until]
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None
+
+
+@dataclass(frozen=True, eq=False)
 class PolicySet:
     policies: tuple[Policy, ...]
     default: Policy
@@ -65,10 +91,11 @@ class PolicySet:
         return self.default
 
     def by_name(self, name: str) -> Policy:
-        for policy in self.policies:
-            if policy.name == name:
-                return policy
-        return self.default
+        return self._by_name.get(name, self.default)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Policy]:
+        return {policy.name: policy for policy in self.policies}
 
 
 def catch_all_policy(*, offer_timeout: timedelta = DEFAULT_OFFER_TIMEOUT) -> Policy:

@@ -1,9 +1,9 @@
 """The in-memory index of one pool: waiting cases by requirement class, idle agents by time.
 
 Waiting cases that share a bound requirement form one class with one heap ordered by
-(priority descending, enqueued_at, arrival), so an agent who frees up looks only at the
-head of each class it qualifies for. Entries are deleted lazily: an entry is live while its
-item still waits and carries the same filing number.
+(priority number, 1 being urgent; enqueued_at; arrival), so an agent who frees up looks
+only at the head of each class it qualifies for. Entries are deleted lazily: an entry is
+live while its item still waits and carries the same filing number.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ AgentTest = Callable[[Agent], bool]
 
 
 def entry_for(item: WorkItem) -> HeapEntry:
-    return (-item.priority, item.enqueued_at.timestamp(), item.arrival, item.filing, item)
+    return (item.priority, item.enqueued_at.timestamp(), item.arrival, item.filing, item)
 
 
 def is_live(entry: HeapEntry) -> bool:
@@ -39,10 +39,18 @@ class WaitingClass:
     def head_for(self, agent_id: str) -> HeapEntry | None:
         """The best live entry that does not exclude ``agent_id``."""
         heap = self.heap
-        while heap and not is_live(heap[0]):
+        while heap:
+            entry = heap[0]
+            item = entry[4]
+            if item.state is ItemState.WAITING and item.filing == entry[3]:
+                if agent_id not in item.excluded_agents:
+                    return entry
+                return self._head_skipping(agent_id)
             heapq.heappop(heap)
-        if not heap or agent_id not in heap[0][4].excluded_agents:
-            return heap[0] if heap else None
+        return None
+
+    def _head_skipping(self, agent_id: str) -> HeapEntry | None:
+        heap = self.heap
         skipped: list[HeapEntry] = []
         while heap:
             if not is_live(heap[0]):
@@ -61,27 +69,53 @@ class WaitingClass:
 
 
 class PoolIndex:
+    """Classes are only added; each agent remembers which of them it qualifies for, so a
+    freed agent walks its own short list. Empty classes are swept when they pile up."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.classes: dict[Channel, dict[Hashable, WaitingClass]] = {}
+        self.created: dict[Channel, list[WaitingClass]] = {}
+        self.admitted: dict[tuple[str, Channel], tuple[int, list[WaitingClass]]] = {}
         self.idle: dict[Channel, dict[str, Agent]] = {}
 
     def file(self, item: WorkItem, key: Hashable, accepts: Callable[[], AgentTest]) -> WaitingClass:
         by_key = self.classes.setdefault(item.channel, {})
         waiting_class = by_key.get(key)
         if waiting_class is None:
+            self._sweep_empty_classes(item.channel)
             waiting_class = by_key[key] = WaitingClass(key, accepts())
+            self.created.setdefault(item.channel, []).append(waiting_class)
         waiting_class.push(item)
         return waiting_class
 
-    def classes_for(self, channel: Channel) -> list[WaitingClass]:
-        by_key = self.classes.get(channel)
-        if not by_key:
+    def classes_admitting(self, agent: Agent, channel: Channel) -> list[WaitingClass]:
+        """The classes of ``channel`` whose requirement ``agent`` meets."""
+        log = self.created.get(channel)
+        if not log:
             return []
+        cached = self.admitted.get((agent.id, channel))
+        seen, admitted = cached if cached is not None else (0, [])
+        if seen < len(log):
+            admitted = admitted + [each for each in log[seen:] if each.accepts(agent)]
+            self.admitted[(agent.id, channel)] = (len(log), admitted)
+        return admitted
+
+    def forget_agent(self, agent_id: str) -> None:
+        """Drop what was remembered about an agent whose profile changed."""
+        for channel in self.created:
+            self.admitted.pop((agent_id, channel), None)
+
+    def _sweep_empty_classes(self, channel: Channel) -> None:
+        by_key = self.classes[channel]
         empty = [key for key, waiting in by_key.items() if not waiting.heap]
+        if len(empty) < 64 or len(empty) * 2 < len(by_key):
+            return
         for key in empty:
             del by_key[key]
-        return list(by_key.values())
+        self.created[channel] = list(by_key.values())
+        for agent_id, cached_channel in [key for key in self.admitted if key[1] is channel]:
+            del self.admitted[(agent_id, cached_channel)]
 
     def idle_agents(self, channel: Channel) -> Iterator[Agent]:
         """Agents who can take ``channel`` now, longest idle first."""
