@@ -1,0 +1,122 @@
+"""Rows to domain objects and back, the revision counter, and reading what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.routing.adapters.orm import AgentRow, CaseRow, PolicyDocumentRow, RevisionCounter
+from switchboard.routing.domain.model import Agent, Capacity, Channel, Presence, WorkItem
+
+
+async def next_revision(session: AsyncSession) -> int:
+    """Take the next revision; the counter row stays locked until this transaction ends."""
+    result = await session.execute(
+        update(RevisionCounter)
+        .where(RevisionCounter.id == 1)
+        .values(value=RevisionCounter.value + 1)
+        .returning(RevisionCounter.value)
+    )
+    return int(result.scalar_one())
+
+
+def pool_for(*, region: str, department: str | None, by_department: bool) -> str:
+    if by_department and department:
+        return f"{region}/{department}"
+    return region
+
+
+def channel_counts(raw: Mapping[str, Any]) -> dict[Channel, int]:
+    return {Channel(name): int(count) for name, count in raw.items()}
+
+
+def capacity_of(row: AgentRow) -> Capacity:
+    return Capacity(limits=channel_counts(row.capacity))
+
+
+def agent_from_row(row: AgentRow) -> Agent:
+    return Agent(
+        id=row.id,
+        pools=frozenset(row.pools),
+        skills={name: int(level) for name, level in row.skills.items()},
+        languages=frozenset(row.languages),
+        region=row.region,
+        team=row.team or "",
+        capacity=capacity_of(row),
+        presence=Presence(row.presence),
+        idle_since=row.idle_since,
+        load=channel_counts(row.load),
+    )
+
+
+def item_from_row(row: CaseRow) -> WorkItem:
+    return WorkItem(
+        case_id=row.case_id,
+        pool=row.pool,
+        channel=Channel(row.channel),
+        priority=row.priority,
+        enqueued_at=row.enqueued_at,
+        language=row.language,
+        region=row.region,
+        department=row.department or "",
+        preferred_agent=row.preferred_agent,
+        preferred_until=row.preferred_until,
+        excluded_agents=frozenset(row.excluded_agents),
+        policy=row.policy,
+        step=row.step,
+        step_started_at=row.step_started_at,
+    )
+
+
+def add_load(row: AgentRow, channel: str, delta: int) -> None:
+    """Assign a new dict so the JSON column is seen as changed."""
+    load = dict(row.load)
+    load[channel] = max(0, int(load.get(channel, 0)) + delta)
+    row.load = load
+
+
+@dataclass(frozen=True)
+class Changes:
+    revision: int
+    agents: list[AgentRow]
+    cases: list[CaseRow]
+    policy_document: dict[str, Any] | None
+
+
+async def changes_since(session: AsyncSession, revision: int) -> Changes:
+    """Everything committed after ``revision`` up to the counter's value read first.
+
+    A visible counter value means every transaction up to it has committed, so reading
+    rows at or below it (statement by statement) misses nothing.
+    """
+    top = int((await session.execute(select(RevisionCounter.value))).scalar_one())
+    if top <= revision:
+        return Changes(revision, [], [], None)
+    window = (revision, top)
+    agents = (
+        await session.scalars(select(AgentRow).where(AgentRow.revision.between(window[0] + 1, top)))
+    ).all()
+    cases = (
+        await session.scalars(select(CaseRow).where(CaseRow.revision.between(window[0] + 1, top)))
+    ).all()
+    document = await session.scalar(
+        select(PolicyDocumentRow).where(PolicyDocumentRow.revision.between(window[0] + 1, top))
+    )
+    return Changes(top, list(agents), list(cases), document.document if document else None)
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+async def stamp(session: AsyncSession, *rows: AgentRow | CaseRow) -> int:
+    """Give the touched rows this transaction's revision (taken last, held briefly)."""
+    revision = await next_revision(session)
+    for row in rows:
+        row.revision = revision
+    return revision

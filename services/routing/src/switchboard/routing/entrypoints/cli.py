@@ -1,0 +1,73 @@
+"""``switchboard-routing``: run the service (migrations, then uvicorn with the relay, the
+cases consumer, the timer poller and the router), or mint a token for local use."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from switchboard.routing.adapters.orm import metadata
+from switchboard.routing.entrypoints.auth import issue_token
+from switchboard.routing.migrations import VERSIONS_DIR
+from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.migrations import migrate
+
+app = typer.Typer(help="Switchboard routing: cases reach the best available agent.")
+
+
+@app.callback(invoke_without_command=True)
+def default(context: typer.Context) -> None:
+    """Without a command: run the service."""
+    if context.invoked_subcommand is None:
+        serve()
+
+
+@app.command()
+def serve() -> None:
+    """Apply migrations, then serve HTTP with the background runners (one process: the
+    engine index lives in it)."""
+    settings = RoutingSettings.load()
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    asyncio.run(migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata))
+    uvicorn.run(
+        "switchboard.routing.entrypoints.api:app_from_environment",
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    settings = RoutingSettings.load()
+    asyncio.run(migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata))
+
+
+@app.command("token")
+def token(
+    subject: str,
+    role: Annotated[str, typer.Option(help="agent or admin")] = "agent",
+    ttl: Annotated[int, typer.Option(help="seconds")] = 3600,
+) -> None:
+    """Print a bearer token signed with the configured secret (for local use and demos)."""
+    settings = RoutingSettings.load()
+    typer.echo(
+        issue_token(
+            secret=settings.jwt_secret,
+            subject=subject,
+            role=role,
+            audience=settings.jwt_audience,
+            ttl=ttl,
+        )
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,92 @@
+"""Request and response bodies of the routing API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
+from switchboard.routing.domain.model import Presence
+
+SkillName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
+Proficiency = Annotated[int, Field(ge=1, le=10)]
+Slots = Annotated[int, Field(ge=0, le=50)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentProfile(Body):
+    region: Region
+    team: Slug | None = None
+    pools: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
+    skills: dict[SkillName, Proficiency] = Field(default_factory=dict, max_length=100)
+    languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
+    capacity: dict[Channel, Slots] = Field(
+        default_factory=lambda: {
+            Channel.PHONE: 1,
+            Channel.CHAT: 3,
+            Channel.EMAIL: 5,
+            Channel.SOCIAL: 3,
+        }
+    )
+
+
+class AgentView(BaseModel):
+    id: str
+    region: str
+    team: str | None
+    pools: list[str]
+    skills: dict[str, int]
+    languages: list[str]
+    capacity: dict[str, int]
+    load: dict[str, int]
+    presence: str
+    idle_since: datetime
+
+
+class PresenceChange(Body):
+    presence: Presence
+
+
+class Decline(Body):
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class Reply(Body):
+    message_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
+
+
+class Transfer(Body):
+    region: Region | None = None
+    department: Slug | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class Resolve(Body):
+    resolution_code: Slug = "resolved"
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class CaseView(BaseModel):
+    case_id: str
+    state: str
+    pool: str
+    channel: str
+    priority: int
+    policy: str
+    step: int
+    agent_id: str | None
+    enqueued_at: datetime
+    queue_position: int | None = None
+    estimated_wait_seconds: float | None = None
+    explanation: dict[str, Any] | None = None
+
+
+class PolicyDocument(BaseModel):
+    policies: list[dict[str, Any]] = Field(max_length=200)

@@ -1,0 +1,40 @@
+"""Routing's settings: read from ``SWITCHBOARD_ROUTING_*`` (Kafka's address unprefixed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+
+from switchboard.contracts.topics import CASES
+from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+
+
+class RoutingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_ROUTING_", extra="ignore")
+
+    service_name: str = "routing"
+    database_url: str = "sqlite+aiosqlite:///./.data/routing.db"
+    http_port: int = 8002
+    consumer_group: str = "routing"
+    jwt_secret: str = "dev"
+    jwt_audience: str = "switchboard"
+    policies_file: Path | None = None
+    pool_by_department: bool = False
+    """A pool is a region, or region and department when this is set."""
+    preferred_agent_seconds: float = 60.0
+    """How long a reopened case waits for the agent who last handled it."""
+    sync_seconds: float = 0.2
+    replica_name: str = "routing-1"
+    cases_topic: str = CASES.name
+    pool_shard: str = ""
+    """``i/n``: index only the pools whose hash falls in shard ``i`` of ``n`` (empty: all)."""
+
+    @model_validator(mode="after")
+    def _real_secret_in_production(self) -> Self:
+        refuse_placeholder(self.jwt_secret, "jwt_secret", self.environment)
+        if self.environment == "production" and len(self.jwt_secret) < 32:
+            raise ValueError("jwt_secret must be at least 32 characters in production")
+        return self

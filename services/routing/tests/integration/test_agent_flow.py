@@ -1,0 +1,155 @@
+"""A case from the cases topic reaches an agent, who accepts, replies, resolves and wraps up."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.contracts.events import (
+    AgentReplied,
+    CaseAssigned,
+    CaseOffered,
+    CaseQueued,
+    CaseResolved,
+)
+from switchboard.servicekit.testing.helpers import eventually
+
+from .conftest import unique
+
+pytestmark = pytest.mark.integration
+
+
+async def offered_to(replica, agent_id: str, case_id: str) -> bool:
+    return any(
+        case["case_id"] == case_id and case["state"] == "offered"
+        for case in await replica.work(agent_id)
+    )
+
+
+async def test_a_case_is_offered_accepted_replied_resolved_and_published(stack, start_replica):
+    replica = await start_replica()
+    expert, novice = unique("expert"), unique("novice")
+    await replica.hire(expert, skills={"billing": 8})
+    await replica.hire(novice, skills={"billing": 2})
+    for agent_id in (novice, expert):
+        assert (await replica.presence(agent_id, "available")).status_code == 200
+    policy = {
+        "policies": [
+            {
+                "name": "billing",
+                "when": 'case.department == "billing"',
+                "steps": [{"requires": "billing >= 5", "timeout_seconds": 60}],
+            }
+        ]
+    }
+    response = await replica.client.put("/v1/policies", json=policy, headers=replica.admin)
+    assert response.status_code == 200, response.text
+    case_id = unique("case")
+
+    await stack.open_case(case_id, department="billing")
+
+    assert await eventually(lambda: offered_to(replica, expert, case_id), timeout=20)
+    view = (await replica.client.get(f"/v1/cases/{case_id}", headers=replica.admin)).json()
+    assert view["explanation"]["requirement"] == "billing >= 5"
+    assert view["explanation"]["matched"] == ["billing >= 5"]
+    assert (await replica.act(expert, case_id, "accept")).status_code == 200
+    for message in ("m1", "m2"):
+        response = await replica.act(expert, case_id, "replies", {"message_id": message})
+        assert response.status_code == 200, response.text
+    resolved = await replica.act(expert, case_id, "resolve", {"resolution_code": "refunded"})
+    assert resolved.json()["state"] == "wrap_up"
+    assert (await replica.act(expert, case_id, "wrap-up/finish")).json()["state"] == "done"
+    agent = (await replica.client.get(f"/v1/agents/{expert}", headers=replica.admin)).json()
+    assert agent["load"] == {"chat": 0}
+
+    events = await stack.assignment_events({case_id}, expect=6)
+    kinds = [type(event) for event in events]
+    assert kinds == [
+        CaseQueued,
+        CaseOffered,
+        CaseAssigned,
+        AgentReplied,
+        AgentReplied,
+        CaseResolved,
+    ]
+    offered = events[1]
+    assert offered.agent_id == expert
+    assert offered.explanation.runner_up.id is None
+    assert [reply.is_first_response for reply in events[3:5]] == [True, False]
+    assert events[5].resolution_code == "refunded"
+    assert events[5].first_contact_resolution is True
+
+
+async def test_a_transfer_moves_the_case_to_another_region_keeping_its_age(stack, start_replica):
+    replica = await start_replica()
+    nordic, german = unique("nordic"), unique("german")
+    await replica.hire(nordic)
+    await replica.hire(german, region="dach", languages=["de", "da"])
+    await replica.presence(nordic, "available")
+    case_id = unique("case")
+    await stack.open_case(case_id)
+    assert await eventually(lambda: offered_to(replica, nordic, case_id), timeout=20)
+    await replica.act(nordic, case_id, "accept")
+
+    moved = await replica.act(nordic, case_id, "transfer", {"region": "dach", "note": "German"})
+
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["pool"] == "dach"
+    await replica.presence(german, "available")
+    assert await eventually(lambda: offered_to(replica, german, case_id), timeout=20)
+    events = await stack.assignment_events({case_id}, expect=6)
+    queued = [e for e in events if isinstance(e, CaseQueued)]
+    assert [e.reason.value for e in queued] == ["new", "transfer"]
+    assert queued[0].enqueued_at == queued[1].enqueued_at
+    assert queued[1].queue_id == "dach"
+    assert [type(e).__name__ for e in events].count("CaseTransferred") == 1
+
+
+async def test_a_restarted_replica_rebuilds_its_index_from_the_database(stack, start_replica):
+    first = await start_replica("routing-a")
+    case_ids = [unique("case") for _ in range(3)]
+    for priority, case_id in zip((4, 1, 3), case_ids, strict=True):
+        await stack.open_case(case_id, priority=priority)
+
+    async def all_queued():
+        views = [await first.client.get(f"/v1/cases/{c}", headers=first.admin) for c in case_ids]
+        return all(view.status_code == 200 for view in views)
+
+    assert await eventually(all_queued, timeout=20)
+    await first.client.aclose()
+    await first.service.runtime.stop()
+    stack.replicas.remove(first)
+
+    second = await start_replica("routing-b")
+    agent_id = unique("agent")
+    await second.hire(agent_id, capacity={"chat": 1})
+    await second.presence(agent_id, "available")
+
+    assert await eventually(lambda: offered_to(second, agent_id, case_ids[1]), timeout=20)
+
+
+async def test_a_step_times_out_and_the_broader_step_finds_an_agent(stack, start_replica):
+    replica = await start_replica()
+    generalist = unique("generalist")
+    await replica.hire(generalist, skills={"billing": 2})
+    await replica.presence(generalist, "available")
+    policy = {
+        "policies": [
+            {
+                "name": "expert-first",
+                "steps": [{"requires": "billing >= 9", "timeout_seconds": 1}],
+                "fallback": "billing >= 1",
+            }
+        ]
+    }
+    assert (await replica.client.put("/v1/policies", json=policy, headers=replica.admin)).is_success
+    case_id = unique("case")
+
+    await stack.open_case(case_id)
+
+    assert await eventually(lambda: offered_to(replica, generalist, case_id), timeout=20)
+    view = (await replica.client.get(f"/v1/cases/{case_id}", headers=replica.admin)).json()
+    assert view["explanation"]["step_index"] == 1
+    assert view["explanation"]["requirement"] == "billing >= 1"
+    events = await stack.assignment_events({case_id}, expect=3)
+    queued = [e for e in events if isinstance(e, CaseQueued)]
+    assert [(e.reason.value, e.step_index) for e in queued] == [("new", 0), ("overflow", 1)]
