@@ -26,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text, update
 
+from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import SlaBreached
 from switchboard.escalation.adapters.config_store import ConfigStore
 from switchboard.escalation.adapters.orm import metadata
+from switchboard.escalation.adapters.repository import CASES, CLOCKS, clock_from_row
 from switchboard.escalation.config import load_config
 from switchboard.escalation.domain.triggers import KeywordClassifier
 from switchboard.escalation.handlers import EscalationHandlers
@@ -37,6 +40,7 @@ from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
 from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.outbox import add_event
 from switchboard.servicekit.tables import outbox, timers
 from switchboard.servicekit.timers import TimerPoller
 
@@ -164,17 +168,98 @@ async def load_clocks(
         await connection.close()
 
 
-async def run_pollers(url: str, pollers: int, batch_size: int, stop: Any) -> None:
+SAVE_FIRED = (
+    update(CLOCKS)
+    .where(CLOCKS.c.clock_id == bindparam("target_clock_id"))
+    .values(fired=bindparam("fired"), state=bindparam("state"))
+)
+
+
+class BatchFirer:
+    """PROTOTYPE, for comparison only — not the service's path. What a set-based timer API in
+    servicekit would allow: claim N due SLA timers in one statement, lock their clocks in one,
+    update them in one executemany, and stage the typed events with servicekit's add_event."""
+
+    CLAIM = text(
+        "DELETE FROM sk_timers WHERE id IN (SELECT id FROM sk_timers WHERE kind = 'sla-clock'"
+        " AND dead_at IS NULL AND due_at <= :now ORDER BY due_at LIMIT :n"
+        " FOR UPDATE SKIP LOCKED) RETURNING key"
+    )
+
+    def __init__(self, sessions: Any, batch_size: int) -> None:
+        self._sessions = sessions
+        self._batch_size = batch_size
+        self._config = ConfigStore()
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def run(self) -> None:
+        while not self._stopping:
+            if await self.fire_due() < self._batch_size:
+                await asyncio.sleep(0.05)
+
+    async def fire_due(self) -> int:
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            claimed = await session.execute(self.CLAIM, {"now": now, "n": self._batch_size})
+            keys = list(claimed.scalars())
+            if not keys:
+                return 0
+            loaded = await self._config.current(session)
+            query = (
+                select(CLOCKS, CASES.c.channel, CASES.c.priority, CASES.c.agent_id, CASES.c.team)
+                .join(CASES, CASES.c.case_id == CLOCKS.c.case_id)
+                .where(CLOCKS.c.clock_id.in_(keys))
+                .with_for_update(of=CLOCKS)
+            )
+            updates = []
+            for row in (await session.execute(query)).all():
+                calendar = loaded.book.calendar_for(row.region)
+                clock, fired = clock_from_row(row).fire_due(at=now, calendar=calendar)
+                updates.append(
+                    {
+                        "target_clock_id": row.clock_id,
+                        "fired": sorted(clock.fired),
+                        "state": clock.state.value,
+                    }
+                )
+                for fraction in fired:
+                    event = SlaBreached(
+                        clock_id=row.clock_id,
+                        case_id=row.case_id,
+                        metric=row.metric,
+                        policy_id=row.policy,
+                        target_seconds=clock.target.total_seconds(),
+                        elapsed_seconds=clock.elapsed(at=now, calendar=calendar).total_seconds(),
+                        due_at=clock.due_at(fraction, calendar=calendar) or now,
+                        region=row.region,
+                        channel=row.channel,
+                        priority=row.priority,
+                        agent_id=row.agent_id,
+                        team=row.team,
+                        breached_at=now,
+                    )
+                    await add_event(session, Envelope(data=event, source="/switchboard/escalation"))
+            if updates:
+                await session.execute(SAVE_FIRED, updates)
+        return len(keys)
+
+
+async def run_pollers(url: str, pollers: int, batch_size: int, stop: Any, mode: str) -> None:
     engine = create_engine(url, pool_size=pollers + 2)
     sessions = session_factory(engine)
     handlers = EscalationHandlers(config=ConfigStore(), classifier=KeywordClassifier())
-    running = [
+    running: list[Any] = [
         TimerPoller(
             sessions=sessions,
             handlers=handlers.timer_handlers(),
             batch_size=batch_size,
             poll_seconds=0.05,
         )
+        if mode == "servicekit"
+        else BatchFirer(sessions, batch_size)
         for _ in range(pollers)
     ]
     tasks = [asyncio.create_task(poller.run()) for poller in running]
@@ -186,9 +271,9 @@ async def run_pollers(url: str, pollers: int, batch_size: int, stop: Any) -> Non
     await engine.dispose()
 
 
-def poller_process(url: str, pollers: int, batch_size: int, stop: Any) -> None:
+def poller_process(url: str, pollers: int, batch_size: int, stop: Any, mode: str) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(process)d %(levelname)s %(message)s")
-    asyncio.run(run_pollers(url, pollers, batch_size, stop))
+    asyncio.run(run_pollers(url, pollers, batch_size, stop, mode))
 
 
 async def count(engine, query) -> int:  # type: ignore[no-untyped-def]
@@ -197,21 +282,28 @@ async def count(engine, query) -> int:  # type: ignore[no-untyped-def]
 
 
 async def watch_steady(dsn: str, expected: int, timeout: float) -> list[float]:
-    """Lags (s) from each breach's due time to the moment its event is visible committed."""
+    """Lags (s) from each breach's due time to the moment its event is visible committed.
+
+    Outbox ids are taken at insert, not at commit: a row with a lower id may become visible
+    after a higher one, so the watch re-reads a window below the highest id seen."""
     connection = await asyncpg.connect(dsn)
     lags: list[float] = []
-    last_id = await connection.fetchval("SELECT coalesce(max(id), 0) FROM sk_outbox")
+    seen: set[int] = set()
+    start_id = await connection.fetchval("SELECT coalesce(max(id), 0) FROM sk_outbox")
     deadline = time.monotonic() + timeout
     try:
         while len(lags) < expected and time.monotonic() < deadline:
+            floor = max([start_id, *seen]) - 5_000 if seen else start_id
             rows = await connection.fetch(
                 "SELECT id, payload FROM sk_outbox WHERE id > $1 AND event_type = "
-                "'switchboard.sla.breached' ORDER BY id",
-                last_id,
+                "'switchboard.sla.breached'",
+                max(floor, start_id),
             )
             seen_at = datetime.now(UTC)
             for row in rows:
-                last_id = max(last_id, row["id"])
+                if row["id"] in seen:
+                    continue
+                seen.add(row["id"])
                 due = datetime.fromisoformat(json.loads(row["payload"])["due_at"])
                 lags.append((seen_at - due).total_seconds())
             await asyncio.sleep(0.01)
@@ -272,7 +364,9 @@ async def bench(url: str, args: argparse.Namespace) -> None:
     def start_replicas() -> tuple[Any, list[Any]]:
         stop = context.Event()
         workers = [
-            context.Process(target=poller_process, args=(url, args.pollers, args.batch_size, stop))
+            context.Process(
+                target=poller_process, args=(url, args.pollers, args.batch_size, stop, args.mode)
+            )
             for _ in range(args.processes)
         ]
         for worker in workers:
@@ -358,5 +452,12 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--pollers", type=int, default=2, help="pollers per process")
     parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument(
+        "--mode",
+        choices=["servicekit", "batch-prototype"],
+        default="servicekit",
+        help="servicekit: TimerPoller + the service's handler (the real path); "
+        "batch-prototype: a set-based firer, to size a servicekit batch API",
+    )
     parser.add_argument("--escalate", action="store_true", help="raise an escalation per breach")
     asyncio.run(main(parser.parse_args()))

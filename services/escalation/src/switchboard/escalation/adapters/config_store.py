@@ -1,0 +1,73 @@
+"""The active configuration, shared by replicas through the database and cached per replica."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.escalation.adapters.orm import ConfigRow
+from switchboard.escalation.config import EscalationConfig, WebhookDocument
+from switchboard.escalation.domain.policy_book import PolicyBook
+from switchboard.servicekit.db.types import utcnow
+
+CONFIG_ROW_ID = 1
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    version: int
+    config: EscalationConfig
+    book: PolicyBook
+
+    def webhook_of(self, coordinator_id: str) -> WebhookDocument | None:
+        return next((c.webhook for c in self.config.coordinators if c.id == coordinator_id), None)
+
+
+def _loaded(version: int, config: EscalationConfig) -> LoadedConfig:
+    return LoadedConfig(version, config, config.to_policy_book())
+
+
+class ConfigStore:
+    """Reads the configuration row at most every `refresh_seconds` (admin changes reach
+    every replica within that time; the replica that made the change sees it at once)."""
+
+    def __init__(
+        self, *, refresh_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._refresh_seconds = refresh_seconds
+        self._monotonic = monotonic
+        self._current = _loaded(0, EscalationConfig())
+        self._checked_at = float("-inf")
+
+    async def current(self, session: AsyncSession) -> LoadedConfig:
+        if self._monotonic() - self._checked_at < self._refresh_seconds:
+            return self._current
+        version = (
+            await session.execute(select(ConfigRow.version).where(ConfigRow.id == CONFIG_ROW_ID))
+        ).scalar_one_or_none()
+        if version is not None and version != self._current.version:
+            row = await session.get(ConfigRow, CONFIG_ROW_ID)
+            assert row is not None
+            self._current = _loaded(row.version, EscalationConfig.model_validate(row.document))
+        self._checked_at = self._monotonic()
+        return self._current
+
+    async def replace(self, session: AsyncSession, *, config: EscalationConfig, by: str) -> int:
+        """Store a new configuration in the caller's transaction; returns its version."""
+        row = await session.get(ConfigRow, CONFIG_ROW_ID, with_for_update=True)
+        document = config.model_dump(mode="json")
+        if row is None:
+            row = ConfigRow(id=CONFIG_ROW_ID, version=0, document=document)
+            session.add(row)
+        row.version += 1
+        row.document = document
+        row.updated_at = utcnow()
+        row.updated_by = by
+        await session.flush()
+        self._current = _loaded(row.version, config)
+        self._checked_at = self._monotonic()
+        return row.version

@@ -1,0 +1,144 @@
+"""The escalation service's own tables (servicekit's outbox, inbox and timers live beside)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from switchboard.servicekit.db.types import UTCDateTime
+
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class CaseRow(Base):
+    """What escalation knows of a case, from the cases and assignments topics."""
+
+    __tablename__ = "esc_cases"
+
+    case_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(128))
+    region: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer)
+    customer_tier: Mapped[str | None] = mapped_column(String(64))
+    vip: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str | None] = mapped_column(String(35))
+    sla_policy: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    team: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24))
+    first_responded_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ClockRow(Base):
+    __tablename__ = "esc_sla_clocks"
+
+    clock_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(128), index=True)
+    metric: Mapped[str] = mapped_column(String(24))
+    policy: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(32))
+    target_seconds: Mapped[float] = mapped_column(Float)
+    thresholds: Mapped[list[float]] = mapped_column(JSON)
+    escalate_at: Mapped[list[float]] = mapped_column(JSON)
+    fired: Mapped[list[float]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    accumulated_seconds: Mapped[float] = mapped_column(Float)
+    running_since: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_esc_sla_clocks_open", "case_id", "metric", "completed_at"),)
+
+
+class EscalationRow(Base):
+    __tablename__ = "esc_escalations"
+
+    escalation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(128), index=True)
+    region: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(32))
+    policy: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    level_index: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(160))
+    raised_at: Mapped[datetime]
+    acknowledge_by: Mapped[datetime | None]
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_esc_escalations_region_status", "region", "status"),)
+
+
+class WebhookDeliveryRow(Base):
+    """One escalation event to one coordinator's endpoint: a durable queue of its own."""
+
+    __tablename__ = "esc_webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    coordinator_id: Mapped[str] = mapped_column(String(128))
+    region: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(2048))
+    event_type: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_esc_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("uq_esc_webhook_deliveries_message", "message_id", "coordinator_id", unique=True),
+    )
+
+
+class WebhookAttemptRow(Base):
+    """The delivery log: every attempt with its outcome."""
+
+    __tablename__ = "esc_webhook_attempts"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(_BigId, index=True)
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Float)
+
+
+class ConfigRow(Base):
+    """The active configuration document (policies, calendars, coordinators), versioned."""
+
+    __tablename__ = "esc_config"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(160))
+
+
+metadata = Base.metadata

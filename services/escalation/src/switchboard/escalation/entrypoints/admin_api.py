@@ -1,0 +1,98 @@
+"""Admins: the active configuration (policies, calendars, coordinators) and webhook deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
+from switchboard.escalation.config import EscalationConfig
+from switchboard.escalation.domain.webhooks import DeliveryStatus
+from switchboard.escalation.entrypoints.auth import AdminDep
+from switchboard.escalation.entrypoints.dependencies import ServiceDep, SessionDep
+from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.http.problems import Problem
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class DeliveryView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    message_id: str
+    coordinator_id: str
+    region: str
+    url: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class AttemptView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
+@router.get("/config")
+async def read_config(_: AdminDep, service: ServiceDep, session: SessionDep) -> dict[str, Any]:
+    loaded = await service.config.current(session)
+    return {"version": loaded.version, "config": loaded.config.model_dump(mode="json")}
+
+
+@router.put("/config")
+async def replace_config(
+    config: EscalationConfig, admin: AdminDep, service: ServiceDep, session: SessionDep
+) -> dict[str, Any]:
+    """Replace policies, calendars and coordinators at once (validated as a whole)."""
+    async with session.begin():
+        version = await service.config.replace(session, config=config, by=f"admin:{admin.subject}")
+    return {"version": version}
+
+
+@router.get("/webhook-deliveries", response_model=list[DeliveryView])
+async def list_deliveries(
+    _: AdminDep,
+    session: SessionDep,
+    status: Annotated[DeliveryStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryView]:
+    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+    if status:
+        query = query.where(WebhookDeliveryRow.status == status.value)
+    return [DeliveryView.model_validate(r) for r in (await session.execute(query)).scalars()]
+
+
+@router.get("/webhook-deliveries/{delivery_id}/attempts", response_model=list[AttemptView])
+async def delivery_log(delivery_id: int, _: AdminDep, session: SessionDep) -> list[AttemptView]:
+    query = (
+        select(WebhookAttemptRow)
+        .where(WebhookAttemptRow.delivery_id == delivery_id)
+        .order_by(WebhookAttemptRow.id)
+    )
+    return [AttemptView.model_validate(r) for r in (await session.execute(query)).scalars()]
+
+
+@router.post("/webhook-deliveries/{delivery_id}/retry", response_model=DeliveryView)
+async def retry_delivery(delivery_id: int, _: AdminDep, session: SessionDep) -> DeliveryView:
+    """Send a dead delivery again (after the receiver was fixed)."""
+    async with session.begin():
+        row = await session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
+        if row is None:
+            raise Problem(404, f"no webhook delivery {delivery_id}")
+        if row.status != DeliveryStatus.DEAD.value:
+            raise Problem(409, f"delivery {delivery_id} is {row.status}, not dead")
+        row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING.value, 0, utcnow()
+        return DeliveryView.model_validate(row)

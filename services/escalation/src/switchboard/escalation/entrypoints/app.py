@@ -1,0 +1,27 @@
+"""The FastAPI app of the escalation service, around one bootstrapped service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from switchboard.contracts.asyncapi import build_asyncapi
+from switchboard.contracts.topics import ASSIGNMENTS, CASES, FEEDBACK_ALERTS
+from switchboard.escalation.bootstrap import EscalationService
+from switchboard.escalation.entrypoints import admin_api, api
+from switchboard.servicekit.http.app import create_app
+
+
+def create_escalation_app(service: EscalationService) -> FastAPI:
+    app = create_app(
+        title="Switchboard escalation",
+        version="0.1.0",
+        runtime=service.runtime,
+        routers=[api.router, admin_api.router],
+        asyncapi=build_asyncapi(
+            "escalation", reads=[CASES.name, ASSIGNMENTS.name, FEEDBACK_ALERTS.name]
+        ),
+        max_body_bytes=service.settings.max_body_bytes,
+        description="SLA clocks, escalations and coordinators.",
+    )
+    app.state.escalation = service
+    return app

@@ -1,0 +1,94 @@
+"""``switchboard-escalation``: run the service (migrations, then HTTP and background runners)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from switchboard.escalation.adapters.orm import metadata
+from switchboard.escalation.bootstrap import bootstrap
+from switchboard.escalation.config import load_config
+from switchboard.escalation.domain.regions import Role
+from switchboard.escalation.entrypoints.app import create_escalation_app
+from switchboard.escalation.entrypoints.auth import TokenVerifier
+from switchboard.escalation.entrypoints.consumer import run_background
+from switchboard.escalation.migrations import VERSIONS_DIR
+from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.telemetry import setup_tracing
+
+cli = typer.Typer(add_completion=False, no_args_is_help=False)
+
+
+def _prepare(settings: EscalationSettings) -> None:
+    """Logging and tracing first, then the database schema."""
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    setup_tracing(settings.service_name, settings.otel_exporter)
+    _migrate(settings)
+
+
+def _migrate(settings: EscalationSettings) -> None:
+    asyncio.run(migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata))
+
+
+@cli.command()
+def serve() -> None:
+    """Migrate the database, then serve HTTP with the background runners in-process."""
+    settings = EscalationSettings.load()
+    _prepare(settings)
+    app = create_escalation_app(bootstrap(settings, run_migrations=False))
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+
+
+@cli.command()
+def worker() -> None:
+    """Migrate, then run only the background runners (no HTTP)."""
+    settings = EscalationSettings.load()
+    _prepare(settings)
+    asyncio.run(run_background(bootstrap(settings, run_migrations=False)))
+
+
+@cli.command(name="migrate")
+def migrate_only() -> None:
+    _migrate(EscalationSettings.load())
+
+
+@cli.command()
+def check_config(path: Path) -> None:
+    """Validate a YAML configuration file without starting anything."""
+    config = load_config(path.read_text(encoding="utf-8"))
+    typer.echo(
+        f"ok: {len(config.sla_policies)} SLA policies, {len(config.escalation_policies)} "
+        f"escalation policies, {len(config.calendars)} calendars, "
+        f"{len(config.coordinators)} coordinators"
+    )
+
+
+@cli.command()
+def token(
+    subject: str,
+    role: Role,
+    regions: Annotated[list[str] | None, typer.Option("--region")] = None,
+    hours: float = 1.0,
+) -> None:
+    """Print a bearer token signed with the configured secret (for operators and demos)."""
+    settings = EscalationSettings.load()
+    verifier = TokenVerifier(secret=settings.jwt_secret, audience=settings.jwt_audience)
+    typer.echo(
+        verifier.issue(
+            subject=subject, role=role, regions=regions or [], ttl=timedelta(hours=hours)
+        )
+    )
+
+
+def main() -> None:
+    if len(sys.argv) == 1:
+        sys.argv.append("serve")
+    cli()

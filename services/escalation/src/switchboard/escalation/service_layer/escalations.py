@@ -1,0 +1,329 @@
+"""Raising, acknowledging, reassigning, resolving and moving escalations up.
+
+Every state change writes its event to the outbox, its webhook deliveries and its
+acknowledgement timer in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import (
+    EscalationAcknowledged,
+    EscalationEscalated,
+    EscalationRaised,
+    EscalationResolved,
+)
+from switchboard.contracts.events.common import Actor, ActorKind, Priority
+from switchboard.contracts.events.escalations import EscalatedBecause, ResolvedBecause, Trigger
+from switchboard.escalation.adapters import repository
+from switchboard.escalation.adapters.config_store import LoadedConfig
+from switchboard.escalation.adapters.orm import EscalationRow
+from switchboard.escalation.domain.escalation import (
+    Escalation,
+    EscalationError,
+    EscalationStatus,
+    TriggerKind,
+)
+from switchboard.escalation.domain.regions import Principal, can_act, can_see
+from switchboard.escalation.metrics import ESCALATIONS_RAISED
+from switchboard.escalation.service_layer.notifications import enqueue_webhooks
+from switchboard.servicekit import timers
+from switchboard.servicekit.outbox import add_event
+
+SOURCE = "/switchboard/escalation"
+ACK_TIMER = "escalation-ack"
+SYSTEM = Actor(kind=ActorKind.SYSTEM, id="escalation")
+
+
+class EscalationNotFound(LookupError):
+    """No such escalation, or not one the caller may see (the two look the same)."""
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RaiseRequest:
+    case_id: str
+    region: str
+    priority: int
+    trigger: TriggerKind
+    raised_by: Actor
+    customer_id: str | None = None
+    vip: bool = False
+    reason: str | None = None
+    trigger_event_id: str | None = None
+    preferred_policy: str | None = None
+
+
+def _wire_trigger(trigger: TriggerKind) -> Trigger:
+    if trigger is TriggerKind.THREATENING_MESSAGE:
+        return Trigger.ANGRY_MESSAGE
+    return Trigger(trigger.value)
+
+
+def _targets(loaded: LoadedConfig, escalation: Escalation) -> tuple[str, ...]:
+    if escalation.assignee:
+        return (escalation.assignee,)
+    coordinators = loaded.book.directory.resolve_targets(
+        escalation.level.targets, region=escalation.region
+    )
+    return tuple(c.coordinator_id for c in coordinators)
+
+
+def _actors(coordinator_ids: tuple[str, ...]) -> tuple[Actor, ...]:
+    return tuple(Actor(kind=ActorKind.COORDINATOR, id=i) for i in coordinator_ids)
+
+
+async def _publish(
+    session: AsyncSession, loaded: LoadedConfig, event: Event, recipients: tuple[str, ...]
+) -> None:
+    envelope: Envelope[Event] = Envelope(data=event, source=SOURCE)
+    await add_event(session, envelope)
+    await enqueue_webhooks(session=session, loaded=loaded, envelope=envelope, recipients=recipients)
+
+
+async def _schedule_ack_timer(session: AsyncSession, escalation: Escalation) -> None:
+    if escalation.acknowledge_by is None:
+        await timers.cancel(session, kind=ACK_TIMER, key=escalation.escalation_id)
+    else:
+        await timers.schedule(
+            session, kind=ACK_TIMER, key=escalation.escalation_id, due_at=escalation.acknowledge_by
+        )
+
+
+async def raise_escalation(
+    *, session: AsyncSession, loaded: LoadedConfig, request: RaiseRequest, at: datetime
+) -> EscalationRow | None:
+    """Raise at the first level, unless the case already has an active escalation."""
+    if await repository.active_escalations(session, request.case_id):
+        return None
+    policy = loaded.book.escalation_policy_for(request.trigger, request.preferred_policy)
+    if policy is None:
+        return None
+    escalation = Escalation.raise_for(
+        escalation_id=str(uuid.uuid4()),
+        case_id=request.case_id,
+        region=request.region,
+        trigger=request.trigger,
+        policy=policy,
+        at=at,
+    )
+    row = EscalationRow(
+        escalation_id=escalation.escalation_id,
+        case_id=request.case_id,
+        region=request.region,
+        trigger=request.trigger.value,
+        policy=policy.name,
+        priority=request.priority,
+        reason=request.reason,
+        raised_by=f"{request.raised_by.kind}:{request.raised_by.id}",
+        raised_at=at,
+        updated_at=at,
+    )
+    repository.write_escalation(row, escalation)
+    session.add(row)
+    targets = _targets(loaded, escalation)
+    assert escalation.acknowledge_by is not None
+    event = EscalationRaised(
+        escalation_id=escalation.escalation_id,
+        case_id=request.case_id,
+        region=request.region,
+        trigger=_wire_trigger(request.trigger),
+        trigger_event_id=request.trigger_event_id,
+        policy_id=policy.name,
+        level=1,
+        targets=_actors(targets),
+        priority=Priority(request.priority),
+        customer_id=request.customer_id,
+        vip=request.vip,
+        raised_by=request.raised_by,
+        reason=request.reason,
+        raised_at=at,
+        ack_deadline=escalation.acknowledge_by,
+    )
+    await _publish(session, loaded, event, targets)
+    ESCALATIONS_RAISED.labels(request.trigger.value).inc()
+    await session.flush()
+    await _schedule_ack_timer(session, escalation)
+    return row
+
+
+async def _load_for_action(
+    session: AsyncSession, loaded: LoadedConfig, escalation_id: str, principal: Principal | None
+) -> tuple[EscalationRow, Escalation]:
+    row = await repository.escalation_for_update(session, escalation_id)
+    if row is None or (principal is not None and not can_see(principal, row.region)):
+        raise EscalationNotFound(escalation_id)
+    if principal is not None and not can_act(principal, row.region):
+        raise NotAllowed(f"{principal.role} may not act on escalations")
+    policy = loaded.book.escalation_policy_named(row.policy)
+    if policy is None:
+        raise InvalidTransition(f"escalation policy {row.policy!r} no longer exists")
+    return row, repository.escalation_from_row(row, policy)
+
+
+def _save(row: EscalationRow, escalation: Escalation, at: datetime) -> None:
+    repository.write_escalation(row, escalation)
+    row.updated_at = at
+
+
+async def acknowledge(
+    *,
+    session: AsyncSession,
+    loaded: LoadedConfig,
+    escalation_id: str,
+    principal: Principal,
+    note: str | None,
+    at: datetime,
+) -> EscalationRow:
+    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    try:
+        acknowledged = escalation.acknowledge(by=principal.subject, at=at)
+    except EscalationError as error:
+        raise InvalidTransition(str(error)) from error
+    _save(row, acknowledged, at)
+    event = EscalationAcknowledged(
+        escalation_id=row.escalation_id,
+        case_id=row.case_id,
+        region=row.region,
+        level=acknowledged.level_index + 1,
+        by=Actor(kind=ActorKind.COORDINATOR, id=principal.subject),
+        acknowledged_at=at,
+        note=note,
+    )
+    await _publish(session, loaded, event, _region_recipients(loaded, row.region))
+    await _schedule_ack_timer(session, acknowledged)
+    return row
+
+
+async def reassign(
+    *,
+    session: AsyncSession,
+    loaded: LoadedConfig,
+    escalation_id: str,
+    principal: Principal,
+    to: str,
+    at: datetime,
+) -> EscalationRow:
+    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    target = loaded.book.directory.get(to)
+    if target is None or row.region not in target.regions:
+        raise InvalidTransition(f"{to!r} is not a coordinator of region {row.region!r}")
+    try:
+        reassigned = escalation.reassign(to=to, at=at)
+    except EscalationError as error:
+        raise InvalidTransition(str(error)) from error
+    _save(row, reassigned, at)
+    assert reassigned.acknowledge_by is not None
+    level = reassigned.level_index + 1
+    event = EscalationEscalated(
+        escalation_id=row.escalation_id,
+        case_id=row.case_id,
+        region=row.region,
+        from_level=level,
+        to_level=level,
+        repeat=reassigned.cycle,
+        reason=EscalatedBecause.MANUAL,
+        targets=_actors((to,)),
+        by=Actor(kind=ActorKind.COORDINATOR, id=principal.subject),
+        escalated_at=at,
+        ack_deadline=reassigned.acknowledge_by,
+    )
+    await _publish(session, loaded, event, (to,))
+    await _schedule_ack_timer(session, reassigned)
+    return row
+
+
+async def resolve(
+    *,
+    session: AsyncSession,
+    loaded: LoadedConfig,
+    escalation_id: str,
+    principal: Principal | None,
+    note: str | None,
+    at: datetime,
+    because: ResolvedBecause = ResolvedBecause.MANUAL,
+) -> EscalationRow:
+    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    if escalation.status is EscalationStatus.RESOLVED:
+        raise InvalidTransition(f"escalation {escalation_id} is already resolved")
+    by = principal.subject if principal else SYSTEM.id
+    resolved = escalation.resolve(by=by, at=at)
+    _save(row, resolved, at)
+    actor = Actor(kind=ActorKind.COORDINATOR, id=principal.subject) if principal else SYSTEM
+    event = EscalationResolved(
+        escalation_id=row.escalation_id,
+        case_id=row.case_id,
+        region=row.region,
+        reason=because,
+        by=actor,
+        resolved_at=at,
+        note=note,
+    )
+    await _publish(session, loaded, event, _region_recipients(loaded, row.region))
+    await _schedule_ack_timer(session, resolved)
+    return row
+
+
+async def resolve_for_case(
+    *, session: AsyncSession, loaded: LoadedConfig, case_id: str, at: datetime
+) -> None:
+    for row in await repository.active_escalations(session, case_id):
+        await resolve(
+            session=session,
+            loaded=loaded,
+            escalation_id=row.escalation_id,
+            principal=None,
+            note=None,
+            at=at,
+            because=ResolvedBecause.CASE_RESOLVED,
+        )
+
+
+async def escalate_if_unacknowledged(
+    *, session: AsyncSession, loaded: LoadedConfig, escalation_id: str, now: datetime
+) -> None:
+    """The acknowledgement timer fell due: move up a level (or start over), or stop."""
+    try:
+        row, escalation = await _load_for_action(session, loaded, escalation_id, None)
+    except (EscalationNotFound, InvalidTransition):
+        return
+    moved = escalation.escalate_if_unacknowledged(at=now)
+    if moved == escalation:
+        await _schedule_ack_timer(session, escalation)
+        return
+    _save(row, moved, now)
+    if moved.acknowledge_by is not None:
+        targets = _targets(loaded, moved)
+        event = EscalationEscalated(
+            escalation_id=row.escalation_id,
+            case_id=row.case_id,
+            region=row.region,
+            from_level=escalation.level_index + 1,
+            to_level=moved.level_index + 1,
+            repeat=moved.cycle,
+            reason=EscalatedBecause.UNACKNOWLEDGED,
+            targets=_actors(targets),
+            by=SYSTEM,
+            escalated_at=now,
+            ack_deadline=moved.acknowledge_by,
+        )
+        await _publish(session, loaded, event, targets)
+    await _schedule_ack_timer(session, moved)
+
+
+def _region_recipients(loaded: LoadedConfig, region: str) -> tuple[str, ...]:
+    return tuple(c.coordinator_id for c in loaded.book.directory.covering(region))

@@ -1,0 +1,102 @@
+"""Triggers other than a breach, on PostgreSQL: a detractor survey, a repeat contact, a
+warning that the SLA policy escalates on, and an agent's reply that makes nothing happen."""
+
+from datetime import timedelta
+
+import pytest
+
+from switchboard.contracts.events import (
+    CaseReopened,
+    ContactReceived,
+    DetractorAlert,
+    EscalationRaised,
+    SlaWarning,
+)
+from switchboard.escalation.config import load_config
+
+from .conftest import case_opened, escalation_config
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+async def test_a_detractor_alert_escalates_the_case(stack):
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+    event_id = await stack.deliver(
+        DetractorAlert(
+            alert_id="alert-1",
+            survey_id="survey-1",
+            case_id=opened.case_id,
+            customer_id=opened.customer_id,
+            region="nordics",
+            channel="email",
+            language="nb",
+            scores={"csat": 1},
+            threshold={"question": "csat", "at_most": 2},
+            comment="Worst support ever",
+            raised_at=stack.clock.advance(minutes=5),
+        )
+    )
+    (raised,) = await stack.events(EscalationRaised)
+    assert (raised.trigger, raised.trigger_event_id, raised.reason) == (
+        "detractor",
+        event_id,
+        "Worst support ever",
+    )
+
+
+async def test_a_repeat_contact_reopening_a_case_escalates_and_restarts_resolution(stack):
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+    await stack.deliver(
+        CaseReopened(
+            case_id=opened.case_id,
+            customer_id=opened.customer_id,
+            region="nordics",
+            channel="email",
+            reopened_at=stack.clock.advance(hours=2),
+            reason="repeat_contact",
+            previous_resolved_at=stack.clock.at - timedelta(hours=1),
+            priority=3,
+            language="nb",
+        )
+    )
+    (raised,) = await stack.events(EscalationRaised)
+    assert raised.trigger == "repeat_contact"
+
+
+async def test_a_polite_message_raises_nothing(stack):
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+    await stack.deliver(
+        ContactReceived(
+            case_id=opened.case_id,
+            customer_id=opened.customer_id,
+            region="nordics",
+            channel="email",
+            contact_id="c-2",
+            received_at=stack.clock.advance(minutes=1),
+            outcome="joined",
+            language="nb",
+            language_confidence=0.9,
+            text="Hei, takk for hjelpen så langt!",
+        )
+    )
+    assert await stack.events(EscalationRaised) == []
+
+
+async def test_a_policy_may_escalate_on_a_warning(stack):
+    config = escalation_config().replace(
+        "    escalation_policy: standard\nescalation_policies",
+        "    escalation_policy: standard\n    escalate_at: [0.75, 1.0]\nescalation_policies",
+    )
+    assert config != escalation_config()
+    async with stack.sessions() as session, session.begin():
+        await stack.config.replace(session, config=load_config(config), by="test")
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+    stack.clock.advance(minutes=45)  # 75 % of the default policy's hour
+    await stack.fire_timers()
+    assert [w.fraction for w in await stack.events(SlaWarning)] == [0.5, 0.75]
+    (raised,) = await stack.events(EscalationRaised)
+    assert raised.trigger == "sla_warning"

@@ -1,0 +1,115 @@
+"""Webhook deliveries on PostgreSQL with a real HTTP receiver on loopback: signed requests,
+retries with backoff, a delivery log, and a dead letter after N failures."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import EscalationRaised
+from switchboard.contracts.events.common import Actor, ActorKind
+from switchboard.escalation.adapters.config_store import ConfigStore
+from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
+from switchboard.escalation.adapters.webhook_sender import WebhookSender
+from switchboard.escalation.config import load_config
+from switchboard.escalation.domain.webhooks import RetryPolicy
+from switchboard.escalation.service_layer.notifications import enqueue_webhooks
+
+from .conftest import WebhookReceiver, escalation_config, free_port, serving
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+def raised_event() -> EscalationRaised:
+    now = datetime.now(UTC)
+    return EscalationRaised(
+        escalation_id="esc-1",
+        case_id="case-1",
+        region="nordics",
+        trigger="sla_breach",
+        policy_id="standard",
+        level=1,
+        targets=(Actor(kind=ActorKind.COORDINATOR, id="nora"),),
+        priority=2,
+        raised_by=Actor(kind=ActorKind.SYSTEM, id="escalation"),
+        raised_at=now,
+        ack_deadline=now + timedelta(minutes=10),
+    )
+
+
+async def queue_and_send(stack, receiver, *, max_attempts: int) -> WebhookSender:
+    port = free_port()
+    store = ConfigStore(refresh_seconds=0)
+    async with stack.sessions() as session, session.begin():
+        await store.replace(
+            session,
+            config=load_config(escalation_config(webhooks=f"http://127.0.0.1:{port}")),
+            by="test",
+        )
+        loaded = await store.current(session)
+        queued = await enqueue_webhooks(
+            session=session,
+            loaded=loaded,
+            envelope=Envelope(data=raised_event(), source="/t"),
+            recipients=("nora", "camille"),  # camille has no webhook
+        )
+    assert queued == 1
+    sender = WebhookSender(
+        sessions=stack.sessions,
+        config=store,
+        retry=RetryPolicy(
+            first_delay=timedelta(milliseconds=50),
+            max_delay=timedelta(milliseconds=200),
+            max_attempts=max_attempts,
+        ),
+        timeout_seconds=2,
+    )
+    async with serving(receiver.app(), port), httpx.AsyncClient(timeout=2) as client:
+        for _ in range(100):
+            await sender.deliver_due(client)
+            async with stack.sessions() as session:
+                (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+            if row.status != "pending":
+                break
+            await asyncio.sleep(0.05)
+    return sender
+
+
+async def attempts(stack) -> list[WebhookAttemptRow]:
+    async with stack.sessions() as session:
+        query = select(WebhookAttemptRow).order_by(WebhookAttemptRow.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def test_a_failing_endpoint_is_retried_then_receives_the_signed_event(stack):
+    receiver = WebhookReceiver(flaky={"nora"})
+    await queue_and_send(stack, receiver, max_attempts=5)
+    async with stack.sessions() as session:
+        (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+    assert (row.status, row.attempts) == ("delivered", 2)
+    assert [a.status_code for a in await attempts(stack)] == [503, 204]
+    ((who, payload),) = receiver.received
+    assert who == "nora"
+    assert payload["type"] == "switchboard.escalation.raised"
+    assert payload["data"]["escalation_id"] == "esc-1"
+    assert receiver.forged == 0
+
+
+async def test_after_n_failures_the_delivery_is_dead_and_kept_in_the_log(stack):
+    receiver = WebhookReceiver(flaky=set())
+    receiver.refuse_all = True
+    await queue_and_send(stack, receiver, max_attempts=3)
+    async with stack.sessions() as session:
+        (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+    assert (row.status, row.attempts, row.last_error) == ("dead", 3, "HTTP 500")
+    log = await attempts(stack)
+    assert [a.status_code for a in log] == [500, 500, 500]
+    gaps = [(b.attempted_at - a.attempted_at).total_seconds() for a, b in pairwise(log)]
+    assert gaps[0] >= 0.05  # first retry after 50 ms,
+    assert gaps[1] >= 0.1  # the next after twice as long
