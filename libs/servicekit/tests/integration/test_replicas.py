@@ -54,7 +54,12 @@ async def test_two_relays_publish_each_row_once_in_key_order(world):
             await producer.stop()
 
 
-async def test_two_pollers_fire_each_timer_once(world):
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
+async def test_two_pollers_fire_each_timer_once(world, batched):
+    async def record_batch(session, batch):
+        for timer in batch:
+            await world.record_timer(session, timer)
+
     due = utcnow() - timedelta(seconds=1)
     async with world.sessions() as session, session.begin():
         for n in range(TIMERS):
@@ -64,8 +69,13 @@ async def test_two_pollers_fire_each_timer_once(world):
             payload={"n": -1},
         )
     pollers = [
-        TimerPoller(sessions=world.sessions, handlers={"sla": world.record_timer}, batch_size=50,
-                    poll_seconds=0.02)
+        TimerPoller(
+            sessions=world.sessions,
+            handlers={} if batched else {"sla": world.record_timer},
+            batch_handlers={"sla": record_batch} if batched else None,
+            batch_size=50,
+            poll_seconds=0.02,
+        )
         for _ in range(2)
     ]
     tasks = [asyncio.create_task(p.run()) for p in pollers]

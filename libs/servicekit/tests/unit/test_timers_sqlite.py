@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from switchboard.servicekit.db import create_engine, session_factory, utcnow
 from switchboard.servicekit.tables import kit_metadata, timers
-from switchboard.servicekit.timers import Timer, TimerPoller, cancel, schedule
+from switchboard.servicekit.timers import Timer, TimerPoller, cancel, schedule, schedule_many
 
 
 async def _sessions(tmp_path):
@@ -88,4 +88,34 @@ async def test_a_handler_may_reschedule_its_own_timer(tmp_path):
     clock[0] += timedelta(minutes=6)
     assert await poller.fire_due() == 1
     assert seen == [1, 2]
+    await engine.dispose()
+
+
+async def test_batch_handler_fires_many_at_once_and_isolates_a_bad_timer(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    calls: list[list[str]] = []
+    now = utcnow()
+
+    async def fire_clocks(session, batch):
+        keys = [t.key for t in batch]
+        calls.append(keys)
+        if "bad" in keys:
+            raise ValueError("clock bad is corrupt")
+        await schedule(session, kind="done", key=",".join(keys), due_at=now + timedelta(days=1))
+
+    async with sessions() as session, session.begin():
+        await schedule_many(
+            session, kind="sla",
+            due=[(f"c{i}", now - timedelta(seconds=i), {"i": i}) for i in range(5)]
+            + [("bad", now - timedelta(seconds=10), None)],
+        )
+    poller = TimerPoller(sessions=sessions, handlers={}, batch_handlers={"sla": fire_clocks})
+    assert await poller.fire_due() == 6
+    assert len(calls[0]) == 6, "all due timers of the kind went to one call"
+    assert calls[1:] == [["bad"], ["c4"], ["c3"], ["c2"], ["c1"], ["c0"]]
+    async with sessions() as session:
+        rows = {(r.kind, r.key): r for r in (await session.execute(select(timers))).all()}
+    assert rows[("sla", "bad")].attempts == 1, "the bad timer stays, to be retried alone"
+    assert {k for (kind, k) in rows if kind == "done"} == {"c4", "c3", "c2", "c1", "c0"}
+    assert not any(kind == "sla" and k != "bad" for (kind, k) in rows)
     await engine.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +41,8 @@ class Timer:
 
 
 TimerHandler = Callable[[AsyncSession, Timer], Awaitable[None]]
+BatchTimerHandler = Callable[[AsyncSession, list[Timer]], Awaitable[None]]
+"""Fires many due timers of one kind at once; for kinds that fall due by the thousand."""
 
 
 async def schedule(
@@ -52,23 +54,39 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Set (or move) the timer ``kind``/``key`` in the caller's transaction."""
+    await schedule_many(session, kind=kind, due=[(key, due_at, payload)])
+
+
+async def schedule_many(
+    session: AsyncSession,
+    *,
+    kind: str,
+    due: Sequence[tuple[str, datetime, dict[str, Any] | None]],
+) -> None:
+    """Set (or move) several timers of one kind with one statement: (key, due_at, payload)."""
+    if not due:
+        return
     insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    values = {
-        "kind": kind,
-        "key": key,
-        "due_at": due_at,
-        "payload": payload or {},
-        "attempts": 0,
-        "last_error": None,
-        "dead_at": None,
-        "trace": current_trace_headers(),
-    }
-    statement = insert(timers).values(**values)
+    trace = current_trace_headers()
+    rows = [
+        {
+            "kind": kind,
+            "key": key,
+            "due_at": due_at,
+            "payload": payload or {},
+            "attempts": 0,
+            "last_error": None,
+            "dead_at": None,
+            "trace": trace,
+        }
+        for key, due_at, payload in due
+    ]
+    statement = insert(timers)
     statement = statement.on_conflict_do_update(
         index_elements=[timers.c.kind, timers.c.key],
-        set_={k: statement.excluded[k] for k in values if k not in ("kind", "key")},
+        set_={k: statement.excluded[k] for k in rows[0] if k not in ("kind", "key")},
     )
-    await session.execute(statement)
+    await session.execute(statement, rows)
 
 
 async def cancel(session: AsyncSession, *, kind: str, key: str) -> bool:
@@ -82,6 +100,7 @@ class TimerPoller:
         *,
         sessions: async_sessionmaker[AsyncSession],
         handlers: Mapping[str, TimerHandler],
+        batch_handlers: Mapping[str, BatchTimerHandler] | None = None,
         batch_size: int = 500,
         poll_seconds: float = 0.1,
         max_attempts: int = 5,
@@ -90,6 +109,7 @@ class TimerPoller:
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
+        self._batch_handlers = dict(batch_handlers or {})
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
@@ -129,17 +149,56 @@ class TimerPoller:
                 .with_for_update(skip_locked=True)
             )
             rows = list((await session.execute(query)).all())
+            batches: dict[str, list[Any]] = {}
             for row in rows:
+                if row.kind in self._batch_handlers:
+                    batches.setdefault(row.kind, []).append(row)
+                    continue
                 try:
                     async with session.begin_nested():
                         await self._fire(session, row)
                 except Exception as exc:
                     failures.append((row, exc))
+            for kind, batch in batches.items():
+                failures += await self._fire_batch_or_one_by_one(session, kind, batch)
             for row, error in failures:
                 await self._record_failure(session, row, error, now)
         if rows:
             TIMER_LAG.set(max((now - row.due_at).total_seconds() for row in rows))
         return len(rows)
+
+    async def _fire_batch_or_one_by_one(
+        self, session: AsyncSession, kind: str, rows: list[Any]
+    ) -> list[tuple[Any, Exception]]:
+        """One savepoint for the whole batch; if it fails, one per timer, so a single bad
+        timer is retried alone and the others still fire."""
+        try:
+            async with session.begin_nested():
+                await self._fire_batch(session, kind, rows)
+            return []
+        except Exception as exc:
+            if len(rows) == 1:
+                return [(rows[0], exc)]
+        failures = []
+        for row in rows:
+            try:
+                async with session.begin_nested():
+                    await self._fire_batch(session, kind, [row])
+            except Exception as exc:
+                failures.append((row, exc))
+        return failures
+
+    async def _fire_batch(self, session: AsyncSession, kind: str, rows: list[Any]) -> None:
+        await session.execute(delete(timers).where(timers.c.id.in_([row.id for row in rows])))
+        batch = [Timer(r.kind, r.key, r.due_at, dict(r.payload), r.attempts) for r in rows]
+        with span_from_headers(
+            f"timers {kind}",
+            rows[0].trace or {},
+            SpanKind.INTERNAL,
+            {"timer.count": str(len(rows))},
+        ):
+            await self._batch_handlers[kind](session, batch)
+        TIMERS_FIRED.labels(kind).inc(len(rows))
 
     async def _fire(self, session: AsyncSession, row: Any) -> None:
         handler = self._handlers.get(row.kind)
