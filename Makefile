@@ -23,6 +23,8 @@ kafka-jars:
 ## test: everything CI runs — static checks, contract compatibility, then all tests
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check libs services bench
+	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -35,8 +37,8 @@ integration: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check libs services
-	$(BIN)/mypy libs/contracts/src libs/servicekit/src
+	$(BIN)/ruff format --check libs services bench
+	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
 
@@ -50,9 +52,12 @@ format: $(STAMP)
 	$(BIN)/ruff format libs services bench tests
 	$(BIN)/ruff check --fix .
 
-## bench: benchmark scripts on the local broker and database; they print their numbers
+## bench: benchmark scripts on the local broker and database; each prints its numbers and
+## a baseline measured in the same run. BENCH=name runs one of them (e.g. BENCH=outbox_relay).
+BENCHES := outbox_relay routing_engine intake_accept escalation_timers feedback_kpis
+BENCH ?= $(BENCHES)
 bench: setup
-	$(BIN)/python bench/outbox_relay.py
+	@for b in $(BENCH); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .cache .data

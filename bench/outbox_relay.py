@@ -50,8 +50,9 @@ async def raw_produce_rate(bootstrap: str, topic: str, n: int) -> float:
     value = b"y" * 1024
     try:
         started = time.perf_counter()
-        futures = [await producer.send(topic, value=value, key=str(i % 1000).encode())
-                   for i in range(n)]
+        futures = [
+            await producer.send(topic, value=value, key=str(i % 1000).encode()) for i in range(n)
+        ]
         await asyncio.gather(*futures)
         return n / (time.perf_counter() - started)
     finally:
@@ -65,15 +66,21 @@ async def relay_rate(sessions, bootstrap: str, topic: str, n: int) -> float:
     for i in range(n):
         envelope = Envelope(model(key=f"case-{i % 1000}", text=PAYLOAD), source="/bench")
         record = encode(envelope)
-        rows.append({
-            "event_id": envelope.id, "lane": lane_of(envelope.key), "topic": topic,
-            "key": envelope.key, "event_type": envelope.type,
-            "headers": [[k, v.decode()] for k, v in record.headers],
-            "payload": record.value, "created_at": now,
-        })
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "lane": lane_of(envelope.key),
+                "topic": topic,
+                "key": envelope.key,
+                "event_type": envelope.type,
+                "headers": [[k, v.decode()] for k, v in record.headers],
+                "payload": record.value,
+                "created_at": now,
+            }
+        )
     async with sessions() as session, session.begin():
         for chunk in range(0, n, 5000):
-            await session.execute(insert(outbox), rows[chunk:chunk + 5000])
+            await session.execute(insert(outbox), rows[chunk : chunk + 5000])
     producer = make_producer(bootstrap)
     await producer.start()
     relay = OutboxRelay(sessions=sessions, producer=producer, batch_size=1000)
@@ -96,8 +103,12 @@ async def latency(
     await producer.start()
     relay = OutboxRelay(sessions=sessions, producer=producer)
     relay_task = asyncio.create_task(relay.run())
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
-                                group_id=f"bench-{uuid.uuid4()}")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        group_id=f"bench-{uuid.uuid4()}",
+    )
     await consumer.start()
     await asyncio.sleep(1.0)
     committed_at: dict[str, float] = {}
@@ -123,8 +134,7 @@ async def latency(
         else:
             record = encode(envelope)
             committed_at[envelope.id] = time.perf_counter()
-            await producer.send(topic, value=record.value, key=record.key,
-                                headers=record.headers)
+            await producer.send(topic, value=record.value, key=record.key, headers=record.headers)
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
     try:
@@ -156,29 +166,37 @@ async def main(args: argparse.Namespace) -> None:
                 await conn.run_sync(kit_metadata.create_all)
             sessions = session_factory(engine)
             bootstrap = broker.bootstrap_servers
-            topics = [f"bench-{name}-{uuid.uuid4().hex[:8]}"
-                      for name in ("raw", "relay", "latency", "raw-latency")]
+            topics = [
+                f"bench-{name}-{uuid.uuid4().hex[:8]}"
+                for name in ("raw", "relay", "latency", "raw-latency")
+            ]
             await ensure_topics(bootstrap, topics, partitions=3)
 
             raw = await raw_produce_rate(bootstrap, topics[0], args.messages)
             print(f"(a) raw aiokafka produce, 1 KB:  {raw:10,.0f} msg/s")
             relay = await relay_rate(sessions, bootstrap, topics[1], args.messages)
-            print(f"(b) outbox relay:                {relay:10,.0f} events/s  "
-                  f"= {relay / raw:.0%} of (a)   [target ≥ 5,000/s and ≥ 25 %]")
+            print(
+                f"(b) outbox relay:                {relay:10,.0f} events/s  "
+                f"= {relay / raw:.0%} of (a)   [target ≥ 5,000/s and ≥ 25 %]"
+            )
             async with sessions() as session:
                 left = await session.scalar(
-                    select(func.count()).where(outbox.c.published_at.is_(None)))
+                    select(func.count()).where(outbox.c.published_at.is_(None))
+                )
             assert left == 0
             for label, via_outbox, topic in (
                 ("baseline: produce → consumer", False, topics[3]),
                 ("(c) commit → consumer", True, topics[2]),
             ):
-                lat = await latency(sessions, bootstrap, topic, args.rate, args.seconds,
-                                    via_outbox=via_outbox)
+                lat = await latency(
+                    sessions, bootstrap, topic, args.rate, args.seconds, via_outbox=via_outbox
+                )
                 p50, p99 = percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000
-                print(f"{label} at {args.rate}/s over {len(lat)} events: p50 {p50:.1f} ms, "
-                      f"p99 {p99:.1f} ms, mean {statistics.mean(lat) * 1000:.1f} ms"
-                      + ("   [target p50 < 10 ms, p99 < 50 ms]" if via_outbox else ""))
+                print(
+                    f"{label} at {args.rate}/s over {len(lat)} events: p50 {p50:.1f} ms, "
+                    f"p99 {p99:.1f} ms, mean {statistics.mean(lat) * 1000:.1f} ms"
+                    + ("   [target p50 < 10 ms, p99 < 50 ms]" if via_outbox else "")
+                )
             await engine.dispose()
         finally:
             await asyncio.to_thread(cluster.stop)

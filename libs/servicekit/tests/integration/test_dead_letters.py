@@ -19,10 +19,15 @@ async def test_undecodable_and_failing_records_are_dead_lettered_and_the_next_is
     producer = make_producer(world.bootstrap)
     await producer.start()
     consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}", topics=[world.topic], bootstrap_servers=world.bootstrap,
-        registry=world.registry, sessions=world.sessions,
-        handlers={world.model: world.record_effect}, producer=producer,
-        max_attempts=3, retry_backoff_seconds=0.05,
+        group_id=f"g-{world.topic}",
+        topics=[world.topic],
+        bootstrap_servers=world.bootstrap,
+        registry=world.registry,
+        sessions=world.sessions,
+        handlers={world.model: world.record_effect},
+        producer=producer,
+        max_attempts=3,
+        retry_backoff_seconds=0.05,
     )
     await consumer.start()
     task = asyncio.create_task(consumer.run())

@@ -22,9 +22,13 @@ async def test_committed_event_is_published_and_applied_once_despite_redelivery(
     await producer.start()
     relay = OutboxRelay(sessions=world.sessions, producer=producer, poll_seconds=0.2)
     consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}", topics=[world.topic], bootstrap_servers=world.bootstrap,
-        registry=world.registry, sessions=world.sessions,
-        handlers={world.model: world.record_effect}, producer=producer,
+        group_id=f"g-{world.topic}",
+        topics=[world.topic],
+        bootstrap_servers=world.bootstrap,
+        registry=world.registry,
+        sessions=world.sessions,
+        handlers={world.model: world.record_effect},
+        producer=producer,
     )
     await consumer.start()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
@@ -44,7 +48,9 @@ async def test_committed_event_is_published_and_applied_once_despite_redelivery(
         assert len(published) == 1, "the rolled-back event must never reach Kafka"
         duplicate = published[0]
         await producer.send_and_wait(
-            world.topic, value=duplicate.value, key=duplicate.key,
+            world.topic,
+            value=duplicate.value,
+            key=duplicate.key,
             headers=list(duplicate.headers),
         )
         later = world.envelope("case-1", 3)

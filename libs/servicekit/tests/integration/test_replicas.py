@@ -65,7 +65,10 @@ async def test_two_pollers_fire_each_timer_once(world, batched):
         for n in range(TIMERS):
             await schedule(session, kind="sla", key=f"clock-{n}", due_at=due, payload={"n": n})
         await schedule(
-            session, kind="sla", key="future", due_at=utcnow() + timedelta(hours=1),
+            session,
+            kind="sla",
+            key="future",
+            due_at=utcnow() + timedelta(hours=1),
             payload={"n": -1},
         )
     pollers = [
@@ -80,6 +83,7 @@ async def test_two_pollers_fire_each_timer_once(world, batched):
     ]
     tasks = [asyncio.create_task(p.run()) for p in pollers]
     try:
+
         async def all_fired():
             rows = await world.effect_rows()
             return rows if len(rows) >= TIMERS else None
@@ -92,4 +96,3 @@ async def test_two_pollers_fire_each_timer_once(world, batched):
         for poller in pollers:
             poller.stop()
         await asyncio.gather(*tasks)
-

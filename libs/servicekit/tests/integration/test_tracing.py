@@ -25,9 +25,13 @@ async def test_one_trace_spans_producer_and_consumer(world):
     await producer.start()
     relay = OutboxRelay(sessions=world.sessions, producer=producer, poll_seconds=0.2)
     consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}", topics=[world.topic], bootstrap_servers=world.bootstrap,
-        registry=world.registry, sessions=world.sessions,
-        handlers={world.model: world.record_effect}, producer=producer,
+        group_id=f"g-{world.topic}",
+        topics=[world.topic],
+        bootstrap_servers=world.bootstrap,
+        registry=world.registry,
+        sessions=world.sessions,
+        handlers={world.model: world.record_effect},
+        producer=producer,
     )
     await consumer.start()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]

@@ -25,8 +25,14 @@ async def post_contact(contact: Contact) -> dict[str, str]:
 
 
 def _client() -> httpx.AsyncClient:
-    app = create_app(title="t", version="1", runtime=None, routers=[router], max_body_bytes=200,
-                     asyncapi={"asyncapi": "3.0.0"})
+    app = create_app(
+        title="t",
+        version="1",
+        runtime=None,
+        routers=[router],
+        max_body_bytes=200,
+        asyncapi={"asyncapi": "3.0.0"},
+    )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -65,7 +71,8 @@ async def test_raised_problem_and_unknown_route():
 async def test_too_large_body_is_413_before_parsing():
     async with _client() as client:
         response = await client.post(
-            "/contacts", content=b'{"email": "' + b"x" * 500 + b'"}',
+            "/contacts",
+            content=b'{"email": "' + b"x" * 500 + b'"}',
             headers={"content-type": "application/json"},
         )
     assert response.status_code == 413

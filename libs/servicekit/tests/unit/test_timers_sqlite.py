@@ -30,8 +30,13 @@ async def test_due_timers_fire_once_and_future_ones_wait(tmp_path):
         await schedule(session, kind="offer", key="a", due_at=now - timedelta(seconds=1))
         await schedule(session, kind="offer", key="b", due_at=now + timedelta(hours=1))
         await schedule(session, kind="offer", key="c", due_at=now + timedelta(hours=1))
-        await schedule(session, kind="offer", key="c", due_at=now - timedelta(seconds=2),
-                       payload={"moved": True})
+        await schedule(
+            session,
+            kind="offer",
+            key="c",
+            due_at=now - timedelta(seconds=2),
+            payload={"moved": True},
+        )
         await schedule(session, kind="offer", key="d", due_at=now - timedelta(seconds=1))
         assert await cancel(session, kind="offer", key="d")
     poller = TimerPoller(sessions=sessions, handlers={"offer": handler})
@@ -52,8 +57,11 @@ async def test_a_failing_handler_is_retried_with_backoff_then_parked(tmp_path):
     async with sessions() as session, session.begin():
         await schedule(session, kind="survey", key="s1", due_at=clock[0])
     poller = TimerPoller(
-        sessions=sessions, handlers={"survey": broken}, max_attempts=2,
-        retry_backoff=timedelta(seconds=10), clock=lambda: clock[0],
+        sessions=sessions,
+        handlers={"survey": broken},
+        max_attempts=2,
+        retry_backoff=timedelta(seconds=10),
+        clock=lambda: clock[0],
     )
     assert await poller.fire_due() == 1
     assert await poller.fire_due() == 0, "backoff must delay the retry"
@@ -77,13 +85,19 @@ async def test_a_handler_may_reschedule_its_own_timer(tmp_path):
     async def warn_then_breach(session, timer):
         seen.append(timer.payload["step"])
         if timer.payload["step"] == 1:
-            await schedule(session, kind="sla", key=timer.key,
-                           due_at=clock[0] + timedelta(minutes=5), payload={"step": 2})
+            await schedule(
+                session,
+                kind="sla",
+                key=timer.key,
+                due_at=clock[0] + timedelta(minutes=5),
+                payload={"step": 2},
+            )
 
     async with sessions() as session, session.begin():
         await schedule(session, kind="sla", key="case-1", due_at=clock[0], payload={"step": 1})
-    poller = TimerPoller(sessions=sessions, handlers={"sla": warn_then_breach},
-                         clock=lambda: clock[0])
+    poller = TimerPoller(
+        sessions=sessions, handlers={"sla": warn_then_breach}, clock=lambda: clock[0]
+    )
     assert await poller.fire_due() == 1
     clock[0] += timedelta(minutes=6)
     assert await poller.fire_due() == 1
@@ -105,7 +119,8 @@ async def test_batch_handler_fires_many_at_once_and_isolates_a_bad_timer(tmp_pat
 
     async with sessions() as session, session.begin():
         await schedule_many(
-            session, kind="sla",
+            session,
+            kind="sla",
             due=[(f"c{i}", now - timedelta(seconds=i), {"i": i}) for i in range(5)]
             + [("bad", now - timedelta(seconds=10), None)],
         )

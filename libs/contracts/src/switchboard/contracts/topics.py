@@ -14,37 +14,57 @@ class Topic:
 
 
 CASES = Topic(
-    "switchboard.cases", "intake", "case id",
+    "switchboard.cases",
+    "intake",
+    "case id",
     "Cases opened, contacts received on them, cases reopened.",
 )
 ASSIGNMENTS = Topic(
-    "switchboard.assignments", "routing", "case id",
+    "switchboard.assignments",
+    "routing",
+    "case id",
     "A case's path through routing: queued, offered, assigned, declined, expired, "
     "transferred, replied to, resolved.",
 )
 AGENT_STATUS = Topic(
-    "switchboard.agent-status", "routing", "agent id",
+    "switchboard.agent-status",
+    "routing",
+    "agent id",
     "Agent presence and capacity changes.",
 )
 SLA = Topic(
-    "switchboard.sla", "escalation", "case id",
+    "switchboard.sla",
+    "escalation",
+    "case id",
     "SLA clock warnings, breaches and achievements.",
 )
 ESCALATIONS = Topic(
-    "switchboard.escalations", "escalation", "escalation id",
+    "switchboard.escalations",
+    "escalation",
+    "escalation id",
     "Escalations raised, acknowledged, escalated further and resolved.",
 )
 SURVEYS = Topic(
-    "switchboard.surveys", "feedback", "case id",
+    "switchboard.surveys",
+    "feedback",
+    "case id",
     "Survey requests for channel adapters to deliver, and the answers.",
 )
 FEEDBACK_ALERTS = Topic(
-    "switchboard.feedback-alerts", "feedback", "case id",
+    "switchboard.feedback-alerts",
+    "feedback",
+    "case id",
     "Detractor alerts that ask for a follow-up.",
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (
-    CASES, ASSIGNMENTS, AGENT_STATUS, SLA, ESCALATIONS, SURVEYS, FEEDBACK_ALERTS,
+    CASES,
+    ASSIGNMENTS,
+    AGENT_STATUS,
+    SLA,
+    ESCALATIONS,
+    SURVEYS,
+    FEEDBACK_ALERTS,
 )
 
 
