@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from switchboard.contracts.asyncapi import build_asyncapi
 from switchboard.contracts.topics import ASSIGNMENTS, CASES, FEEDBACK_ALERTS
-from switchboard.escalation.bootstrap import EscalationService
+from switchboard.escalation.bootstrap import EscalationService, bootstrap
 from switchboard.escalation.entrypoints import admin_api, api
+from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.http.app import create_app
 
 
@@ -25,3 +26,9 @@ def create_escalation_app(service: EscalationService) -> FastAPI:
     )
     app.state.escalation = service
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory: builds the service inside uvicorn's event loop (the Kafka clients
+    bind to the loop they are created in). Migrations ran before uvicorn started."""
+    return create_escalation_app(bootstrap(EscalationSettings.load(), run_migrations=False))

@@ -15,7 +15,6 @@ from switchboard.escalation.adapters.orm import metadata
 from switchboard.escalation.bootstrap import bootstrap
 from switchboard.escalation.config import load_config
 from switchboard.escalation.domain.regions import Role
-from switchboard.escalation.entrypoints.app import create_escalation_app
 from switchboard.escalation.entrypoints.auth import TokenVerifier
 from switchboard.escalation.entrypoints.consumer import run_background
 from switchboard.escalation.migrations import VERSIONS_DIR
@@ -43,8 +42,13 @@ def serve() -> None:
     """Migrate the database, then serve HTTP with the background runners in-process."""
     settings = EscalationSettings.load()
     _prepare(settings)
-    app = create_escalation_app(bootstrap(settings, run_migrations=False))
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    uvicorn.run(
+        "switchboard.escalation.entrypoints.app:app_from_environment",
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+    )
 
 
 @cli.command()
@@ -52,7 +56,11 @@ def worker() -> None:
     """Migrate, then run only the background runners (no HTTP)."""
     settings = EscalationSettings.load()
     _prepare(settings)
-    asyncio.run(run_background(bootstrap(settings, run_migrations=False)))
+
+    async def run() -> None:
+        await run_background(bootstrap(settings, run_migrations=False))
+
+    asyncio.run(run())
 
 
 @cli.command(name="migrate")
