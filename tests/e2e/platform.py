@@ -1,0 +1,480 @@
+"""The whole platform for end-to-end tests: the four services as real processes.
+
+Each service runs from its console script on a free loopback port with its own PostgreSQL
+database, all on the test Kafka broker.
+Every run gets its own region names (suffix ``run_id``), so events of other tests on a shared
+broker never look like ours. Tests talk to the services over HTTP only and assert on what
+appears on Kafka (``EventLog``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
+from switchboard.contracts.events import REGISTRY
+from switchboard.contracts.topics import ALL_TOPICS
+from switchboard.servicekit.testing.topics import create_topics
+
+LOOPBACK = "127.0.0.1"
+SERVICES = ("intake", "routing", "escalation", "feedback")
+INTAKE_ADMIN_SECRET = "e2e-intake-admin-secret-0123456789abcdef"
+ROUTING_JWT_SECRET = "e2e-routing-jwt-secret-0123456789abcdef"
+ESCALATION_JWT_SECRET = "e2e-escalation-jwt-secret-0123456789abcdef"
+FEEDBACK_JWT_SECRET = "e2e-feedback-jwt-secret-0123456789abcdef"
+SURVEY_DELAY_SECONDS = 2.0
+FIRST_RESPONSE_TARGET_SECONDS = 4
+OFFER_TIMEOUT_SECONDS = 15
+AUDIENCE = "switchboard"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Region codes unique to one platform run."""
+
+    nordics: str
+    eu_west: str
+    eu_central: str
+    dach: str
+
+    @classmethod
+    def for_run(cls, run_id: str) -> Regions:
+        return cls(*(f"{name}-{run_id}" for name in ("nordics", "eu-west", "eu-central", "dach")))
+
+
+def routing_policies(regions: Regions) -> str:
+    # One strict requirement: skill, the case's language and its region, never broadened.
+    requirement = "support >= 5 and language == case.language and region == case.region"
+    return f"""
+policies:
+  - name: e2e-qualified
+    steps: []
+    fallback: '{requirement}'
+    offer_timeout_seconds: {OFFER_TIMEOUT_SECONDS}
+"""
+
+
+def escalation_config(regions: Regions) -> str:
+    """Every region open 24/7 (UTC, no holidays); the ``dach`` region has a first-response
+    target of a few seconds so that an unanswered case breaches during the test."""
+    always = ", ".join(f'{day}: ["00:00-24:00"]' for day in DAYS)
+    relaxed = [regions.nordics, regions.eu_west, regions.eu_central]
+    calendars = "\n".join(
+        f"  {region}: {{timezone: UTC, hours: {{{always}}}}}" for region in [regions.dach, *relaxed]
+    )
+    return f"""
+calendars:
+{calendars}
+sla_policies:
+  - name: fast-first-response
+    when: {{region: [{regions.dach}]}}
+    targets: {{first_response: {FIRST_RESPONSE_TARGET_SECONDS}s, next_response: 1h, resolution: 1h}}
+    warnings: [0.5]
+    escalation_policy: regional
+  - name: relaxed
+    when: {{region: [{", ".join(relaxed)}]}}
+    targets: {{first_response: 1h, next_response: 1h, resolution: 8h}}
+    escalation_policy: regional
+escalation_policies:
+  - name: regional
+    levels:
+      - {{name: regional coordinator, targets: ["role:coordinator"], acknowledge_within: 10m}}
+coordinators:
+  - {{id: greta, name: Greta, regions: [{regions.dach}], roles: [coordinator]}}
+  - {{id: camille, name: Camille, regions: [{regions.eu_west}], roles: [coordinator]}}
+  - {{id: nils, name: Nils, regions: [{regions.nordics}], roles: [coordinator]}}
+"""
+
+
+async def start_groups_at_end(bootstrap: str, groups: list[str]) -> None:
+    """Commit each consumer group's offsets at the end of every topic: on a broker shared
+    with earlier tests the services then start from now, as on a fresh deployment, instead of
+    replaying every earlier test's events before reaching ours."""
+    names = [topic.name for topic in ALL_TOPICS]
+    await create_topics(bootstrap, names)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in await admin.describe_topics(names)
+            for partition in topic["partitions"]
+        ]
+    finally:
+        await admin.close()
+    for group in groups:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            await consumer.commit(await consumer.end_offsets(partitions))
+        finally:
+            await consumer.stop()
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to completion from sync code (in a thread: a loop may be running)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self, venv_bin: Path) -> None:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            self.command(venv_bin),
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.log_path.parent,
+            start_new_session=True,
+        )
+        log.close()
+
+    def command(self, venv_bin: Path) -> list[str]:
+        return [str(venv_bin / f"switchboard-{self.name}")]
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def terminate(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_or_kill(self, grace: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+@dataclass
+class Platform:
+    kafka_bootstrap: str
+    database_urls: dict[str, str]
+    workdir: Path
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.regions = Regions.for_run(self.run_id)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self, *, ready_timeout: float = 120.0) -> None:
+        policies = self.workdir / "routing-policies.yaml"
+        policies.write_text(routing_policies(self.regions))
+        escalation_yaml = self.workdir / "escalation.yaml"
+        escalation_yaml.write_text(escalation_config(self.regions))
+        ports = {name: free_port() for name in SERVICES}
+        specific = {
+            "intake": {"ADMIN_JWT_SECRET": INTAKE_ADMIN_SECRET, "ADAPTER_CACHE_SECONDS": "0"},
+            "routing": {
+                "JWT_SECRET": ROUTING_JWT_SECRET,
+                "POLICIES_FILE": str(policies),
+                "SYNC_SECONDS": "0.1",
+            },
+            "escalation": {
+                "JWT_SECRET": ESCALATION_JWT_SECRET,
+                "CONFIG_FILE": str(escalation_yaml),
+            },
+            "feedback": {
+                "JWT_SECRET": FEEDBACK_JWT_SECRET,
+                "SURVEY_DELAY_SECONDS": str(SURVEY_DELAY_SECONDS),
+                "SURVEY_SUPPRESSION_DAYS": "0",
+                "PUBLIC_BASE_URL": f"http://{LOOPBACK}:{ports['feedback']}",
+            },
+        }
+        groups = {name: f"e2e-{name}-{self.run_id}" for name in SERVICES}
+        run_async(start_groups_at_end(self.kafka_bootstrap, list(groups.values())))
+        venv_bin = Path(sys.executable).parent
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        for name in SERVICES:
+            prefix = f"SWITCHBOARD_{name.upper()}_"
+            settings = {
+                "DATABASE_URL": self.database_urls[name],
+                "HTTP_HOST": LOOPBACK,
+                "HTTP_PORT": str(ports[name]),
+                "ENVIRONMENT": "test",
+                "CONSUMER_GROUP": groups[name],
+                "OUTBOX_POLL_SECONDS": "0.2",
+                "TIMER_POLL_SECONDS": "0.1",
+                **specific[name],
+            }
+            env = base | {prefix + key: value for key, value in settings.items()}
+            env |= {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap, "PYTHONUNBUFFERED": "1"}
+            service = Service(name, ports[name], env, self.workdir / f"{name}.log")
+            self.services[name] = service
+            service.start(venv_bin)
+        self.wait_ready(ready_timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(SERVICES)
+        with httpx.Client(timeout=2.0) as client:
+            while waiting:
+                for name in sorted(waiting):
+                    service = self.services[name]
+                    if not service.alive():
+                        raise RuntimeError(f"{name} exited while starting:\n{service.tail()}")
+                    try:
+                        if client.get(f"{service.url}/readyz").status_code == 200:
+                            waiting.discard(name)
+                    except httpx.TransportError:
+                        pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"not ready after {timeout} s: {sorted(waiting)}\n" + self.tails()
+                    )
+                time.sleep(0.3)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to every service at once, then kill whichever is still up after ``grace``."""
+        for service in self.services.values():
+            service.terminate()
+        for service in self.services.values():
+            service.wait_or_kill(grace)
+
+    def tails(self, lines: int = 40) -> str:
+        return "\n".join(
+            f"----- {name} ({service.log_path}) -----\n{service.tail(lines)}"
+            for name, service in self.services.items()
+        )
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    # -- credentials ----------------------------------------------------------------------
+
+    @staticmethod
+    def _token(secret: str, **claims: Any) -> str:
+        now = datetime.now(UTC)
+        return jwt.encode(
+            {"iat": now, "exp": now + timedelta(minutes=10), **claims}, secret, algorithm="HS256"
+        )
+
+    def intake_admin(self) -> dict[str, str]:
+        token = self._token(INTAKE_ADMIN_SECRET, sub="e2e-admin", role="admin")
+        return {"Authorization": f"Bearer {token}"}
+
+    def routing_auth(self, subject: str, role: str = "agent") -> dict[str, str]:
+        token = self._token(ROUTING_JWT_SECRET, sub=subject, role=role, aud=AUDIENCE)
+        return {"Authorization": f"Bearer {token}"}
+
+    def escalation_auth(self, subject: str, role: str, regions: list[str]) -> dict[str, str]:
+        token = self._token(
+            ESCALATION_JWT_SECRET, sub=subject, role=role, regions=regions, aud=AUDIENCE
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def feedback_auth(self, subject: str, role: str, regions: list[str]) -> dict[str, str]:
+        token = self._token(FEEDBACK_JWT_SECRET, sub=subject, role=role, regions=regions)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def standard_webhook_headers(
+    secret: str, body: bytes, *, webhook_id: str | None = None, at: datetime | None = None
+) -> dict[str, str]:
+    """Standard Webhooks: v1 = base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))."""
+    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+    timestamp = str(int((at or datetime.now(UTC)).timestamp()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    signature = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": f"v1,{signature}",
+    }
+
+
+@dataclass
+class Adapter:
+    id: str
+    channel: str
+    secret: str
+
+
+class Intake:
+    """What a channel adapter and an intake admin do, over HTTP."""
+
+    def __init__(self, platform: Platform, client: httpx.AsyncClient) -> None:
+        self.platform, self.client = platform, client
+        self.base = platform.url("intake")
+
+    async def register(self, channel: str, region: str, **spec: Any) -> Adapter:
+        adapter_id = f"{channel}-{uuid.uuid4().hex[:8]}"
+        response = await self.client.post(
+            f"{self.base}/v1/admin/adapters",
+            json={"id": adapter_id, "channel": channel, "region": region, **spec},
+            headers=self.platform.intake_admin(),
+        )
+        assert response.status_code == 201, response.text
+        return Adapter(adapter_id, channel, response.json()["secret"])
+
+    async def post(
+        self,
+        adapter: Adapter,
+        body: bytes | dict[str, Any],
+        *,
+        content_type: str = "application/json",
+        secret: str | None = None,
+        at: datetime | None = None,
+    ) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = standard_webhook_headers(secret or adapter.secret, raw, at=at)
+        return await self.client.post(
+            f"{self.base}/v1/adapters/{adapter.id}/contacts/{adapter.channel}",
+            content=raw,
+            headers={"content-type": content_type, **headers},
+        )
+
+
+class Routing:
+    """What a routing admin and agents do, over HTTP."""
+
+    def __init__(self, platform: Platform, client: httpx.AsyncClient) -> None:
+        self.platform, self.client = platform, client
+        self.base = platform.url("routing")
+
+    async def hire(self, agent_id: str, **profile: Any) -> None:
+        response = await self.client.put(
+            f"{self.base}/v1/agents/{agent_id}",
+            json=profile,
+            headers=self.platform.routing_auth("e2e-admin", "admin"),
+        )
+        assert response.status_code == 200, response.text
+
+    async def available(self, agent_id: str) -> None:
+        response = await self.client.put(
+            f"{self.base}/v1/agents/{agent_id}/presence",
+            json={"presence": "available"},
+            headers=self.platform.routing_auth(agent_id),
+        )
+        assert response.status_code == 200, response.text
+
+    async def act(
+        self, agent_id: str, case_id: str, action: str, body: Any = None
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"{self.base}/v1/cases/{case_id}/{action}",
+            json=body,
+            headers=self.platform.routing_auth(agent_id),
+        )
+
+
+class EventLog:
+    """Every Switchboard event on the broker, read from the start by a background task and
+    decoded with the contracts registry."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.envelopes: list[Envelope[Any]] = []
+        self._consumer = AIOKafkaConsumer(
+            *(topic.name for topic in ALL_TOPICS),
+            bootstrap_servers=bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> EventLog:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                for record in records:
+                    try:
+                        self.envelopes.append(decode(REGISTRY, record.value, list(record.headers)))
+                    except UndecodableEvent:
+                        continue
+
+    def events(self, kind: type, where: Callable[[Any], bool] = lambda _: True) -> list[Any]:
+        return [e.data for e in self.of(kind, where)]
+
+    def of(self, kind: type, where: Callable[[Any], bool] = lambda _: True) -> list[Envelope[Any]]:
+        """The envelopes (CloudEvents id, source, time and data) of matching events."""
+        return [e for e in list(self.envelopes) if isinstance(e.data, kind) and where(e.data)]
+
+    async def wait_for(
+        self,
+        kind: type,
+        where: Callable[[Any], bool] = lambda _: True,
+        *,
+        count: int = 1,
+        timeout: float = 20.0,
+    ) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.events(kind, where)) < count:
+            if time.monotonic() > deadline:
+                seen = sorted({e.type for e in self.envelopes})
+                raise AssertionError(
+                    f"{len(found)} of {count} {kind.__name__} within {timeout} s; "
+                    f"event types seen: {seen}"
+                )
+            await asyncio.sleep(0.05)
+        return found
