@@ -40,6 +40,10 @@ class FeedbackSettings(ServiceSettings):
     detractor_csat_at_most: int | None = Field(default=2, ge=1, le=5)
     detractor_ces_at_most: int | None = Field(default=2, ge=1, le=7)
 
+    timer_batch_size: int = Field(default=1, ge=1)
+    """One due survey per transaction: a survey locks its case and customer and then the hot
+    roll-up rows, so a batch would hold roll-ups while waiting on another case (deadlock)."""
+
     region_time_zones: dict[str, str] = Field(default_factory=dict)
     """Roll-up days, weeks and months follow each region's local calendar; UTC otherwise."""
 
