@@ -255,11 +255,20 @@ class RoutingEngine:
             index = self.pools[name] = PoolIndex(name)
         return index
 
-    def _index_agent(self, agent: Agent) -> list[Channel]:
-        """Place the agent in the idle order of each channel it can take; returns those."""
-        open_channels = agent.open_channels()
+    def _index_agent(
+        self, agent: Agent, open_channels: list[Channel] | None = None
+    ) -> list[Channel]:
+        """Place the agent in the idle order of each channel it can take; returns those.
+
+        ``open_channels``, when given, must be ``agent.open_channels()`` as it is now.
+        """
+        if open_channels is None:
+            open_channels = agent.open_channels()
+        pools = self.pools
         for pool in agent.pools:
-            index = self._pool(pool)
+            index = pools.get(pool)
+            if index is None:
+                index = self._pool(pool)
             for channel in agent.capacity.limits:
                 if channel in open_channels:
                     index.place_idle(agent, channel)
@@ -279,11 +288,13 @@ class RoutingEngine:
         (:meth:`_serve_agent` always ends by re-indexing it), so it is done once.
         """
         before = agent.open_channels()
-        agent.load[item.channel] = max(0, agent.load.get(item.channel, 0) - 1)
+        load = agent.load
+        channel = item.channel
+        load[channel] = max(0, load.get(channel, 0) - 1)
         agent.idle_since = now
         item.agent_id = None
         item.state = ItemState.WAITING
-        return [channel for channel in agent.open_channels() if channel not in before]
+        return [opened for opened in agent.open_channels() if opened not in before]
 
     def _refuse(self, item: WorkItem, agent: Agent, *, now: datetime) -> Outcome:
         opened = self._release(item, agent, now=now)
@@ -373,22 +384,25 @@ class RoutingEngine:
         agents who could take it are scanned, so only newly opened channels need a look.
         """
         outcome = Outcome()
-        candidates = agent.open_channels() if channels is None else list(channels)
+        decisions = outcome.decisions
+        open_now = agent.open_channels()
+        candidates = open_now if channels is None else list(channels)
         while candidates:
             best, best_class, second = self._best_cases_for(agent, candidates)
             if best is None or best_class is None:
                 break
-            decision = self._offer(
-                best[4],
-                agent,
-                trigger=Trigger.AGENT_FREED,
-                runner_up=partial(runner_up_after, best, best_class, second, agent.id),
-                now=now,
+            decisions.append(
+                self._offer(
+                    best[4],
+                    agent,
+                    trigger=Trigger.AGENT_FREED,
+                    runner_up=partial(runner_up_after, best, best_class, second, agent.id),
+                    now=now,
+                )
             )
-            outcome.decisions.append(decision)
-            still_open = agent.open_channels()
-            candidates = [channel for channel in candidates if channel in still_open]
-        self._index_agent(agent)
+            open_now = agent.open_channels()
+            candidates = [channel for channel in candidates if channel in open_now]
+        self._index_agent(agent, open_now)
         return outcome
 
     def _best_cases_for(
@@ -399,21 +413,34 @@ class RoutingEngine:
         second: HeapEntry | None = None
         agent_id = agent.id
         waiting = ItemState.WAITING
+        pools = self.pools
         for pool in agent.pools:
-            index = self.pools.get(pool)
+            index = pools.get(pool)
             if index is None:
                 continue
+            created = index.created
+            remembered = index.admitted
             for channel in channels:
-                for waiting_class in index.classes_admitting(agent, channel):
-                    heap = waiting_class.heap
-                    if not heap:
+                log = created.get(channel)
+                if not log:
+                    continue
+                # The common case inline: the agent's list is already up to date.
+                cached = remembered.get((agent_id, channel))
+                if cached is None or cached[0] < len(log):
+                    admitting = index.classes_admitting(agent, channel)
+                else:
+                    admitting = cached[1]
+                for waiting_class in admitting:
+                    head = waiting_class.top
+                    if head is None:
                         continue
-                    head = heap[0]
                     item = head[4]
                     # The common case inline: a live head that does not exclude this agent.
+                    # Filing numbers are unique, so a live head holds the very int object
+                    # the item carries: identity is the cheaper test of equality.
                     if (
                         item.state is not waiting
-                        or item.filing != head[3]
+                        or item.filing is not head[3]
                         or agent_id in item.excluded_agents
                     ):
                         found = waiting_class.head_for(agent_id)
@@ -437,24 +464,27 @@ class RoutingEngine:
         now: datetime,
         passed_over: Sequence[Agent] = (),
     ) -> Decision:
-        if item.state is not ItemState.WAITING or not agent.can_take(item.channel):
+        channel = item.channel
+        if item.state is not ItemState.WAITING or not agent.can_take(channel):
             raise WrongState(f"cannot offer case {item.case_id!r} to agent {agent.id!r}")
-        policy = self.policy_of(item)
+        policy = self.policies.by_name(item.policy)
         preferred = self._prefers(item, now=now)
         requirement, matched = terms_met(policy, item, agent, preferred=preferred)
         item.state = ItemState.OFFERED
-        item.agent_id = agent.id
-        agent.load[item.channel] = agent.load.get(item.channel, 0) + 1
+        item.agent_id = agent_id = agent.id
+        load = agent.load
+        load[channel] = load.get(channel, 0) + 1
         agent.idle_since = now
-        meter = self.meters.get((item.pool, item.channel))
+        meter_key = (item.pool, channel)
+        meter = self.meters.get(meter_key)
         if meter is None:
-            meter = self.meters[(item.pool, item.channel)] = ThroughputMeter()
+            meter = self.meters[meter_key] = ThroughputMeter()
         meter.record(now)
         return Decision(
             case_id=item.case_id,
-            agent_id=agent.id,
+            agent_id=agent_id,
             pool=item.pool,
-            channel=item.channel,
+            channel=channel,
             priority=item.priority,
             policy=policy.name,
             step=-1 if preferred else item.step,

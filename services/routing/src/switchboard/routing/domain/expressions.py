@@ -169,7 +169,7 @@ class Requirement:
         return (self.source, *(getattr(case, field) for field in self.case_fields))
 
     def explain(self, agent: AgentFacts, case: CaseFacts) -> tuple[tuple[str, bool], ...]:
-        return tuple((atom.text, atom.test(agent, case)) for atom in self.atoms)
+        return tuple([(atom.text, atom.test(agent, case)) for atom in self.atoms])
 
 
 def compile_requirement(source: str, *, case_only: bool = False) -> Requirement:

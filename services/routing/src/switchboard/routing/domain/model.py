@@ -54,13 +54,21 @@ class Capacity:
 
     def open_channels(self, load: Mapping[Channel, int]) -> list[Channel]:
         """The channels with a free slot, all at once (the hot path of routing)."""
-        if any(load.get(blocking, 0) for blocking in self.blocking):
-            return []
-        busy = any(load.values())
+        blocking = self.blocking
+        busy = False
+        for channel, count in load.items():
+            if count:
+                if channel in blocking:
+                    return []
+                busy = True
+        if not busy:
+            # Nothing held: every channel with a slot at all is open.
+            return [channel for channel, limit in self.limits.items() if limit > 0]
+        held = load.get
         return [
             channel
             for channel, limit in self.limits.items()
-            if load.get(channel, 0) < limit and not (busy and channel in self.blocking)
+            if held(channel, 0) < limit and channel not in blocking
         ]
 
     def within(self, load: Mapping[Channel, int]) -> bool:
@@ -90,7 +98,7 @@ class Agent:
         return self.presence is Presence.AVAILABLE
 
     def can_take(self, channel: Channel) -> bool:
-        return self.routable and self.capacity.can_take(channel, self.load)
+        return self.presence is Presence.AVAILABLE and self.capacity.can_take(channel, self.load)
 
     def open_channels(self) -> list[Channel]:
         if self.presence is not Presence.AVAILABLE:

@@ -29,12 +29,18 @@ def is_live(entry: HeapEntry) -> bool:
 
 @dataclass(slots=True, eq=False)
 class WaitingClass:
+    """``top`` mirrors ``heap[0]`` (``None`` when empty), live or not: a freed agent reads
+    it without touching the heap list. Only this class's methods change the heap."""
+
     key: Hashable
     accepts: AgentTest
     heap: list[HeapEntry] = field(default_factory=list)
+    top: HeapEntry | None = None
 
     def push(self, item: WorkItem) -> None:
-        heapq.heappush(self.heap, entry_for(item))
+        heap = self.heap
+        heapq.heappush(heap, entry_for(item))
+        self.top = heap[0]
 
     def head_for(self, agent_id: str) -> HeapEntry | None:
         """The best live entry that does not exclude ``agent_id``."""
@@ -43,10 +49,12 @@ class WaitingClass:
             entry = heap[0]
             item = entry[4]
             if item.state is ItemState.WAITING and item.filing == entry[3]:
+                self.top = entry
                 if agent_id not in item.excluded_agents:
                     return entry
                 return self._head_skipping(agent_id)
             heapq.heappop(heap)
+        self.top = None
         return None
 
     def _head_skipping(self, agent_id: str) -> HeapEntry | None:
@@ -62,6 +70,7 @@ class WaitingClass:
         found = heap[0] if heap else None
         for entry in skipped:
             heapq.heappush(heap, entry)
+        self.top = heap[0] if heap else None
         return found
 
     def live_entries(self) -> Iterator[HeapEntry]:
