@@ -6,8 +6,10 @@
     committed and visible in the outbox (p50, p99).
 Targets: (a) ≥ 5,000 fired/s; (b) p99 < 1 s.
 
-Pollers are servicekit TimerPollers (FOR UPDATE SKIP LOCKED) running the escalation
-handler `EscalationHandlers.fire_sla_clock`; `--processes` runs them as several replicas.
+Pollers are servicekit TimerPollers (FOR UPDATE SKIP LOCKED) wired as `bootstrap()` wires
+them: the SLA clock kind fired by the batch handler `EscalationHandlers.fire_sla_clocks`
+(`--mode per-timer`: without batch handlers, for comparison); `--processes` runs them as
+several replicas.
 """
 
 from __future__ import annotations
@@ -26,13 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import func, select
 
-from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import SlaBreached
 from switchboard.escalation.adapters.config_store import ConfigStore
 from switchboard.escalation.adapters.orm import metadata
-from switchboard.escalation.adapters.repository import CASES, CLOCKS, clock_from_row
 from switchboard.escalation.config import load_config
 from switchboard.escalation.domain.triggers import KeywordClassifier
 from switchboard.escalation.handlers import EscalationHandlers
@@ -40,7 +39,6 @@ from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
 from switchboard.servicekit.migrations import migrate
-from switchboard.servicekit.outbox import add_event
 from switchboard.servicekit.tables import outbox, timers
 from switchboard.servicekit.timers import TimerPoller
 
@@ -168,98 +166,26 @@ async def load_clocks(
         await connection.close()
 
 
-SAVE_FIRED = (
-    update(CLOCKS)
-    .where(CLOCKS.c.clock_id == bindparam("target_clock_id"))
-    .values(fired=bindparam("fired"), state=bindparam("state"))
-)
-
-
-class BatchFirer:
-    """PROTOTYPE, for comparison only — not the service's path. What a set-based timer API in
-    servicekit would allow: claim N due SLA timers in one statement, lock their clocks in one,
-    update them in one executemany, and stage the typed events with servicekit's add_event."""
-
-    CLAIM = text(
-        "DELETE FROM sk_timers WHERE id IN (SELECT id FROM sk_timers WHERE kind = 'sla-clock'"
-        " AND dead_at IS NULL AND due_at <= :now ORDER BY due_at LIMIT :n"
-        " FOR UPDATE SKIP LOCKED) RETURNING key"
-    )
-
-    def __init__(self, sessions: Any, batch_size: int) -> None:
-        self._sessions = sessions
-        self._batch_size = batch_size
-        self._config = ConfigStore()
-        self._stopping = False
-
-    def stop(self) -> None:
-        self._stopping = True
-
-    async def run(self) -> None:
-        while not self._stopping:
-            if await self.fire_due() < self._batch_size:
-                await asyncio.sleep(0.05)
-
-    async def fire_due(self) -> int:
-        now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            claimed = await session.execute(self.CLAIM, {"now": now, "n": self._batch_size})
-            keys = list(claimed.scalars())
-            if not keys:
-                return 0
-            loaded = await self._config.current(session)
-            query = (
-                select(CLOCKS, CASES.c.channel, CASES.c.priority, CASES.c.agent_id, CASES.c.team)
-                .join(CASES, CASES.c.case_id == CLOCKS.c.case_id)
-                .where(CLOCKS.c.clock_id.in_(keys))
-                .with_for_update(of=CLOCKS)
-            )
-            updates = []
-            for row in (await session.execute(query)).all():
-                calendar = loaded.book.calendar_for(row.region)
-                clock, fired = clock_from_row(row).fire_due(at=now, calendar=calendar)
-                updates.append(
-                    {
-                        "target_clock_id": row.clock_id,
-                        "fired": sorted(clock.fired),
-                        "state": clock.state.value,
-                    }
-                )
-                for fraction in fired:
-                    event = SlaBreached(
-                        clock_id=row.clock_id,
-                        case_id=row.case_id,
-                        metric=row.metric,
-                        policy_id=row.policy,
-                        target_seconds=clock.target.total_seconds(),
-                        elapsed_seconds=clock.elapsed(at=now, calendar=calendar).total_seconds(),
-                        due_at=clock.due_at(fraction, calendar=calendar) or now,
-                        region=row.region,
-                        channel=row.channel,
-                        priority=row.priority,
-                        agent_id=row.agent_id,
-                        team=row.team,
-                        breached_at=now,
-                    )
-                    await add_event(session, Envelope(data=event, source="/switchboard/escalation"))
-            if updates:
-                await session.execute(SAVE_FIRED, updates)
-        return len(keys)
-
-
-async def run_pollers(url: str, pollers: int, batch_size: int, stop: Any, mode: str) -> None:
+async def run_pollers(
+    url: str, pollers: int, batch_size: int, stop: Any, ready: Any, mode: str
+) -> None:
     engine = create_engine(url, pool_size=pollers + 2)
     sessions = session_factory(engine)
+    async with engine.connect() as connection:  # imported and connected: a running replica
+        await connection.execute(select(1))
+    ready.release()
     handlers = EscalationHandlers(config=ConfigStore(), classifier=KeywordClassifier())
-    running: list[Any] = [
+    # "service": exactly what bootstrap() builds (the SLA kind fired by its batch handler);
+    # "per-timer": the same handlers without batch_handlers, one savepoint per timer (before).
+    batch_handlers = handlers.timer_batch_handlers() if mode == "service" else None
+    running = [
         TimerPoller(
             sessions=sessions,
             handlers=handlers.timer_handlers(),
+            batch_handlers=batch_handlers,
             batch_size=batch_size,
             poll_seconds=0.05,
         )
-        if mode == "servicekit"
-        else BatchFirer(sessions, batch_size)
         for _ in range(pollers)
     ]
     tasks = [asyncio.create_task(poller.run()) for poller in running]
@@ -271,9 +197,11 @@ async def run_pollers(url: str, pollers: int, batch_size: int, stop: Any, mode: 
     await engine.dispose()
 
 
-def poller_process(url: str, pollers: int, batch_size: int, stop: Any, mode: str) -> None:
+def poller_process(
+    url: str, pollers: int, batch_size: int, stop: Any, ready: Any, mode: str
+) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(process)d %(levelname)s %(message)s")
-    asyncio.run(run_pollers(url, pollers, batch_size, stop, mode))
+    asyncio.run(run_pollers(url, pollers, batch_size, stop, ready, mode))
 
 
 async def count(engine, query) -> int:  # type: ignore[no-untyped-def]
@@ -362,15 +290,20 @@ async def bench(url: str, args: argparse.Namespace) -> None:
     context = multiprocessing.get_context("spawn")
 
     def start_replicas() -> tuple[Any, list[Any]]:
-        stop = context.Event()
+        """Start the replica processes; returns once each has imported and connected, so
+        the measurements below leave out process start-up (~2 s on the development VM)."""
+        stop, ready = context.Event(), context.Semaphore(0)
         workers = [
             context.Process(
-                target=poller_process, args=(url, args.pollers, args.batch_size, stop, args.mode)
+                target=poller_process,
+                args=(url, args.pollers, args.batch_size, stop, ready, args.mode),
             )
             for _ in range(args.processes)
         ]
         for worker in workers:
             worker.start()
+        for _ in workers:
+            ready.acquire()
         return stop, workers
 
     def stop_replicas(stop: Any, workers: list[Any]) -> None:
@@ -451,13 +384,16 @@ if __name__ == "__main__":
     parser.add_argument("--steady-seconds", type=int, default=20)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--pollers", type=int, default=2, help="pollers per process")
-    parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument(
+        "--batch-size", type=int, default=500, help="timers claimed per poll (service: 500)"
+    )
     parser.add_argument(
         "--mode",
-        choices=["servicekit", "batch-prototype"],
-        default="servicekit",
-        help="servicekit: TimerPoller + the service's handler (the real path); "
-        "batch-prototype: a set-based firer, to size a servicekit batch API",
+        choices=["service", "per-timer"],
+        default="service",
+        help="service: servicekit TimerPoller with the service's batch handler, as "
+        "bootstrap() wires it (the real path); per-timer: the same poller and handlers "
+        "without batch_handlers, one savepoint per timer (the path before batching)",
     )
     parser.add_argument("--escalate", action="store_true", help="raise an escalation per breach")
     asyncio.run(main(parser.parse_args()))

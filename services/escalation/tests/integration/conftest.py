@@ -144,7 +144,12 @@ async def stack(database_url: str) -> AsyncIterator[Stack]:
         await store.replace(session, config=load_config(escalation_config()), by="test")
     clock = Clock(MONDAY_MORNING)
     handlers = EscalationHandlers(config=store, classifier=KeywordClassifier(), now=clock)
-    poller = TimerPoller(sessions=sessions, handlers=handlers.timer_handlers(), clock=clock)
+    poller = TimerPoller(
+        sessions=sessions,
+        handlers=handlers.timer_handlers(),
+        batch_handlers=handlers.timer_batch_handlers(),
+        clock=clock,
+    )
     try:
         yield Stack(engine, sessions, store, handlers, poller, clock)
     finally:

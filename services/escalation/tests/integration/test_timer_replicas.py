@@ -32,6 +32,7 @@ class Replica:
         self.poller = TimerPoller(
             sessions=session_factory(self.engine),
             handlers=handlers.timer_handlers(),
+            batch_handlers=handlers.timer_batch_handlers(),
             poll_seconds=0.05,
         )
         self.task = asyncio.create_task(self.poller.run())

@@ -81,6 +81,7 @@ def bootstrap(
     poller = TimerPoller(
         sessions=sessions,
         handlers=handlers.timer_handlers(),
+        batch_handlers=handlers.timer_batch_handlers(),
         batch_size=settings.timer_batch_size,
         poll_seconds=settings.timer_poll_seconds,
     )

@@ -27,7 +27,7 @@ from switchboard.contracts.events import (
 from switchboard.contracts.events.cases import Direction, ReopenReason
 from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.escalation.adapters import repository
-from switchboard.escalation.adapters.config_store import ConfigStore
+from switchboard.escalation.adapters.config_store import ConfigStore, LoadedConfig
 from switchboard.escalation.adapters.orm import CaseRow
 from switchboard.escalation.domain.escalation import TriggerKind
 from switchboard.escalation.domain.sla import Metric
@@ -43,6 +43,7 @@ OPEN, WAITING_ON_CUSTOMER, RESOLVED = "open", "waiting_on_customer", "resolved"
 CUSTOMER = ActorKind.CUSTOMER
 EventHandler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
 TimerHandler = Callable[[AsyncSession, Timer], Awaitable[None]]
+BatchTimerHandler = Callable[[AsyncSession, list[Timer]], Awaitable[None]]
 
 
 class EscalationHandlers:
@@ -75,6 +76,12 @@ class EscalationHandlers:
             escalations.ACK_TIMER: self.escalate_unacknowledged,
             VIP_TIMER: self.escalate_waiting_vip,
         }
+
+    def timer_batch_handlers(self) -> Mapping[str, BatchTimerHandler]:
+        """Kinds that fall due by the thousand: the poller hands over every claimed timer of
+        the kind at once (`TimerPoller(batch_handlers=...)`); `timer_handlers()` keeps the
+        one-at-a-time handler for pollers built without them."""
+        return {sla_clocks.SLA_TIMER: self.fire_sla_clocks}
 
     async def open_case(self, session: AsyncSession, envelope: Envelope[CaseOpened]) -> None:
         event = envelope.data
@@ -259,12 +266,27 @@ class EscalationHandlers:
         )
 
     async def fire_sla_clock(self, session: AsyncSession, timer: Timer) -> None:
+        await self.fire_sla_clocks(session, [timer])
+
+    async def fire_sla_clocks(self, session: AsyncSession, batch: list[Timer]) -> None:
+        """Fire many SLA clock timers: one config lookup, set-based clock updates, one outbox
+        insert and one timer upsert; then the (rare) escalations, one clock at a time."""
         loaded = await self._config.current(session)
-        fired = await sla_clocks.fire_clock(
-            session=session, clock_id=timer.key, loaded=loaded, now=self._now()
+        now = self._now()
+        fired_clocks = await sla_clocks.fire_clocks(
+            session=session, clock_ids=[timer.key for timer in batch], loaded=loaded, now=now
         )
-        if fired is None or not fired.to_escalate or fired.case_status == RESOLVED:
-            return
+        for fired in fired_clocks:
+            if fired.to_escalate and fired.case_status != RESOLVED:
+                await self._escalate_fired_clock(session, loaded, fired, now)
+
+    async def _escalate_fired_clock(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConfig,
+        fired: sla_clocks.FiredClock,
+        now: datetime,
+    ) -> None:
         case = await session.get(CaseRow, fired.case_id)
         if case is None:
             return
@@ -274,7 +296,7 @@ class EscalationHandlers:
             session,
             case,
             TriggerKind.SLA_BREACH if breach else TriggerKind.SLA_WARNING,
-            at=self._now(),
+            at=now,
             reason=f"{fired.metric} {'breached' if breach else 'at risk'}",
             raised_by=escalations.SYSTEM,
             trigger_event_id=None,

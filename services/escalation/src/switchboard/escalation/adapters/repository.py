@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -96,9 +97,9 @@ CLOCKS = cast(Table, ClockRow.__table__)
 CASES = cast(Table, CaseRow.__table__)
 
 
-# Built once: these run once per fired timer, and building a statement costs more than
-# executing it.
-_DUE_CLOCK = (
+# Built once: these run for every batch of fired timers, and building a statement costs
+# more than executing it.
+_DUE_CLOCKS = (
     select(
         CLOCKS,
         CASES.c.channel,
@@ -108,7 +109,8 @@ _DUE_CLOCK = (
         CASES.c.status.label("case_status"),
     )
     .join(CASES, CASES.c.case_id == CLOCKS.c.case_id)
-    .where(CLOCKS.c.clock_id == bindparam("clock_id"))
+    .where(CLOCKS.c.clock_id.in_(bindparam("clock_ids", expanding=True)))
+    .order_by(CLOCKS.c.case_id, CLOCKS.c.started_at, CLOCKS.c.clock_id)
     .with_for_update(of=CLOCKS)
 )
 _SAVE_FIRED = (
@@ -118,15 +120,27 @@ _SAVE_FIRED = (
 )
 
 
-async def due_clock(session: AsyncSession, clock_id: str) -> Any | None:
-    """One clock with the case fields its events carry, locked; a plain row (no ORM state)."""
-    return (await session.execute(_DUE_CLOCK, {"clock_id": clock_id})).one_or_none()
+async def due_clocks(session: AsyncSession, clock_ids: Sequence[str]) -> list[Any]:
+    """Many clocks (with their case fields) in one locked SELECT; missing ids are skipped.
+
+    Locked in (case, start) order, the order the event handlers lock a case's open clocks
+    in, so that a batch and an event handler touching the same case tend to queue rather
+    than deadlock (PostgreSQL still breaks any deadlock; the poller then retries alone)."""
+    if not clock_ids:
+        return []
+    return list((await session.execute(_DUE_CLOCKS, {"clock_ids": list(clock_ids)})).all())
 
 
-async def save_fired_clock(session: AsyncSession, clock_id: str, clock: SlaClock) -> None:
+async def save_fired_clocks(session: AsyncSession, fired: Sequence[tuple[str, SlaClock]]) -> None:
+    """Store the fired thresholds and state of many clocks with one executemany UPDATE."""
+    if not fired:
+        return
     await session.execute(
         _SAVE_FIRED,
-        {"target_clock_id": clock_id, "fired": sorted(clock.fired), "state": clock.state.value},
+        [
+            {"target_clock_id": clock_id, "fired": sorted(clock.fired), "state": clock.state.value}
+            for clock_id, clock in fired
+        ],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from switchboard.escalation.domain.sla import (
 )
 from switchboard.escalation.metrics import SLA_THRESHOLDS_FIRED
 from switchboard.servicekit import timers
-from switchboard.servicekit.outbox import add_event
+from switchboard.servicekit.outbox import add_event, add_events
 
 SOURCE = "/switchboard/escalation"
 SLA_TIMER = "sla-clock"
@@ -167,47 +168,64 @@ class FiredClock:
     to_escalate: tuple[float, ...]
 
 
-async def fire_clock(
-    *, session: AsyncSession, clock_id: str, loaded: LoadedConfig, now: datetime
-) -> FiredClock | None:
-    """A clock's timer fell due: emit each threshold reached, once; returns those to escalate."""
-    row = await repository.due_clock(session, clock_id)
-    if row is None:
-        return None
-    calendar = loaded.book.calendar_for(row.region)
-    clock, fired = repository.clock_from_row(row).fire_due(at=now, calendar=calendar)
-    if fired:
-        await repository.save_fired_clock(session, clock_id, clock)
-    for fraction in fired:
-        if fraction == BREACH_FRACTION:
-            event: SlaWarning | SlaBreached = _sla_event(
-                SlaBreached, row, clock, row, calendar, now, breached_at=now
+async def fire_clocks(
+    *, session: AsyncSession, clock_ids: Sequence[str], loaded: LoadedConfig, now: datetime
+) -> list[FiredClock]:
+    """Many clocks' timers fell due: emit each threshold reached, once, for all of them.
+
+    Set-based, so a burst of due clocks costs a handful of statements, not a handful per
+    clock: one locked SELECT, one executemany UPDATE (only the clocks that fired a
+    threshold), one outbox insert and one timer upsert. Returns one `FiredClock` per clock
+    found (ids without a clock are skipped), in lock order."""
+    rows = await repository.due_clocks(session, clock_ids)
+    changed: list[tuple[str, SlaClock]] = []
+    envelopes: list[Envelope[Any]] = []
+    upcoming_timers: list[tuple[str, datetime, dict[str, Any] | None]] = []
+    counted: list[tuple[str, str]] = []
+    results: list[FiredClock] = []
+    for row in rows:
+        calendar = loaded.book.calendar_for(row.region)
+        clock, fired = repository.clock_from_row(row).fire_due(at=now, calendar=calendar)
+        if fired:
+            changed.append((row.clock_id, clock))
+        for fraction in fired:
+            if fraction == BREACH_FRACTION:
+                event: SlaWarning | SlaBreached = _sla_event(
+                    SlaBreached, row, clock, row, calendar, now, breached_at=now
+                )
+            else:
+                event = _sla_event(
+                    SlaWarning,
+                    row,
+                    clock,
+                    row,
+                    calendar,
+                    now,
+                    threshold=fraction,
+                    fraction=fraction,
+                    warned_at=now,
+                )
+            envelopes.append(Envelope(data=event, source=SOURCE))
+            counted.append((row.metric, "breach" if fraction == BREACH_FRACTION else "warning"))
+        upcoming = clock.next_due(calendar=calendar)
+        if upcoming is not None:  # the poller already removed the timer that fired
+            upcoming_timers.append((row.clock_id, upcoming[1], None))
+        results.append(
+            FiredClock(
+                case_id=row.case_id,
+                metric=Metric(row.metric),
+                policy=row.policy,
+                case_status=row.case_status,
+                to_escalate=tuple(f for f in fired if f in row.escalate_at),
             )
-        else:
-            event = _sla_event(
-                SlaWarning,
-                row,
-                clock,
-                row,
-                calendar,
-                now,
-                threshold=fraction,
-                fraction=fraction,
-                warned_at=now,
-            )
-        await _emit(session, event)
-        kind = "breach" if fraction == BREACH_FRACTION else "warning"
-        SLA_THRESHOLDS_FIRED.labels(row.metric, kind).inc()
-    upcoming = clock.next_due(calendar=calendar)
-    if upcoming is not None:  # the poller already removed the timer that fired
-        await timers.schedule(session, kind=SLA_TIMER, key=clock_id, due_at=upcoming[1])
-    return FiredClock(
-        case_id=row.case_id,
-        metric=Metric(row.metric),
-        policy=row.policy,
-        case_status=row.case_status,
-        to_escalate=tuple(f for f in fired if f in row.escalate_at),
-    )
+        )
+    # Clock rows first, then their events: the ordering rule of the outbox (see servicekit).
+    await repository.save_fired_clocks(session, changed)
+    await add_events(session, envelopes)
+    await timers.schedule_many(session, kind=SLA_TIMER, due=upcoming_timers)
+    for metric, kind in counted:
+        SLA_THRESHOLDS_FIRED.labels(metric, kind).inc()
+    return results
 
 
 SlaEventType = TypeVar("SlaEventType", SlaWarning, SlaBreached, SlaAchieved)
