@@ -1,0 +1,617 @@
+"""End-to-end benchmark: contact accepted by intake → case offered by routing (issue 3).
+
+Starts its own Kafka broker and PostgreSQL cluster, runs intake and routing as real processes
+(the e2e harness, ``tests/e2e/platform.py``, imported by path; only the two services needed
+here are started), registers a chat adapter, hires enough available agents with enough chat
+capacity that an agent is free for every case, then posts signed chat contacts open-loop
+from several client processes, paced to ``--rate`` for ``--seconds``.
+
+For each contact: from the 202 answer (wall clock in the client process, right after the
+answer is read) to the ``switchboard.case.offered`` record of its case, timed two ways:
+(1) when this script's Kafka consumer receives the record (primary), and (2) the record's
+CreateTime (set by routing's producer). Baseline in the same run: plain Kafka messages
+produced at the same rate on the same broker, from just before ``send`` to consumer receipt.
+Target: p50 < 50 ms, p99 < 250 ms at 200 contacts/s. If the rate is not sustained, a second
+phase runs at a lower rate (``--low-rate``, repeatable; by default half the achieved rate,
+but at least a tenth of ``--rate``).
+Loopback only; everything started here is stopped and the temp dir removed, even on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import math
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from switchboard.contracts.topics import ASSIGNMENTS, CASES
+from switchboard.servicekit.devinfra.kafka import KafkaBroker
+from switchboard.servicekit.devinfra.postgres import PostgresCluster
+from switchboard.servicekit.kafka import ensure_topics, make_producer
+
+LOOPBACK = "127.0.0.1"
+PLATFORM_FILE = Path(__file__).resolve().parents[1] / "tests" / "e2e" / "platform.py"
+RUN = ("intake", "routing")
+CHAT_SLOTS = 50  # the most a profile allows per channel
+LANGUAGES = ["da", "de", "en", "fi", "fr", "nb", "pl", "sv", "und"]  # intake's + undetermined
+OPENED, QUEUED = b"switchboard.case.opened", b"switchboard.case.queued"
+OFFERED = b"switchboard.case.offered"
+WATCHED = (OPENED, QUEUED, OFFERED)
+TEXTS = [
+    "Hej, jeg har stadig ikke modtaget min pakke, og ingen svarer på mine mails. Hjælp mig.",
+    "Bonjour, ma commande n'est toujours pas arrivée et personne ne répond à mes messages.",
+    "Dzień dobry, moja paczka nadal nie dotarła i nikt nie odpowiada na moje wiadomości.",
+    "Hei, tilaukseni ei ole vieläkään saapunut ja haluaisin tietää missä se on nyt.",
+    "Hello, my order still has not arrived and nobody answers my e-mails. Please help me.",
+    "Guten Tag, meine Bestellung ist immer noch nicht angekommen und niemand antwortet mir.",
+]
+
+
+def _load_platform() -> Any:
+    """``tests/e2e/platform.py`` as a module (by path: ``tests`` is no package)."""
+    spec = importlib.util.spec_from_file_location("switchboard_e2e_platform", PLATFORM_FILE)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {PLATFORM_FILE}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+e2e = _load_platform()
+
+
+# --- glue: the harness's Platform, with only intake and routing ------------------------------
+
+
+def bench_policies() -> str:
+    """The e2e policy's requirement, with an offer time-out longer than the run so that no
+    offer expires (an expiry re-queues the case and sets its agent away)."""
+    return """
+policies:
+  - name: bench-qualified
+    steps: []
+    fallback: 'support >= 5 and language == case.language and region == case.region'
+    offer_timeout_seconds: 3600
+"""
+
+
+@dataclass
+class BenchPlatform(e2e.Platform):  # type: ignore[misc,name-defined]
+    """``Platform.start`` starts all four services; this starts intake and routing only, with
+    the harness's settings except: intake with ``intake_workers`` uvicorn workers and its
+    default adapter cache, log level WARNING, and the policy above."""
+
+    intake_workers: int = 2
+
+    def start(self, *, ready_timeout: float = 180.0) -> None:
+        policies = self.workdir / "routing-policies.yaml"
+        policies.write_text(bench_policies())
+        ports = {name: e2e.free_port() for name in RUN}
+        specific = {
+            "intake": {
+                "ADMIN_JWT_SECRET": e2e.INTAKE_ADMIN_SECRET,
+                "HTTP_WORKERS": str(self.intake_workers),
+            },
+            "routing": {
+                "JWT_SECRET": e2e.ROUTING_JWT_SECRET,
+                "POLICIES_FILE": str(policies),
+                "SYNC_SECONDS": "0.1",
+            },
+        }
+        groups = {name: f"bench-{name}-{self.run_id}" for name in RUN}
+        e2e.run_async(e2e.start_groups_at_end(self.kafka_bootstrap, list(groups.values())))
+        venv_bin = Path(sys.executable).parent
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        for name in RUN:
+            prefix = f"SWITCHBOARD_{name.upper()}_"
+            settings = {
+                "DATABASE_URL": self.database_urls[name],
+                "HTTP_HOST": LOOPBACK,
+                "HTTP_PORT": str(ports[name]),
+                "ENVIRONMENT": "test",
+                "CONSUMER_GROUP": groups[name],
+                "OUTBOX_POLL_SECONDS": "0.2",
+                "TIMER_POLL_SECONDS": "0.1",
+                "LOG_LEVEL": "WARNING",
+                **specific[name],
+            }
+            env = base | {prefix + key: value for key, value in settings.items()}
+            env |= {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap, "PYTHONUNBUFFERED": "1"}
+            service = e2e.Service(name, ports[name], env, self.workdir / f"{name}.log")
+            self.services[name] = service
+            service.start(venv_bin)
+        self.wait_ready(ready_timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(self.services)
+        with httpx.Client(timeout=2.0) as client:
+            while waiting:
+                for name in sorted(waiting):
+                    service = self.services[name]
+                    if not service.alive():
+                        raise RuntimeError(f"{name} exited while starting:\n{service.tail()}")
+                    with contextlib.suppress(httpx.TransportError):
+                        if client.get(f"{service.url}/readyz").status_code == 200:
+                            waiting.discard(name)
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not ready after {timeout} s: {sorted(waiting)}")
+                time.sleep(0.3)
+
+    def stop(self, grace: float = 10.0) -> None:
+        super().stop(grace)
+        # Each service leads its own session: take down any worker its parent left behind.
+        for service in self.services.values():
+            if service.process is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(service.process.pid, signal.SIGKILL)
+
+
+# --- load generation (in client processes) ---------------------------------------------------
+
+
+def chat_body(index: int) -> bytes:
+    token = uuid.uuid4().hex
+    return json.dumps(
+        {
+            "session_id": f"s-{token}",
+            "message_id": "1",
+            "visitor": {"id": f"v-{token}"},
+            "message": TEXTS[index % len(TEXTS)],
+        }
+    ).encode()
+
+
+def client_process(job: dict[str, Any]) -> dict[str, Any]:
+    return asyncio.run(_client(job))
+
+
+async def _client(job: dict[str, Any]) -> dict[str, Any]:
+    """Open loop: contact ``i`` is due at ``start + offset + i / rate`` (wall clock)."""
+    url, secret, rate = job["url"], job["secret"], float(job["rate"])
+    start, seconds = float(job["start"]), float(job["seconds"])
+    total = int(rate * seconds)
+    results: list[tuple[str | None, int, float, float, float]] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=int(job["connections"]))
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30.0, pool=None)) as client:
+
+        async def one(index: int, due: float) -> None:
+            body = chat_body(index + int(job["offset_index"]))
+            headers = {"content-type": "application/json"}
+            headers |= e2e.standard_webhook_headers(secret, body)
+            sent = time.time()
+            try:
+                response = await client.post(url, content=body, headers=headers)
+                answered = time.time()
+                status = response.status_code
+                case_id = response.json().get("case_id") if status == 202 else None
+            except httpx.HTTPError as error:
+                errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                answered, status, case_id = time.time(), 0, None
+            results.append((case_id, status, due, sent, answered))
+
+        tasks = []
+        for index in range(total):
+            due = start + float(job["offset"]) + index / rate
+            if due > start + seconds:
+                break
+            delay = due - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index, due)))
+        issued = len(tasks)
+        late: set[asyncio.Task[None]] = set()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=float(job["drain_seconds"]))
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+    return {"results": results, "issued": issued, "abandoned": len(late), "errors": errors}
+
+
+# --- measuring on Kafka ----------------------------------------------------------------------
+
+
+async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+
+
+class OfferWatch:
+    """Reads ``switchboard.cases`` and ``switchboard.assignments`` from their current ends; for
+    each case, the first ``case.offered`` record (and, for the breakdown, ``case.opened`` and
+    ``case.queued``): (consumer receipt, wall clock; record CreateTime)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        )
+        self.bootstrap = bootstrap
+        self.seen: dict[bytes, dict[str, tuple[float, float]]] = {t: {} for t in WATCHED}
+        self.offered = self.seen[OFFERED]
+        self.records = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> OfferWatch:
+        assigned = [
+            *await partitions_of(self.bootstrap, CASES.name),
+            *await partitions_of(self.bootstrap, ASSIGNMENTS.name),
+        ]
+        await self.consumer.start()
+        self.consumer.assign(assigned)
+        await self.consumer.seek_to_end(*assigned)
+        for tp in assigned:
+            await self.consumer.position(tp)
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self.consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self.consumer.getmany(timeout_ms=100)
+            received = time.time()
+            for records in batch.values():
+                for record in records:
+                    self.records += 1
+                    seen = self.seen.get(dict(record.headers).get("ce_type", b""))
+                    if seen is None:
+                        continue
+                    case_id = json.loads(record.value)["case_id"]
+                    seen.setdefault(case_id, (received, record.timestamp / 1000))
+
+    async def wait_for(self, case_ids: set[str], *, quiet: float, limit: float) -> None:
+        """Until every case is offered, no new offer came for ``quiet`` s, or ``limit`` s."""
+        deadline = time.monotonic() + limit
+        last, last_change = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            done = len(case_ids.intersection(self.offered))
+            if done == len(case_ids):
+                return
+            if done != last:
+                last, last_change = done, time.monotonic()
+            elif time.monotonic() - last_change > quiet:
+                return
+            await asyncio.sleep(0.1)
+
+
+async def kafka_baseline(bootstrap: str, rate: float, seconds: float) -> list[float]:
+    """Plain 1 KB messages at ``rate``/s: just before ``send`` → consumer receipt, with the
+    services' producer settings and the same consumer settings as ``OfferWatch``."""
+    topic = f"bench-baseline-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic], partitions=3)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    producer = make_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    sent: dict[bytes, float] = {}
+    latencies: list[float] = []
+    total = int(rate * seconds)
+    try:
+        partitions = await partitions_of(bootstrap, topic)
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)
+
+        async def consume() -> None:
+            while len(latencies) < total:
+                batch = await consumer.getmany(timeout_ms=100)
+                received = time.time()
+                for records in batch.values():
+                    for record in records:
+                        if record.key in sent:
+                            latencies.append(received - sent[record.key])
+
+        consuming = asyncio.create_task(consume())
+        value, start = b"y" * 1024, time.time()
+        for index in range(total):
+            delay = start + index / rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            key = f"m-{index}".encode()
+            sent[key] = time.time()
+            await producer.send(topic, value=value, key=key)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(consuming, 30)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return latencies
+
+
+# --- a phase ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def stats_ms(values: list[float]) -> str:
+    if not values:
+        return "n/a (none)"
+    return (
+        f"p50 {1000 * percentile(values, 0.5):7.1f} ms  p99 {1000 * percentile(values, 0.99):7.1f}"
+        f" ms  max {1000 * max(values):7.1f} ms  (n={len(values)})"
+    )
+
+
+def load_text() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+async def hire_agents(platform: Any, region: str, count: int, label: str) -> None:
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        routing = e2e.Routing(platform, http)
+        profile = {
+            "region": region,
+            "languages": LANGUAGES,
+            "skills": {"support": 8},
+            "capacity": {"chat": CHAT_SLOTS, "email": CHAT_SLOTS},
+        }
+        slug = "-".join(label.split())
+        ids = [f"agent-{slug}-{i}-{platform.run_id}" for i in range(count)]
+        for chunk in range(0, count, 16):
+            part = ids[chunk : chunk + 16]
+            await asyncio.gather(*(routing.hire(agent, **profile) for agent in part))
+            await asyncio.gather(*(routing.available(agent) for agent in part))
+
+
+async def run_phase(
+    *,
+    pool: Any,
+    platform: Any,
+    watch: OfferWatch,
+    adapter: Any,
+    rate: float,
+    seconds: float,
+    clients: int,
+    connections: int,
+    label: str,
+) -> dict[str, Any]:
+    needed = math.ceil(rate * seconds * 1.2 / CHAT_SLOTS) + 2
+    await hire_agents(platform, platform.regions.nordics, needed, label)
+    await asyncio.sleep(1.0)  # routing syncs the new agents into its engine
+    url = f"{platform.url('intake')}/v1/adapters/{adapter.id}/contacts/{adapter.channel}"
+    start = time.time() + 2.0  # every client process is up and waiting by then
+    jobs = [
+        {
+            "url": url,
+            "secret": adapter.secret,
+            "rate": rate / clients,
+            "offset": k / rate,  # interleave the clients' schedules
+            "offset_index": k,
+            "start": start,
+            "seconds": seconds,
+            "connections": connections,
+            "drain_seconds": 30.0,
+        }
+        for k in range(clients)
+    ]
+    load_before = load_text()
+    outcome = await asyncio.to_thread(pool.map, client_process, jobs)
+    load_after = load_text()
+    results = [row for part in outcome for row in part["results"]]
+    issued = sum(part["issued"] for part in outcome)
+    abandoned = sum(part["abandoned"] for part in outcome)
+    errors: dict[str, int] = {}
+    for part in outcome:
+        for kind, count in part["errors"].items():
+            errors[kind] = errors.get(kind, 0) + count
+    accepted = [row for row in results if row[1] == 202 and row[0]]
+    statuses: dict[int, int] = {}
+    for row in results:
+        statuses[row[1]] = statuses.get(row[1], 0) + 1
+    case_ids = {row[0] for row in accepted}
+    await watch.wait_for(case_ids, quiet=10.0, limit=60.0)
+    by_receipt, by_record, negative = [], [], 0
+    opened, queued, offered = (watch.seen[t] for t in WATCHED)
+    steps: dict[str, list[float]] = {"opened": [], "queued": [], "offered": []}
+    for case_id, _status, _due, _sent, answered in accepted:
+        if case_id in offered:
+            received, stamped = offered[case_id]
+            by_receipt.append(received - answered)
+            by_record.append(stamped - answered)
+            negative += received < answered
+            if case_id in opened and case_id in queued:
+                steps["opened"].append(opened[case_id][1] - answered)
+                steps["queued"].append(queued[case_id][1] - opened[case_id][1])
+                steps["offered"].append(stamped - queued[case_id][1])
+    last_answer = max((row[4] for row in accepted), default=start)
+    span = max(last_answer - start, 1e-9)
+    return {
+        "label": label,
+        "rate": rate,
+        "seconds": seconds,
+        "agents": needed,
+        "issued": issued,
+        "abandoned": abandoned,
+        "errors": errors,
+        "accepted": len(accepted),
+        "cases": len(case_ids),
+        "statuses": statuses,
+        "achieved": len(accepted) / span,
+        "span": span,
+        "offered": len(case_ids.intersection(watch.offered)),
+        "by_receipt": by_receipt,
+        "by_record": by_record,
+        "negative": negative,
+        "steps": steps,
+        "answer": [row[4] - row[3] for row in accepted],
+        "lateness": [row[4] - row[2] for row in accepted],
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+
+
+def report(phase: dict[str, Any], baseline: list[float]) -> None:
+    print(
+        f"\n== phase {phase['label']}: target {phase['rate']:.0f} contacts/s for "
+        f"{phase['seconds']:.0f} s ({phase['agents']} agents x {CHAT_SLOTS} chat slots)"
+    )
+    print(f"   load before: {phase['load_before']}")
+    print(f"   load after:  {phase['load_after']}")
+    print(
+        f"   posted {phase['issued']}, answered 202: {phase['accepted']} ({phase['cases']} cases), "
+        f"statuses {phase['statuses']} (0: {phase['errors'] or 'none'}), "
+        f"still unanswered 30 s after the last send (cancelled): {phase['abandoned']}"
+    )
+    sustained = phase["achieved"] >= 0.9 * phase["rate"]
+    print(
+        f"   achieved accept rate: {phase['achieved']:.1f} contacts/s over {phase['span']:.1f} s "
+        f"({'sustained' if sustained else 'NOT sustained'})"
+    )
+    print(f"   offered (case.offered seen on Kafka): {phase['offered']} of {phase['cases']} cases")
+    print(f"   POST → 202 (client):                      {stats_ms(phase['answer'])}")
+    print(f"   scheduled → 202 (open-loop lateness):     {stats_ms(phase['lateness'])}")
+    print(f"   202 → case.offered, consumer receipt:     {stats_ms(phase['by_receipt'])}")
+    print(f"   202 → case.offered, record CreateTime:    {stats_ms(phase['by_record'])}")
+    steps = phase["steps"]
+    print(
+        f"   breakdown by CreateTime: 202 → case.opened (intake relay): {stats_ms(steps['opened'])}"
+    )
+    print(f"     case.opened → case.queued (routing consumer): {stats_ms(steps['queued'])}")
+    print(f"     case.queued → case.offered (router):          {stats_ms(steps['offered'])}")
+    if phase["negative"]:
+        print(
+            f"   ({phase['negative']} offers reached the consumer before the client read its 202)"
+        )
+    if phase["by_receipt"] and baseline:
+        p50, p99 = percentile(phase["by_receipt"], 0.5), percentile(phase["by_receipt"], 0.99)
+        b50, b99 = percentile(baseline, 0.5), percentile(baseline, 0.99)
+        verdict = "PASS" if p50 < 0.050 and p99 < 0.250 else "FAIL"
+        print(
+            f"   vs baseline: p50 {p50 / b50:.1f}x, p99 {p99 / b99:.1f}x of plain produce→consume; "
+            f"target p50 < 50 ms, p99 < 250 ms: {verdict}"
+            + ("" if sustained else " (at the achieved rate, not the target)")
+        )
+
+
+async def bench(args: argparse.Namespace, stack: ExitStack) -> None:
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sb-e2e-offer-")))
+    tmp.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
+    fsync = "fsync off" if args.no_fsync else "durable"
+    print(f"cpus: {os.cpu_count()}; PostgreSQL {fsync}; {load_text()}", flush=True)
+    broker = KafkaBroker(tmp / "kafka")
+    stack.callback(broker.stop)
+    cluster = PostgresCluster(tmp / "pg", durable=not args.no_fsync)
+    stack.callback(cluster.stop)
+    await asyncio.gather(asyncio.to_thread(broker.start), asyncio.to_thread(cluster.start))
+    urls = {name: cluster.create_database(f"bench_{name}") for name in RUN}
+    workdir = tmp / "platform"
+    workdir.mkdir()
+    platform = BenchPlatform(broker.bootstrap_servers, urls, workdir)
+    platform.intake_workers = args.intake_workers
+    stack.callback(platform.stop)
+    try:
+        await asyncio.to_thread(platform.start)
+    except Exception:
+        print(platform.tails(), file=sys.stderr)
+        raise
+    print(
+        f"broker {broker.bootstrap_servers}, PostgreSQL {LOOPBACK}:{cluster.port}, "
+        f"intake {platform.url('intake')} ({args.intake_workers} workers), "
+        f"routing {platform.url('routing')}",
+        flush=True,
+    )
+    pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(args.clients))
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        adapter = await e2e.Intake(platform, http).register("chat", platform.regions.nordics)
+
+    baseline = await kafka_baseline(broker.bootstrap_servers, args.rate, args.baseline_seconds)
+    print(
+        f"baseline, plain Kafka produce → consume at {args.rate:.0f} msg/s: {stats_ms(baseline)}",
+        flush=True,
+    )
+    async with OfferWatch(broker.bootstrap_servers) as watch:
+        common = {
+            "pool": pool,
+            "platform": platform,
+            "watch": watch,
+            "adapter": adapter,
+            "clients": args.clients,
+            "connections": args.connections,
+        }
+        # Warm-up: each intake worker builds its language detector on first use.
+        warm = await run_phase(rate=10, seconds=3, label="warm-up", **common)
+        print(f"warm-up: {warm['accepted']} accepted, {warm['offered']} offered", flush=True)
+        target = await run_phase(rate=args.rate, seconds=args.seconds, label="target", **common)
+        report(target, baseline)
+        lower = list(args.low_rate or [])
+        if not lower and target["achieved"] < 0.9 * args.rate:
+            lower = [max(args.rate / 10, round(target["achieved"] / 2))]
+        for low in lower:
+            await asyncio.sleep(3.0)
+            slow = await run_phase(rate=low, seconds=args.seconds, label="lower rate", **common)
+            report(slow, baseline)
+    dead = [name for name, service in platform.services.items() if not service.alive()]
+    if dead:
+        print(f"services that died during the run: {dead}\n{platform.tails()}")
+    if args.keep_logs:
+        args.keep_logs.mkdir(parents=True, exist_ok=True)
+        for service in platform.services.values():
+            shutil.copy(service.log_path, args.keep_logs / service.log_path.name)
+    print(f"\nend: {load_text()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="contacts per second")
+    parser.add_argument("--seconds", type=float, default=15.0, help="paced load per phase")
+    parser.add_argument(
+        "--low-rate", type=float, action="append", help="lower rate(s) to run as well"
+    )
+    parser.add_argument("--clients", type=int, default=2, help="load-generating processes")
+    parser.add_argument("--connections", type=int, default=16, help="per client process")
+    parser.add_argument("--intake-workers", type=int, default=2)
+    parser.add_argument("--baseline-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--no-fsync", action="store_true", help="PostgreSQL with fsync=off, as the e2e tests run"
+    )
+    parser.add_argument("--keep-logs", type=Path, help="copy the services' logs here at the end")
+    args = parser.parse_args()
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    with ExitStack() as stack:
+        asyncio.run(bench(args, stack))
+
+
+if __name__ == "__main__":
+    main()
