@@ -54,7 +54,7 @@ format: $(STAMP)
 
 ## bench: benchmark scripts on the local broker and database; each prints its numbers and
 ## a baseline measured in the same run. BENCH=name runs one of them (e.g. BENCH=outbox_relay).
-BENCHES := outbox_relay routing_engine intake_accept escalation_timers feedback_kpis
+BENCHES := outbox_relay routing_engine intake_accept e2e_contact_to_offer escalation_timers feedback_kpis
 BENCH ?= $(BENCHES)
 bench: setup
 	@for b in $(BENCH); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
