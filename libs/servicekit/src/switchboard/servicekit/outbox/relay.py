@@ -17,7 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry.trace import SpanKind
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Integer, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.engine import dialect_of
@@ -152,13 +152,12 @@ class OutboxRelay:
             .limit(self._batch_size)
         )
         if dialect_of(session) == "postgresql":
-            lanes = await session.execute(
-                _LOCK_FREE_LANES, {"ns": ADVISORY_NAMESPACE, "last": LANES - 1}
+            # One round trip: lock the free lanes and read their pending rows together.
+            free_lanes = _LOCK_FREE_LANES.bindparams(ns=ADVISORY_NAMESPACE, last=LANES - 1).columns(
+                lane=Integer
             )
-            lane_list = list(lanes.scalars())
-            if not lane_list:
-                return []
-            query = query.where(outbox.c.lane.in_(lane_list)).with_for_update(skip_locked=True)
+            query = query.where(outbox.c.lane.in_(select(free_lanes.subquery().c.lane)))
+            query = query.with_for_update(of=outbox, skip_locked=True)
         return list((await session.execute(query)).all())
 
     async def _housekeeping(self) -> None:
