@@ -6,10 +6,12 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 LOOPBACK = "127.0.0.1"
 
@@ -94,3 +96,32 @@ def serve_until_signal(alive: Callable[[], bool]) -> bool:
         if not alive():
             return False
     return True
+
+
+class _Server(Protocol):
+    @property
+    def startup_seconds(self) -> float | None: ...
+
+    @property
+    def log_file(self) -> Path: ...
+
+    def running(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+def serve_from_cli(command: str, server: _Server, address: str) -> int:
+    """Print the address, run until SIGINT/SIGTERM, stop cleanly; 1 if the server died."""
+    print(address, flush=True)
+    print(
+        f"{command}: ready in {server.startup_seconds or 0:.1f}s, logs in {server.log_file}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        clean = serve_until_signal(server.running)
+    finally:
+        server.stop()
+    if not clean:
+        print(f"{command}: server died:\n{log_tail(server.log_file)}", file=sys.stderr)
+    return 0 if clean else 1

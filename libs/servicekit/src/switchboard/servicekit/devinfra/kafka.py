@@ -19,8 +19,7 @@ from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
     free_port,
-    log_tail,
-    serve_until_signal,
+    serve_from_cli,
     terminate,
     wait_until,
 )
@@ -192,19 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     except InfraError as error:
         print(f"switchboard-kafka: {error}", file=sys.stderr)
         return 1
-    print(broker.bootstrap_servers, flush=True)
-    print(
-        f"switchboard-kafka: ready in {broker.startup_seconds:.1f}s, logs in {broker.log_file}",
-        file=sys.stderr,
-        flush=True,
-    )
-    try:
-        clean = serve_until_signal(broker.running)
-    finally:
-        broker.stop()
-    if not clean:
-        print(f"switchboard-kafka: broker died:\n{log_tail(broker.log_file)}", file=sys.stderr)
-    return 0 if clean else 1
+    return serve_from_cli("switchboard-kafka", broker, broker.bootstrap_servers)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,7 @@ from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
     free_port,
-    log_tail,
-    serve_until_signal,
+    serve_from_cli,
     terminate,
     wait_until,
 )
@@ -218,20 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     except InfraError as error:
         print(f"switchboard-postgres: {error}", file=sys.stderr)
         return 1
-    print(cluster.url(driver="postgresql"), flush=True)
-    print(
-        f"switchboard-postgres: ready in {cluster.startup_seconds:.1f}s, logs in "
-        f"{cluster.log_file}",
-        file=sys.stderr,
-        flush=True,
-    )
-    try:
-        clean = serve_until_signal(cluster.running)
-    finally:
-        cluster.stop()
-    if not clean:
-        print(f"switchboard-postgres: server died:\n{log_tail(cluster.log_file)}", file=sys.stderr)
-    return 0 if clean else 1
+    return serve_from_cli("switchboard-postgres", cluster, cluster.url(driver="postgresql"))
 
 
 if __name__ == "__main__":
