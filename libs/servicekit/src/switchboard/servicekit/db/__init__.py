@@ -3,9 +3,8 @@
 from switchboard.servicekit.db.engine import (
     create_engine,
     dialect_of,
-    is_postgres,
     session_factory,
 )
 from switchboard.servicekit.db.types import UTCDateTime, utcnow
 
-__all__ = ["UTCDateTime", "create_engine", "dialect_of", "is_postgres", "session_factory", "utcnow"]
+__all__ = ["UTCDateTime", "create_engine", "dialect_of", "session_factory", "utcnow"]

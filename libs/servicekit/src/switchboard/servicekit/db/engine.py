@@ -36,10 +36,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def is_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 def dialect_of(session: AsyncSession) -> str:
     """``postgresql`` or ``sqlite``: the few statements that differ ask this."""
     return session.get_bind().dialect.name

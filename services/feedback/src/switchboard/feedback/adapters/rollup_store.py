@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from switchboard.feedback.adapters.orm import ROLLUP_COUNTER_COLUMNS, RollupRecord
 from switchboard.feedback.domain.kpis import COUNTER_NAMES, Counters
 from switchboard.feedback.domain.rollups import Measurement, Slice, increments
+from switchboard.servicekit.db import dialect_of
 
 KEY_COLUMNS = ("period", "region", "facet", "facet_value", "bucket")
 
@@ -37,7 +38,7 @@ async def add_measurement(
     ]
     if not rows or not touched:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     statement = insert(RollupRecord).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
