@@ -90,8 +90,17 @@ async def schedule_many(
 
 
 async def cancel(session: AsyncSession, *, kind: str, key: str) -> bool:
-    result = await session.execute(delete(timers).where(timers.c.kind == kind, timers.c.key == key))
-    return bool(getattr(result, "rowcount", 0))
+    return await cancel_many(session, kind=kind, keys=[key]) > 0
+
+
+async def cancel_many(session: AsyncSession, *, kind: str, keys: Sequence[str]) -> int:
+    """Drop the timers ``kind``/``key`` for every key given; how many there were."""
+    if not keys:
+        return 0
+    result = await session.execute(
+        delete(timers).where(timers.c.kind == kind, timers.c.key.in_(list(keys)))
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 class TimerPoller:

@@ -58,7 +58,7 @@ async def store_policy_file(
             row = PolicyDocumentRow(id=1, document=document, revision=0, updated_at=utcnow())
             session.add(row)
         row.document, row.updated_at = document, utcnow()
-        row.revision = await stamp(session)
+        stamp(session, row)
 
 
 def shard_filter(shard: str) -> Callable[[str], bool]:
@@ -91,6 +91,7 @@ def bootstrap(
         sessions=sessions,
         context=context,
         sync_seconds=settings.sync_seconds,
+        offers_per_transaction=settings.offers_per_transaction,
         owns_pool=shard_filter(settings.pool_shard),
     )
     context.wake = router.wake
@@ -121,8 +122,8 @@ def bootstrap(
             TimerPoller(
                 sessions=sessions,
                 handlers=timer_handlers(context),
-                # One timer per transaction: a batch would hold the revision counter
-                # from its first timer while waiting for the next timer's rows.
+                # One timer per transaction: a batch would lock its timers' cases and
+                # agents in timer order, not in the (case, agent) order the router uses.
                 batch_size=1,
                 poll_seconds=settings.timer_poll_seconds,
             )

@@ -31,6 +31,7 @@ from switchboard.routing.domain.errors import UnknownAgent, UnknownCase, WrongSt
 from switchboard.routing.domain.model import ItemState, Presence
 from switchboard.routing.queueing import enter_queue, exclude, release_slot
 from switchboard.servicekit import timers
+from switchboard.servicekit.db import call_after_commit
 
 
 async def save_agent(
@@ -59,7 +60,7 @@ async def save_agent(
     agent.version += 1
     if created:
         await publish(session, agent_status(agent, previous=None, at=now, reason="agent created"))
-    await stamp(session, agent)
+    stamp(session, agent)
     return agent
 
 
@@ -102,8 +103,8 @@ async def set_presence(
         await publish(
             session, agent_status(agent, previous=previous, at=now, by=agent_actor(agent_id))
         )
-        await stamp(session, agent, *touched)
-        context.wake()
+        stamp(session, agent, *touched)
+        call_after_commit(session, context.wake)
     return agent
 
 
@@ -129,7 +130,7 @@ async def accept_offer(
             explanation=Explanation.model_validate(offer.explanation),
         ),
     )
-    await stamp(session, case)
+    stamp(session, case)
     return case
 
 
@@ -162,8 +163,8 @@ async def decline_offer(
     await enter_queue(
         session, case=case, reason=QueueReason.OFFER_DECLINED, context=context, now=now
     )
-    await stamp(session, case, agent)
-    context.wake()
+    stamp(session, case, agent)
+    call_after_commit(session, context.wake)
     return case
 
 
@@ -186,7 +187,7 @@ async def record_reply(
             is_first_response=is_first,
         ),
     )
-    await stamp(session, case)
+    stamp(session, case)
     return case
 
 
@@ -234,8 +235,8 @@ async def transfer_case(
         ),
     )
     await enter_queue(session, case=case, reason=QueueReason.TRANSFER, context=context, now=now)
-    await stamp(session, case, agent)
-    context.wake()
+    stamp(session, case, agent)
+    call_after_commit(session, context.wake)
     return case
 
 
@@ -276,7 +277,7 @@ async def resolve_case(
             note=note,
         ),
     )
-    await stamp(session, case)
+    stamp(session, case)
     return case
 
 
@@ -288,8 +289,8 @@ async def finish_wrap_up(
     await release_slot(session, case=case, agent=agent, now=now)
     case.state = ItemState.DONE.value
     case.version += 1
-    await stamp(session, case, agent)
-    context.wake()
+    stamp(session, case, agent)
+    call_after_commit(session, context.wake)
     return case
 
 

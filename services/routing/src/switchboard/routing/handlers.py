@@ -22,7 +22,7 @@ from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContex
 from switchboard.routing.domain.model import ItemState, Presence
 from switchboard.routing.domain.policy import advance_steps
 from switchboard.routing.queueing import enter_queue, exclude, release_slot
-from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.db import call_after_commit, utcnow
 from switchboard.servicekit.timers import Timer, TimerHandler
 
 
@@ -63,8 +63,8 @@ async def queue_case(
     await prefer_last_agent(session, case=case, context=context, now=now)
     session.add(case)
     await enter_queue(session, case=case, reason=QueueReason.NEW, context=context, now=now)
-    await stamp(session, case)
-    context.wake()
+    stamp(session, case)
+    call_after_commit(session, context.wake)
 
 
 async def requeue_reopened_case(
@@ -84,8 +84,8 @@ async def requeue_reopened_case(
     case.resolved_at = None
     await prefer_last_agent(session, case=case, context=context, now=now)
     await enter_queue(session, case=case, reason=QueueReason.REOPENED, context=context, now=now)
-    await stamp(session, case)
-    context.wake()
+    stamp(session, case)
+    call_after_commit(session, context.wake)
 
 
 async def prefer_last_agent(
@@ -136,8 +136,8 @@ async def expire_offer(session: AsyncSession, timer: Timer, *, context: RoutingC
             session,
             agent_status(agent, previous=previous, at=now, reason="let an offer expire", by=SYSTEM),
         )
-    await stamp(session, case, agent)
-    context.wake()
+    stamp(session, case, agent)
+    call_after_commit(session, context.wake)
 
 
 async def review_case(session: AsyncSession, timer: Timer, *, context: RoutingContext) -> None:
@@ -153,8 +153,8 @@ async def review_case(session: AsyncSession, timer: Timer, *, context: RoutingCo
     if case.preferred_until is not None and case.preferred_until <= now:
         case.preferred_agent, case.preferred_until = None, None
     await enter_queue(session, case=case, reason=QueueReason.OVERFLOW, context=context, now=now)
-    await stamp(session, case)
-    context.wake()
+    stamp(session, case)
+    call_after_commit(session, context.wake)
 
 
 def timer_handlers(context: RoutingContext) -> dict[str, TimerHandler]:

@@ -1,8 +1,9 @@
 """The router: keeps this replica's engine in step with the database and commits its offers.
 
 Every cycle reads what changed since the last revision it saw, lets the engine propose
-offers, and commits each with a compare-and-set: the case must still be waiting (same
-version) and the agent, locked, must still have room on the channel. A refused proposal
+offers, and commits them in batches with a compare-and-set: each case, locked, must still
+be waiting and each agent, locked, must still have room on the channel. Cases are locked
+before agents, each in key order, so concurrent batches cannot deadlock. A refused proposal
 is withdrawn and both rows are re-read, so a stale index costs a retry, never a double
 assignment or an agent over capacity.
 """
@@ -15,13 +16,15 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from switchboard.contracts.events import CaseOffered
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
-from switchboard.routing.adapters.publishing import agent_fields, explanation_of, publish
+from switchboard.routing.adapters.publishing import agent_fields, explanation_of, publish_all
 from switchboard.routing.adapters.records import (
     add_load,
     agent_from_row,
@@ -41,6 +44,8 @@ from switchboard.servicekit.db import utcnow
 
 log = logging.getLogger(__name__)
 
+Row = TypeVar("Row", CaseRow, AgentRow)
+
 
 class Router:
     def __init__(
@@ -49,6 +54,7 @@ class Router:
         sessions: async_sessionmaker[AsyncSession],
         context: RoutingContext,
         sync_seconds: float = 0.2,
+        offers_per_transaction: int = 100,
         owns_pool: Callable[[str], bool] = lambda pool: True,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -57,6 +63,7 @@ class Router:
         self.engine = RoutingEngine(policies=context.policies)
         self.seen = 0
         self.sync_seconds = sync_seconds
+        self.offers_per_transaction = max(1, offers_per_transaction)
         self.owns_pool = owns_pool
         self.clock = clock
         self.offers_committed = 0
@@ -91,17 +98,27 @@ class Router:
         committed = 0
         pending = await self.sync()
         while pending:
-            decision = pending.pop(0)
-            try:
-                accepted = await self.commit_offer(decision)
-            except Exception:
-                self.reset()
-                raise
-            if accepted:
-                committed += 1
-            else:
+            size = self.offers_per_transaction
+            batch, pending = pending[:size], pending[size:]
+            refused = await self._commit_batch(batch)
+            committed += len(batch) - len(refused)
+            for decision in refused:
                 pending.extend(await self.refresh(decision))
         return committed
+
+    async def _commit_batch(self, batch: list[Decision]) -> list[Decision]:
+        """Commit ``batch`` together; if that fails, one by one. The refused decisions."""
+        try:
+            return await self.commit_offers(batch)
+        except Exception:
+            if len(batch) == 1:
+                self.reset()
+                raise
+            log.warning("a batch of %d offers failed; committing one by one", len(batch))
+        refused: list[Decision] = []
+        for decision in batch:
+            refused.extend(await self._commit_batch([decision]))
+        return refused
 
     def reset(self) -> None:
         """Forget the index (its proposals may be half-applied) and rebuild it from the truth."""
@@ -147,60 +164,79 @@ class Router:
         return outcome.decisions
 
     async def commit_offer(self, decision: Decision) -> bool:
+        return not await self.commit_offers([decision])
+
+    async def commit_offers(self, decisions: list[Decision]) -> list[Decision]:
+        """Commit the offers still possible, in one transaction; the refused decisions."""
         now = self.clock()
+        refused: list[Decision] = []
+        offered: list[CaseOffered] = []
         async with self.sessions() as session, session.begin():
-            case = await session.get(CaseRow, decision.case_id, with_for_update=True)
-            agent = await session.get(AgentRow, decision.agent_id, with_for_update=True)
-            if case is None or agent is None or not _still_possible(case, agent, decision):
-                return False
-            offer_id = str(uuid.uuid4())
-            moved = await session.execute(
-                update(CaseRow)
-                .where(
-                    CaseRow.case_id == case.case_id,
-                    CaseRow.state == ItemState.WAITING.value,
-                    CaseRow.version == case.version,
-                )
-                .values(version=CaseRow.version + 1)
-                .execution_options(synchronize_session=False)
+            cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
+            agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
+            for decision in decisions:
+                case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
+                if case is None or agent is None or not _still_possible(case, agent, decision):
+                    refused.append(decision)
+                    continue
+                offered.append(self._offer(session, decision, case, agent, now=now))
+            await publish_all(session, offered)
+            await timers.schedule_many(
+                session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
             )
-            if getattr(moved, "rowcount", 0) != 1:
-                return False
-            explanation = explanation_of(decision)
-            case.version += 1
-            case.state, case.agent_id, case.offer_id = ItemState.OFFERED.value, agent.id, offer_id
-            case.explanation = explanation.model_dump(mode="json")
-            add_load(agent, case.channel, +1)
-            agent.idle_since = now
-            agent.version += 1
-            expires_at = now + (decision.offer_expires_at - decision.decided_at)
-            session.add(
-                OfferRow(
-                    offer_id=offer_id,
-                    case_id=case.case_id,
-                    agent_id=agent.id,
-                    offered_at=now,
-                    expires_at=expires_at,
-                    state="pending",
-                    replica=self.context.replica,
-                    explanation=case.explanation,
-                )
+            await timers.cancel_many(session, kind=REVIEW_TIMER, keys=[o.case_id for o in offered])
+        self.offers_committed += len(offered)
+        return refused
+
+    def _offer(
+        self,
+        session: AsyncSession,
+        decision: Decision,
+        case: CaseRow,
+        agent: AgentRow,
+        *,
+        now: datetime,
+    ) -> CaseOffered:
+        """Apply one offer to the locked rows; the event that announces it."""
+        offer_id = str(uuid.uuid4())
+        explanation = explanation_of(decision)
+        case.version += 1
+        case.state, case.agent_id, case.offer_id = ItemState.OFFERED.value, agent.id, offer_id
+        case.explanation = explanation.model_dump(mode="json")
+        add_load(agent, case.channel, +1)
+        agent.idle_since = now
+        agent.version += 1
+        expires_at = now + (decision.offer_expires_at - decision.decided_at)
+        session.add(
+            OfferRow(
+                offer_id=offer_id,
+                case_id=case.case_id,
+                agent_id=agent.id,
+                offered_at=now,
+                expires_at=expires_at,
+                state="pending",
+                replica=self.context.replica,
+                explanation=case.explanation,
             )
-            await publish(
-                session,
-                CaseOffered(
-                    **agent_fields(case, agent),
-                    offer_id=offer_id,
-                    offered_at=now,
-                    expires_at=expires_at,
-                    explanation=explanation,
-                ),
-            )
-            await timers.schedule(session, kind=OFFER_TIMER, key=offer_id, due_at=expires_at)
-            await timers.cancel(session, kind=REVIEW_TIMER, key=case.case_id)
-            await stamp(session, case, agent)
-        self.offers_committed += 1
-        return True
+        )
+        stamp(session, case, agent)
+        return CaseOffered(
+            **agent_fields(case, agent),
+            offer_id=offer_id,
+            offered_at=now,
+            expires_at=expires_at,
+            explanation=explanation,
+        )
+
+
+async def _locked(
+    session: AsyncSession, model: type[Row], key: InstrumentedAttribute[str], ids: set[str]
+) -> dict[str, Row]:
+    """The rows with these keys, locked in key order (the order every batch uses)."""
+    rows = await session.scalars(
+        select(model).where(key.in_(sorted(ids))).order_by(key).with_for_update()
+    )
+    return {getattr(row, key.key): row for row in rows}
 
 
 def _still_possible(case: CaseRow, agent: AgentRow, decision: Decision) -> bool:

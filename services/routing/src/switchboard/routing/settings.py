@@ -27,6 +27,10 @@ class RoutingSettings(ServiceSettings):
     preferred_agent_seconds: float = 60.0
     """How long a reopened case waits for the agent who last handled it."""
     sync_seconds: float = 0.2
+    consumer_records_per_transaction: int = 50
+    """Consecutive case events handled in one transaction (one commit) under load."""
+    offers_per_transaction: int = 100
+    """Offers the router commits together; a refused one costs only itself."""
     replica_name: str = "routing-1"
     cases_topic: str = CASES.name
     pool_shard: str = ""

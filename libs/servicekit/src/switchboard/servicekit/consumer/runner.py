@@ -1,8 +1,14 @@
-"""Running a consumer group: one record at a time per partition, effect and inbox together.
+"""Running a consumer group: records in partition order, effect and inbox together.
 
 Offsets are committed only after the database commit; a redelivered record finds its
 event id in the inbox and changes nothing. A record that cannot be decoded, or whose
 handler keeps failing, goes to the group's dead-letter topic and the partition moves on.
+
+With ``records_per_transaction`` above one, consecutive records of a partition share one
+transaction (one commit instead of many under load). If any of them fails, that
+transaction is rolled back whole and its records are tried again in halves, down to the
+failing record alone, which is retried and dead-lettered as usual: a bad record costs
+only itself.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -22,7 +29,7 @@ from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
 from switchboard.contracts.topics import dead_letter_topic
 from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
-from switchboard.servicekit.consumer.inbox import record_once
+from switchboard.servicekit.consumer.inbox import record_new, record_once
 from switchboard.servicekit.metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from switchboard.servicekit.telemetry import span_from_headers
 
@@ -45,6 +52,7 @@ class ConsumerRunner:
         max_attempts: int = 4,
         retry_backoff_seconds: float = 0.2,
         max_records: int = 200,
+        records_per_transaction: int = 1,
     ) -> None:
         self.group_id = group_id
         self.topics = topics
@@ -55,6 +63,7 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
         self._max_records = max_records
+        self._per_transaction = max(1, records_per_transaction)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -104,9 +113,54 @@ class ConsumerRunner:
         await self._consumer.commit(offsets)
 
     async def _process_partition(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        size = self._per_transaction
+        for start in range(0, len(records), size):
+            chunk = records[start : start + size]
+            await self._process_chunk(chunk)
+            last = chunk[-1]
+            self._done[TopicPartition(last.topic, last.partition)] = last.offset + 1
+
+    async def _process_chunk(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Together if they all succeed; else halves, down to the one that fails."""
+        if len(records) == 1:
+            await self._process(records[0])
+        elif not await self._process_together(records):
+            middle = len(records) // 2
+            await self._process_chunk(records[:middle])
+            await self._process_chunk(records[middle:])
+
+    async def _process_together(self, records: list[ConsumerRecord[Any, Any]]) -> bool:
+        """All of ``records`` in one transaction; False (nothing kept) if any of them fails
+        or cannot be decoded."""
+        work: list[tuple[Handler, Envelope[Any], ConsumerRecord[Any, Any]]] = []
         for record in records:
-            await self._process(record)
-            self._done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+            try:
+                envelope = decode(self._registry, record.value, list(record.headers))
+            except UndecodableEvent:
+                return False
+            handler = self._handlers.get(type(envelope.data))
+            if handler is not None:
+                work.append((handler, envelope, record))
+        if not work:
+            return True
+        try:
+            async with self._sessions() as session, session.begin():
+                new = await record_new(
+                    session,
+                    consumer_group=self.group_id,
+                    events=[(envelope.id, envelope.type) for _h, envelope, _r in work],
+                )
+                for handler, envelope, record in work:
+                    if envelope.id in new:
+                        new.discard(envelope.id)  # a duplicate within the batch runs once
+                        with self._span(envelope, record):
+                            await handler(session, envelope)
+        except Exception:
+            log.info("a transaction of %d records failed; trying them in halves", len(work))
+            return False
+        for _handler, envelope, _record in work:
+            EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
+        return True
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
         try:
@@ -136,15 +190,7 @@ class ConsumerRunner:
     async def _handle(
         self, handler: Handler, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]
     ) -> None:
-        attributes = {
-            "messaging.system": "kafka",
-            "messaging.destination.name": record.topic,
-            "messaging.consumer.group.name": self.group_id,
-            "messaging.message.id": envelope.id,
-        }
-        with span_from_headers(
-            f"{record.topic} process", envelope.trace, SpanKind.CONSUMER, attributes
-        ):
+        with self._span(envelope, record):
             async with self._sessions() as session, session.begin():
                 first_time = await record_once(
                     session,
@@ -155,6 +201,19 @@ class ConsumerRunner:
                 if first_time:
                     await handler(session, envelope)
         EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
+
+    def _span(
+        self, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]
+    ) -> AbstractContextManager[object]:
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": self.group_id,
+            "messaging.message.id": envelope.id,
+        }
+        return span_from_headers(
+            f"{record.topic} process", envelope.trace, SpanKind.CONSUMER, attributes
+        )
 
     async def _dead_letter(
         self, record: ConsumerRecord[Any, Any], *, reason: str, error: str, attempts: int

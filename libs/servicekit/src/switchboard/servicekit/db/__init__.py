@@ -5,6 +5,14 @@ from switchboard.servicekit.db.engine import (
     dialect_of,
     session_factory,
 )
+from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.db.types import UTCDateTime, utcnow
 
-__all__ = ["UTCDateTime", "create_engine", "dialect_of", "session_factory", "utcnow"]
+__all__ = [
+    "UTCDateTime",
+    "call_after_commit",
+    "create_engine",
+    "dialect_of",
+    "session_factory",
+    "utcnow",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from switchboard.contracts.events.explanation import (
 )
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.decisions import Decision
-from switchboard.servicekit.outbox import add_event
+from switchboard.servicekit.outbox import add_event, add_events
 
 SOURCE = "/switchboard/routing"
 TITLE_LIMIT = 200
@@ -32,6 +33,11 @@ TITLE_LIMIT = 200
 
 async def publish(session: AsyncSession, event: Event) -> None:
     await add_event(session, Envelope(data=event, source=SOURCE))
+
+
+async def publish_all(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Stage several events with one statement, in order."""
+    await add_events(session, [Envelope(data=event, source=SOURCE) for event in events])
 
 
 def explanation_of(decision: Decision) -> Explanation:

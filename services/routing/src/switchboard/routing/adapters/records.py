@@ -7,22 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, PolicyDocumentRow, RevisionCounter
 from switchboard.routing.domain.model import Agent, Capacity, Channel, Presence, WorkItem
-
-
-async def next_revision(session: AsyncSession) -> int:
-    """Take the next revision; the counter row stays locked until this transaction ends."""
-    result = await session.execute(
-        update(RevisionCounter)
-        .where(RevisionCounter.id == 1)
-        .values(value=RevisionCounter.value + 1)
-        .returning(RevisionCounter.value)
-    )
-    return int(result.scalar_one())
 
 
 def pool_for(*, region: str, department: str | None, by_department: bool) -> str:
@@ -114,9 +104,34 @@ def utc_iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-async def stamp(session: AsyncSession, *rows: AgentRow | CaseRow) -> int:
-    """Give the touched rows this transaction's revision (taken last, held briefly)."""
-    revision = await next_revision(session)
+Stamped = AgentRow | CaseRow | PolicyDocumentRow
+_TO_STAMP = "switchboard.routing.to-stamp"
+
+
+def stamp(session: AsyncSession, *rows: Stamped) -> None:
+    """Give the touched rows this transaction's revision. The revision is taken once, as
+    the transaction commits, so the counter row is held only for the commit itself."""
+    session.sync_session.info.setdefault(_TO_STAMP, []).extend(rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _stamp_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outermost commit stamps
+    rows: list[Stamped] = session.info.pop(_TO_STAMP, [])
+    if not rows:
+        return
+    revision = session.execute(
+        update(RevisionCounter)
+        .where(RevisionCounter.id == 1)
+        .values(value=RevisionCounter.value + 1)
+        .returning(RevisionCounter.value)
+    ).scalar_one()
     for row in rows:
-        row.revision = revision
-    return revision
+        row.revision = int(revision)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unstamped(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TO_STAMP, None)

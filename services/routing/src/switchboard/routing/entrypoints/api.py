@@ -319,7 +319,7 @@ async def replace_policies(
         row = PolicyDocumentRow(id=1, document=raw, revision=0, updated_at=utcnow())
         session.add(row)
     row.document, row.updated_at = raw, utcnow()
-    row.revision = await stamp(session)
+    stamp(session, row)
     context_of(request).policies = policies
     return PolicyDocument(policies=raw["policies"])
 

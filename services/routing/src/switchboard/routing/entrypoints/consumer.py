@@ -33,4 +33,5 @@ def cases_consumer(
         producer=producer,
         max_attempts=settings.consumer_max_attempts,
         retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
+        records_per_transaction=settings.consumer_records_per_transaction,
     )

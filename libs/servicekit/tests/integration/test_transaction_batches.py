@@ -1,0 +1,70 @@
+"""Records sharing a transaction: one commit for many, and a bad record still costs only itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from switchboard.contracts.envelope import encode
+from switchboard.servicekit.consumer import ConsumerRunner
+from switchboard.servicekit.db import call_after_commit
+from switchboard.servicekit.kafka import ensure_topics, make_producer
+from switchboard.servicekit.tables import inbox
+from switchboard.servicekit.testing.helpers import eventually, read_topic
+
+pytestmark = pytest.mark.integration
+
+
+async def test_batched_records_apply_once_in_order_and_a_poison_record_is_isolated(world):
+    await ensure_topics(world.bootstrap, [world.topic], partitions=1)
+    producer = make_producer(world.bootstrap)
+    await producer.start()
+    commits: list[tuple[object, int]] = []
+
+    async def effect_then_count(session, envelope):
+        await world.record_effect(session, envelope)
+        transaction = session.sync_session.info.setdefault("test.transaction", object())
+        call_after_commit(session, lambda: commits.append((transaction, envelope.data.seq)))
+
+    consumer = ConsumerRunner(
+        group_id=f"g-{world.topic}",
+        topics=[world.topic],
+        bootstrap_servers=world.bootstrap,
+        registry=world.registry,
+        sessions=world.sessions,
+        handlers={world.model: effect_then_count},
+        producer=producer,
+        max_attempts=2,
+        retry_backoff_seconds=0.05,
+        records_per_transaction=50,
+    )
+    envelopes = [world.envelope("case-1", seq, poison=seq == 17) for seq in range(1, 41)]
+    envelopes.insert(5, envelopes[3])  # a redelivered record inside the same batch
+    for envelope in envelopes:  # all written before the consumer starts: one fetch, one batch
+        record = encode(envelope)
+        await producer.send(world.topic, value=record.value, key=record.key, headers=record.headers)
+    await producer.flush()
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        rows = await eventually(lambda: _at_least(world, 39))
+        assert [r.seq for r in rows] == [s for s in range(1, 41) if s != 17]
+        dead = await read_topic(world.bootstrap, consumer.dead_letter_topic, expect=1)
+        poison = next(e for e in envelopes if e.data.poison)
+        assert dead[0].value == encode(poison).value
+        assert sorted(seq for _t, seq in commits) == [s for s in range(1, 41) if s != 17]
+        assert len({id(t) for t, _seq in commits}) < 20, "records shared transactions"
+        async with world.sessions() as session:
+            recorded = await session.scalar(select(func.count()).select_from(inbox))
+        assert recorded == 39, "the poison record's inbox entry was rolled back with it"
+    finally:
+        await consumer.stop()
+        await task
+        await producer.stop()
+
+
+async def _at_least(world, count):
+    rows = await world.effect_rows()
+    return rows if len(rows) >= count else None
