@@ -33,6 +33,7 @@ SECRET = "integration-secret-for-routing-tests-0123456789"
 class Replica:
     service: RoutingService
     client: httpx.AsyncClient
+    app: Any
 
     def headers(self, subject: str, role: str = "agent") -> dict[str, str]:
         token = issue_token(secret=SECRET, subject=subject, role=role)
@@ -147,7 +148,7 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://routing.test"
         )
-        replica = Replica(service, client)
+        replica = Replica(service, client, app)
         stack.replicas.append(replica)
         return replica
 

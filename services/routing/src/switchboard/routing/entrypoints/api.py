@@ -41,7 +41,9 @@ async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(transaction)]
+SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
+"""Committed when the endpoint returns, before the answer is sent (``scope="function"``;
+the default would commit after sending): a client that got its answer finds the change."""
 AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^\S+$")]
 CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^\S+$")]
 ActingAgent = Annotated[
