@@ -68,3 +68,43 @@ async def test_batched_records_apply_once_in_order_and_a_poison_record_is_isolat
 async def _at_least(world, count):
     rows = await world.effect_rows()
     return rows if len(rows) >= count else None
+
+
+async def test_a_batch_handler_gets_runs_of_events_and_applies_each_once(world):
+    await ensure_topics(world.bootstrap, [world.topic], partitions=1)
+    producer = make_producer(world.bootstrap)
+    await producer.start()
+    calls: list[list[int]] = []
+
+    async def effects_in_bulk(session, envelopes):
+        calls.append([envelope.data.seq for envelope in envelopes])
+        for envelope in envelopes:
+            await world.record_effect(session, envelope)
+
+    consumer = ConsumerRunner(
+        group_id=f"g-{world.topic}",
+        topics=[world.topic],
+        bootstrap_servers=world.bootstrap,
+        registry=world.registry,
+        sessions=world.sessions,
+        handlers={},
+        batch_handlers={world.model: effects_in_bulk},
+        producer=producer,
+        records_per_transaction=50,
+    )
+    envelopes = [world.envelope("case-2", seq) for seq in range(1, 31)]
+    for envelope in [*envelopes, envelopes[0]]:  # the first one redelivered at the end
+        record = encode(envelope)
+        await producer.send(world.topic, value=record.value, key=record.key, headers=record.headers)
+    await producer.flush()
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        rows = await eventually(lambda: _at_least(world, 30))
+        assert [r.seq for r in rows] == list(range(1, 31))
+        assert [seq for call in calls for seq in call] == list(range(1, 31))
+        assert max(len(call) for call in calls) > 1, "events arrived in runs"
+    finally:
+        await consumer.stop()
+        await task
+        await producer.stop()

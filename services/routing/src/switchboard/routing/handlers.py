@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.envelope import Envelope
@@ -21,19 +22,35 @@ from switchboard.routing.adapters.records import item_from_row, pool_for, stamp
 from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContext
 from switchboard.routing.domain.model import ItemState, Presence
 from switchboard.routing.domain.policy import advance_steps
-from switchboard.routing.queueing import enter_queue, exclude, release_slot
+from switchboard.routing.queueing import enter_queue, enter_queue_many, exclude, release_slot
 from switchboard.servicekit.db import call_after_commit, utcnow
 from switchboard.servicekit.timers import Timer, TimerHandler
 
 
-async def queue_case(
-    session: AsyncSession, envelope: Envelope[CaseOpened], *, context: RoutingContext
+async def queue_cases(
+    session: AsyncSession, envelopes: list[Envelope[CaseOpened]], *, context: RoutingContext
 ) -> None:
-    """A new case waits in its pool's queue; a known customer may prefer their last agent."""
-    opened = envelope.data
-    if await session.get(CaseRow, opened.case_id) is not None:
+    """New cases wait in their pools' queues; a known customer may prefer their last agent.
+    Cases already known (a redelivery under another event id) are left as they are."""
+    opened = {envelope.data.case_id: envelope.data for envelope in reversed(envelopes)}
+    known = set(await session.scalars(select(CaseRow.case_id).where(CaseRow.case_id.in_(opened))))
+    new = [event for case_id, event in reversed(opened.items()) if case_id not in known]
+    if not new:
         return
     now = utcnow()
+    lasts = await last_agents(session, {event.customer_id for event in new})
+    cases = []
+    for event in new:
+        case = new_case(event, context=context, now=now)
+        prefer(case, lasts.get(event.customer_id), context=context, now=now)
+        cases.append(case)
+    session.add_all(cases)
+    await enter_queue_many(session, cases=cases, reason=QueueReason.NEW, context=context, now=now)
+    stamp(session, *cases)
+    call_after_commit(session, context.wake)
+
+
+def new_case(opened: CaseOpened, *, context: RoutingContext, now: datetime) -> CaseRow:
     case = CaseRow(
         case_id=opened.case_id,
         customer_id=opened.customer_id,
@@ -60,11 +77,14 @@ async def queue_case(
         revision=0,
     )
     case.policy = context.policies.for_case(item_from_row(case)).name
-    await prefer_last_agent(session, case=case, context=context, now=now)
-    session.add(case)
-    await enter_queue(session, case=case, reason=QueueReason.NEW, context=context, now=now)
-    stamp(session, case)
-    call_after_commit(session, context.wake)
+    return case
+
+
+async def last_agents(session: AsyncSession, customer_ids: set[str]) -> dict[str, LastAgentRow]:
+    rows = await session.scalars(
+        select(LastAgentRow).where(LastAgentRow.customer_id.in_(customer_ids))
+    )
+    return {row.customer_id: row for row in rows}
 
 
 async def requeue_reopened_case(
@@ -92,10 +112,16 @@ async def prefer_last_agent(
     session: AsyncSession, *, case: CaseRow, context: RoutingContext, now: datetime
 ) -> None:
     last = await session.get(LastAgentRow, case.customer_id)
-    if last is None or not last.active:
-        return
-    case.preferred_agent = last.agent_id
-    case.preferred_until = now + context.preferred_agent_for
+    prefer(case, last, context=context, now=now)
+
+
+def prefer(
+    case: CaseRow, last: LastAgentRow | None, *, context: RoutingContext, now: datetime
+) -> None:
+    """The customer's last agent, if still active, is preferred for a while."""
+    if last is not None and last.active:
+        case.preferred_agent = last.agent_id
+        case.preferred_until = now + context.preferred_agent_for
 
 
 async def expire_offer(session: AsyncSession, timer: Timer, *, context: RoutingContext) -> None:
@@ -165,7 +191,8 @@ def timer_handlers(context: RoutingContext) -> dict[str, TimerHandler]:
 
 
 def case_event_handlers(context: RoutingContext) -> dict[type[Any], Any]:
-    return {
-        CaseOpened: partial(queue_case, context=context),
-        CaseReopened: partial(requeue_reopened_case, context=context),
-    }
+    return {CaseReopened: partial(requeue_reopened_case, context=context)}
+
+
+def case_event_batch_handlers(context: RoutingContext) -> dict[type[Any], Any]:
+    return {CaseOpened: partial(queue_cases, context=context)}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
-from switchboard.routing.adapters.publishing import case_queued, publish
+from switchboard.routing.adapters.publishing import case_queued, publish_all
 from switchboard.routing.adapters.records import add_load
 from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContext
 from switchboard.routing.domain.model import ItemState
@@ -25,26 +27,47 @@ async def enter_queue(
     now: datetime,
 ) -> None:
     """Mark ``case`` waiting, publish CaseQueued and set its step-review timer."""
-    case.state = ItemState.WAITING.value
-    case.agent_id = None
-    case.offer_id = None
-    case.version += 1
-    await publish(session, case_queued(case, reason=reason, at=now))
-    await schedule_review(session, case=case, context=context)
+    await enter_queue_many(session, cases=[case], reason=reason, context=context, now=now)
 
 
-async def schedule_review(session: AsyncSession, *, case: CaseRow, context: RoutingContext) -> None:
-    policy = context.policies.by_name(case.policy)
-    due = next_review_at(
-        policy,
-        step=case.step,
-        step_started_at=case.step_started_at,
-        preferred_until=case.preferred_until if case.preferred_agent else None,
-    )
-    if due is None:
-        await timers.cancel(session, kind=REVIEW_TIMER, key=case.case_id)
-    else:
-        await timers.schedule(session, kind=REVIEW_TIMER, key=case.case_id, due_at=due)
+async def enter_queue_many(
+    session: AsyncSession,
+    *,
+    cases: Sequence[CaseRow],
+    reason: QueueReason,
+    context: RoutingContext,
+    now: datetime,
+) -> None:
+    """``enter_queue`` for several cases with one statement per table."""
+    for case in cases:
+        case.state = ItemState.WAITING.value
+        case.agent_id = None
+        case.offer_id = None
+        case.version += 1
+    await publish_all(session, [case_queued(case, reason=reason, at=now) for case in cases])
+    await schedule_reviews(session, cases=cases, context=context)
+
+
+async def schedule_reviews(
+    session: AsyncSession, *, cases: Sequence[CaseRow], context: RoutingContext
+) -> None:
+    """Set each case's next step-review timer, or drop it when its steps are done."""
+    due: list[tuple[str, datetime, dict[str, Any] | None]] = []
+    done: list[str] = []
+    for case in cases:
+        policy = context.policies.by_name(case.policy)
+        at = next_review_at(
+            policy,
+            step=case.step,
+            step_started_at=case.step_started_at,
+            preferred_until=case.preferred_until if case.preferred_agent else None,
+        )
+        if at is None:
+            done.append(case.case_id)
+        else:
+            due.append((case.case_id, at, None))
+    await timers.schedule_many(session, kind=REVIEW_TIMER, due=due)
+    await timers.cancel_many(session, kind=REVIEW_TIMER, keys=done)
 
 
 async def release_slot(

@@ -8,7 +8,8 @@ With ``records_per_transaction`` above one, consecutive records of a partition s
 transaction (one commit instead of many under load). If any of them fails, that
 transaction is rolled back whole and its records are tried again in halves, down to the
 failing record alone, which is retried and dead-lettered as usual: a bad record costs
-only itself.
+only itself. A type with a batch handler gets each run of consecutive events of that type
+in one call, so it can read and write them with bulk statements.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager
+from itertools import groupby
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -36,6 +38,9 @@ from switchboard.servicekit.telemetry import span_from_headers
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Envelope[Any]]], Awaitable[None]]
+"""Handles consecutive events of one type at once (bulk statements instead of one each)."""
+Work = tuple[Envelope[Any], ConsumerRecord[Any, Any]]
 
 
 class ConsumerRunner:
@@ -49,6 +54,7 @@ class ConsumerRunner:
         sessions: async_sessionmaker[AsyncSession],
         handlers: Mapping[type[Event], Handler],
         producer: AIOKafkaProducer,
+        batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
         max_attempts: int = 4,
         retry_backoff_seconds: float = 0.2,
         max_records: int = 200,
@@ -59,6 +65,7 @@ class ConsumerRunner:
         self._registry = registry
         self._sessions = sessions
         self._handlers = dict(handlers)
+        self._batch_handlers = dict(batch_handlers or {})
         self._producer = producer
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
@@ -132,15 +139,14 @@ class ConsumerRunner:
     async def _process_together(self, records: list[ConsumerRecord[Any, Any]]) -> bool:
         """All of ``records`` in one transaction; False (nothing kept) if any of them fails
         or cannot be decoded."""
-        work: list[tuple[Handler, Envelope[Any], ConsumerRecord[Any, Any]]] = []
+        work: list[Work] = []
         for record in records:
             try:
                 envelope = decode(self._registry, record.value, list(record.headers))
             except UndecodableEvent:
                 return False
-            handler = self._handlers.get(type(envelope.data))
-            if handler is not None:
-                work.append((handler, envelope, record))
+            if self._handles(type(envelope.data)):
+                work.append((envelope, record))
         if not work:
             return True
         try:
@@ -148,19 +154,37 @@ class ConsumerRunner:
                 new = await record_new(
                     session,
                     consumer_group=self.group_id,
-                    events=[(envelope.id, envelope.type) for _h, envelope, _r in work],
+                    events=[(envelope.id, envelope.type) for envelope, _record in work],
                 )
-                for handler, envelope, record in work:
+                fresh = []
+                for envelope, record in work:
                     if envelope.id in new:
                         new.discard(envelope.id)  # a duplicate within the batch runs once
-                        with self._span(envelope, record):
-                            await handler(session, envelope)
+                        fresh.append((envelope, record))
+                for _type, run in groupby(fresh, key=lambda item: type(item[0].data)):
+                    await self._apply(session, list(run))
         except Exception:
             log.info("a transaction of %d records failed; trying them in halves", len(work))
             return False
-        for _handler, envelope, _record in work:
+        for envelope, _record in work:
             EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
         return True
+
+    def _handles(self, event_type: type[Any]) -> bool:
+        return event_type in self._handlers or event_type in self._batch_handlers
+
+    async def _apply(self, session: AsyncSession, run: list[Work]) -> None:
+        """Consecutive events of one type: to its batch handler at once, or one by one."""
+        event_type = type(run[0][0].data)
+        batch_handler = self._batch_handlers.get(event_type)
+        if batch_handler is not None:
+            with self._span(*run[0]):
+                await batch_handler(session, [envelope for envelope, _record in run])
+            return
+        handler = self._handlers[event_type]
+        for envelope, record in run:
+            with self._span(envelope, record):
+                await handler(session, envelope)
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
         try:
@@ -168,12 +192,11 @@ class ConsumerRunner:
         except UndecodableEvent as exc:
             await self._dead_letter(record, reason=str(exc), error="UndecodableEvent", attempts=0)
             return
-        handler = self._handlers.get(type(envelope.data))
-        if handler is None:
+        if not self._handles(type(envelope.data)):
             return
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._handle(handler, envelope, record)
+                await self._handle(envelope, record)
                 return
             except Exception as exc:
                 if attempt == self._max_attempts:
@@ -187,19 +210,16 @@ class ConsumerRunner:
                     return
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
-    async def _handle(
-        self, handler: Handler, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]
-    ) -> None:
-        with self._span(envelope, record):
-            async with self._sessions() as session, session.begin():
-                first_time = await record_once(
-                    session,
-                    consumer_group=self.group_id,
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                )
-                if first_time:
-                    await handler(session, envelope)
+    async def _handle(self, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]) -> None:
+        async with self._sessions() as session, session.begin():
+            first_time = await record_once(
+                session,
+                consumer_group=self.group_id,
+                event_id=envelope.id,
+                event_type=envelope.type,
+            )
+            if first_time:
+                await self._apply(session, [(envelope, record)])
         EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
 
     def _span(

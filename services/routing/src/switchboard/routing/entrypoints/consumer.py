@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.contracts.events import REGISTRY
 from switchboard.routing.context import RoutingContext
-from switchboard.routing.handlers import case_event_handlers
+from switchboard.routing.handlers import case_event_batch_handlers, case_event_handlers
 from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.consumer import ConsumerRunner
 
@@ -30,6 +30,7 @@ def cases_consumer(
         registry=REGISTRY,
         sessions=sessions,
         handlers=case_event_handlers(context),
+        batch_handlers=case_event_batch_handlers(context),
         producer=producer,
         max_attempts=settings.consumer_max_attempts,
         retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
