@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -18,9 +20,32 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return _create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = _create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine.sync_engine.pool, "connect", _note_checkin)  # new: alive
+    event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A pooled connection idle longer than this is pinged before use (one that was just
+returned is not: asyncpg's ping costs three round trips, most of a small transaction)."""
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pessimistic disconnect handling, for connections that sat idle: a dead one is
+    replaced by the pool (DisconnectionError makes it retry with a fresh connection)."""
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is not None and time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as error:
+        raise DisconnectionError(f"pooled connection failed its ping: {error}") from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
