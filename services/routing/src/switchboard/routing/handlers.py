@@ -45,7 +45,9 @@ async def queue_cases(
         prefer(case, lasts.get(event.customer_id), context=context, now=now)
         cases.append(case)
     session.add_all(cases)
-    await enter_queue_many(session, cases=cases, reason=QueueReason.NEW, context=context, now=now)
+    await enter_queue_many(
+        session, cases=cases, reason=QueueReason.NEW, context=context, now=now, new=True
+    )
     stamp(session, *cases)
     call_after_commit(session, context.wake)
 

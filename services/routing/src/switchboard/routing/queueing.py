@@ -37,19 +37,21 @@ async def enter_queue_many(
     reason: QueueReason,
     context: RoutingContext,
     now: datetime,
+    new: bool = False,
 ) -> None:
-    """``enter_queue`` for several cases with one statement per table."""
+    """``enter_queue`` for several cases with one statement per table; ``new`` cases have
+    no timers yet to drop."""
     for case in cases:
         case.state = ItemState.WAITING.value
         case.agent_id = None
         case.offer_id = None
         case.version += 1
     await publish_all(session, [case_queued(case, reason=reason, at=now) for case in cases])
-    await schedule_reviews(session, cases=cases, context=context)
+    await schedule_reviews(session, cases=cases, context=context, new=new)
 
 
 async def schedule_reviews(
-    session: AsyncSession, *, cases: Sequence[CaseRow], context: RoutingContext
+    session: AsyncSession, *, cases: Sequence[CaseRow], context: RoutingContext, new: bool = False
 ) -> None:
     """Set each case's next step-review timer, or drop it when its steps are done."""
     due: list[tuple[str, datetime, dict[str, Any] | None]] = []
@@ -67,7 +69,8 @@ async def schedule_reviews(
         else:
             due.append((case.case_id, at, None))
     await timers.schedule_many(session, kind=REVIEW_TIMER, due=due)
-    await timers.cancel_many(session, kind=REVIEW_TIMER, keys=done)
+    if not new:
+        await timers.cancel_many(session, kind=REVIEW_TIMER, keys=done)
 
 
 async def release_slot(
