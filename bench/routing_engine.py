@@ -204,7 +204,7 @@ def main() -> None:
         naive = naive_pick(engine, candidate, waiting_by_pool, clock)
         naive_ns.append(time.perf_counter_ns() - started)
         best, _, _ = engine._best_cases_for(candidate, candidate.open_channels())
-        agreed += (best[4] if best else None) is naive
+        agreed += (best[1] if best else None) is naive
         candidate.load = saved_load
     naive_mean = statistics.fmean(naive_ns) / 1000
     indexed_mean = statistics.fmean(freed_ns) / 1000

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
+from switchboard.routing.domain.choosing import best_cases_for
 from switchboard.routing.domain.decisions import Decision, Outcome, RunnerUp, Trigger
 from switchboard.routing.domain.errors import UnknownAgent, UnknownCase, WrongState
 from switchboard.routing.domain.explaining import runner_up_after, terms_failed, terms_met
@@ -23,7 +24,8 @@ from switchboard.routing.domain.policy import (
     catch_all_policy,
     next_review_at,
 )
-from switchboard.routing.domain.pools import AgentTest, HeapEntry, PoolIndex, WaitingClass
+from switchboard.routing.domain.pools import AgentTest, Candidate, PoolIndex, WaitingClass
+from switchboard.routing.domain.ranks import order_of, rank_of
 from switchboard.routing.domain.wait import ThroughputMeter
 
 PASSED_OVER_SHOWN = 3
@@ -217,9 +219,10 @@ class RoutingEngine:
         item = self.items.get(case_id)
         if item is None or item.state is not ItemState.WAITING:
             return None
-        mine = (item.priority, item.enqueued_at.timestamp(), item.arrival)
+        mine = order_of(item.rank)
         index = self.pools[item.pool]
-        return sum(1 for entry in index.waiting_entries(item.channel) if entry[:3] < mine)
+        entries = index.waiting_entries(item.channel)
+        return sum(1 for rank, _ in entries if order_of(rank) < mine)
 
     def estimated_wait(self, case_id: str) -> timedelta | None:
         position = self.queue_position(case_id)
@@ -324,6 +327,7 @@ class RoutingEngine:
 
     def _file(self, item: WorkItem, *, now: datetime) -> WaitingClass:
         item.filing = next(self._filings)
+        item.rank = rank_of(item)
         key = self._class_key(item, now=now)
         return self._pool(item.pool).file(item, key, lambda: self._acceptance(item, now=now))
 
@@ -385,15 +389,19 @@ class RoutingEngine:
         """
         outcome = Outcome()
         decisions = outcome.decisions
-        open_now = agent.open_channels()
-        candidates = open_now if channels is None else list(channels)
+        # Read at once when every channel is a candidate, otherwise once an offer changed it.
+        open_now: list[Channel] | None = None
+        if channels is None:
+            candidates = open_now = agent.open_channels()
+        else:
+            candidates = list(channels)
         while candidates:
             best, best_class, second = self._best_cases_for(agent, candidates)
             if best is None or best_class is None:
                 break
             decisions.append(
                 self._offer(
-                    best[4],
+                    best[1],
                     agent,
                     trigger=Trigger.AGENT_FREED,
                     runner_up=partial(runner_up_after, best, best_class, second, agent.id),
@@ -407,52 +415,8 @@ class RoutingEngine:
 
     def _best_cases_for(
         self, agent: Agent, channels: Iterable[Channel]
-    ) -> tuple[HeapEntry | None, WaitingClass | None, HeapEntry | None]:
-        best: HeapEntry | None = None
-        best_class: WaitingClass | None = None
-        second: HeapEntry | None = None
-        agent_id = agent.id
-        waiting = ItemState.WAITING
-        pools = self.pools
-        for pool in agent.pools:
-            index = pools.get(pool)
-            if index is None:
-                continue
-            created = index.created
-            remembered = index.admitted
-            for channel in channels:
-                log = created.get(channel)
-                if not log:
-                    continue
-                # The common case inline: the agent's list is already up to date.
-                cached = remembered.get((agent_id, channel))
-                if cached is None or cached[0] < len(log):
-                    admitting = index.classes_admitting(agent, channel)
-                else:
-                    admitting = cached[1]
-                for waiting_class in admitting:
-                    head = waiting_class.top
-                    if head is None:
-                        continue
-                    item = head[4]
-                    # The common case inline: a live head that does not exclude this agent.
-                    # Filing numbers are unique, so a live head holds the very int object
-                    # the item carries: identity is the cheaper test of equality.
-                    if (
-                        item.state is not waiting
-                        or item.filing is not head[3]
-                        or agent_id in item.excluded_agents
-                    ):
-                        found = waiting_class.head_for(agent_id)
-                        if found is None:
-                            continue
-                        head = found
-                    # Live entries differ by arrival, so whole tuples never compare items.
-                    if best is None or head < best:
-                        best, best_class, second = head, waiting_class, best
-                    elif second is None or head < second:
-                        second = head
-        return best, best_class, second
+    ) -> tuple[Candidate | None, WaitingClass | None, Candidate | None]:
+        return best_cases_for(self.pools, agent, channels)
 
     def _offer(
         self,

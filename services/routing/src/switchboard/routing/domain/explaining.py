@@ -5,7 +5,7 @@ from __future__ import annotations
 from switchboard.routing.domain.decisions import RunnerUp
 from switchboard.routing.domain.model import Agent, WorkItem
 from switchboard.routing.domain.policy import Policy
-from switchboard.routing.domain.pools import HeapEntry, WaitingClass
+from switchboard.routing.domain.pools import Candidate, WaitingClass
 
 
 def terms_met(
@@ -27,21 +27,21 @@ def terms_failed(policy: Policy, item: WorkItem, agent: Agent) -> tuple[str, ...
 
 
 def runner_up_after(
-    best: HeapEntry, best_class: WaitingClass, second: HeapEntry | None, agent_id: str
+    best: Candidate, best_class: WaitingClass, second: Candidate | None, agent_id: str
 ) -> RunnerUp:
     return case_runner_up(best, better(best_class.head_for(agent_id), second))
 
 
-def better(one: HeapEntry | None, other: HeapEntry | None) -> HeapEntry | None:
-    if one is None or (other is not None and other[:3] < one[:3]):
+def better(one: Candidate | None, other: Candidate | None) -> Candidate | None:
+    if one is None or (other is not None and other[0] < one[0]):
         return other
     return one
 
 
-def case_runner_up(best: HeapEntry, second: HeapEntry | None) -> RunnerUp:
+def case_runner_up(best: Candidate, second: Candidate | None) -> RunnerUp:
     if second is None:
         return RunnerUp("case", None, "none")
-    chosen, other = best[4], second[4]
+    chosen, other = best[1], second[1]
     if chosen.priority != other.priority:
         return RunnerUp("case", other.case_id, "priority", chosen.priority, other.priority)
     return RunnerUp("case", other.case_id, "age", chosen.enqueued_at, other.enqueued_at)

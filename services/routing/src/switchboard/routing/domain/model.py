@@ -48,9 +48,10 @@ class Capacity:
     def can_take(self, channel: Channel, load: Mapping[Channel, int]) -> bool:
         if load.get(channel, 0) >= self.limits.get(channel, 0):
             return False
-        if channel in self.blocking:
+        blocking = self.blocking
+        if channel in blocking:
             return not any(load.values())
-        return not any(load.get(blocking, 0) for blocking in self.blocking)
+        return not any(map(load.get, blocking))
 
     def open_channels(self, load: Mapping[Channel, int]) -> list[Channel]:
         """The channels with a free slot, all at once (the hot path of routing)."""
@@ -131,3 +132,4 @@ class WorkItem:
     agent_id: str | None = None
     arrival: int = 0
     filing: int = 0
+    rank: int = 0  # the engine's ordering key of the latest filing (see ranks.py)

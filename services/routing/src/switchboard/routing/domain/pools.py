@@ -1,9 +1,9 @@
 """The in-memory index of one pool: waiting cases by requirement class, idle agents by time.
 
-Waiting cases that share a bound requirement form one class with one heap ordered by
-(priority number, 1 being urgent; enqueued_at; arrival), so an agent who frees up looks
-only at the head of each class it qualifies for. Entries are deleted lazily: an entry is
-live while its item still waits and carries the same filing number.
+Waiting cases that share a bound requirement form one class with one heap of ranks (see
+ranks.py: priority number, 1 being urgent; enqueued_at; arrival), so an agent who frees up
+looks only at the head of each class it qualifies for. Entries are deleted lazily: a rank
+is live while its item still waits and still carries that rank.
 """
 
 from __future__ import annotations
@@ -13,68 +13,81 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from switchboard.routing.domain.model import Agent, Channel, ItemState, WorkItem
+from switchboard.routing.domain.ranks import NO_RANK
 
-HeapEntry = tuple[int, float, int, int, WorkItem]
+Candidate = tuple[int, WorkItem]
 AgentTest = Callable[[Agent], bool]
-
-
-def entry_for(item: WorkItem) -> HeapEntry:
-    return (item.priority, item.enqueued_at.timestamp(), item.arrival, item.filing, item)
-
-
-def is_live(entry: HeapEntry) -> bool:
-    item = entry[4]
-    return item.state is ItemState.WAITING and item.filing == entry[3]
 
 
 @dataclass(slots=True, eq=False)
 class WaitingClass:
-    """``top`` mirrors ``heap[0]`` (``None`` when empty), live or not: a freed agent reads
-    it without touching the heap list. Only this class's methods change the heap."""
+    """``top`` mirrors ``heap[0]`` (``NO_RANK`` when empty) and ``head`` its item, live or
+    not: a freed agent compares these ints without touching the heaps. Only this class's
+    methods change the heap; ``items`` holds the item of every rank in it."""
 
     key: Hashable
     accepts: AgentTest
-    heap: list[HeapEntry] = field(default_factory=list)
-    top: HeapEntry | None = None
+    heap: list[int] = field(default_factory=list)
+    items: dict[int, WorkItem] = field(default_factory=dict)
+    top: int = NO_RANK
+    head: WorkItem | None = None
 
     def push(self, item: WorkItem) -> None:
-        heap = self.heap
-        heapq.heappush(heap, entry_for(item))
-        self.top = heap[0]
+        rank = item.rank
+        self.items[rank] = item
+        heapq.heappush(self.heap, rank)
+        if rank < self.top:
+            self.top, self.head = rank, item
 
-    def head_for(self, agent_id: str) -> HeapEntry | None:
+    def is_live(self, rank: int) -> bool:
+        item = self.items[rank]
+        return item.state is ItemState.WAITING and item.rank == rank
+
+    def drop_dead_top(self) -> None:
+        """Pop dead ranks off the head, so that ``top`` is live or ``NO_RANK``."""
+        heap = self.heap
+        items = self.items
+        waiting = ItemState.WAITING
+        while heap:
+            rank = heap[0]
+            item = items[rank]
+            if item.state is waiting and item.rank == rank:
+                self.top, self.head = rank, item
+                return
+            del items[heapq.heappop(heap)]
+        self.top, self.head = NO_RANK, None
+
+    def head_for(self, agent_id: str) -> Candidate | None:
         """The best live entry that does not exclude ``agent_id``."""
-        heap = self.heap
-        while heap:
-            entry = heap[0]
-            item = entry[4]
-            if item.state is ItemState.WAITING and item.filing == entry[3]:
-                self.top = entry
-                if agent_id not in item.excluded_agents:
-                    return entry
-                return self._head_skipping(agent_id)
-            heapq.heappop(heap)
-        self.top = None
-        return None
+        self.drop_dead_top()
+        item = self.head
+        if item is None:
+            return None
+        if agent_id not in item.excluded_agents:
+            return self.top, item
+        return self._head_skipping(agent_id)
 
-    def _head_skipping(self, agent_id: str) -> HeapEntry | None:
+    def _head_skipping(self, agent_id: str) -> Candidate | None:
         heap = self.heap
-        skipped: list[HeapEntry] = []
+        items = self.items
+        skipped: list[int] = []
         while heap:
-            if not is_live(heap[0]):
-                heapq.heappop(heap)
-            elif agent_id in heap[0][4].excluded_agents:
+            rank = heap[0]
+            if not self.is_live(rank):
+                del items[heapq.heappop(heap)]
+            elif agent_id in items[rank].excluded_agents:
                 skipped.append(heapq.heappop(heap))
             else:
                 break
-        found = heap[0] if heap else None
-        for entry in skipped:
-            heapq.heappush(heap, entry)
-        self.top = heap[0] if heap else None
+        found = (heap[0], items[heap[0]]) if heap else None
+        for rank in skipped:
+            heapq.heappush(heap, rank)
+        self.top, self.head = (heap[0], items[heap[0]]) if heap else (NO_RANK, None)
         return found
 
-    def live_entries(self) -> Iterator[HeapEntry]:
-        return (entry for entry in self.heap if is_live(entry))
+    def live_entries(self) -> Iterator[Candidate]:
+        items = self.items
+        return ((rank, items[rank]) for rank in self.heap if self.is_live(rank))
 
 
 class PoolIndex:
@@ -85,7 +98,8 @@ class PoolIndex:
         self.name = name
         self.classes: dict[Channel, dict[Hashable, WaitingClass]] = {}
         self.created: dict[Channel, list[WaitingClass]] = {}
-        self.admitted: dict[tuple[str, Channel], tuple[int, list[WaitingClass]]] = {}
+        # Per channel and agent id: how much of ``created`` was seen, and what qualified.
+        self.admitted: dict[Channel, dict[str, tuple[int, list[WaitingClass]]]] = {}
         self.idle: dict[Channel, dict[str, Agent]] = {}
 
     def file(self, item: WorkItem, key: Hashable, accepts: Callable[[], AgentTest]) -> WaitingClass:
@@ -103,17 +117,18 @@ class PoolIndex:
         log = self.created.get(channel)
         if not log:
             return []
-        cached = self.admitted.get((agent.id, channel))
+        remembered = self.admitted.setdefault(channel, {})
+        cached = remembered.get(agent.id)
         seen, admitted = cached if cached is not None else (0, [])
         if seen < len(log):
             admitted = admitted + [each for each in log[seen:] if each.accepts(agent)]
-            self.admitted[(agent.id, channel)] = (len(log), admitted)
+            remembered[agent.id] = (len(log), admitted)
         return admitted
 
     def forget_agent(self, agent_id: str) -> None:
         """Drop what was remembered about an agent whose profile changed."""
-        for channel in self.created:
-            self.admitted.pop((agent_id, channel), None)
+        for remembered in self.admitted.values():
+            remembered.pop(agent_id, None)
 
     def _sweep_empty_classes(self, channel: Channel) -> None:
         by_key = self.classes[channel]
@@ -123,8 +138,7 @@ class PoolIndex:
         for key in empty:
             del by_key[key]
         self.created[channel] = list(by_key.values())
-        for agent_id, cached_channel in [key for key in self.admitted if key[1] is channel]:
-            del self.admitted[(agent_id, cached_channel)]
+        self.admitted.pop(channel, None)
 
     def idle_agents(self, channel: Channel) -> Iterator[Agent]:
         """Agents who can take ``channel`` now, longest idle first."""
@@ -148,7 +162,7 @@ class PoolIndex:
         if queue is not None:
             queue.pop(agent_id, None)
 
-    def waiting_entries(self, channel: Channel) -> Iterator[HeapEntry]:
+    def waiting_entries(self, channel: Channel) -> Iterator[Candidate]:
         for waiting_class in self.classes.get(channel, {}).values():
             yield from waiting_class.live_entries()
 
