@@ -128,7 +128,9 @@ async def stack(database_url: str, kafka_bootstrap: str, topic_name: str) -> Asy
 
 @pytest.fixture
 def start_replica(stack: Stack) -> Callable[..., Any]:
-    async def start(name: str = "routing-1", policies_file: Path | None = None) -> Replica:
+    async def start(
+        name: str = "routing-1", policies_file: Path | None = None, *, pool_sharding: bool = True
+    ) -> Replica:
         settings = RoutingSettings(
             database_url=stack.database_url,
             kafka_bootstrap_servers=stack.kafka,
@@ -140,6 +142,8 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
             timer_poll_seconds=0.05,
             outbox_poll_seconds=0.1,
             policies_file=policies_file,
+            pool_sharding=pool_sharding,
+            heartbeat_seconds=0.2,
             environment="test",
         )
         service = bootstrap(settings)

@@ -57,8 +57,9 @@ async def check_snapshot(engine) -> tuple[int, list[str]]:
 async def test_two_replicas_never_double_assign_nor_overfill(stack, start_replica):
     began = time.monotonic()
     rng = random.Random(20261124)
-    first = await start_replica("routing-a")
-    second = await start_replica("routing-b")
+    # Both replicas index every pool: only the compare-and-set keeps them apart.
+    first = await start_replica("routing-a", pool_sharding=False)
+    second = await start_replica("routing-b", pool_sharding=False)
     replicas = [first, second]
     agents = [unique(f"agent{n}") for n in range(AGENTS)]
     for agent_id in agents:

@@ -1,4 +1,4 @@
-"""The pure helpers at the service's edges: policy file, pool shards, tokens, explanations."""
+"""The pure helpers at the service's edges: policy file, tokens, explanations."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 
 from switchboard.contracts.events.explanation import WonBy
 from switchboard.routing.adapters.publishing import explanation_of
-from switchboard.routing.bootstrap import read_policy_file, shard_filter
+from switchboard.routing.bootstrap import read_policy_file
 from switchboard.routing.domain.engine import RoutingEngine
 from switchboard.routing.domain.policy import PolicyError
 from switchboard.routing.entrypoints.auth import issue_token
@@ -24,14 +24,6 @@ def test_the_policy_file_is_validated_when_read(tmp_path: Path):
     bad.write_text("policies:\n  - name: all\n    fallback: 'billing >'\n")
     with pytest.raises(PolicyError, match="column 10"):
         read_policy_file(bad)
-
-
-def test_pool_shards_split_the_pools_without_overlap():
-    pools = [f"region-{n}" for n in range(100)]
-    first, second = shard_filter("0/2"), shard_filter("1/2")
-    assert all(first(pool) != second(pool) for pool in pools)
-    assert 20 < sum(map(first, pools)) < 80
-    assert all(shard_filter("")(pool) for pool in pools)
 
 
 def test_tokens_carry_subject_role_and_audience():

@@ -3,8 +3,6 @@ built from settings when called. Nothing is built at import time; nothing starts
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -14,6 +12,7 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
+from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import PolicyDocumentRow, metadata
 from switchboard.routing.adapters.records import stamp
 from switchboard.routing.context import RoutingContext
@@ -61,13 +60,6 @@ async def store_policy_file(
         stamp(session, row)
 
 
-def shard_filter(shard: str) -> Callable[[str], bool]:
-    if not shard:
-        return lambda pool: True
-    index, count = (int(part) for part in shard.split("/"))
-    return lambda pool: zlib.crc32(pool.encode()) % count == index
-
-
 def bootstrap(
     settings: RoutingSettings | None = None, *, run_migrations: bool = True
 ) -> RoutingService:
@@ -92,7 +84,13 @@ def bootstrap(
         context=context,
         sync_seconds=settings.sync_seconds,
         offers_per_transaction=settings.offers_per_transaction,
-        owns_pool=shard_filter(settings.pool_shard),
+        membership=Membership(
+            sessions=sessions,
+            replica=settings.replica_name,
+            heartbeat_seconds=settings.heartbeat_seconds,
+        )
+        if settings.pool_sharding
+        else None,
     )
     context.wake = router.wake
     consumer = cases_consumer(

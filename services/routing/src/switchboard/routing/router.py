@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from switchboard.contracts.events import CaseOffered
+from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
 from switchboard.routing.adapters.publishing import agent_fields, explanation_of, publish_all
 from switchboard.routing.adapters.records import (
@@ -38,6 +39,7 @@ from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContex
 from switchboard.routing.domain.decisions import Decision, Outcome
 from switchboard.routing.domain.engine import RoutingEngine
 from switchboard.routing.domain.model import Channel, ItemState, Presence
+from switchboard.routing.domain.ownership import PoolOwnership
 from switchboard.routing.domain.policy import policy_set_from_data
 from switchboard.servicekit import timers
 from switchboard.servicekit.db import utcnow
@@ -55,7 +57,7 @@ class Router:
         context: RoutingContext,
         sync_seconds: float = 0.2,
         offers_per_transaction: int = 100,
-        owns_pool: Callable[[str], bool] = lambda pool: True,
+        membership: Membership | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
@@ -64,7 +66,11 @@ class Router:
         self.seen = 0
         self.sync_seconds = sync_seconds
         self.offers_per_transaction = max(1, offers_per_transaction)
-        self.owns_pool = owns_pool
+        self.membership = membership
+        self.ownership = PoolOwnership(
+            me=context.replica, replicas=frozenset(), sharded=membership is not None
+        )
+        self._next_beat = 0.0
         self.clock = clock
         self.offers_committed = 0
         self.conflicts = 0
@@ -84,6 +90,7 @@ class Router:
         try:
             while not self._stopping.is_set():
                 try:
+                    await self.keep_membership()
                     await self.cycle()
                 except Exception:
                     log.exception("routing cycle failed; retrying")
@@ -92,6 +99,21 @@ class Router:
                 self._wakeup.clear()
         finally:
             self.running = False
+            if self.membership is not None:
+                with contextlib.suppress(Exception):
+                    await self.membership.leave()
+
+    async def keep_membership(self) -> None:
+        """Beat when due; when the live replicas changed, index the pools now ours."""
+        loop = asyncio.get_running_loop()
+        if self.membership is None or loop.time() < self._next_beat:
+            return
+        self._next_beat = loop.time() + self.membership.heartbeat_seconds
+        live = await self.membership.beat()
+        if live != self.ownership.replicas:
+            log.info("replicas now %s: re-sharing the pools", sorted(live))
+            self.ownership = PoolOwnership(me=self.context.replica, replicas=live)
+            self.reset()
 
     async def cycle(self) -> int:
         """Sync, decide, commit; returns how many offers were committed."""
@@ -141,7 +163,7 @@ class Router:
         return outcome.decisions
 
     def _apply_case(self, case: CaseRow, *, now: datetime) -> Outcome:
-        if case.state == ItemState.WAITING.value and self.owns_pool(case.pool):
+        if case.state == ItemState.WAITING.value and self.ownership.owns(case.pool):
             return self.engine.restore(item_from_row(case), now=now)
         self.engine.forget(case.case_id)
         return Outcome()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.contracts.topics import CASES
 from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+
+
+def _unique_replica_name() -> str:
+    return f"routing-{socket.gethostname()}-{os.getpid()}"
 
 
 class RoutingSettings(ServiceSettings):
@@ -31,10 +37,15 @@ class RoutingSettings(ServiceSettings):
     """Consecutive case events handled in one transaction (one commit) under load."""
     offers_per_transaction: int = 100
     """Offers the router commits together; a refused one costs only itself."""
-    replica_name: str = "routing-1"
+    replica_name: str = Field(
+        default_factory=lambda: f"routing-{socket.gethostname()}-{os.getpid()}"
+    )
+    """Unique per replica: it names the replica's heartbeat and the offers it made."""
     cases_topic: str = CASES.name
-    pool_shard: str = ""
-    """``i/n``: index only the pools whose hash falls in shard ``i`` of ``n`` (empty: all)."""
+    pool_sharding: bool = True
+    """Live replicas share out the pools (each indexes its own); off: every replica all."""
+    heartbeat_seconds: float = 2.0
+    """How often a replica says it is alive; after three missed beats its pools move."""
 
     @model_validator(mode="after")
     def _real_secret_in_production(self) -> Self:

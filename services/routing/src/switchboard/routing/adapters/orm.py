@@ -113,3 +113,13 @@ class LastAgentRow(Base):
     agent_id: Mapped[str] = mapped_column(String(128))
     resolved_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReplicaRow(Base):
+    """A routing replica alive at ``heartbeat_at``; the live ones share out the pools."""
+
+    __tablename__ = "routing_replicas"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.routing import commands
+from switchboard.routing.adapters import queue_reading
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, PolicyDocumentRow
 from switchboard.routing.adapters.records import stamp
 from switchboard.routing.bootstrap import RoutingService, bootstrap
@@ -158,12 +159,17 @@ async def read_case(
         raise Problem(404, f"unknown case {case_id!r}")
     if not who.is_admin and row.agent_id != who.subject:
         raise Problem(403, "agents see only the cases they hold")
-    engine = request.app.state.routing.router.engine
-    wait = engine.estimated_wait(case_id)
+    router = request.app.state.routing.router
+    if router.ownership.owns(row.pool):
+        position, wait = (
+            router.engine.queue_position(case_id),
+            router.engine.estimated_wait(case_id),
+        )
+    else:
+        position = await queue_reading.queue_position(session, row)
+        wait = await queue_reading.estimated_wait(session, row, position, now=utcnow())
     return case_view(
-        row,
-        position=engine.queue_position(case_id),
-        wait=wait.total_seconds() if wait is not None else None,
+        row, position=position, wait=wait.total_seconds() if wait is not None else None
     )
 
 
