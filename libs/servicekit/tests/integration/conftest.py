@@ -11,9 +11,10 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.registry import Registry
 from switchboard.contracts.topics import Topic
+from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.tables import kit_metadata
 from switchboard.servicekit.timers import Timer
@@ -68,6 +69,28 @@ class KitWorld:
                 event_id=f"{timer.kind}:{timer.key}", key=timer.key, seq=timer.payload["n"]
             )
         )
+
+    def consumer(self, producer: Any, **options: Any) -> ConsumerRunner:
+        """A runner of this world's topic; handlers record effects unless given."""
+        options.setdefault("handlers", {self.model: self.record_effect})
+        return ConsumerRunner(
+            group_id=f"g-{self.topic}",
+            topics=[self.topic],
+            bootstrap_servers=self.bootstrap,
+            registry=self.registry,
+            sessions=self.sessions,
+            producer=producer,
+            **options,
+        )
+
+    async def send_all(self, producer: Any, envelopes: list[Envelope[Event]]) -> None:
+        """Write the envelopes to the topic, in order, and wait until all are stored."""
+        for envelope in envelopes:
+            record = encode(envelope)
+            await producer.send(
+                self.topic, value=record.value, key=record.key, headers=record.headers
+            )
+        await producer.flush()
 
     async def effect_rows(self) -> list[Any]:
         async with self.sessions() as session:

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from switchboard.contracts.envelope import encode
-from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.testing.helpers import eventually, read_topic
 
@@ -18,17 +17,7 @@ async def test_undecodable_and_failing_records_are_dead_lettered_and_the_next_is
     await ensure_topics(world.bootstrap, [world.topic], partitions=1)
     producer = make_producer(world.bootstrap)
     await producer.start()
-    consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}",
-        topics=[world.topic],
-        bootstrap_servers=world.bootstrap,
-        registry=world.registry,
-        sessions=world.sessions,
-        handlers={world.model: world.record_effect},
-        producer=producer,
-        max_attempts=3,
-        retry_backoff_seconds=0.05,
-    )
+    consumer = world.consumer(producer, max_attempts=3, retry_backoff_seconds=0.05)
     await consumer.start()
     task = asyncio.create_task(consumer.run())
     try:

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.outbox import OutboxRelay, add_event
 from switchboard.servicekit.tables import outbox
@@ -21,15 +20,7 @@ async def test_committed_event_is_published_and_applied_once_despite_redelivery(
     producer = make_producer(world.bootstrap)
     await producer.start()
     relay = OutboxRelay(sessions=world.sessions, producer=producer, poll_seconds=0.2)
-    consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}",
-        topics=[world.topic],
-        bootstrap_servers=world.bootstrap,
-        registry=world.registry,
-        sessions=world.sessions,
-        handlers={world.model: world.record_effect},
-        producer=producer,
-    )
+    consumer = world.consumer(producer)
     await consumer.start()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:

@@ -8,7 +8,6 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.outbox import OutboxRelay, add_event
 from switchboard.servicekit.telemetry import setup_tracing, tracer
@@ -24,15 +23,7 @@ async def test_one_trace_spans_producer_and_consumer(world):
     producer = make_producer(world.bootstrap)
     await producer.start()
     relay = OutboxRelay(sessions=world.sessions, producer=producer, poll_seconds=0.2)
-    consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}",
-        topics=[world.topic],
-        bootstrap_servers=world.bootstrap,
-        registry=world.registry,
-        sessions=world.sessions,
-        handlers={world.model: world.record_effect},
-        producer=producer,
-    )
+    consumer = world.consumer(producer)
     await consumer.start()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from switchboard.contracts.envelope import encode
-from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.db import call_after_commit
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.tables import inbox
@@ -28,24 +27,16 @@ async def test_batched_records_apply_once_in_order_and_a_poison_record_is_isolat
         transaction = session.sync_session.info.setdefault("test.transaction", object())
         call_after_commit(session, lambda: commits.append((transaction, envelope.data.seq)))
 
-    consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}",
-        topics=[world.topic],
-        bootstrap_servers=world.bootstrap,
-        registry=world.registry,
-        sessions=world.sessions,
+    consumer = world.consumer(
+        producer,
         handlers={world.model: effect_then_count},
-        producer=producer,
         max_attempts=2,
         retry_backoff_seconds=0.05,
         records_per_transaction=50,
     )
     envelopes = [world.envelope("case-1", seq, poison=seq == 17) for seq in range(1, 41)]
     envelopes.insert(5, envelopes[3])  # a redelivered record inside the same batch
-    for envelope in envelopes:  # all written before the consumer starts: one fetch, one batch
-        record = encode(envelope)
-        await producer.send(world.topic, value=record.value, key=record.key, headers=record.headers)
-    await producer.flush()
+    await world.send_all(producer, envelopes)  # all before the consumer starts: few fetches
     await consumer.start()
     task = asyncio.create_task(consumer.run())
     try:
@@ -81,22 +72,14 @@ async def test_a_batch_handler_gets_runs_of_events_and_applies_each_once(world):
         for envelope in envelopes:
             await world.record_effect(session, envelope)
 
-    consumer = ConsumerRunner(
-        group_id=f"g-{world.topic}",
-        topics=[world.topic],
-        bootstrap_servers=world.bootstrap,
-        registry=world.registry,
-        sessions=world.sessions,
+    consumer = world.consumer(
+        producer,
         handlers={},
         batch_handlers={world.model: effects_in_bulk},
-        producer=producer,
         records_per_transaction=50,
     )
     envelopes = [world.envelope("case-2", seq) for seq in range(1, 31)]
-    for envelope in [*envelopes, envelopes[0]]:  # the first one redelivered at the end
-        record = encode(envelope)
-        await producer.send(world.topic, value=record.value, key=record.key, headers=record.headers)
-    await producer.flush()
+    await world.send_all(producer, [*envelopes, envelopes[0]])  # the first one redelivered
     await consumer.start()
     task = asyncio.create_task(consumer.run())
     try:
