@@ -85,3 +85,13 @@ async def test_kpis_need_a_valid_bearer_token_covering_the_region(world):
     other = await world.client.get("/kpis", params={"region": "dach", "agent": "a8"}, headers=agent)
     assert own.status_code == 200
     assert is_problem(other, 403)
+
+
+async def test_guessing_survey_links_from_one_address_is_slowed_down(world):
+    limit = int(world.settings.survey_rate_limit.split("/")[0])
+    statuses = [(await world.client.get(f"/surveys/guess-{n}")).status_code for n in range(limit)]
+    assert set(statuses) == {404}
+    refused = await world.client.get("/surveys/guess-again")
+    assert is_problem(refused, 429)
+    assert int(refused.headers["retry-after"]) >= 1
+    assert (await world.client.get("/kpis")).status_code != 429, "only the survey link"

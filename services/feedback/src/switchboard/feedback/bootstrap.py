@@ -28,7 +28,7 @@ from switchboard.feedback.settings import FeedbackSettings
 from switchboard.feedback.surveying import send_due_survey
 from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.db import create_engine, session_factory, utcnow
-from switchboard.servicekit.http import create_app
+from switchboard.servicekit.http import RateLimitRule, create_app, path_prefix
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.outbox import OutboxRelay
@@ -118,6 +118,9 @@ def build_app(settings: FeedbackSettings, *, runtime: Runtime | None) -> FastAPI
         asyncapi=build_asyncapi("feedback", reads=[ASSIGNMENTS.name, CASES.name, SLA.name]),
         max_body_bytes=settings.max_body_bytes,
         description="Post-resolution surveys, detractor alerts and KPIs.",
+        rate_limits=[RateLimitRule(settings.survey_rate_limit, key=path_prefix("/surveys/"))]
+        if settings.survey_rate_limit
+        else [],
     )
     app.state.settings = settings
     return app

@@ -14,6 +14,7 @@ from switchboard.feedback.domain.answers import DetractorRule, Threshold
 from switchboard.feedback.domain.surveys import SurveyPolicy
 from switchboard.feedback.domain.templates import Question
 from switchboard.feedback.domain.tokens import MIN_SECRET_BYTES
+from switchboard.servicekit.http import LimitText
 from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
 
 
@@ -33,6 +34,8 @@ class FeedbackSettings(ServiceSettings):
     survey_expiry_days: float = Field(default=14, gt=0)
     survey_questions: tuple[Question, ...] = (Question.CSAT, Question.NPS, Question.CES)
     public_base_url: str = "http://127.0.0.1:8004"
+    survey_rate_limit: LimitText = "30/minute"
+    """Requests to the public survey link per client address (per worker); empty: none."""
     link_secrets: tuple[SecretStr, ...] = (SecretStr("dev-only-survey-link-secret-0000000000"),)
     """The first signs new links; all verify (rotation)."""
 

@@ -1,6 +1,23 @@
-"""The HTTP edge every service shares: app factory, problem+json, health, metrics."""
+"""The HTTP edge every service shares: app factory, problem+json, health, metrics,
+body size and rate limits."""
 
 from switchboard.servicekit.http.app import create_app
 from switchboard.servicekit.http.problems import Problem, problem_response
+from switchboard.servicekit.http.rate_limits import (
+    LimitText,
+    RateLimitRule,
+    client_address,
+    path_prefix,
+    path_segment,
+)
 
-__all__ = ["Problem", "create_app", "problem_response"]
+__all__ = [
+    "LimitText",
+    "Problem",
+    "RateLimitRule",
+    "client_address",
+    "create_app",
+    "path_prefix",
+    "path_segment",
+    "problem_response",
+]

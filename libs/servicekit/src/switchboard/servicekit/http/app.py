@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.servicekit.http.limits import BodySizeLimit
 from switchboard.servicekit.http.problems import install_problem_handlers, problem_response
+from switchboard.servicekit.http.rate_limits import RateLimit, RateLimitRule
 from switchboard.servicekit.runtime import Runtime
 
 
@@ -25,8 +26,10 @@ def create_app(
     asyncapi: dict[str, Any] | None = None,
     max_body_bytes: int = 1_048_576,
     description: str = "",
+    rate_limits: Sequence[RateLimitRule] = (),
 ) -> FastAPI:
-    """A service app; the runtime (if any) starts and stops with the app's lifespan."""
+    """A service app; the runtime (if any) starts and stops with the app's lifespan.
+    ``rate_limits`` are checked first, before the body is read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,5 +69,7 @@ def create_app(
             return asyncapi
 
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    for rule in rate_limits:
+        app.add_middleware(RateLimit, rule=rule)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
