@@ -6,6 +6,8 @@
     send time, so queueing is not hidden);
 (c) the rate of a bare FastAPI endpoint with 2 workers that validates the same model and
     inserts one row. Target: (a) >= 60 % of (c).
+For (a) and (c) it also reports the CPU time per accepted request of the server's processes
+and of the PostgreSQL server's processes (from /proc, user + system), over the same rounds.
 Loopback only; bounded by --requests and --seconds. Kafka and PostgreSQL are launched
 privately unless KAFKA_BOOTSTRAP_SERVERS / BENCH_POSTGRES_URL (server-level) are set.
 """
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from switchboard.intake import adapter_registry as registry
 from switchboard.intake.adapters.orm import metadata
@@ -160,6 +163,79 @@ def run_load(pool: multiprocessing.pool.Pool, clients: int, **job: object) -> di
         "p99_ms": 1000 * statistics.quantiles(latencies, n=100)[98],
         "elapsed": elapsed,
     }
+
+
+# --- CPU accounting (Linux /proc) ---------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds) for every live process; the CPU seconds include those
+    of its children that have exited (a database backend closed during a round)."""
+    found: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[1] is the parent pid; fields[11:15] are utime, stime, cutime, cstime in ticks.
+        ticks = sum(int(field) for field in fields[11:15])
+        found[int(entry.name)] = (int(fields[1]), ticks / CLOCK_TICKS)
+    return found
+
+
+def _tree_cpu(processes: dict[int, tuple[int, float]], root: int) -> float:
+    tree = {root}
+    grew = True
+    while grew:
+        children = {pid for pid, (ppid, _) in processes.items() if ppid in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(processes[pid][1] for pid in tree if pid in processes)
+
+
+def postmaster_of(port: int) -> int | None:
+    """The PostgreSQL server listening on ``port`` (other clusters may share the machine)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not arguments[0].endswith(b"postgres") or b"-p" not in arguments:
+            continue
+        if arguments[arguments.index(b"-p") + 1 :][:1] == [str(port).encode()]:
+            return int(entry.name)
+    return None
+
+
+def cpu_seconds(server_pid: int, postmaster: int | None) -> tuple[float, float]:
+    """(CPU seconds of the server and its descendants, of the database server's processes)."""
+    processes = _processes()
+    server = _tree_cpu(processes, server_pid)
+    if postmaster is None:
+        return server, float("nan")
+    return server, _tree_cpu(processes, postmaster)
+
+
+def measured_load(
+    pool: multiprocessing.pool.Pool,
+    clients: int,
+    server_pid: int,
+    postmaster: int | None,
+    **job: object,
+) -> dict[str, object]:
+    server_before, database_before = cpu_seconds(server_pid, postmaster)
+    result = run_load(pool, clients, **job)
+    server_after, database_after = cpu_seconds(server_pid, postmaster)
+    result["server_cpu"] = server_after - server_before
+    result["database_cpu"] = database_after - database_before
+    return result
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -311,12 +387,16 @@ def main() -> None:
             )
         # Alternate short rounds so that both servers meet the same background load.
         rounds: dict[str, list[dict]] = {"intake": [], "bare": []}
+        servers = {"intake": intake.pid, "bare": bare.pid}
+        postmaster = postmaster_of(make_url(intake_db).port or 5432)
         for _ in range(args.rounds):
             for name, job in (("intake", intake_job), ("bare", bare_job)):
                 rounds[name].append(
-                    run_load(
+                    measured_load(
                         pool,
                         args.clients,
+                        servers[name],
+                        postmaster,
                         mode="closed",
                         requests=args.requests,
                         seconds=args.seconds / args.rounds,
@@ -347,6 +427,10 @@ def combine(results: list[dict]) -> dict:
     elapsed = sum(result["elapsed"] for result in results)
     return {
         "accepted": accepted,
+        "server_cpu_ms": 1000 * sum(result["server_cpu"] for result in results) / max(accepted, 1),
+        "database_cpu_ms": 1000
+        * sum(result["database_cpu"] for result in results)
+        / max(accepted, 1),
         "statuses": statuses,
         "rate": accepted / elapsed,
         "elapsed": elapsed,
@@ -356,13 +440,24 @@ def combine(results: list[dict]) -> dict:
     }
 
 
+def cpu_per_request(combined: dict) -> str:
+    return (
+        f"server processes {combined['server_cpu_ms']:.2f} ms, "
+        f"PostgreSQL processes {combined['database_cpu_ms']:.2f} ms"
+    )
+
+
 def report_bare(peak: dict, baseline: dict) -> None:
-    ratio = peak["rate"] / baseline["rate"]
     print(
         f"(c) bare FastAPI validate+insert: {baseline['rate']:.0f} requests/s "
         f"(rounds {baseline['rates']}, p99 {baseline['p99_ms']:.1f} ms); "
         f"statuses {baseline['statuses']}"
     )
+    print(f"(c) CPU per request: {cpu_per_request(baseline)}")
+    if not baseline["rate"]:
+        print("intake / bare: no request to the bare endpoint succeeded: FAIL", flush=True)
+        return
+    ratio = peak["rate"] / baseline["rate"]
     print(
         f"intake / bare = {100 * ratio:.0f} % (target >= 60 %): "
         f"{'PASS' if ratio >= 0.6 else 'FAIL'}",
@@ -380,6 +475,7 @@ def report_intake(args: argparse.Namespace, peak: dict, paced: dict, outbox_rows
         f"{peak['rate']:.0f} contacts/s (rounds {peak['rates']}, p50 {peak['p50_ms']:.1f} ms, "
         f"p99 {peak['p99_ms']:.1f} ms); statuses {peak['statuses']}"
     )
+    print(f"(a) CPU per contact: {cpu_per_request(peak)}")
     print(
         f"(b) paced at {peak['rate'] / 2:.0f}/s for {args.paced_seconds:.0f} s: "
         f"{paced['accepted']} accepted, p50 {paced['p50_ms']:.1f} ms, "

@@ -1,7 +1,8 @@
 """Group commit for accepted contacts: the contacts that arrive while a transaction is being
-written share the next one, so a busy intake pays for one BEGIN, one multi-row insert per
-table and one COMMIT per batch instead of per contact. Each caller still gets its answer
-only after the commit that holds its contact; an idle intake commits each contact alone."""
+written share the next one, so a busy intake pays for one BEGIN, one lookup, one insert of
+the new rows (``row_inserts``), one of the events and one COMMIT per batch instead of per
+contact. Each caller still gets its answer only after the commit that holds its contact; an
+idle intake commits each contact alone."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake import handlers
 from switchboard.intake.adapter_registry import AdapterView
-from switchboard.intake.adapters import repository
+from switchboard.intake.adapters import repository, row_inserts
 from switchboard.intake.adapters.repository import Known
 from switchboard.intake.domain.contacts import AnyContact
 from switchboard.intake.domain.language import LanguageGuess
+from switchboard.servicekit.outbox import add_events
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -32,6 +34,8 @@ class PendingContact:
     webhook_id: str
     language: LanguageGuess
     received_at: datetime
+    trace: dict[str, str] = field(default_factory=dict)
+    """The request's W3C trace context: the batch is written in another task."""
     answer: asyncio.Future[handlers.Accepted] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -115,10 +119,13 @@ class AcceptBatcher:
                     session,
                     [handlers.lookup_of(p.adapter, p.contact, p.webhook_id) for p in batch],
                 )
-                answers = [
-                    await self._accept_in(session, pending, known)
+                staged = [
+                    await self._stage_in(session, pending, known)
                     for pending, known in zip(batch, knowns, strict=True)
                 ]
+                await row_inserts.insert_rows(session, [r for c in staged for r in c.new_rows])
+                await add_events(session, [e for c in staged for e in c.events])
+            answers = [contact.accepted for contact in staged]
         except Exception as error:
             # Usually a concurrent writer (another worker) won a unique key or a lock. Every
             # contact of the batch is retried alone, where each sees what the other wrote and
@@ -131,10 +138,10 @@ class AcceptBatcher:
             if not pending.answer.done():
                 pending.answer.set_result(answer)
 
-    async def _accept_in(
-        self, session: AsyncSession, pending: PendingContact, known: Known | None = None
-    ) -> handlers.Accepted:
-        return await handlers.accept_contact(
+    async def _stage_in(
+        self, session: AsyncSession, pending: PendingContact, known: Known
+    ) -> handlers.Staged:
+        return await handlers.stage_contact(
             session=session,
             intake=self._intake,
             adapter=pending.adapter,
@@ -143,6 +150,7 @@ class AcceptBatcher:
             language=pending.language,
             now=pending.received_at,
             known=known,
+            trace=pending.trace,
         )
 
     async def _answer_alone(self, pending: PendingContact | None) -> None:
@@ -158,7 +166,16 @@ class AcceptBatcher:
 
     async def _commit_one(self, pending: PendingContact) -> handlers.Accepted:
         async with self._sessions() as session, session.begin():
-            return await self._accept_in(session, pending)
+            return await handlers.accept_contact(
+                session=session,
+                intake=self._intake,
+                adapter=pending.adapter,
+                contact=pending.contact,
+                webhook_id=pending.webhook_id,
+                language=pending.language,
+                now=pending.received_at,
+                trace=pending.trace,
+            )
 
 
 async def retrying(attempt: Callable[[], Awaitable[handlers.Accepted]]) -> handlers.Accepted:

@@ -13,8 +13,8 @@ from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import CaseOpened, CaseReopened, CaseResolved, ContactReceived
 from switchboard.contracts.events.cases import ContactOutcome, ReopenReason
 from switchboard.intake.adapter_registry import AdapterView
-from switchboard.intake.adapters import repository
-from switchboard.intake.adapters.orm import Case, Contact, Customer, Identity
+from switchboard.intake.adapters import repository, row_inserts
+from switchboard.intake.adapters.orm import Base, Case, Contact, Customer, Identity
 from switchboard.intake.domain.contacts import AnyContact, SocialContact
 from switchboard.intake.domain.language import LanguageGuess
 from switchboard.intake.domain.priority import PriorityPolicy, escalate_on_reopen
@@ -59,14 +59,57 @@ async def accept_contact(
     language: LanguageGuess,
     now: datetime,
     known: repository.Known | None = None,
+    trace: dict[str, str] | None = None,
 ) -> Accepted:
-    """Record one contact on its case (joined, reopened or new) with its events; idempotent.
+    """Record one contact on its case (joined, reopened or new) with its events; idempotent."""
+    staged = await stage_contact(
+        session=session,
+        intake=intake,
+        adapter=adapter,
+        contact=contact,
+        webhook_id=webhook_id,
+        language=language,
+        now=now,
+        known=known,
+        trace=trace,
+    )
+    await row_inserts.insert_rows(session, staged.new_rows)
+    await add_events(session, staged.events)
+    return staged.accepted
 
-    Nothing is flushed here: the rows go in the commit's flush, batched with the rows of
-    the other contacts accepted in the same transaction, to keep round trips few.
+
+@dataclass(frozen=True)
+class Staged:
+    """What accepting a contact writes: the rows it adds (inserted with Core, see
+    ``row_inserts``) and the events it emits. Changes to existing cases are made on their
+    rows in the session and flushed with the transaction."""
+
+    accepted: Accepted
+    new_rows: list[Base]
+    events: list[Envelope[Event]]
+
+
+async def stage_contact(
+    *,
+    session: AsyncSession,
+    intake: Intake,
+    adapter: AdapterView,
+    contact: AnyContact,
+    webhook_id: str,
+    language: LanguageGuess,
+    now: datetime,
+    known: repository.Known | None = None,
+    trace: dict[str, str] | None = None,
+) -> Staged:
+    """Everything ``accept_contact`` does except writing: a group commit inserts the rows
+    and the events of all its contacts together (``row_inserts``, one outbox statement).
+
+    Nothing is flushed here either: changes to joined cases go in the transaction's flush.
     """
+    new_rows: list[Base] = []
     with session.no_autoflush:
-        return await _accept(
+        accepted, events = await _accept(
+            new_rows,
             session=session,
             intake=intake,
             adapter=adapter,
@@ -76,6 +119,10 @@ async def accept_contact(
             now=now,
             known=known,
         )
+    envelopes: list[Envelope[Event]] = [
+        Envelope(source=SOURCE, time=now, data=event, trace=trace or {}) for event in events
+    ]
+    return Staged(accepted, new_rows, envelopes)
 
 
 def lookup_of(adapter: AdapterView, contact: AnyContact, webhook_id: str) -> repository.LookUp:
@@ -89,6 +136,7 @@ def lookup_of(adapter: AdapterView, contact: AnyContact, webhook_id: str) -> rep
 
 
 async def _accept(
+    new_rows: list[Base],
     *,
     session: AsyncSession,
     intake: Intake,
@@ -98,22 +146,25 @@ async def _accept(
     language: LanguageGuess,
     now: datetime,
     known: repository.Known | None,
-) -> Accepted:
+) -> tuple[Accepted, list[Event]]:
     identity_keys = [str(key) for key in contact.identities()]
     if known is None:
         known = await repository.look_up(session, lookup_of(adapter, contact, webhook_id))
     if known.earlier is not None:
         earlier = known.earlier
-        return Accepted(
+        accepted = Accepted(
             earlier.case_id, earlier.contact_id, earlier.customer_id, earlier.outcome, True
         )
+        return accepted, []
     customer = await _customer(session, known=known, adapter=adapter, contact=contact, now=now)
-    session.add_all(
+    if customer.id not in known.identity_owners.values():  # no identity led to it: it is new
+        new_rows.append(customer)
+    new_rows.extend(
         Identity(key=key, customer_id=customer.id, created_at=now)
         for key in identity_keys
         if key not in known.identity_owners
     )
-    candidates = await repository.candidate_cases(
+    locked = await repository.candidate_cases(
         session,
         threaded_case_ids=known.threaded_case_ids,
         customer_id=customer.id if known.identity_owners else None,
@@ -122,7 +173,7 @@ async def _accept(
     )
     decision = decide_thread(
         channel=contact.channel,
-        candidates=candidates,
+        candidates=locked.candidates,
         now=now,
         reopen_window=intake.reopen_window,
     )
@@ -144,12 +195,12 @@ async def _accept(
             language=language,
             now=now,
         )
-        session.add(case)
+        new_rows.append(case)
         events.append(_case_opened(case, customer, contact, contact_id, language))
         outcome = ContactOutcome.OPENED
     else:
         assert decision.case_id is not None
-        case = await session.get_one(Case, decision.case_id)
+        case = locked.rows[decision.case_id]
         case.last_activity_at = now
         case.version += 1
         outcome = ContactOutcome.JOINED
@@ -165,7 +216,7 @@ async def _accept(
                 )
             )
             outcome = ContactOutcome.REOPENED
-    session.add(
+    new_rows.append(
         _contact_row(
             adapter=adapter,
             case=case,
@@ -178,8 +229,7 @@ async def _accept(
         )
     )
     events.append(_contact_received(case, contact, contact_id, outcome, language, now))
-    await add_events(session, [Envelope(source=SOURCE, time=now, data=e) for e in events])
-    return Accepted(case.id, contact_id, customer.id, outcome.value)
+    return Accepted(case.id, contact_id, customer.id, outcome.value), events
 
 
 async def _customer(
@@ -195,15 +245,14 @@ async def _customer(
         owner = await repository.oldest_customer(session, set(known.identity_owners.values()))
         if owner is not None:
             return owner
-    customer = Customer(
+    return Customer(
         id=repository.new_id(),
         display_name=contact.customer_name,
         region=adapter.region,
+        tier=None,
         vip=False,
         created_at=now,
     )
-    session.add(customer)
-    return customer
 
 
 def _open_case(

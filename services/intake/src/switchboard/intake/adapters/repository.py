@@ -4,20 +4,23 @@ threads they refer to."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, literal, null, or_, select, union_all
+from sqlalchemy import ARRAY, String, any_, bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql import ColumnElement, CompoundSelect, Select
 from sqlalchemy.sql.elements import Label
 
 from switchboard.intake.adapters.orm import Case, Contact, Customer, Identity
 from switchboard.intake.domain.threading import CandidateCase, CaseStatus
 from switchboard.intake.domain.values import Channel
+from switchboard.servicekit.db import dialect_of
 
 
 def new_id() -> str:
@@ -56,21 +59,22 @@ def _kind(value: str) -> Label[str]:
     return cast(literal(value), String).label("kind")
 
 
-async def look_up(session: AsyncSession, wanted: LookUp) -> Known:
-    return (await look_up_many(session, [wanted]))[0]
+def _one_of(column: QueryableAttribute[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """``column = ANY(:name)`` on PostgreSQL: one SQL text for any number of values, so the
+    statement stays prepared; elsewhere an IN list."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
 
 
-async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[Known]:
-    """One round trip for a whole batch of contacts: earlier acceptances of the same messages,
-    the owners of their identities, and the cases their thread references reach."""
-    adapters = {item.adapter_id for item in wanted}
-    webhooks = {item.webhook_id for item in wanted}
-    messages = {item.provider_message_id for item in wanted if item.provider_message_id}
-    identity_keys = {key for item in wanted for key in item.identity_keys}
-    thread_refs = {ref for item in wanted for ref in item.thread_refs}
-    same_message: ColumnElement[bool] = Contact.webhook_id.in_(webhooks)
-    if messages:
-        same_message = or_(same_message, Contact.provider_message_id.in_(messages))
+@functools.cache
+def _look_up_statement(
+    dialect: str, *, by_message: bool, by_identity: bool, by_thread: bool
+) -> CompoundSelect[Any]:
+    """Built once per shape; the values come as parameters (see ``look_up_many``)."""
+    same_message = _one_of(Contact.webhook_id, "webhooks", dialect)
+    if by_message:
+        same_message = or_(same_message, _one_of(Contact.provider_message_id, "messages", dialect))
     branches: list[Select[Any, Any, Any, Any, Any, Any, Any, Any]] = [
         select(
             _kind("earlier"),
@@ -81,9 +85,9 @@ async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[
             Contact.case_id,
             Contact.customer_id,
             Contact.outcome,
-        ).where(Contact.adapter_id.in_(adapters), same_message)
+        ).where(_one_of(Contact.adapter_id, "adapters", dialect), same_message)
     ]
-    if identity_keys:
+    if by_identity:
         branches.append(
             select(
                 _kind("identity"),
@@ -94,9 +98,9 @@ async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[
                 null(),
                 null(),
                 null(),
-            ).where(Identity.key.in_(identity_keys))
+            ).where(_one_of(Identity.key, "identity_keys", dialect))
         )
-    if thread_refs:
+    if by_thread:
         branches.append(
             select(
                 _kind("thread"),
@@ -108,14 +112,39 @@ async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[
                 null(),
                 null(),
             )
-            .where(Contact.thread_ref.in_(thread_refs))
+            .where(_one_of(Contact.thread_ref, "thread_refs", dialect))
             .distinct()
         )
-    statement = union_all(*[branch.subquery().select() for branch in branches])
+    return union_all(*[branch.subquery().select() for branch in branches])
+
+
+async def look_up(session: AsyncSession, wanted: LookUp) -> Known:
+    return (await look_up_many(session, [wanted]))[0]
+
+
+async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[Known]:
+    """One round trip for a whole batch of contacts: earlier acceptances of the same messages,
+    the owners of their identities, and the cases their thread references reach."""
+    values = {
+        "adapters": sorted({item.adapter_id for item in wanted}),
+        "webhooks": sorted({item.webhook_id for item in wanted}),
+        "messages": sorted({i.provider_message_id for i in wanted if i.provider_message_id}),
+        "identity_keys": sorted({key for item in wanted for key in item.identity_keys}),
+        "thread_refs": sorted({ref for item in wanted for ref in item.thread_refs}),
+    }
+    statement = _look_up_statement(
+        dialect_of(session),
+        by_message=bool(values["messages"]),
+        by_identity=bool(values["identity_keys"]),
+        by_thread=bool(values["thread_refs"]),
+    )
+    parameters = {name: listed for name, listed in values.items() if listed}
     earlier: dict[tuple[str, str], EarlierContact] = {}
     owners: dict[str, str] = {}
     threads: dict[str, set[str]] = {}
-    for kind, first, second, third, *accepted in (await session.execute(statement)).all():
+    for kind, first, second, third, *accepted in (
+        await session.execute(statement, parameters)
+    ).all():
         if kind == "earlier":
             contact = EarlierContact(*accepted)
             earlier[(first, f"webhook:{second}")] = contact
@@ -146,6 +175,14 @@ async def oldest_customer(session: AsyncSession, customer_ids: set[str]) -> Cust
     return (await session.scalars(statement)).first()
 
 
+@dataclass(frozen=True)
+class LockedCases:
+    """Candidate cases for a contact, and their rows (locked, and kept in the session)."""
+
+    candidates: list[CandidateCase]
+    rows: dict[str, Case]
+
+
 async def candidate_cases(
     session: AsyncSession,
     *,
@@ -153,9 +190,12 @@ async def candidate_cases(
     customer_id: str | None,
     channel: Channel,
     reopenable_since: datetime,
-) -> list[CandidateCase]:
+) -> LockedCases:
     """The cases the contact's threads reach and the customer's live cases on its channel,
-    locked (in id order, so concurrent contacts never deadlock) until commit."""
+    locked (in id order, so concurrent contacts never deadlock) until commit.
+
+    The rows are returned too: the session holds loaded rows only while they are referenced,
+    and the one the contact joins would otherwise be read a second time."""
     conditions: list[ColumnElement[bool]] = []
     if threaded_case_ids:
         conditions.append(Case.id.in_(threaded_case_ids))
@@ -165,10 +205,10 @@ async def candidate_cases(
             (Case.customer_id == customer_id) & (Case.channel == channel.value) & live
         )
     if not conditions:
-        return []
+        return LockedCases([], {})
     statement = select(Case).where(or_(*conditions)).order_by(Case.id).with_for_update()
     cases = (await session.scalars(statement)).all()
-    return [
+    candidates = [
         CandidateCase(
             case_id=case.id,
             channel=Channel(case.channel),
@@ -179,3 +219,4 @@ async def candidate_cases(
         )
         for case in cases
     ]
+    return LockedCases(candidates, {case.id: case for case in cases})

@@ -62,7 +62,7 @@ class ContactLanguageDetector:
 
     def detect(self, text: str) -> LanguageGuess:
         sample = text[:_SAMPLE_CHARACTERS]
-        if sum(character.isalpha() for character in sample) < self._min_letters:
+        if not _has_letters(sample, self._min_letters):
             return LanguageGuess(UNDETERMINED, 0.0)
         values = self._detector.compute_language_confidence_values(sample)
         if not values:
@@ -72,3 +72,15 @@ class ContactLanguageDetector:
         if confidence < self._min_confidence:
             return LanguageGuess(UNDETERMINED, confidence)
         return LanguageGuess(best.language.iso_code_639_1.name.lower(), confidence)
+
+
+def _has_letters(text: str, at_least: int) -> bool:
+    """Whether ``text`` has ``at_least`` letters; stops counting there (a long e-mail would
+    otherwise cost more to count than a short one costs to detect)."""
+    letters = 0
+    for character in text:
+        if character.isalpha():
+            letters += 1
+            if letters >= at_least:
+                return True
+    return letters >= at_least

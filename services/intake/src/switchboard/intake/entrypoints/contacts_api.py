@@ -26,6 +26,7 @@ from switchboard.intake.entrypoints.signed_body import (
     parse_json_body,
 )
 from switchboard.servicekit.http import Problem
+from switchboard.servicekit.telemetry import current_trace_headers
 
 router = APIRouter(prefix="/v1/adapters/{adapter_id}/contacts", tags=["contacts"])
 RAW_EMAIL_TYPES = {"message/rfc822", "message/global"}
@@ -78,6 +79,7 @@ async def _accept(service: ServiceDep, signed: SignedBody, contact: AnyContact) 
             webhook_id=signed.webhook_id,
             language=service.detector.detect(contact.text),
             received_at=signed.received_at,
+            trace=current_trace_headers(),
         )
     )
     body = AcceptedContact(**accepted.__dict__)

@@ -1,4 +1,7 @@
-"""Typed FastAPI dependencies shared by intake's routers."""
+"""Typed FastAPI dependencies shared by intake's routers.
+
+All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a thread
+hop per request that costs far more than these functions themselves."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from switchboard.intake.bootstrap import IntakeService
 from switchboard.servicekit.http import Problem
 
 
-def get_service(request: Request) -> IntakeService:
+async def get_service(request: Request) -> IntakeService:
     service: IntakeService = request.app.state.intake
     return service
 
@@ -21,7 +24,7 @@ ServiceDep = Annotated[IntakeService, Depends(get_service)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require_admin(
+async def require_admin(
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> dict[str, object]:
