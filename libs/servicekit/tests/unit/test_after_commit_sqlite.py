@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from switchboard.servicekit.db import call_after_commit, create_engine, session_factory, utcnow
+from switchboard.servicekit.db import (
+    call_after_commit,
+    call_after_rollback,
+    create_engine,
+    session_factory,
+    utcnow,
+)
 from switchboard.servicekit.tables import kit_metadata, timers
 from switchboard.servicekit.timers import cancel_many, schedule_many
 
@@ -31,7 +37,13 @@ async def test_after_commit_runs_once_per_commit_and_never_after_rollback(tmp_pa
     with contextlib.suppress(RuntimeError):
         async with sessions() as session, session.begin():
             call_after_commit(session, lambda: calls.append("rolled back"))
+            call_after_rollback(session, lambda: calls.append("undo"))
             raise RuntimeError("abort")
+    assert calls == ["wake", "undo"]
+    async with sessions() as session, session.begin():
+        call_after_rollback(session, lambda: calls.append("not after a commit"))
+    assert calls == ["wake", "undo"]
+    calls.remove("undo")
     async with sessions() as session:
         async with session.begin():
             nested = await session.begin_nested()

@@ -93,6 +93,7 @@ def bootstrap(
         else None,
     )
     context.wake = router.wake
+    context.offer_on_arrival = router.offer_on_arrival
     consumer = cases_consumer(
         settings=settings, sessions=sessions, producer=producer, context=context
     )

@@ -1,11 +1,15 @@
-"""What the handlers share at run time: the policies in force and how to wake the router."""
+"""What the handlers share at run time: the policies in force, how to wake the router and
+how to offer new cases at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
 
 OFFER_TIMER = "routing.offer-expiry"
@@ -16,6 +20,10 @@ def _nothing() -> None:
     return None
 
 
+async def _no_offers(session: AsyncSession, cases: list[CaseRow]) -> None:
+    return None
+
+
 @dataclass
 class RoutingContext:
     policies: PolicySet
@@ -23,3 +31,7 @@ class RoutingContext:
     preferred_agent_for: timedelta = timedelta(minutes=10)
     replica: str = "routing-1"
     wake: Callable[[], None] = field(default=_nothing)
+    offer_on_arrival: Callable[[AsyncSession, list[CaseRow]], Awaitable[None]] = field(
+        default=_no_offers
+    )
+    """Offers what it can to free agents in the transaction that queues new cases."""

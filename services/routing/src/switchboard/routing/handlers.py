@@ -49,6 +49,7 @@ async def queue_cases(
         session, cases=cases, reason=QueueReason.NEW, context=context, now=now, new=True
     )
     stamp(session, *cases)
+    await context.offer_on_arrival(session, cases)
     call_after_commit(session, context.wake)
 
 

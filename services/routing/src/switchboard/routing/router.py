@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -42,7 +43,7 @@ from switchboard.routing.domain.model import Channel, ItemState, Presence
 from switchboard.routing.domain.ownership import PoolOwnership
 from switchboard.routing.domain.policy import policy_set_from_data
 from switchboard.servicekit import timers
-from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.db import call_after_commit, call_after_rollback, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Router:
             me=context.replica, replicas=frozenset(), sharded=membership is not None
         )
         self._next_beat = 0.0
+        self._to_refresh: list[Decision] = []
         self.clock = clock
         self.offers_committed = 0
         self.conflicts = 0
@@ -119,6 +121,9 @@ class Router:
         """Sync, decide, commit; returns how many offers were committed."""
         committed = 0
         pending = await self.sync()
+        refused_elsewhere, self._to_refresh = self._to_refresh, []
+        for decision in refused_elsewhere:
+            pending.extend(await self.refresh(decision))
         while pending:
             size = self.offers_per_transaction
             batch, pending = pending[:size], pending[size:]
@@ -146,6 +151,7 @@ class Router:
         """Forget the index (its proposals may be half-applied) and rebuild it from the truth."""
         self.engine = RoutingEngine(policies=self.context.policies)
         self.seen = 0
+        self._to_refresh = []
 
     async def sync(self) -> list[Decision]:
         async with self.sessions() as session:
@@ -190,25 +196,60 @@ class Router:
 
     async def commit_offers(self, decisions: list[Decision]) -> list[Decision]:
         """Commit the offers still possible, in one transaction; the refused decisions."""
-        now = self.clock()
-        refused: list[Decision] = []
-        offered: list[CaseOffered] = []
         async with self.sessions() as session, session.begin():
-            cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
-            agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
-            for decision in decisions:
-                case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
-                if case is None or agent is None or not _still_possible(case, agent, decision):
-                    refused.append(decision)
-                    continue
-                offered.append(self._offer(session, decision, case, agent, now=now))
-            await publish_all(session, offered)
-            await timers.schedule_many(
-                session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
-            )
-            await timers.cancel_many(session, kind=REVIEW_TIMER, keys=[o.case_id for o in offered])
+            offered, refused = await self._offer_in(session, decisions, now=self.clock())
         self.offers_committed += len(offered)
         return refused
+
+    async def offer_on_arrival(self, session: AsyncSession, cases: list[CaseRow]) -> None:
+        """Cases just queued in ``session``'s transaction (not yet committed): offer those a
+        free agent can take now, in that same transaction, instead of a cycle later.
+
+        The engine applies its proposals at once; if the transaction does not commit, or
+        the database refuses one, the next cycle re-reads those cases and agents."""
+        now = self.clock()
+        self.engine.policies = self.context.policies  # the policies the cases were filed by
+        outcome = Outcome()
+        for case in cases:
+            if case.state == ItemState.WAITING.value and self.ownership.owns(case.pool):
+                outcome.extend(self.engine.restore(item_from_row(case), now=now))
+        decisions = outcome.decisions
+        if not decisions:
+            return
+        call_after_rollback(session, partial(self._refresh_later, decisions))
+        offered, refused = await self._offer_in(session, decisions, now=now)
+        call_after_commit(session, partial(self._arrival_committed, len(offered), refused))
+
+    def _arrival_committed(self, offered: int, refused: list[Decision]) -> None:
+        self.offers_committed += offered
+        self._refresh_later(refused)
+
+    def _refresh_later(self, decisions: list[Decision]) -> None:
+        if decisions:
+            self._to_refresh.extend(decisions)
+            self.wake()
+
+    async def _offer_in(
+        self, session: AsyncSession, decisions: list[Decision], *, now: datetime
+    ) -> tuple[list[CaseOffered], list[Decision]]:
+        """Apply the decisions still possible to locked rows in ``session``: the offers made
+        and the decisions refused."""
+        refused: list[Decision] = []
+        offered: list[CaseOffered] = []
+        cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
+        agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
+        for decision in decisions:
+            case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
+            if case is None or agent is None or not _still_possible(case, agent, decision):
+                refused.append(decision)
+                continue
+            offered.append(self._offer(session, decision, case, agent, now=now))
+        await publish_all(session, offered)
+        await timers.schedule_many(
+            session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
+        )
+        await timers.cancel_many(session, kind=REVIEW_TIMER, keys=[o.case_id for o in offered])
+        return offered, refused
 
     def _offer(
         self,

@@ -5,12 +5,13 @@ from switchboard.servicekit.db.engine import (
     dialect_of,
     session_factory,
 )
-from switchboard.servicekit.db.hooks import call_after_commit
+from switchboard.servicekit.db.hooks import call_after_commit, call_after_rollback
 from switchboard.servicekit.db.types import UTCDateTime, utcnow
 
 __all__ = [
     "UTCDateTime",
     "call_after_commit",
+    "call_after_rollback",
     "create_engine",
     "dialect_of",
     "session_factory",
