@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.contracts.events import CaseOffered
 from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
 
@@ -20,8 +21,8 @@ def _nothing() -> None:
     return None
 
 
-async def _no_offers(session: AsyncSession, cases: list[CaseRow]) -> None:
-    return None
+async def _no_offers(session: AsyncSession, cases: list[CaseRow]) -> list[CaseOffered]:
+    return []
 
 
 @dataclass
@@ -31,7 +32,8 @@ class RoutingContext:
     preferred_agent_for: timedelta = timedelta(minutes=10)
     replica: str = "routing-1"
     wake: Callable[[], None] = field(default=_nothing)
-    offer_on_arrival: Callable[[AsyncSession, list[CaseRow]], Awaitable[None]] = field(
+    offer_on_arrival: Callable[[AsyncSession, list[CaseRow]], Awaitable[list[CaseOffered]]] = field(
         default=_no_offers
     )
-    """Offers what it can to free agents in the transaction that queues new cases."""
+    """Offers what it can to free agents in the transaction that queues new cases; the
+    events to publish."""

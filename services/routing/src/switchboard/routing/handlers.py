@@ -17,12 +17,24 @@ from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import CaseOpened, CaseReopened, OfferExpired
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, LastAgentRow, OfferRow
-from switchboard.routing.adapters.publishing import SYSTEM, agent_fields, agent_status, publish
+from switchboard.routing.adapters.publishing import (
+    SYSTEM,
+    agent_fields,
+    agent_status,
+    publish,
+    publish_all,
+)
 from switchboard.routing.adapters.records import item_from_row, pool_for, stamp
 from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContext
 from switchboard.routing.domain.model import ItemState, Presence
 from switchboard.routing.domain.policy import advance_steps
-from switchboard.routing.queueing import enter_queue, enter_queue_many, exclude, release_slot
+from switchboard.routing.queueing import (
+    enter_queue,
+    exclude,
+    mark_waiting,
+    release_slot,
+    schedule_reviews,
+)
 from switchboard.servicekit.db import call_after_commit, utcnow
 from switchboard.servicekit.timers import Timer, TimerHandler
 
@@ -45,11 +57,11 @@ async def queue_cases(
         prefer(case, lasts.get(event.customer_id), context=context, now=now)
         cases.append(case)
     session.add_all(cases)
-    await enter_queue_many(
-        session, cases=cases, reason=QueueReason.NEW, context=context, now=now, new=True
-    )
+    queued = mark_waiting(cases, reason=QueueReason.NEW, now=now)
+    await schedule_reviews(session, cases=cases, context=context, new=True)
     stamp(session, *cases)
-    await context.offer_on_arrival(session, cases)
+    offered = await context.offer_on_arrival(session, cases)
+    await publish_all(session, [*queued, *offered])  # one statement, each case's in order
     call_after_commit(session, context.wake)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.contracts.events import CaseQueued
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.adapters.publishing import case_queued, publish_all
@@ -27,27 +28,20 @@ async def enter_queue(
     now: datetime,
 ) -> None:
     """Mark ``case`` waiting, publish CaseQueued and set its step-review timer."""
-    await enter_queue_many(session, cases=[case], reason=reason, context=context, now=now)
+    await publish_all(session, mark_waiting([case], reason=reason, now=now))
+    await schedule_reviews(session, cases=[case], context=context)
 
 
-async def enter_queue_many(
-    session: AsyncSession,
-    *,
-    cases: Sequence[CaseRow],
-    reason: QueueReason,
-    context: RoutingContext,
-    now: datetime,
-    new: bool = False,
-) -> None:
-    """``enter_queue`` for several cases with one statement per table; ``new`` cases have
-    no timers yet to drop."""
+def mark_waiting(
+    cases: Sequence[CaseRow], *, reason: QueueReason, now: datetime
+) -> list[CaseQueued]:
+    """Put the cases in the waiting state; the CaseQueued events that say so."""
     for case in cases:
         case.state = ItemState.WAITING.value
         case.agent_id = None
         case.offer_id = None
         case.version += 1
-    await publish_all(session, [case_queued(case, reason=reason, at=now) for case in cases])
-    await schedule_reviews(session, cases=cases, context=context, new=new)
+    return [case_queued(case, reason=reason, at=now) for case in cases]
 
 
 async def schedule_reviews(

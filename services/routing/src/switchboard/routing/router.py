@@ -198,15 +198,19 @@ class Router:
         """Commit the offers still possible, in one transaction; the refused decisions."""
         async with self.sessions() as session, session.begin():
             offered, refused = await self._offer_in(session, decisions, now=self.clock())
+            await publish_all(session, offered)
         self.offers_committed += len(offered)
         return refused
 
-    async def offer_on_arrival(self, session: AsyncSession, cases: list[CaseRow]) -> None:
+    async def offer_on_arrival(
+        self, session: AsyncSession, cases: list[CaseRow]
+    ) -> list[CaseOffered]:
         """Cases just queued in ``session``'s transaction (not yet committed): offer those a
         free agent can take now, in that same transaction, instead of a cycle later.
 
         The engine applies its proposals at once; if the transaction does not commit, or
-        the database refuses one, the next cycle re-reads those cases and agents."""
+        the database refuses one, the next cycle re-reads those cases and agents. Returns
+        the CaseOffered events for the caller to publish after its CaseQueued ones."""
         now = self.clock()
         self.engine.policies = self.context.policies  # the policies the cases were filed by
         outcome = Outcome()
@@ -215,10 +219,12 @@ class Router:
                 outcome.extend(self.engine.restore(item_from_row(case), now=now))
         decisions = outcome.decisions
         if not decisions:
-            return
+            return []
         call_after_rollback(session, partial(self._refresh_later, decisions))
-        offered, refused = await self._offer_in(session, decisions, now=now)
+        mine = {case.case_id: case for case in cases}  # new in this transaction: no lock
+        offered, refused = await self._offer_in(session, decisions, now=now, cases=mine)
         call_after_commit(session, partial(self._arrival_committed, len(offered), refused))
+        return offered
 
     def _arrival_committed(self, offered: int, refused: list[Decision]) -> None:
         self.offers_committed += offered
@@ -230,21 +236,28 @@ class Router:
             self.wake()
 
     async def _offer_in(
-        self, session: AsyncSession, decisions: list[Decision], *, now: datetime
+        self,
+        session: AsyncSession,
+        decisions: list[Decision],
+        *,
+        now: datetime,
+        cases: dict[str, CaseRow] | None = None,
     ) -> tuple[list[CaseOffered], list[Decision]]:
-        """Apply the decisions still possible to locked rows in ``session``: the offers made
-        and the decisions refused."""
+        """Apply the decisions still possible to locked rows in ``session`` (``cases`` that
+        the transaction holds already are not read again): the offers to publish and the
+        decisions refused."""
         refused: list[Decision] = []
         offered: list[CaseOffered] = []
-        cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
-        agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
+        if cases is None:
+            cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
+        with session.no_autoflush:  # new rows are inserted once, at commit, as offered
+            agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
         for decision in decisions:
             case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
             if case is None or agent is None or not _still_possible(case, agent, decision):
                 refused.append(decision)
                 continue
             offered.append(self._offer(session, decision, case, agent, now=now))
-        await publish_all(session, offered)
         await timers.schedule_many(
             session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
         )
