@@ -1,7 +1,8 @@
 """Running a consumer group: records in partition order, effect and inbox together.
 
-Offsets are committed only after the database commit; a redelivered record finds its
-event id in the inbox and changes nothing. A record that cannot be decoded, or whose
+Offsets are committed only after the database commit (every ``commit_interval_seconds``,
+on a rebalance and at stop); a redelivered record finds its event id in the inbox and
+changes nothing. A record that cannot be decoded, or whose
 handler keeps failing, goes to the group's dead-letter topic and the partition moves on.
 
 With ``records_per_transaction`` above one, consecutive records of a partition share one
@@ -59,6 +60,7 @@ class ConsumerRunner:
         retry_backoff_seconds: float = 0.2,
         max_records: int = 200,
         records_per_transaction: int = 1,
+        commit_interval_seconds: float = 0.2,
     ) -> None:
         self.group_id = group_id
         self.topics = topics
@@ -71,6 +73,7 @@ class ConsumerRunner:
         self._backoff = retry_backoff_seconds
         self._max_records = max_records
         self._per_transaction = max(1, records_per_transaction)
+        self._commit_interval = commit_interval_seconds
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -96,13 +99,17 @@ class ConsumerRunner:
     async def run(self) -> None:
         """Consume until stopped; commits what was processed, then leaves the group."""
         loop = asyncio.get_running_loop()
-        lag_at = 0.0
+        lag_at = commit_at = 0.0
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
                 if batch:
                     await asyncio.gather(*(self._process_partition(r) for r in batch.values()))
+                if loop.time() >= commit_at:
+                    # Offsets lag the database by at most this interval: after a crash the
+                    # records since are redelivered and the inbox skips them.
                     await self.commit()
+                    commit_at = loop.time() + self._commit_interval
                 if loop.time() >= lag_at:
                     await self._report_lag()
                     lag_at = loop.time() + 1.0
