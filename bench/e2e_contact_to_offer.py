@@ -45,6 +45,8 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard.contracts.topics import ASSIGNMENTS, CASES
 from switchboard.servicekit.devinfra.kafka import KafkaBroker
@@ -596,6 +598,18 @@ def load_text() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
+async def analyze(platform: Any) -> None:
+    """Statistics for the fresh tables, as any database in service has: without them,
+    until autovacuum's first ANALYZE a minute in, plans scan the small new tables."""
+    for url in platform.database_urls.values():
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()
+
+
 async def hire_agents(platform: Any, region: str, count: int, label: str) -> None:
     async with httpx.AsyncClient(timeout=30.0) as http:
         routing = e2e.Routing(platform, http)
@@ -791,6 +805,7 @@ async def bench(args: argparse.Namespace, stack: ExitStack) -> None:
         # Warm-up: each intake worker builds its language detector on first use.
         warm = await run_phase(rate=10, seconds=3, label="warm-up", **common)
         print(f"warm-up: {warm['accepted']} accepted, {warm['offered']} offered", flush=True)
+        await analyze(platform)
         target = await run_phase(rate=args.rate, seconds=args.seconds, label="target", **common)
         report(target, baseline)
         lower = list(args.low_rate or [])
