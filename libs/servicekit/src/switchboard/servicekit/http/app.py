@@ -15,6 +15,7 @@ from switchboard.servicekit.http.limits import BodySizeLimit
 from switchboard.servicekit.http.problems import install_problem_handlers, problem_response
 from switchboard.servicekit.http.rate_limits import RateLimit, RateLimitRule
 from switchboard.servicekit.runtime import Runtime
+from switchboard.servicekit.telemetry import tracing_enabled
 
 
 def create_app(
@@ -71,5 +72,6 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     for rule in rate_limits:
         app.add_middleware(RateLimit, rule=rule)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    if tracing_enabled():  # without a tracer provider its spans would record nothing
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

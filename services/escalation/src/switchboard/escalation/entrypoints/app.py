@@ -10,6 +10,7 @@ from switchboard.escalation.bootstrap import EscalationService, bootstrap
 from switchboard.escalation.entrypoints import admin_api, api
 from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.http.app import create_app
+from switchboard.servicekit.process import prepare_process
 
 
 def create_escalation_app(service: EscalationService) -> FastAPI:
@@ -31,4 +32,6 @@ def create_escalation_app(service: EscalationService) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """uvicorn's factory: builds the service inside uvicorn's event loop (the Kafka clients
     bind to the loop they are created in). Migrations ran before uvicorn started."""
-    return create_escalation_app(bootstrap(EscalationSettings.load(), run_migrations=False))
+    settings = EscalationSettings.load()
+    prepare_process(settings)
+    return create_escalation_app(bootstrap(settings, run_migrations=False))

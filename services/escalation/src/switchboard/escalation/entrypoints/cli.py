@@ -19,17 +19,15 @@ from switchboard.escalation.entrypoints.auth import TokenVerifier
 from switchboard.escalation.entrypoints.consumer import run_background
 from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.escalation.settings import EscalationSettings
-from switchboard.servicekit.logging import configure_logging
 from switchboard.servicekit.migrations import migrate
-from switchboard.servicekit.telemetry import setup_tracing
+from switchboard.servicekit.process import prepare_process
 
 cli = typer.Typer(add_completion=False, no_args_is_help=False)
 
 
 def _prepare(settings: EscalationSettings) -> None:
     """Logging and tracing first, then the database schema."""
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_tracing(settings.service_name, settings.otel_exporter)
+    prepare_process(settings)
     _migrate(settings)
 
 

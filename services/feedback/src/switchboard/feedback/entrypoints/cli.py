@@ -8,7 +8,7 @@ import uvicorn
 
 from switchboard.feedback.bootstrap import bootstrap, build_app, run_migrations
 from switchboard.feedback.settings import FeedbackSettings
-from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.process import prepare_process
 
 
 async def serve(settings: FeedbackSettings) -> None:
@@ -22,7 +22,7 @@ async def serve(settings: FeedbackSettings) -> None:
 
 def main() -> None:
     settings = FeedbackSettings.load()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    prepare_process(settings)
     asyncio.run(serve(settings))
 
 

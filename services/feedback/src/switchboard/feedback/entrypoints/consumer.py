@@ -8,7 +8,7 @@ import signal
 
 from switchboard.feedback.bootstrap import bootstrap
 from switchboard.feedback.settings import FeedbackSettings
-from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.process import prepare_process
 
 
 async def run_consumers(settings: FeedbackSettings) -> None:
@@ -27,7 +27,7 @@ async def run_consumers(settings: FeedbackSettings) -> None:
 
 def main() -> None:
     settings = FeedbackSettings.load()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    prepare_process(settings)
     asyncio.run(run_consumers(settings))
 
 

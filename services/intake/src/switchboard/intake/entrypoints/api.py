@@ -11,7 +11,7 @@ from switchboard.intake.bootstrap import IntakeService, bootstrap
 from switchboard.intake.entrypoints import admin_api, contacts_api
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.http import create_app as create_service_app
-from switchboard.servicekit.logging import configure_logging
+from switchboard.servicekit.process import prepare_process
 
 
 def create_app(service: IntakeService) -> FastAPI:
@@ -32,5 +32,5 @@ def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory`` workers: settings from the environment; the CLI has already
     run the migrations."""
     settings = IntakeSettings.load()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    prepare_process(settings)
     return create_app(bootstrap(settings, run_migrations=False))

@@ -21,8 +21,8 @@ from switchboard.intake.domain.values import Channel
 from switchboard.intake.migrations import VERSIONS_DIR
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.db import create_engine, session_factory
-from switchboard.servicekit.logging import configure_logging
 from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.process import prepare_process
 
 app = typer.Typer(help="Switchboard intake: contacts from channel adapters become cases.")
 adapters = typer.Typer(help="Register channel adapters and rotate their secrets.")
@@ -44,7 +44,7 @@ def serve(
 ) -> None:
     """Apply migrations, then serve HTTP with the relay and consumer running in each worker."""
     settings = IntakeSettings.load()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    prepare_process(settings)
     asyncio.run(_migrate(settings))
     uvicorn.run(
         "switchboard.intake.entrypoints.api:app_from_environment",

@@ -30,9 +30,11 @@ from switchboard.routing.entrypoints.schemas import (
     Resolve,
     Transfer,
 )
+from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.db import utcnow
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.http import create_app as create_service_app
+from switchboard.servicekit.process import prepare_process
 
 router = APIRouter(prefix="/v1", tags=["routing"])
 
@@ -347,4 +349,6 @@ def create_app(service: RoutingService) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory``: settings from the environment; the CLI has migrated."""
-    return create_app(bootstrap(run_migrations=False))
+    settings = RoutingSettings.load()
+    prepare_process(settings)
+    return create_app(bootstrap(settings, run_migrations=False))

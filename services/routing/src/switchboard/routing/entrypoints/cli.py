@@ -13,8 +13,8 @@ from switchboard.routing.adapters.orm import metadata
 from switchboard.routing.entrypoints.auth import issue_token
 from switchboard.routing.migrations import VERSIONS_DIR
 from switchboard.routing.settings import RoutingSettings
-from switchboard.servicekit.logging import configure_logging
 from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.process import prepare_process
 
 app = typer.Typer(help="Switchboard routing: cases reach the best available agent.")
 
@@ -31,7 +31,7 @@ def serve() -> None:
     """Apply migrations, then serve HTTP with the background runners (one process: the
     engine index lives in it)."""
     settings = RoutingSettings.load()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    prepare_process(settings)
     asyncio.run(migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata))
     uvicorn.run(
         "switchboard.routing.entrypoints.api:app_from_environment",
