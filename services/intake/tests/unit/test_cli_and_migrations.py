@@ -1,29 +1,18 @@
 """The command line and the alembic branch, on an embedded SQLite file (no server needed)."""
 
-import asyncio
 import json
 
 import jwt
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from switchboard.intake.adapters.orm import metadata
 from switchboard.intake.entrypoints.cli import app
 from switchboard.intake.migrations import VERSIONS_DIR
-from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.testing.schema import migration_drift
 
 
 def test_sqlite_migrations_match_the_orm(tmp_path):
-    path = tmp_path / "intake.db"
-    asyncio.run(
-        migrate(f"sqlite+aiosqlite:///{path}", versions_dir=VERSIONS_DIR, metadata=metadata)
-    )
-    with create_engine(f"sqlite:///{path}").connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diffs = [d for d in compare_metadata(context, metadata) if "sk_" not in str(d)]
-    assert diffs == []
+    assert migration_drift(tmp_path, versions_dir=VERSIONS_DIR, metadata=metadata) == []
 
 
 def test_adapters_are_created_rotated_and_listed_from_the_shell(tmp_path, monkeypatch):

@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake import handlers
 from switchboard.intake.adapter_registry import AdapterView
-from switchboard.intake.adapters import repository, row_inserts
+from switchboard.intake.adapters import repository
 from switchboard.intake.adapters.repository import Known
 from switchboard.intake.domain.contacts import AnyContact
 from switchboard.intake.domain.language import LanguageGuess
-from switchboard.servicekit.outbox import add_events
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -123,8 +122,7 @@ class AcceptBatcher:
                     await self._stage_in(session, pending, known)
                     for pending, known in zip(batch, knowns, strict=True)
                 ]
-                await row_inserts.insert_rows(session, [r for c in staged for r in c.new_rows])
-                await add_events(session, [e for c in staged for e in c.events])
+                await handlers.write_staged(session, staged)
             answers = [contact.accepted for contact in staged]
         except Exception as error:
             # Usually a concurrent writer (another worker) won a unique key or a lock. Every
@@ -139,7 +137,7 @@ class AcceptBatcher:
                 pending.answer.set_result(answer)
 
     async def _stage_in(
-        self, session: AsyncSession, pending: PendingContact, known: Known
+        self, session: AsyncSession, pending: PendingContact, known: Known | None
     ) -> handlers.Staged:
         return await handlers.stage_contact(
             session=session,
@@ -166,16 +164,9 @@ class AcceptBatcher:
 
     async def _commit_one(self, pending: PendingContact) -> handlers.Accepted:
         async with self._sessions() as session, session.begin():
-            return await handlers.accept_contact(
-                session=session,
-                intake=self._intake,
-                adapter=pending.adapter,
-                contact=pending.contact,
-                webhook_id=pending.webhook_id,
-                language=pending.language,
-                now=pending.received_at,
-                trace=pending.trace,
-            )
+            staged = await self._stage_in(session, pending, None)
+            await handlers.write_staged(session, [staged])
+            return staged.accepted
 
 
 async def retrying(attempt: Callable[[], Awaitable[handlers.Accepted]]) -> handlers.Accepted:

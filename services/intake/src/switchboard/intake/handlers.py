@@ -3,6 +3,7 @@ same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,35 +50,6 @@ class Intake:
     default_region: str
 
 
-async def accept_contact(
-    *,
-    session: AsyncSession,
-    intake: Intake,
-    adapter: AdapterView,
-    contact: AnyContact,
-    webhook_id: str,
-    language: LanguageGuess,
-    now: datetime,
-    known: repository.Known | None = None,
-    trace: dict[str, str] | None = None,
-) -> Accepted:
-    """Record one contact on its case (joined, reopened or new) with its events; idempotent."""
-    staged = await stage_contact(
-        session=session,
-        intake=intake,
-        adapter=adapter,
-        contact=contact,
-        webhook_id=webhook_id,
-        language=language,
-        now=now,
-        known=known,
-        trace=trace,
-    )
-    await row_inserts.insert_rows(session, staged.new_rows)
-    await add_events(session, staged.events)
-    return staged.accepted
-
-
 @dataclass(frozen=True)
 class Staged:
     """What accepting a contact writes: the rows it adds (inserted with Core, see
@@ -87,6 +59,12 @@ class Staged:
     accepted: Accepted
     new_rows: list[Base]
     events: list[Envelope[Event]]
+
+
+async def write_staged(session: AsyncSession, staged: Sequence[Staged]) -> None:
+    """Insert the new rows of every staged contact together, then their events."""
+    await row_inserts.insert_rows(session, [row for contact in staged for row in contact.new_rows])
+    await add_events(session, [event for contact in staged for event in contact.events])
 
 
 async def stage_contact(
@@ -101,8 +79,9 @@ async def stage_contact(
     known: repository.Known | None = None,
     trace: dict[str, str] | None = None,
 ) -> Staged:
-    """Everything ``accept_contact`` does except writing: a group commit inserts the rows
-    and the events of all its contacts together (``row_inserts``, one outbox statement).
+    """Accept one contact on its case (joined, reopened or new), idempotently, except
+    writing: ``write_staged`` inserts the rows and events of a group commit's contacts
+    together (``row_inserts``, one outbox statement).
 
     Nothing is flushed here either: changes to joined cases go in the transaction's flush.
     """

@@ -7,7 +7,6 @@ with several uvicorn workers each counts its own, so set per-worker limits.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -19,6 +18,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import AfterValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from switchboard.servicekit.http.problems import problem_response
 
 
 def _valid_limits(text: str) -> str:
@@ -87,31 +88,19 @@ class RateLimit:
             return
         for item in self.items:
             if not self.limiter.hit(item, key):
-                await self._reject(send, item, key)
+                await self._reject(scope, receive, send, item, key)
                 return
         await self.app(scope, receive, send)
 
-    async def _reject(self, send: Send, item: RateLimitItem, key: str) -> None:
+    async def _reject(
+        self, scope: Scope, receive: Receive, send: Send, item: RateLimitItem, key: str
+    ) -> None:
         reset_at = self.limiter.get_window_stats(item, key).reset_time
         retry_after = max(1, math.ceil(reset_at - time.time()))
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Too Many Requests",
-                "status": 429,
-                "detail": f"more than {item} for this {key.split(':', 1)[0]}; retry later",
-                "retry_after_seconds": retry_after,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after).encode()),
-                ],
-            }
+        answer = problem_response(
+            429,
+            f"more than {item} for this {key.split(':', 1)[0]}; retry later",
+            headers={"Retry-After": str(retry_after)},
+            retry_after_seconds=retry_after,
         )
-        await send({"type": "http.response.body", "body": body})
+        await answer(scope, receive, send)
