@@ -4,13 +4,16 @@ create nothing: no row, and no event on the cases topic."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from switchboard.intake.adapters.orm import Case, Contact, Customer
 from switchboard.intake.domain.signatures import new_secret
+from switchboard.intake.entrypoints.api import create_app
 
 PROBLEM_JSON = "application/problem+json"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -111,3 +114,24 @@ async def test_admin_api_needs_an_admin_token(intake):
     )
     assert invalid.status_code == 422
     assert {e["field"] for e in invalid.json()["errors"]} == {"id", "channel"}
+
+
+async def test_an_adapter_over_its_rate_limit_gets_429_and_others_are_unaffected(intake, chat_body):
+    limited = replace(
+        intake.service,
+        settings=intake.service.settings.model_copy(update={"adapter_rate_limit": "3/minute"}),
+    )
+    transport = httpx.ASGITransport(app=create_app(limited))
+    busy, quiet = await intake.register("chat"), await intake.register("chat")
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+        intake.client, original = client, intake.client
+        try:
+            answers = [await intake.post(busy, chat_body(f"busy-{n}")) for n in range(4)]
+            other = await intake.post(quiet, chat_body("quiet"))
+        finally:
+            intake.client = original
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    assert answers[-1].headers["content-type"] == PROBLEM_JSON
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert other.status_code == 202
+    assert await count(intake, Contact) == 4, "the refused contact was not recorded"

@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from switchboard.intake.domain.language import DEFAULT_LANGUAGES, lingua_language
 from switchboard.intake.domain.priority import DEFAULT_CHANNEL_PRIORITIES
 from switchboard.intake.domain.values import Channel, Priority
+from switchboard.servicekit.http import LimitText
 from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
 
 
@@ -35,6 +36,8 @@ class IntakeSettings(ServiceSettings):
     consumer_group: str = "intake"
     accept_batch_size: int = Field(default=64, ge=1, le=1000)
     """Most contacts committed in one transaction (group commit under load)."""
+    adapter_rate_limit: LimitText = "1000/second;20000/minute"
+    """Contacts one adapter may post, per worker process (429 beyond); empty: no limit."""
 
     @field_validator("languages")
     @classmethod

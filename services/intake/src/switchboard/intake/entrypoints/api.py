@@ -10,8 +10,17 @@ from switchboard.contracts.topics import ASSIGNMENTS
 from switchboard.intake.bootstrap import IntakeService, bootstrap
 from switchboard.intake.entrypoints import admin_api, contacts_api
 from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.http import RateLimitRule, path_segment
 from switchboard.servicekit.http import create_app as create_service_app
 from switchboard.servicekit.process import prepare_process
+
+
+def adapter_limits(settings: IntakeSettings) -> list[RateLimitRule]:
+    """Each adapter's contacts are counted on their own (by the adapter id in the path)."""
+    if not settings.adapter_rate_limit:
+        return []
+    by_adapter = path_segment("/v1/adapters/", 3, label="adapter")
+    return [RateLimitRule(settings.adapter_rate_limit, key=by_adapter)]
 
 
 def create_app(service: IntakeService) -> FastAPI:
@@ -23,6 +32,7 @@ def create_app(service: IntakeService) -> FastAPI:
         routers=[contacts_api.router, admin_api.router],
         asyncapi=build_asyncapi("intake", reads=[ASSIGNMENTS.name]),
         max_body_bytes=service.settings.max_body_bytes,
+        rate_limits=adapter_limits(service.settings),
     )
     app.state.intake = service
     return app
