@@ -56,7 +56,7 @@ class Router:
         *,
         sessions: async_sessionmaker[AsyncSession],
         context: RoutingContext,
-        sync_seconds: float = 0.2,
+        sync_seconds: float = 0.05,
         offers_per_transaction: int = 100,
         membership: Membership | None = None,
         clock: Callable[[], datetime] = utcnow,

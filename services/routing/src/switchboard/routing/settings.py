@@ -32,7 +32,10 @@ class RoutingSettings(ServiceSettings):
     """A pool is a region, or region and department when this is set."""
     preferred_agent_seconds: float = 60.0
     """How long a reopened case waits for the agent who last handled it."""
-    sync_seconds: float = 0.2
+    sync_seconds: float = 0.05
+    """Longest a replica goes without reading what changed: bounds how late it sees a case
+    queued, or an agent freed, by another replica (its own changes wake it at once). An
+    idle read is one small query."""
     consumer_records_per_transaction: int = 50
     """Consecutive case events handled in one transaction (one commit) under load."""
     offers_per_transaction: int = 100
