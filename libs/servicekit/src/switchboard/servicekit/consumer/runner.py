@@ -2,15 +2,15 @@
 
 Offsets are committed only after the database commit (every ``commit_interval_seconds``,
 on a rebalance and at stop); a redelivered record finds its event id in the inbox and
-changes nothing. A record that cannot be decoded, or whose
-handler keeps failing, goes to the group's dead-letter topic and the partition moves on.
+changes nothing. A record that cannot be decoded, or whose handler keeps failing, goes to
+the group's dead-letter topic and the partition moves on.
 
-With ``records_per_transaction`` above one, consecutive records of a partition share one
-transaction (one commit instead of many under load). If any of them fails, that
-transaction is rolled back whole and its records are tried again in halves, down to the
-failing record alone, which is retried and dead-lettered as usual: a bad record costs
-only itself. A type with a batch handler gets each run of consecutive events of that type
-in one call, so it can read and write them with bulk statements.
+With ``records_per_transaction`` above one, the records of one fetch share transactions,
+across partitions but in order within each (one commit instead of many under load). If
+any of them fails, that transaction is rolled back whole and its records are tried again
+in halves, down to the failing record alone, which is retried and dead-lettered as usual:
+a bad record costs only itself. A type with a batch handler gets each run of consecutive
+events of that type in one call, so it can read and write them with bulk statements.
 """
 
 from __future__ import annotations
@@ -103,8 +103,11 @@ class ConsumerRunner:
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
-                if batch:
-                    await asyncio.gather(*(self._process_partition(r) for r in batch.values()))
+                if batch and self._per_transaction > 1:
+                    # Partitions' records share transactions too (each partition's in order).
+                    await self._process_records([r for rs in batch.values() for r in rs])
+                elif batch:
+                    await asyncio.gather(*(self._process_records(r) for r in batch.values()))
                 if loop.time() >= commit_at:
                     # Offsets lag the database by at most this interval: after a crash the
                     # records since are redelivered and the inbox skips them.
@@ -126,13 +129,13 @@ class ConsumerRunner:
         offsets, self._done = self._done, {}
         await self._consumer.commit(offsets)
 
-    async def _process_partition(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+    async def _process_records(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         size = self._per_transaction
         for start in range(0, len(records), size):
             chunk = records[start : start + size]
             await self._process_chunk(chunk)
-            last = chunk[-1]
-            self._done[TopicPartition(last.topic, last.partition)] = last.offset + 1
+            for record in chunk:  # in offset order within each partition
+                self._done[TopicPartition(record.topic, record.partition)] = record.offset + 1
 
     async def _process_chunk(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Together if they all succeed; else halves, down to the one that fails."""
