@@ -44,9 +44,11 @@ async def queue_cases(
 ) -> None:
     """New cases wait in their pools' queues; a known customer may prefer their last agent.
     Cases already known (a redelivery under another event id) are left as they are."""
-    opened = {envelope.data.case_id: envelope.data for envelope in reversed(envelopes)}
+    opened: dict[str, CaseOpened] = {}
+    for envelope in envelopes:  # the first event of a case counts, in arrival order
+        opened.setdefault(envelope.data.case_id, envelope.data)
     known = set(await session.scalars(select(CaseRow.case_id).where(CaseRow.case_id.in_(opened))))
-    new = [event for case_id, event in reversed(opened.items()) if case_id not in known]
+    new = [event for case_id, event in opened.items() if case_id not in known]
     if not new:
         return
     now = utcnow()
@@ -58,9 +60,10 @@ async def queue_cases(
         cases.append(case)
     session.add_all(cases)
     queued = mark_waiting(cases, reason=QueueReason.NEW, now=now)
-    await schedule_reviews(session, cases=cases, context=context, new=True)
     stamp(session, *cases)
     offered = await context.offer_on_arrival(session, cases)
+    waiting = [case for case in cases if case.state == ItemState.WAITING.value]
+    await schedule_reviews(session, cases=waiting, context=context, new=True)
     await publish_all(session, [*queued, *offered])  # one statement, each case's in order
     call_after_commit(session, context.wake)
 

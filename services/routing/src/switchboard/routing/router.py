@@ -191,14 +191,14 @@ class Router:
             self.engine.forget(decision.case_id)
         return outcome.decisions
 
-    async def commit_offer(self, decision: Decision) -> bool:
-        return not await self.commit_offers([decision])
-
     async def commit_offers(self, decisions: list[Decision]) -> list[Decision]:
         """Commit the offers still possible, in one transaction; the refused decisions."""
         async with self.sessions() as session, session.begin():
             offered, refused = await self._offer_in(session, decisions, now=self.clock())
             await publish_all(session, offered)
+            await timers.cancel_many(
+                session, kind=REVIEW_TIMER, keys=[offer.case_id for offer in offered]
+            )
         self.offers_committed += len(offered)
         return refused
 
@@ -210,13 +210,13 @@ class Router:
 
         The engine applies its proposals at once; if the transaction does not commit, or
         the database refuses one, the next cycle re-reads those cases and agents. Returns
-        the CaseOffered events for the caller to publish after its CaseQueued ones."""
+        the CaseOffered events for the caller to publish after its CaseQueued ones; the
+        cases offered have no step-review timer to drop (their caller sets none)."""
         now = self.clock()
         self.engine.policies = self.context.policies  # the policies the cases were filed by
         outcome = Outcome()
         for case in cases:
-            if case.state == ItemState.WAITING.value and self.ownership.owns(case.pool):
-                outcome.extend(self.engine.restore(item_from_row(case), now=now))
+            outcome.extend(self._apply_case(case, now=now))
         decisions = outcome.decisions
         if not decisions:
             return []
@@ -244,8 +244,8 @@ class Router:
         cases: dict[str, CaseRow] | None = None,
     ) -> tuple[list[CaseOffered], list[Decision]]:
         """Apply the decisions still possible to locked rows in ``session`` (``cases`` that
-        the transaction holds already are not read again): the offers to publish and the
-        decisions refused."""
+        the transaction holds already are not read again) and set their offer timers: the
+        offers to publish and the decisions refused."""
         refused: list[Decision] = []
         offered: list[CaseOffered] = []
         if cases is None:
@@ -261,7 +261,6 @@ class Router:
         await timers.schedule_many(
             session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
         )
-        await timers.cancel_many(session, kind=REVIEW_TIMER, keys=[o.case_id for o in offered])
         return offered, refused
 
     def _offer(
