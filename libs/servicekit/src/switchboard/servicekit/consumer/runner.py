@@ -32,7 +32,7 @@ from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
 from switchboard.contracts.topics import dead_letter_topic
 from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
-from switchboard.servicekit.consumer.inbox import record_new, record_once
+from switchboard.servicekit.consumer.inbox import record_new
 from switchboard.servicekit.metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from switchboard.servicekit.telemetry import span_from_headers
 
@@ -161,18 +161,7 @@ class ConsumerRunner:
             return True
         try:
             async with self._sessions() as session, session.begin():
-                new = await record_new(
-                    session,
-                    consumer_group=self.group_id,
-                    events=[(envelope.id, envelope.type) for envelope, _record in work],
-                )
-                fresh = []
-                for envelope, record in work:
-                    if envelope.id in new:
-                        new.discard(envelope.id)  # a duplicate within the batch runs once
-                        fresh.append((envelope, record))
-                for _type, run in groupby(fresh, key=lambda item: type(item[0].data)):
-                    await self._apply(session, list(run))
+                await self._apply_new(session, work)
         except Exception:
             log.info("a transaction of %d records failed; trying them in halves", len(work))
             return False
@@ -182,6 +171,21 @@ class ConsumerRunner:
 
     def _handles(self, event_type: type[Any]) -> bool:
         return event_type in self._handlers or event_type in self._batch_handlers
+
+    async def _apply_new(self, session: AsyncSession, work: list[Work]) -> None:
+        """Record the events in the inbox; hand on those not seen before, in order."""
+        new = await record_new(
+            session,
+            consumer_group=self.group_id,
+            events=[(envelope.id, envelope.type) for envelope, _record in work],
+        )
+        fresh = []
+        for envelope, record in work:
+            if envelope.id in new:
+                new.discard(envelope.id)  # a duplicate within the batch runs once
+                fresh.append((envelope, record))
+        for _type, run in groupby(fresh, key=lambda item: type(item[0].data)):
+            await self._apply(session, list(run))
 
     async def _apply(self, session: AsyncSession, run: list[Work]) -> None:
         """Consecutive events of one type: to its batch handler at once, or one by one."""
@@ -222,14 +226,7 @@ class ConsumerRunner:
 
     async def _handle(self, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]) -> None:
         async with self._sessions() as session, session.begin():
-            first_time = await record_once(
-                session,
-                consumer_group=self.group_id,
-                event_id=envelope.id,
-                event_type=envelope.type,
-            )
-            if first_time:
-                await self._apply(session, [(envelope, record)])
+            await self._apply_new(session, [(envelope, record)])
         EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
 
     def _span(
