@@ -8,20 +8,18 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, encode
+from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.tables import outbox
 from switchboard.servicekit.telemetry import current_trace_headers
 
 LANES = 64
 """Rows of one key always share a lane; a relay publishes a lane alone, which keeps order."""
-
-_WROTE_OUTBOX = "switchboard.outbox.wrote"
 
 
 def lane_of(key: str) -> int:
@@ -57,7 +55,7 @@ async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Event]]
             }
         )
     await session.execute(insert(outbox), rows)
-    session.sync_session.info[_WROTE_OUTBOX] = True
+    call_after_commit(session, _wake_relays)
 
 
 class OutboxWakeup:
@@ -75,6 +73,10 @@ class OutboxWakeup:
     def set(self) -> None:
         self._event.set()
 
+    def is_set(self) -> bool:
+        """Woken and not waited on since."""
+        return self._event.is_set()
+
     def close(self) -> None:
         _wakeups.discard(self)
 
@@ -82,8 +84,6 @@ class OutboxWakeup:
 _wakeups: set[OutboxWakeup] = set()
 
 
-@event.listens_for(Session, "after_commit")
-def _wake_relays_after_commit(session: Session) -> None:
-    if session.info.pop(_WROTE_OUTBOX, False):
-        for wakeup in list(_wakeups):
-            wakeup.set()
+def _wake_relays() -> None:
+    for wakeup in list(_wakeups):
+        wakeup.set()
