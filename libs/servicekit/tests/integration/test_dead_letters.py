@@ -1,4 +1,5 @@
-"""A poison record lands in the dead-letter topic with its reason; the partition moves on."""
+"""A poison record lands in the dead-letter topic with its reason; the partition moves on.
+A record of a type that no handler of the group takes is passed over without being read."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ async def test_undecodable_and_failing_records_are_dead_lettered_and_the_next_is
     task = asyncio.create_task(consumer.run())
     try:
         await producer.send_and_wait(world.topic, value=b"{not json", key=b"case-9")
+        not_ours = [(name, value) for name, value in encode(world.envelope("case-9", 0)).headers]
+        not_ours = [(n, b"test.somebody-elses" if n == "ce_type" else v) for n, v in not_ours]
+        await producer.send_and_wait(
+            world.topic, value=b"{not json either", key=b"case-9", headers=not_ours
+        )
         poison = encode(world.envelope("case-9", 1, poison=True))
         await producer.send_and_wait(
             world.topic, value=poison.value, key=poison.key, headers=poison.headers
@@ -35,7 +41,7 @@ async def test_undecodable_and_failing_records_are_dead_lettered_and_the_next_is
         assert [r.seq for r in rows] == [2]
 
         dead = await read_topic(world.bootstrap, consumer.dead_letter_topic, expect=2)
-        assert len(dead) == 2
+        assert len(dead) == 2, "the record of a type nobody here handles is not dead-lettered"
         first, second = (dict(r.headers) for r in dead)
         assert first["dlq-error-type"] == b"UndecodableEvent"
         assert b"missing header ce_specversion" in first["dlq-reason"]

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.04,
+    0.05,
+    0.075,
+    0.1,
+    0.15,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
 
 EVENTS_PUBLISHED = Counter(
     "switchboard_outbox_published_total", "Events published from the outbox", ["topic"]
@@ -20,3 +42,20 @@ CONSUMER_LAG = Gauge(
 TIMERS_FIRED = Counter("switchboard_timers_fired_total", "Durable timers fired", ["kind"])
 TIMERS_FAILED = Counter("switchboard_timers_failed_total", "Timer handler failures", ["kind"])
 TIMER_LAG = Gauge("switchboard_timer_lag_seconds", "Due-to-fire lag of the last timer batch")
+CONSUMER_FETCH_DELAY = Histogram(
+    "switchboard_consumer_fetch_delay_seconds",
+    "From a record's Kafka timestamp to its consumer fetching it",
+    ["group"],
+    buckets=LATENCY_BUCKETS,
+)
+CONSUMER_TRANSACTION = Histogram(
+    "switchboard_consumer_transaction_seconds",
+    "One consumer transaction (one record, or a batch of them), commit included",
+    ["group"],
+    buckets=LATENCY_BUCKETS,
+)
+OUTBOX_PUBLISH_DELAY = Histogram(
+    "switchboard_outbox_publish_delay_seconds",
+    "From an event's outbox write to Kafka acknowledging it",
+    buckets=LATENCY_BUCKETS,
+)

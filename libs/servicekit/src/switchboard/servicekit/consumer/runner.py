@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager
 from itertools import groupby
@@ -33,7 +34,13 @@ from switchboard.contracts.registry import Registry
 from switchboard.contracts.topics import dead_letter_topic
 from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
 from switchboard.servicekit.consumer.inbox import record_new
-from switchboard.servicekit.metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from switchboard.servicekit.metrics import (
+    CONSUMER_FETCH_DELAY,
+    CONSUMER_LAG,
+    CONSUMER_TRANSACTION,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+)
 from switchboard.servicekit.telemetry import span_from_headers
 
 log = logging.getLogger(__name__)
@@ -68,6 +75,9 @@ class ConsumerRunner:
         self._sessions = sessions
         self._handlers = dict(handlers)
         self._batch_handlers = dict(batch_handlers or {})
+        self._handled_types = {
+            model.event_type for model in [*self._handlers, *self._batch_handlers]
+        }
         self._producer = producer
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
@@ -103,6 +113,7 @@ class ConsumerRunner:
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+                self._observe_fetch_delay(batch)
                 if batch and self._per_transaction > 1:
                     # Partitions' records share transactions too (each partition's in order).
                     await self._process_records([r for rs in batch.values() for r in rs])
@@ -122,6 +133,13 @@ class ConsumerRunner:
                 await self.commit()
             finally:
                 await self._consumer.stop()
+
+    def _observe_fetch_delay(self, batch: Mapping[TopicPartition, list[Any]]) -> None:
+        now_ms = time.time() * 1000
+        delay = CONSUMER_FETCH_DELAY.labels(self.group_id)
+        for records in batch.values():
+            for record in records:
+                delay.observe(max(now_ms - record.timestamp, 0.0) / 1000)
 
     async def commit(self) -> None:
         if not self._done:
@@ -151,6 +169,8 @@ class ConsumerRunner:
         or cannot be decoded."""
         work: list[Work] = []
         for record in records:
+            if not self._wanted(record):
+                continue
             try:
                 envelope = decode(self._registry, record.value, list(record.headers))
             except UndecodableEvent:
@@ -160,13 +180,22 @@ class ConsumerRunner:
         if not work:
             return True
         try:
-            async with self._sessions() as session, session.begin():
-                await self._apply_new(session, work)
+            with CONSUMER_TRANSACTION.labels(self.group_id).time():
+                async with self._sessions() as session, session.begin():
+                    await self._apply_new(session, work)
         except Exception:
             log.info("a transaction of %d records failed; trying them in halves", len(work))
             return False
         for envelope, _record in work:
             EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
+        return True
+
+    def _wanted(self, record: ConsumerRecord[Any, Any]) -> bool:
+        """False for a record whose CloudEvents type no handler takes: it is passed over
+        undecoded. A record without the header is decoded (and dead-lettered) as usual."""
+        for name, value in record.headers:
+            if name == "ce_type":
+                return value is None or value.decode(errors="replace") in self._handled_types
         return True
 
     def _handles(self, event_type: type[Any]) -> bool:
@@ -201,6 +230,8 @@ class ConsumerRunner:
                 await handler(session, envelope)
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
+        if not self._wanted(record):
+            return
         try:
             envelope = decode(self._registry, record.value, list(record.headers))
         except UndecodableEvent as exc:
@@ -225,8 +256,9 @@ class ConsumerRunner:
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
     async def _handle(self, envelope: Envelope[Any], record: ConsumerRecord[Any, Any]) -> None:
-        async with self._sessions() as session, session.begin():
-            await self._apply_new(session, [(envelope, record)])
+        with CONSUMER_TRANSACTION.labels(self.group_id).time():
+            async with self._sessions() as session, session.begin():
+                await self._apply_new(session, [(envelope, record)])
         EVENTS_CONSUMED.labels(self.group_id, envelope.type).inc()
 
     def _span(

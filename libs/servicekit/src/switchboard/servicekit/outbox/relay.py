@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
-from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH
+from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH, OUTBOX_PUBLISH_DELAY
 from switchboard.servicekit.outbox.writer import LANES, OutboxWakeup
 from switchboard.servicekit.tables import outbox
 from switchboard.servicekit.telemetry import (
@@ -89,11 +89,10 @@ class OutboxRelay:
             rows = await self._claim(session)
             if not rows:
                 return 0
-            await self._publish(rows)
-            ids = [row.id for row in rows]
-            await session.execute(
-                update(outbox).where(outbox.c.id.in_(ids)).values(published_at=utcnow())
-            )
+            await self._publish(rows)  # a failure rolls the marks back: the rows stay pending
+            acknowledged = utcnow()
+            for row in rows:
+                OUTBOX_PUBLISH_DELAY.observe((acknowledged - row.created_at).total_seconds())
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         return len(rows)
@@ -145,20 +144,28 @@ class OutboxRelay:
         return [(k, v.encode()) for k, v in headers.items()]
 
     async def _claim(self, session: AsyncSession) -> list[Any]:
-        query = (
-            select(outbox)
+        """Mark the oldest pending rows published and return them, in id order; the marks
+        count only if the caller's transaction commits, after Kafka acknowledged them."""
+        pending = (
+            select(outbox.c.id)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(self._batch_size)
         )
         if dialect_of(session) == "postgresql":
-            # One round trip: lock the free lanes and read their pending rows together.
+            # One round trip: lock the free lanes, claim their pending rows and mark them.
             free_lanes = _LOCK_FREE_LANES.bindparams(ns=ADVISORY_NAMESPACE, last=LANES - 1).columns(
                 lane=Integer
             )
-            query = query.where(outbox.c.lane.in_(select(free_lanes.subquery().c.lane)))
-            query = query.with_for_update(of=outbox, skip_locked=True)
-        return list((await session.execute(query)).all())
+            pending = pending.where(outbox.c.lane.in_(select(free_lanes.subquery().c.lane)))
+            pending = pending.with_for_update(of=outbox, skip_locked=True)
+        claim = (
+            update(outbox)
+            .where(outbox.c.id.in_(pending.scalar_subquery()))
+            .values(published_at=utcnow())
+            .returning(*outbox.c)
+        )
+        return sorted((await session.execute(claim)).all(), key=lambda row: row.id)
 
     async def _housekeeping(self) -> None:
         try:
