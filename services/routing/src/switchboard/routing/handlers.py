@@ -61,11 +61,13 @@ async def queue_cases(
     session.add_all(cases)
     queued = mark_waiting(cases, reason=QueueReason.NEW, now=now)
     stamp(session, *cases)
-    offered = await context.offer_on_arrival(session, cases)
-    waiting = [case for case in cases if case.state == ItemState.WAITING.value]
-    await schedule_reviews(session, cases=waiting, context=context, new=True)
-    await publish_all(session, [*queued, *offered])  # one statement, each case's in order
-    call_after_commit(session, context.wake)
+    with session.no_autoflush:  # the new rows are inserted once, at commit, with their revision
+        offered = await context.offer_on_arrival(session, cases)
+        waiting = [case for case in cases if case.state == ItemState.WAITING.value]
+        await schedule_reviews(session, cases=waiting, context=context, new=True)
+        await publish_all(session, [*queued, *offered])  # one statement, each case's in order
+    if waiting:  # the router looks for agents for the rest; offered cases are done here
+        call_after_commit(session, context.wake)
 
 
 def new_case(opened: CaseOpened, *, context: RoutingContext, now: datetime) -> CaseRow:

@@ -195,10 +195,11 @@ class Router:
         """Commit the offers still possible, in one transaction; the refused decisions."""
         async with self.sessions() as session, session.begin():
             offered, refused = await self._offer_in(session, decisions, now=self.clock())
-            await publish_all(session, offered)
-            await timers.cancel_many(
-                session, kind=REVIEW_TIMER, keys=[offer.case_id for offer in offered]
-            )
+            with session.no_autoflush:  # changed rows are written once, at commit
+                await publish_all(session, offered)
+                await timers.cancel_many(
+                    session, kind=REVIEW_TIMER, keys=[offer.case_id for offer in offered]
+                )
         self.offers_committed += len(offered)
         return refused
 
@@ -250,17 +251,17 @@ class Router:
         offered: list[CaseOffered] = []
         if cases is None:
             cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
-        with session.no_autoflush:  # new rows are inserted once, at commit, as offered
+        with session.no_autoflush:  # changed and new rows are written once, at commit
             agents = await _locked(session, AgentRow, AgentRow.id, {d.agent_id for d in decisions})
-        for decision in decisions:
-            case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
-            if case is None or agent is None or not _still_possible(case, agent, decision):
-                refused.append(decision)
-                continue
-            offered.append(self._offer(session, decision, case, agent, now=now))
-        await timers.schedule_many(
-            session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
-        )
+            for decision in decisions:
+                case, agent = cases.get(decision.case_id), agents.get(decision.agent_id)
+                if case is None or agent is None or not _still_possible(case, agent, decision):
+                    refused.append(decision)
+                    continue
+                offered.append(self._offer(session, decision, case, agent, now=now))
+            await timers.schedule_many(
+                session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
+            )
         return offered, refused
 
     def _offer(

@@ -121,12 +121,13 @@ def _stamp_before_commit(session: Session) -> None:
     rows: list[Stamped] = session.info.pop(_TO_STAMP, [])
     if not rows:
         return
-    revision = session.execute(
-        update(RevisionCounter)
-        .where(RevisionCounter.id == 1)
-        .values(value=RevisionCounter.value + 1)
-        .returning(RevisionCounter.value)
-    ).scalar_one()
+    with session.no_autoflush:  # rows not flushed yet are then written once, with it
+        revision = session.execute(
+            update(RevisionCounter)
+            .where(RevisionCounter.id == 1)
+            .values(value=RevisionCounter.value + 1)
+            .returning(RevisionCounter.value)
+        ).scalar_one()
     for row in rows:
         row.revision = int(revision)
 
