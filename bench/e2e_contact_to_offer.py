@@ -45,6 +45,8 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from process_cpu import postmaster_of, process_table, tree_cpu
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -594,6 +596,70 @@ def stats_ms(values: list[float]) -> str:
     )
 
 
+HISTOGRAMS = {
+    "switchboard_consumer_fetch_delay_seconds": "record → fetched by routing's consumer",
+    "switchboard_consumer_transaction_seconds": "routing consumer transaction",
+    "switchboard_outbox_publish_delay_seconds": "routing outbox write → Kafka ack",
+}
+Histograms = dict[str, tuple[list[tuple[float, float]], float]]
+"""name → (cumulative bucket counts by upper bound, sum), summed over label sets."""
+
+
+async def scrape_histograms(platform: Any) -> Histograms:
+    """Routing's own latency histograms from its /metrics."""
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        answer = await http.get(f"{platform.url('routing')}/metrics")
+    found: Histograms = {}
+    for family in text_string_to_metric_families(answer.text):
+        if family.name + "_seconds" not in HISTOGRAMS and family.name not in HISTOGRAMS:
+            continue
+        name = family.name if family.name in HISTOGRAMS else family.name + "_seconds"
+        buckets: dict[float, float] = {}
+        total = 0.0
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0.0) + sample.value
+            elif sample.name.endswith("_sum"):
+                total += sample.value
+        found[name] = (sorted(buckets.items()), total)
+    return found
+
+
+def histogram_text(before: Histograms, after: Histograms, name: str) -> str:
+    """Mean and p50/p99 (interpolated within buckets) of what was observed in between."""
+    if name not in after:
+        return "n/a"
+    old = dict(before.get(name, ([], 0.0))[0])
+    cumulative = [(bound, count - old.get(bound, 0.0)) for bound, count in after[name][0]]
+    count = cumulative[-1][1] if cumulative else 0.0
+    if count <= 0:
+        return "n/a (none)"
+    mean = (after[name][1] - before.get(name, ([], 0.0))[1]) / count
+
+    def quantile(q: float) -> float:
+        lower_bound, lower_count = 0.0, 0.0
+        for bound, seen in cumulative:
+            if seen >= q * count:
+                if math.isinf(bound):
+                    return lower_bound
+                share = (q * count - lower_count) / max(seen - lower_count, 1e-9)
+                return lower_bound + share * (bound - lower_bound)
+            lower_bound, lower_count = bound, seen
+        return lower_bound
+
+    return (
+        f"mean {1000 * mean:6.1f} ms  p50 ~{1000 * quantile(0.5):6.1f} ms  "
+        f"p99 ~{1000 * quantile(0.99):6.1f} ms  (n={count:.0f})"
+    )
+
+
+def cpu_by_part(parts: dict[str, int | None]) -> dict[str, float]:
+    """CPU seconds so far of each named process tree."""
+    processes = process_table()
+    return {name: tree_cpu(processes, pid) for name, pid in parts.items() if pid is not None}
+
+
 def load_text() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -638,6 +704,7 @@ async def run_phase(
     clients: int,
     connections: int,
     label: str,
+    cpu_parts: dict[str, int | None],
 ) -> dict[str, Any]:
     needed = math.ceil(rate * seconds * 1.2 / CHAT_SLOTS) + 2
     await hire_agents(platform, platform.regions.nordics, needed, label)
@@ -659,7 +726,10 @@ async def run_phase(
         for k in range(clients)
     ]
     load_before = load_text()
+    histograms_before = await scrape_histograms(platform)
+    cpu_before = cpu_by_part(cpu_parts)
     outcome = await asyncio.to_thread(pool.map, client_process, jobs)
+    cpu_after = cpu_by_part(cpu_parts)
     load_after = load_text()
     results = [row for part in outcome for row in part["results"]]
     issued = sum(part["issued"] for part in outcome)
@@ -674,6 +744,7 @@ async def run_phase(
         statuses[row[1]] = statuses.get(row[1], 0) + 1
     case_ids = {row[0] for row in accepted}
     await watch.wait_for(case_ids, quiet=10.0, limit=60.0)
+    histograms_after = await scrape_histograms(platform)
     by_receipt, by_record, negative = [], [], 0
     opened, queued, offered = (watch.seen[t] for t in WATCHED)
     steps: dict[str, list[float]] = {"opened": [], "queued": [], "offered": []}
@@ -710,6 +781,14 @@ async def run_phase(
         "answer": [row[4] - row[3] for row in accepted],
         "lateness": [row[4] - row[2] for row in accepted],
         "load_before": load_before,
+        "cpu_ms_per_contact": {
+            name: 1000 * (cpu_after[name] - cpu_before[name]) / max(len(accepted), 1)
+            for name in cpu_after
+            if name in cpu_before
+        },
+        "histograms": {
+            name: histogram_text(histograms_before, histograms_after, name) for name in HISTOGRAMS
+        },
         "load_after": load_after,
     }
 
@@ -742,6 +821,15 @@ def report(phase: dict[str, Any], baseline: list[float]) -> None:
     )
     print(f"     case.opened → case.queued (routing consumer): {stats_ms(steps['queued'])}")
     print(f"     case.queued → case.offered (router):          {stats_ms(steps['offered'])}")
+    cpu = phase["cpu_ms_per_contact"]
+    print(
+        "   CPU per accepted contact over the paced load: "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items())
+        + f" (sum {sum(cpu.values()):.2f} ms)"
+    )
+    print("   routing's own histograms (/metrics, this phase):")
+    for name, label in HISTOGRAMS.items():
+        print(f"     {label + ':':42} {phase['histograms'][name]}")
     if phase["negative"]:
         print(
             f"   ({phase['negative']} offers reached the consumer before the client read its 202)"
@@ -801,6 +889,12 @@ async def bench(args: argparse.Namespace, stack: ExitStack) -> None:
             "adapter": adapter,
             "clients": args.clients,
             "connections": args.connections,
+            "cpu_parts": {
+                "intake": platform.services["intake"].process.pid,
+                "routing": platform.services["routing"].process.pid,
+                "PostgreSQL": postmaster_of(cluster.port),
+                "Kafka": broker.pid,
+            },
         }
         # Warm-up: each intake worker builds its language detector on first use.
         warm = await run_phase(rate=10, seconds=3, label="warm-up", **common)

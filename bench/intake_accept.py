@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from process_cpu import postmaster_of, process_table, tree_cpu
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -165,62 +166,13 @@ def run_load(pool: multiprocessing.pool.Pool, clients: int, **job: object) -> di
     }
 
 
-# --- CPU accounting (Linux /proc) ---------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _processes() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, CPU seconds) for every live process; the CPU seconds include those
-    of its children that have exited (a database backend closed during a round)."""
-    found: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # fields[1] is the parent pid; fields[11:15] are utime, stime, cutime, cstime in ticks.
-        ticks = sum(int(field) for field in fields[11:15])
-        found[int(entry.name)] = (int(fields[1]), ticks / CLOCK_TICKS)
-    return found
-
-
-def _tree_cpu(processes: dict[int, tuple[int, float]], root: int) -> float:
-    tree = {root}
-    grew = True
-    while grew:
-        children = {pid for pid, (ppid, _) in processes.items() if ppid in tree} - tree
-        tree |= children
-        grew = bool(children)
-    return sum(processes[pid][1] for pid in tree if pid in processes)
-
-
-def postmaster_of(port: int) -> int | None:
-    """The PostgreSQL server listening on ``port`` (other clusters may share the machine)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            arguments = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not arguments[0].endswith(b"postgres") or b"-p" not in arguments:
-            continue
-        if arguments[arguments.index(b"-p") + 1 :][:1] == [str(port).encode()]:
-            return int(entry.name)
-    return None
-
-
 def cpu_seconds(server_pid: int, postmaster: int | None) -> tuple[float, float]:
     """(CPU seconds of the server and its descendants, of the database server's processes)."""
-    processes = _processes()
-    server = _tree_cpu(processes, server_pid)
+    processes = process_table()
+    server = tree_cpu(processes, server_pid)
     if postmaster is None:
         return server, float("nan")
-    return server, _tree_cpu(processes, postmaster)
+    return server, tree_cpu(processes, postmaster)
 
 
 def measured_load(

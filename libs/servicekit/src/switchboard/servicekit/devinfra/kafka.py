@@ -105,6 +105,11 @@ class KafkaBroker:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The broker's JVM while it runs (benchmarks account its CPU)."""
+        return self._process.pid if self.running() and self._process is not None else None
+
     def start(self, timeout: float = 120.0) -> None:
         if self.running():
             return
