@@ -39,7 +39,7 @@ async def test_servicekit_migration_matches_its_tables(database_url):
     await engine.dispose()
     kit_tables = {"sk_outbox", "sk_inbox", "sk_timers"}
     ours = [d for d in diff if _table_of(d) in kit_tables]
-    assert ours == [], f"sk0001 and tables.py disagree: {ours}"
+    assert ours == [], f"the servicekit migrations and tables.py disagree: {ours}"
 
 
 def _table_of(change):

@@ -38,15 +38,8 @@ outbox = Table(
     Column("headers", JSON, nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("published_at", UTCDateTime, nullable=True),
-    Index(
-        "ix_sk_outbox_pending",
-        "id",
-        postgresql_where=Column("published_at").is_(None),
-        sqlite_where=Column("published_at").is_(None),
-    ),
-    Index("ix_sk_outbox_published_at", "published_at"),
 )
+"""Events not yet on Kafka: the relay deletes a row once Kafka acknowledged it."""
 
 inbox = Table(
     "sk_inbox",

@@ -2,8 +2,9 @@
 
 Order: every row of one key is in one lane, and a relay publishes a lane only while it
 holds that lane's advisory lock, so replicas never interleave one key's events. Rows are
-claimed with ``FOR UPDATE SKIP LOCKED`` and marked published in the same transaction after
-Kafka acknowledged them; a crash in between republishes (consumers dedupe by event id).
+claimed with ``FOR UPDATE SKIP LOCKED`` and deleted in the same transaction, which commits
+only after Kafka acknowledged them; a crash in between republishes (consumers dedupe by
+event id).
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Integer, delete, func, select, text, update
+from sqlalchemy import Integer, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.engine import dialect_of
@@ -39,6 +39,19 @@ _LOCK_FREE_LANES = text(
 )
 
 
+def _claim_statement(dialect: str, batch_size: int) -> Any:
+    """DELETE … RETURNING of the oldest pending rows."""
+    pending = select(outbox.c.id).order_by(outbox.c.id).limit(batch_size)
+    if dialect == "postgresql":
+        # One round trip: lock the free lanes, claim their pending rows and take them out.
+        free_lanes = _LOCK_FREE_LANES.bindparams(ns=ADVISORY_NAMESPACE, last=LANES - 1).columns(
+            lane=Integer
+        )
+        pending = pending.where(outbox.c.lane.in_(select(free_lanes.subquery().c.lane)))
+        pending = pending.with_for_update(of=outbox, skip_locked=True)
+    return delete(outbox).where(outbox.c.id.in_(pending.scalar_subquery())).returning(*outbox.c)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -48,21 +61,20 @@ class OutboxRelay:
         wakeup: OutboxWakeup | None = None,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
-        retention: timedelta = timedelta(hours=1),
     ) -> None:
         self._sessions = sessions
         self._producer = producer
         self._wakeup = wakeup or OutboxWakeup()
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
-        self._retention = retention
         self._stopping = asyncio.Event()
         self.healthy = True
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
+        self._claims: dict[str, Any] = {}
 
     async def run(self) -> None:
-        housekeeping_at = 0.0
+        depth_at = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             try:
@@ -73,9 +85,9 @@ class OutboxRelay:
                 log.exception("outbox publish failed; rows stay pending and are retried")
                 published = 0
                 await self._sleep(self._poll_seconds)
-            if loop.time() >= housekeeping_at:
-                await self._housekeeping()
-                housekeeping_at = loop.time() + 5.0
+            if loop.time() >= depth_at:
+                await self._report_depth()
+                depth_at = loop.time() + 5.0
             if published < self._batch_size:
                 await self._wakeup.wait(self._poll_seconds)
 
@@ -89,7 +101,7 @@ class OutboxRelay:
             rows = await self._claim(session)
             if not rows:
                 return 0
-            await self._publish(rows)  # a failure rolls the marks back: the rows stay pending
+            await self._publish(rows)  # a failure rolls the deletes back: the rows stay
             acknowledged = utcnow()
             for row in rows:
                 OUTBOX_PUBLISH_DELAY.observe((acknowledged - row.created_at).total_seconds())
@@ -144,41 +156,22 @@ class OutboxRelay:
         return [(k, v.encode()) for k, v in headers.items()]
 
     async def _claim(self, session: AsyncSession) -> list[Any]:
-        """Mark the oldest pending rows published and return them, in id order; the marks
-        count only if the caller's transaction commits, after Kafka acknowledged them."""
-        pending = (
-            select(outbox.c.id)
-            .where(outbox.c.published_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(self._batch_size)
-        )
-        if dialect_of(session) == "postgresql":
-            # One round trip: lock the free lanes, claim their pending rows and mark them.
-            free_lanes = _LOCK_FREE_LANES.bindparams(ns=ADVISORY_NAMESPACE, last=LANES - 1).columns(
-                lane=Integer
-            )
-            pending = pending.where(outbox.c.lane.in_(select(free_lanes.subquery().c.lane)))
-            pending = pending.with_for_update(of=outbox, skip_locked=True)
-        claim = (
-            update(outbox)
-            .where(outbox.c.id.in_(pending.scalar_subquery()))
-            .values(published_at=utcnow())
-            .returning(*outbox.c)
-        )
-        return sorted((await session.execute(claim)).all(), key=lambda row: row.id)
+        """Take the oldest pending rows out and return them, in id order; that counts only
+        if the caller's transaction commits, after Kafka acknowledged them."""
+        dialect = dialect_of(session)
+        claim = self._claims.get(dialect)
+        if claim is None:  # built once: building it is a fair share of a small batch's cost
+            claim = self._claims[dialect] = _claim_statement(dialect, self._batch_size)
+        rows = (await session.execute(claim)).all()
+        return sorted(rows, key=lambda row: row.id)
 
-    async def _housekeeping(self) -> None:
+    async def _report_depth(self) -> None:
         try:
-            async with self._sessions() as session, session.begin():
-                depth = await session.scalar(
-                    select(func.count()).where(outbox.c.published_at.is_(None))
-                )
-                OUTBOX_DEPTH.set(depth or 0)
-                await session.execute(
-                    delete(outbox).where(outbox.c.published_at < utcnow() - self._retention)
-                )
+            async with self._sessions() as session:
+                depth = await session.scalar(select(func.count()).select_from(outbox))
+            OUTBOX_DEPTH.set(depth or 0)
         except Exception:
-            log.exception("outbox housekeeping failed")
+            log.exception("reading the outbox depth failed")
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
