@@ -39,6 +39,7 @@ from switchboard.intake import adapter_registry as registry
 from switchboard.intake.adapters.orm import metadata
 from switchboard.intake.domain.signatures import sign
 from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.devinfra.kafka import KafkaBroker
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
@@ -230,6 +231,7 @@ async def register_chat_adapter(database_url: str) -> str:
             _, secret = await registry.register_adapter(
                 session=session,
                 spec=registry.AdapterSpec(id="bench-chat", channel="chat", region="nordics"),
+                box=IntakeSettings.load().secret_box(),  # the server's: the same environment
                 now=datetime.now(UTC),
             )
     finally:

@@ -29,18 +29,20 @@ async def sqlite(tmp_path):
     await migrate(url, versions_dir=VERSIONS_DIR, metadata=metadata)
     engine = create_engine(url)
     sessions = session_factory(engine)
+    settings = IntakeSettings.load()
     async with sessions() as session, session.begin():
         email, _ = await registry.register_adapter(
             session=session,
             spec=registry.AdapterSpec(id="mail", channel="email", region="nordics"),
+            box=settings.secret_box(),
             now=datetime.now(UTC),
         )
         chat, _ = await registry.register_adapter(
             session=session,
             spec=registry.AdapterSpec(id="chat", channel="chat"),
+            box=settings.secret_box(),
             now=datetime.now(UTC),
         )
-    settings = IntakeSettings.load()
     intake = handlers.Intake(
         priorities=PriorityPolicy(), reopen_window=settings.reopen_window, default_region="eu"
     )

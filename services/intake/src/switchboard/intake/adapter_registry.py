@@ -1,7 +1,9 @@
-"""The channel adapters allowed to post, their secrets and rotation; read through a short cache."""
+"""The channel adapters allowed to post, their secrets and rotation; read through a short cache.
+Secrets are stored sealed (``adapters.secret_box``) and opened only in memory."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -12,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake.adapters.orm import Adapter
+from switchboard.intake.adapters.secret_box import SecretBox
 from switchboard.intake.domain.signatures import new_secret
 from switchboard.intake.domain.values import Channel
 
+log = logging.getLogger(__name__)
 ADAPTER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
@@ -44,7 +48,7 @@ class AdapterView:
     previous_secret_expires_at: datetime | None = None
 
     @classmethod
-    def of(cls, row: Adapter) -> AdapterView:
+    def of(cls, row: Adapter, box: SecretBox) -> AdapterView:
         return cls(
             id=row.id,
             channel=Channel(row.channel),
@@ -52,8 +56,8 @@ class AdapterView:
             default_country=row.default_country,
             department=row.department,
             enabled=row.enabled,
-            current_secret=row.current_secret,
-            previous_secret=row.previous_secret,
+            current_secret=box.open(row.current_secret),
+            previous_secret=box.open(row.previous_secret) if row.previous_secret else None,
             previous_secret_expires_at=row.previous_secret_expires_at,
         )
 
@@ -86,51 +90,79 @@ class UnknownAdapter(LookupError):
 
 
 async def register_adapter(
-    *, session: AsyncSession, spec: AdapterSpec, now: datetime
+    *, session: AsyncSession, spec: AdapterSpec, box: SecretBox, now: datetime
 ) -> tuple[AdapterView, str]:
     """A new adapter with a fresh secret; the secret is shown once, to the caller."""
     if await session.get(Adapter, spec.id) is not None:
         raise AdapterExists(spec.id)
     secret = new_secret()
-    row = Adapter(**spec.model_dump(), current_secret=secret, enabled=True, created_at=now)
+    sealed = box.seal(secret)
+    row = Adapter(**spec.model_dump(), current_secret=sealed, enabled=True, created_at=now)
     session.add(row)
     await session.flush()
-    return AdapterView.of(row), secret
+    return AdapterView.of(row, box), secret
 
 
 async def rotate_secret(
-    *, session: AsyncSession, adapter_id: str, grace: timedelta, now: datetime
+    *, session: AsyncSession, adapter_id: str, box: SecretBox, grace: timedelta, now: datetime
 ) -> tuple[AdapterView, str]:
     """A new current secret; the old one stays valid for ``grace`` so the adapter can switch."""
     row = await session.get(Adapter, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
     secret = new_secret()
-    row.previous_secret, row.current_secret = row.current_secret, secret
+    row.previous_secret, row.current_secret = row.current_secret, box.seal(secret)
     row.previous_secret_expires_at = now + grace
     row.rotated_at = now
-    return AdapterView.of(row), secret
+    return AdapterView.of(row, box), secret
 
 
-async def set_enabled(*, session: AsyncSession, adapter_id: str, enabled: bool) -> AdapterView:
+async def set_enabled(
+    *, session: AsyncSession, adapter_id: str, box: SecretBox, enabled: bool
+) -> AdapterView:
     row = await session.get(Adapter, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
     row.enabled = enabled
-    return AdapterView.of(row)
+    return AdapterView.of(row, box)
 
 
-async def list_adapters(*, session: AsyncSession) -> list[AdapterView]:
+async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[AdapterView]:
     rows = await session.scalars(select(Adapter).order_by(Adapter.id))
-    return [AdapterView.of(row) for row in rows]
+    return [AdapterView.of(row, box) for row in rows]
+
+
+async def seal_stored_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
+    """Re-seal every stored secret under the first key (sealing legacy plain text). Fails,
+    and so stops the start, if a secret opens with none of the keys."""
+    changed = await reseal_count(sessions, box)
+    if changed:
+        log.info("adapter secrets sealed under the first key", extra={"values": changed})
+
+
+async def reseal_count(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
+    """``seal_stored_secrets``'s work; how many stored values changed."""
+    changed = 0
+    async with sessions() as session, session.begin():
+        for row in await session.scalars(select(Adapter).order_by(Adapter.id).with_for_update()):
+            if box.needs_resealing(row.current_secret):
+                row.current_secret = box.reseal(row.current_secret)
+                changed += 1
+            if row.previous_secret and box.needs_resealing(row.previous_secret):
+                row.previous_secret = box.reseal(row.previous_secret)
+                changed += 1
+    return changed
 
 
 class AdapterDirectory:
     """Adapters by id for the signature check, cached briefly (rotation keeps the old secret
     valid, so a few seconds of staleness never locks an adapter out)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_seconds: float) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, box: SecretBox, ttl_seconds: float
+    ) -> None:
         self._sessions = sessions
+        self._box = box
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, AdapterView]] = {}
 
@@ -144,7 +176,7 @@ class AdapterDirectory:
             row = await session.get(Adapter, adapter_id)
         if row is None:
             return None
-        view = AdapterView.of(row)
+        view = AdapterView.of(row, self._box)
         self._cache[adapter_id] = (time.monotonic(), view)
         return view
 

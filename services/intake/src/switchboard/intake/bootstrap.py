@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.contracts.topics import ASSIGNMENTS, CASES
 from switchboard.intake import handlers
 from switchboard.intake.accept_batcher import AcceptBatcher
-from switchboard.intake.adapter_registry import AdapterDirectory
+from switchboard.intake.adapter_registry import AdapterDirectory, seal_stored_secrets
 from switchboard.intake.adapters.orm import metadata
+from switchboard.intake.adapters.secret_box import SecretBox
 from switchboard.intake.domain.language import ContactLanguageDetector
 from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.entrypoints.consumer import resolutions_consumer
@@ -35,6 +36,7 @@ class IntakeService:
     detector: ContactLanguageDetector
     adapters: AdapterDirectory
     batcher: AcceptBatcher
+    secret_box: SecretBox
 
 
 def build_detector(settings: IntakeSettings) -> ContactLanguageDetector:
@@ -63,10 +65,12 @@ def bootstrap(
             partitions=settings.topic_partitions,
         )
     ]
+    secret_box = settings.secret_box()
     if run_migrations:
-        before_start.insert(
-            0, partial(migrate, settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata)
-        )
+        before_start[:0] = [
+            partial(migrate, settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata),
+            partial(seal_stored_secrets, sessions, secret_box),
+        ]
     intake = handlers.Intake(
         priorities=PriorityPolicy(
             channel_defaults=settings.channel_priorities, vip_floor=settings.vip_priority
@@ -94,6 +98,9 @@ def bootstrap(
         runtime=runtime,
         sessions=sessions,
         detector=detector or build_detector(settings),
-        adapters=AdapterDirectory(sessions, ttl_seconds=settings.adapter_cache_seconds),
+        adapters=AdapterDirectory(
+            sessions, box=secret_box, ttl_seconds=settings.adapter_cache_seconds
+        ),
         batcher=batcher,
+        secret_box=secret_box,
     )

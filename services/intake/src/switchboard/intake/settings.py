@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from switchboard.intake.adapters.secret_box import SecretBox, dev_key
 from switchboard.intake.domain.language import DEFAULT_LANGUAGES, lingua_language
 from switchboard.intake.domain.priority import DEFAULT_CHANNEL_PRIORITIES
 from switchboard.intake.domain.values import Channel, Priority
@@ -33,6 +34,9 @@ class IntakeSettings(ServiceSettings):
     vip_priority: Priority = Priority.HIGH
     admin_jwt_secret: str = "dev-admin-secret-for-local-use-only"
     adapter_cache_seconds: float = Field(default=5.0, ge=0)
+    adapter_secret_keys: SecretStr = SecretStr(dev_key("adapter-secrets"))
+    """Fernet keys sealing the adapter secrets at rest, comma-separated: the first seals,
+    all open (rotate by putting a new one first). ``switchboard-intake adapters new-key``."""
     consumer_group: str = "intake"
     accept_batch_size: int = Field(default=64, ge=1, le=1000)
     """Most contacts committed in one transaction (group commit under load)."""
@@ -52,6 +56,17 @@ class IntakeSettings(ServiceSettings):
         if self.environment == "production" and self.admin_jwt_secret.startswith("dev-"):
             raise ValueError("admin_jwt_secret must be set to a real secret in production")
         return self
+
+    @model_validator(mode="after")
+    def _adapter_secret_keys(self) -> Self:
+        keys = self.adapter_secret_keys.get_secret_value()
+        self.secret_box()  # a key that is no Fernet key fails here, naming its position
+        if self.environment == "production" and dev_key("adapter-secrets") in keys:
+            raise ValueError("adapter_secret_keys must be real keys in production")
+        return self
+
+    def secret_box(self) -> SecretBox:
+        return SecretBox.from_setting(self.adapter_secret_keys.get_secret_value())
 
     @property
     def reopen_window(self) -> timedelta:

@@ -35,8 +35,9 @@ class Adapter(Base):
     region: Mapped[str | None] = mapped_column(String(32))
     default_country: Mapped[str | None] = mapped_column(String(2))
     department: Mapped[str | None] = mapped_column(String(64))
-    current_secret: Mapped[str] = mapped_column(String(128))
-    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    current_secret: Mapped[str] = mapped_column(String(512))
+    """Sealed (``adapters.secret_box``), like ``previous_secret``."""
+    previous_secret: Mapped[str | None] = mapped_column(String(512))
     previous_secret_expires_at: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]

@@ -32,7 +32,10 @@ class CustomerChanges(BaseModel):
 @router.get("/adapters")
 async def list_adapters(service: ServiceDep, _: AdminDep) -> list[dict[str, Any]]:
     async with service.sessions() as session:
-        return [view.public() for view in await registry.list_adapters(session=session)]
+        return [
+            view.public()
+            for view in await registry.list_adapters(session=session, box=service.secret_box)
+        ]
 
 
 @router.post("/adapters", status_code=201)
@@ -43,7 +46,7 @@ async def register_adapter(
     try:
         async with service.sessions() as session, session.begin():
             view, secret = await registry.register_adapter(
-                session=session, spec=spec, now=datetime.now(UTC)
+                session=session, spec=spec, box=service.secret_box, now=datetime.now(UTC)
             )
     except registry.AdapterExists as error:
         raise Problem(409, f"adapter {spec.id!r} already exists") from error
@@ -58,6 +61,7 @@ async def rotate_secret(adapter_id: AdapterId, service: ServiceDep, _: AdminDep)
             view, secret = await registry.rotate_secret(
                 session=session,
                 adapter_id=adapter_id,
+                box=service.secret_box,
                 grace=service.settings.previous_secret_grace,
                 now=datetime.now(UTC),
             )
@@ -74,7 +78,10 @@ async def change_adapter(
     try:
         async with service.sessions() as session, session.begin():
             view = await registry.set_enabled(
-                session=session, adapter_id=adapter_id, enabled=state.enabled
+                session=session,
+                adapter_id=adapter_id,
+                box=service.secret_box,
+                enabled=state.enabled,
             )
     except registry.UnknownAdapter as error:
         raise Problem(404, f"no adapter {adapter_id!r}") from error

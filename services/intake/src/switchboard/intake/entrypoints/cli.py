@@ -16,6 +16,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake import adapter_registry as registry
+from switchboard.intake.adapters import secret_box
 from switchboard.intake.adapters.orm import metadata
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.migrations import VERSIONS_DIR
@@ -76,6 +77,7 @@ def create_adapter(
     department: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register an adapter and print its secret (shown only once)."""
+    settings = IntakeSettings.load()
     spec = registry.AdapterSpec(
         id=adapter_id,
         channel=channel,
@@ -87,7 +89,7 @@ def create_adapter(
     async def create() -> dict[str, object]:
         async with _migrated_sessions() as sessions, sessions() as session, session.begin():
             view, secret = await registry.register_adapter(
-                session=session, spec=spec, now=datetime.now(UTC)
+                session=session, spec=spec, box=settings.secret_box(), now=datetime.now(UTC)
             )
         return view.public() | {"secret": secret}
 
@@ -104,6 +106,7 @@ def rotate_adapter(adapter_id: str) -> None:
             view, secret = await registry.rotate_secret(
                 session=session,
                 adapter_id=adapter_id,
+                box=settings.secret_box(),
                 grace=settings.previous_secret_grace,
                 now=datetime.now(UTC),
             )
@@ -115,13 +118,34 @@ def rotate_adapter(adapter_id: str) -> None:
 @adapters.command("list")
 def list_adapters() -> None:
     """The registered adapters, without their secrets."""
+    box = IntakeSettings.load().secret_box()
 
     async def listed() -> list[dict[str, object]]:
         async with _migrated_sessions() as sessions, sessions() as session:
-            return [view.public() for view in await registry.list_adapters(session=session)]
+            views = await registry.list_adapters(session=session, box=box)
+        return [view.public() for view in views]
 
     for row in asyncio.run(listed()):
         typer.echo(json.dumps(row, default=str))
+
+
+@adapters.command("new-key")
+def new_secret_key() -> None:
+    """Print a new key for ADAPTER_SECRET_KEYS (put it first to rotate; restart seals)."""
+    typer.echo(secret_box.new_key())
+
+
+@adapters.command("seal")
+def seal_secrets() -> None:
+    """Re-seal the stored adapter secrets under the first configured key (intake also does
+    this at every start)."""
+    box = IntakeSettings.load().secret_box()
+
+    async def seal() -> int:
+        async with _migrated_sessions() as sessions:
+            return await registry.reseal_count(sessions, box)
+
+    typer.echo(json.dumps({"resealed": asyncio.run(seal())}))
 
 
 @app.command("admin-token")
