@@ -155,12 +155,14 @@ class Router:
 
     async def sync(self) -> list[Decision]:
         async with self.sessions() as session:
-            changes = await changes_since(session, self.seen)
+            changes = await changes_since(session, self.seen, wanted=self.ownership.owns)
         now = self.clock()
         outcome = Outcome()
         if changes.policy_document is not None:
             self.context.policies = policy_set_from_data(changes.policy_document)
             self.engine.policies = self.context.policies
+        for case_id in changes.settled:
+            self.engine.forget(case_id)
         for case in changes.cases:
             outcome.extend(self._apply_case(case, now=now))
         for agent in changes.agents:
