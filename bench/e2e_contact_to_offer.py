@@ -115,12 +115,8 @@ class BenchPlatform(e2e.Platform):  # type: ignore[misc,name-defined]
         policies.write_text(bench_policies())
         ports = {name: e2e.free_port() for name in RUN}
         specific = {
-            "intake": {
-                "ADMIN_JWT_SECRET": e2e.INTAKE_ADMIN_SECRET,
-                "HTTP_WORKERS": str(self.intake_workers),
-            },
+            "intake": {"HTTP_WORKERS": str(self.intake_workers)},
             "routing": {
-                "JWT_SECRET": e2e.ROUTING_JWT_SECRET,
                 "POLICIES_FILE": str(policies),
                 "SYNC_SECONDS": "0.1",
             },
@@ -140,6 +136,7 @@ class BenchPlatform(e2e.Platform):  # type: ignore[misc,name-defined]
                 "OUTBOX_POLL_SECONDS": "0.2",
                 "TIMER_POLL_SECONDS": "0.1",
                 "LOG_LEVEL": "WARNING",
+                "JWT_SECRET": e2e.JWT_SECRET,
                 **specific[name],
             }
             env = base | {prefix + key: value for key, value in settings.items()}

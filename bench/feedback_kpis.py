@@ -28,7 +28,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import jwt
 from sqlalchemy import text
 
 from switchboard.feedback.adapters import rollup_store
@@ -273,11 +272,7 @@ async def bench(args: argparse.Namespace, cluster: PostgresCluster) -> None:
 
     runtime = bootstrap(settings, migrate_first=False)  # built, not started: no broker needed
     app = build_app(settings, runtime=runtime)
-    token = jwt.encode(
-        {"sub": "bench", "role": "admin", "exp": time.time() + 3600},
-        settings.jwt_secret.get_secret_value(),
-        algorithm="HS256",
-    )
+    token = settings.token_verifier().issue(subject="bench", role="admin")
     headers = {"Authorization": f"Bearer {token}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:

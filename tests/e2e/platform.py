@@ -30,21 +30,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ALL_TOPICS
+from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.testing.topics import create_topics
 
 LOOPBACK = "127.0.0.1"
 SERVICES = ("intake", "routing", "escalation", "feedback")
-INTAKE_ADMIN_SECRET = "e2e-intake-admin-secret-0123456789abcdef"
-ROUTING_JWT_SECRET = "e2e-routing-jwt-secret-0123456789abcdef"
-ESCALATION_JWT_SECRET = "e2e-escalation-jwt-secret-0123456789abcdef"
-FEEDBACK_JWT_SECRET = "e2e-feedback-jwt-secret-0123456789abcdef"
+JWT_SECRET = "e2e-jwt-secret-of-all-four-services-0123456789abcdef"
 SURVEY_DELAY_SECONDS = 2.0
 FIRST_RESPONSE_TARGET_SECONDS = 4
 OFFER_TIMEOUT_SECONDS = 15
@@ -221,18 +218,13 @@ class Platform:
         escalation_yaml.write_text(escalation_config(self.regions))
         ports = {name: free_port() for name in SERVICES}
         specific = {
-            "intake": {"ADMIN_JWT_SECRET": INTAKE_ADMIN_SECRET, "ADAPTER_CACHE_SECONDS": "0"},
+            "intake": {"ADAPTER_CACHE_SECONDS": "0"},
             "routing": {
-                "JWT_SECRET": ROUTING_JWT_SECRET,
                 "POLICIES_FILE": str(policies),
                 "SYNC_SECONDS": "0.1",
             },
-            "escalation": {
-                "JWT_SECRET": ESCALATION_JWT_SECRET,
-                "CONFIG_FILE": str(escalation_yaml),
-            },
+            "escalation": {"CONFIG_FILE": str(escalation_yaml)},
             "feedback": {
-                "JWT_SECRET": FEEDBACK_JWT_SECRET,
                 "SURVEY_DELAY_SECONDS": str(SURVEY_DELAY_SECONDS),
                 "SURVEY_SUPPRESSION_DAYS": "0",
                 "PUBLIC_BASE_URL": f"http://{LOOPBACK}:{ports['feedback']}",
@@ -252,6 +244,7 @@ class Platform:
                 "CONSUMER_GROUP": groups[name],
                 "OUTBOX_POLL_SECONDS": "0.2",
                 "TIMER_POLL_SECONDS": "0.1",
+                "JWT_SECRET": JWT_SECRET,
                 **specific[name],
             }
             env = base | {prefix + key: value for key, value in settings.items()}
@@ -300,28 +293,11 @@ class Platform:
     # -- credentials ----------------------------------------------------------------------
 
     @staticmethod
-    def _token(secret: str, **claims: Any) -> str:
-        now = datetime.now(UTC)
-        return jwt.encode(
-            {"iat": now, "exp": now + timedelta(minutes=10), **claims}, secret, algorithm="HS256"
+    def auth(subject: str, role: str = "agent", regions: tuple[str, ...] = ()) -> dict[str, str]:
+        """A bearer token every service accepts (they share the secret and audience)."""
+        token = TokenVerifier(JWT_SECRET, AUDIENCE).issue(
+            subject=subject, role=role, regions=regions, ttl=timedelta(minutes=10)
         )
-
-    def intake_admin(self) -> dict[str, str]:
-        token = self._token(INTAKE_ADMIN_SECRET, sub="e2e-admin", role="admin")
-        return {"Authorization": f"Bearer {token}"}
-
-    def routing_auth(self, subject: str, role: str = "agent") -> dict[str, str]:
-        token = self._token(ROUTING_JWT_SECRET, sub=subject, role=role, aud=AUDIENCE)
-        return {"Authorization": f"Bearer {token}"}
-
-    def escalation_auth(self, subject: str, role: str, regions: list[str]) -> dict[str, str]:
-        token = self._token(
-            ESCALATION_JWT_SECRET, sub=subject, role=role, regions=regions, aud=AUDIENCE
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    def feedback_auth(self, subject: str, role: str, regions: list[str]) -> dict[str, str]:
-        token = self._token(FEEDBACK_JWT_SECRET, sub=subject, role=role, regions=regions)
         return {"Authorization": f"Bearer {token}"}
 
 
@@ -360,7 +336,7 @@ class Intake:
         response = await self.client.post(
             f"{self.base}/v1/admin/adapters",
             json={"id": adapter_id, "channel": channel, "region": region, **spec},
-            headers=self.platform.intake_admin(),
+            headers=self.platform.auth("e2e-admin", "admin"),
         )
         assert response.status_code == 201, response.text
         return Adapter(adapter_id, channel, response.json()["secret"])
@@ -394,7 +370,7 @@ class Routing:
         response = await self.client.put(
             f"{self.base}/v1/agents/{agent_id}",
             json=profile,
-            headers=self.platform.routing_auth("e2e-admin", "admin"),
+            headers=self.platform.auth("e2e-admin", "admin"),
         )
         assert response.status_code == 200, response.text
 
@@ -402,7 +378,7 @@ class Routing:
         response = await self.client.put(
             f"{self.base}/v1/agents/{agent_id}/presence",
             json={"presence": "available"},
-            headers=self.platform.routing_auth(agent_id),
+            headers=self.platform.auth(agent_id),
         )
         assert response.status_code == 200, response.text
 
@@ -412,7 +388,7 @@ class Routing:
         return await self.client.post(
             f"{self.base}/v1/cases/{case_id}/{action}",
             json=body,
-            headers=self.platform.routing_auth(agent_id),
+            headers=self.platform.auth(agent_id),
         )
 
 

@@ -54,8 +54,8 @@ async def test_breach_escalates_to_the_regional_coordinator_and_surveys_close_th
 ):
     regions, token = platform.regions, uuid.uuid4().hex[:10]
     escalations = f"{platform.url('escalation')}/v1/escalations"
-    greta = platform.escalation_auth("greta", "coordinator", [regions.dach])
-    camille = platform.escalation_auth("camille", "coordinator", [regions.eu_west])
+    greta = platform.auth("greta", "coordinator", (regions.dach,))
+    camille = platform.auth("camille", "coordinator", (regions.eu_west,))
     chat = await intake.register("chat", regions.dach)
 
     # Nobody in the region: the first-response clock runs out.
@@ -166,7 +166,7 @@ async def test_breach_escalates_to_the_regional_coordinator_and_surveys_close_th
     assert (acknowledged.by.kind.value, acknowledged.by.id) == ("coordinator", "greta")
 
     # The region's KPIs count both answers: CSAT 1 and 5, NPS 2 and 10.
-    kpi_reader = platform.feedback_auth("greta", "coordinator", [regions.dach])
+    kpi_reader = greta  # one token works in every service
     today = datetime.now(UTC).date()
     query = {
         "region": regions.dach,

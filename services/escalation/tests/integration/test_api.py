@@ -13,9 +13,9 @@ import pytest
 from switchboard.contracts.envelope import Envelope
 from switchboard.escalation.bootstrap import EscalationService, bootstrap
 from switchboard.escalation.config import load_config
-from switchboard.escalation.domain.regions import Role
 from switchboard.escalation.entrypoints.app import create_escalation_app
 from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.auth import Role
 
 from .conftest import case_opened, escalation_config
 
@@ -120,7 +120,7 @@ async def test_expired_tokens_and_unknown_roles_are_refused(api):
             "aud": "switchboard",
             "exp": datetime.now(UTC) + timedelta(hours=1),
         },
-        api.service.settings.jwt_secret,
+        api.service.settings.jwt_secret.get_secret_value(),
         algorithm="HS256",
     )
     response = await api.client.get("/v1/escalations", headers={"authorization": f"Bearer {odd}"})

@@ -21,9 +21,9 @@ from switchboard.contracts.envelope import Envelope, decode, encode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ASSIGNMENTS, CASES, ESCALATIONS, FEEDBACK_ALERTS, SLA
 from switchboard.escalation.bootstrap import EscalationService, bootstrap
-from switchboard.escalation.domain.regions import Role
 from switchboard.escalation.entrypoints.app import create_escalation_app
 from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.auth import Role
 from switchboard.servicekit.testing.topics import create_topics
 
 from .conftest import WebhookReceiver, case_opened, escalation_config, free_port, serving

@@ -18,8 +18,8 @@ from switchboard.contracts.events import (
     SlaWarning,
 )
 from switchboard.escalation.adapters.orm import EscalationRow, WebhookDeliveryRow
-from switchboard.escalation.domain.regions import Principal, Role
 from switchboard.escalation.service_layer import escalations
+from switchboard.servicekit.auth import Principal, Role
 
 from .conftest import case_opened
 

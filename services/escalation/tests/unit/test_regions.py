@@ -4,13 +4,12 @@ from hypothesis import strategies as st
 from switchboard.escalation.domain.regions import (
     Coordinator,
     CoordinatorDirectory,
-    Principal,
-    Role,
     can_act,
     can_raise,
     can_see,
     visible_regions,
 )
+from switchboard.servicekit.auth import Principal, Role
 
 DIRECTORY = CoordinatorDirectory(
     [

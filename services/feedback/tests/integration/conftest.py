@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -42,8 +41,7 @@ class FeedbackWorld:
     def bearer(
         self, *, role: str = "admin", regions: list[str] | None = None, sub: str = "u1"
     ) -> dict[str, str]:
-        claims = {"sub": sub, "role": role, "regions": regions or [], "exp": time.time() + 600}
-        token = jwt.encode(claims, self.settings.jwt_secret.get_secret_value(), algorithm="HS256")
+        token = self.settings.token_verifier().issue(subject=sub, role=role, regions=regions or [])
         return {"Authorization": f"Bearer {token}"}
 
     async def events_for(

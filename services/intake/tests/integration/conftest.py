@@ -8,11 +8,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 from aiokafka import AIOKafkaConsumer
 
@@ -50,11 +49,7 @@ class IntakeHarness:
     started_at_ms: int
 
     def admin_headers(self, role: str = "admin") -> dict[str, str]:
-        token = jwt.encode(
-            {"sub": "test-admin", "role": role, "exp": datetime.now(UTC) + timedelta(minutes=5)},
-            self.service.settings.admin_jwt_secret,
-            algorithm="HS256",
-        )
+        token = self.service.settings.token_verifier().issue(subject="test-admin", role=role)
         return {"Authorization": f"Bearer {token}"}
 
     async def register(self, channel: str, **spec: Any) -> Adapter:

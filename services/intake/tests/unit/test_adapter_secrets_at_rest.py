@@ -56,7 +56,7 @@ def test_production_refuses_the_development_key():
         IntakeSettings.load(
             environment="production",
             database_url="postgresql+asyncpg://db/intake",
-            admin_jwt_secret="a-real-secret-of-more-than-thirty-two-characters",
+            jwt_secret="a-real-secret-of-more-than-thirty-two-characters",
         )
 
 

@@ -10,8 +10,8 @@ def test_defaults_are_usable_locally():
     assert "nb" in settings.languages
 
 
-def test_production_refuses_the_development_admin_secret():
-    with pytest.raises(ValidationError, match="admin_jwt_secret"):
+def test_production_refuses_the_development_jwt_secret():
+    with pytest.raises(ValidationError, match="jwt_secret"):
         IntakeSettings.load(environment="production", database_url="postgresql+asyncpg://db/intake")
 
 

@@ -20,7 +20,6 @@ from switchboard.contracts.events import REGISTRY, CaseOpened
 from switchboard.contracts.topics import ASSIGNMENTS
 from switchboard.routing.bootstrap import RoutingService, bootstrap
 from switchboard.routing.entrypoints.api import create_app
-from switchboard.routing.entrypoints.auth import issue_token
 from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.testing.helpers import read_topic
 from switchboard.servicekit.testing.topics import create_topics
@@ -35,8 +34,12 @@ class Replica:
     client: httpx.AsyncClient
     app: Any
 
-    def headers(self, subject: str, role: str = "agent") -> dict[str, str]:
-        token = issue_token(secret=SECRET, subject=subject, role=role)
+    def headers(
+        self, subject: str, role: str = "agent", regions: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        token = self.service.settings.token_verifier().issue(
+            subject=subject, role=role, regions=regions
+        )
         return {"Authorization": f"Bearer {token}"}
 
     @property

@@ -106,6 +106,16 @@ async def test_bad_requests_get_problem_details_never_a_server_error(stack, star
     assert forged.status_code == 401
     other = await client.get(f"/v1/agents/{agent_id}", headers=replica.headers("someone-else"))
     assert other.status_code == 403
+    nordics = replica.headers("coordinator-1", "coordinator", ("nordics",))
+    dach = replica.headers("coordinator-2", "coordinator", ("dach",))
+    assert (await client.get(f"/v1/agents/{agent_id}", headers=nordics)).status_code == 200
+    assert (await client.get(f"/v1/agents/{agent_id}/work", headers=nordics)).status_code == 200
+    assert (await client.get(f"/v1/agents/{agent_id}", headers=dach)).status_code == 403
+    assert (await client.get(f"/v1/agents/{agent_id}/work", headers=dach)).status_code == 403
+    acting_for = await client.put(
+        f"/v1/agents/{agent_id}/presence", json={"presence": "away"}, headers=nordics
+    )
+    assert acting_for.status_code == 403
     not_admin = await client.put(
         "/v1/policies", json={"policies": []}, headers=replica.headers(agent_id)
     )

@@ -1,9 +1,8 @@
-"""The pure helpers at the service's edges: policy file, tokens, explanations."""
+"""The pure helpers at the service's edges: policy file, who may do what, explanations."""
 
 from datetime import timedelta
 from pathlib import Path
 
-import jwt
 import pytest
 
 from switchboard.contracts.events.explanation import WonBy
@@ -11,7 +10,9 @@ from switchboard.routing.adapters.publishing import explanation_of
 from switchboard.routing.bootstrap import read_policy_file
 from switchboard.routing.domain.engine import RoutingEngine
 from switchboard.routing.domain.policy import PolicyError
-from switchboard.routing.entrypoints.auth import issue_token
+from switchboard.routing.entrypoints.auth import acting_agent, may_read, require_admin
+from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.http import Problem
 
 from .builders import agent, at, item
 
@@ -26,10 +27,28 @@ def test_the_policy_file_is_validated_when_read(tmp_path: Path):
         read_policy_file(bad)
 
 
-def test_tokens_carry_subject_role_and_audience():
-    token = issue_token(secret="s" * 32, subject="agent-7", role="agent")
-    claims = jwt.decode(token, "s" * 32, algorithms=["HS256"], audience="switchboard")
-    assert (claims["sub"], claims["role"]) == ("agent-7", "agent")
+def test_agents_act_and_read_for_themselves_admins_for_anyone():
+    agent = Principal("agent-7", Role.AGENT, frozenset({"nordics"}))
+    acting_agent(agent, "agent-7")
+    assert may_read(agent, owner="agent-7")
+    assert not may_read(agent, owner="agent-8", region="nordics")
+    with pytest.raises(Problem) as refused:
+        acting_agent(agent, "agent-8")
+    assert refused.value.status == 403
+    admin = Principal("root", Role.ADMIN)
+    acting_agent(admin, "agent-8")
+    require_admin(admin)
+    assert may_read(admin, owner=None)
+
+
+def test_coordinators_read_their_regions_but_act_only_for_themselves():
+    greta = Principal("greta", Role.COORDINATOR, frozenset({"dach"}))
+    assert may_read(greta, owner="agent-7", region="dach")
+    assert not may_read(greta, owner="agent-7", region="nordics")
+    assert not may_read(greta, owner="agent-7")
+    for refused in (lambda: acting_agent(greta, "agent-7"), lambda: require_admin(greta)):
+        with pytest.raises(Problem):
+            refused()
 
 
 def test_a_decision_becomes_a_wire_explanation():

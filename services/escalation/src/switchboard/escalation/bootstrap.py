@@ -19,10 +19,10 @@ from switchboard.escalation.adapters.webhook_sender import WebhookSender
 from switchboard.escalation.config import load_config
 from switchboard.escalation.domain.triggers import KeywordClassifier, MessageClassifier
 from switchboard.escalation.domain.webhooks import RetryPolicy
-from switchboard.escalation.entrypoints.auth import TokenVerifier
 from switchboard.escalation.handlers import EscalationHandlers
 from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.kafka import ensure_topics, make_producer
@@ -137,5 +137,5 @@ def bootstrap(
         config=store,
         handlers=handlers,
         live_feed=live_feed,
-        tokens=TokenVerifier(secret=settings.jwt_secret, audience=settings.jwt_audience),
+        tokens=settings.token_verifier(),
     )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+from switchboard.servicekit.auth import BearerServiceSettings
 
 
-class EscalationSettings(ServiceSettings):
+class EscalationSettings(BearerServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_ESCALATION_", extra="ignore")
 
     service_name: str = "escalation"
@@ -21,20 +20,9 @@ class EscalationSettings(ServiceSettings):
     config_file: Path | None = None
     """YAML policies, calendars and coordinators, loaded into the database at start."""
     config_refresh_seconds: float = Field(default=1.0, ge=0)
-    jwt_secret: str = "dev-escalation-jwt-secret-for-local-use-only"
-    jwt_audience: str = "switchboard"
     webhook_first_retry_seconds: float = Field(default=1.0, gt=0)
     webhook_max_retry_seconds: float = Field(default=600.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_poll_seconds: float = Field(default=0.2, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
-
-    @model_validator(mode="after")
-    def _real_jwt_secret_in_production(self) -> Self:
-        refuse_placeholder(self.jwt_secret, "jwt_secret", self.environment)
-        if self.environment == "production" and (
-            self.jwt_secret.startswith("dev-") or len(self.jwt_secret) < 32
-        ):
-            raise ValueError("jwt_secret must be a real secret of 32+ characters in production")
-        return self

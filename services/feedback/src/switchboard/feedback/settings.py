@@ -14,11 +14,12 @@ from switchboard.feedback.domain.answers import DetractorRule, Threshold
 from switchboard.feedback.domain.surveys import SurveyPolicy
 from switchboard.feedback.domain.templates import Question
 from switchboard.feedback.domain.tokens import MIN_SECRET_BYTES
+from switchboard.servicekit.auth import BearerServiceSettings
 from switchboard.servicekit.http import LimitText
-from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+from switchboard.servicekit.settings import refuse_placeholder
 
 
-class FeedbackSettings(ServiceSettings):
+class FeedbackSettings(BearerServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_FEEDBACK_", extra="ignore")
 
     service_name: str = "feedback"
@@ -50,9 +51,6 @@ class FeedbackSettings(ServiceSettings):
     region_time_zones: dict[str, str] = Field(default_factory=dict)
     """Roll-up days, weeks and months follow each region's local calendar; UTC otherwise."""
 
-    jwt_secret: SecretStr = SecretStr("dev-only-jwt-secret-for-local-runs-000000")
-    jwt_algorithm: str = "HS256"
-    jwt_audience: str | None = None
     kpi_max_buckets: int = 400
 
     @field_validator("survey_questions")
@@ -80,13 +78,10 @@ class FeedbackSettings(ServiceSettings):
             if len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
                 raise ValueError(f"link secrets need at least {MIN_SECRET_BYTES} bytes")
         if self.environment == "production":
-            for name, value in (
-                ("link_secrets", self.link_secrets[0].get_secret_value()),
-                ("jwt_secret", self.jwt_secret.get_secret_value()),
-            ):
-                refuse_placeholder(
-                    "" if value.startswith("dev-only-") else value, name, "production"
-                )
+            value = self.link_secrets[0].get_secret_value()
+            refuse_placeholder(
+                "" if value.startswith("dev-only-") else value, "link_secrets", "production"
+            )
         return self
 
     @property

@@ -12,11 +12,11 @@ from switchboard.intake.adapters.secret_box import SecretBox, dev_key
 from switchboard.intake.domain.language import DEFAULT_LANGUAGES, lingua_language
 from switchboard.intake.domain.priority import DEFAULT_CHANNEL_PRIORITIES
 from switchboard.intake.domain.values import Channel, Priority
+from switchboard.servicekit.auth import BearerServiceSettings
 from switchboard.servicekit.http import LimitText
-from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(BearerServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_INTAKE_", extra="ignore")
 
     service_name: str = "intake"
@@ -32,7 +32,6 @@ class IntakeSettings(ServiceSettings):
         default_factory=lambda: dict(DEFAULT_CHANNEL_PRIORITIES)
     )
     vip_priority: Priority = Priority.HIGH
-    admin_jwt_secret: str = "dev-admin-secret-for-local-use-only"
     adapter_cache_seconds: float = Field(default=5.0, ge=0)
     adapter_secret_keys: SecretStr = SecretStr(dev_key("adapter-secrets"))
     """Fernet keys sealing the adapter secrets at rest, comma-separated: the first seals,
@@ -49,13 +48,6 @@ class IntakeSettings(ServiceSettings):
         for tag in tags:
             lingua_language(tag)
         return tags
-
-    @model_validator(mode="after")
-    def _real_admin_secret_in_production(self) -> Self:
-        refuse_placeholder(self.admin_jwt_secret, "admin_jwt_secret", self.environment)
-        if self.environment == "production" and self.admin_jwt_secret.startswith("dev-"):
-            raise ValueError("admin_jwt_secret must be set to a real secret in production")
-        return self
 
     @model_validator(mode="after")
     def _adapter_secret_keys(self) -> Self:

@@ -5,28 +5,25 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.contracts.topics import CASES
-from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
+from switchboard.servicekit.auth import BearerServiceSettings
 
 
 def _unique_replica_name() -> str:
     return f"routing-{socket.gethostname()}-{os.getpid()}"
 
 
-class RoutingSettings(ServiceSettings):
+class RoutingSettings(BearerServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_ROUTING_", extra="ignore")
 
     service_name: str = "routing"
     database_url: str = "sqlite+aiosqlite:///./.data/routing.db"
     http_port: int = 8002
     consumer_group: str = "routing"
-    jwt_secret: str = "dev"
-    jwt_audience: str = "switchboard"
     policies_file: Path | None = None
     pool_by_department: bool = False
     """A pool is a region, or region and department when this is set."""
@@ -49,10 +46,3 @@ class RoutingSettings(ServiceSettings):
     """Live replicas share out the pools (each indexes its own); off: every replica all."""
     heartbeat_seconds: float = 2.0
     """How often a replica says it is alive; after three missed beats its pools move."""
-
-    @model_validator(mode="after")
-    def _real_secret_in_production(self) -> Self:
-        refuse_placeholder(self.jwt_secret, "jwt_secret", self.environment)
-        if self.environment == "production" and len(self.jwt_secret) < 32:
-            raise ValueError("jwt_secret must be at least 32 characters in production")
-        return self

@@ -17,7 +17,8 @@ from aiokafka import AIOKafkaConsumer
 
 from switchboard.contracts.envelope import UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
-from switchboard.escalation.domain.regions import Principal, can_see
+from switchboard.escalation.domain.regions import can_see
+from switchboard.servicekit.auth import Principal
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    AGENT = "agent"
+from switchboard.servicekit.auth import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -19,15 +14,6 @@ class Coordinator:
     name: str
     regions: frozenset[str]
     roles: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The caller, as its bearer token describes it."""
-
-    subject: str
-    role: Role
-    regions: frozenset[str]
 
 
 def can_see(principal: Principal, region: str) -> bool:

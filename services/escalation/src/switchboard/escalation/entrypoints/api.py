@@ -16,7 +16,7 @@ from sqlalchemy import select
 from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.escalation.adapters.orm import CaseRow, ClockRow, EscalationRow
 from switchboard.escalation.domain.escalation import TriggerKind
-from switchboard.escalation.domain.regions import Principal, Role, can_raise, can_see
+from switchboard.escalation.domain.regions import can_raise, can_see
 from switchboard.escalation.entrypoints.auth import PrincipalDep
 from switchboard.escalation.entrypoints.dependencies import ConfigDep, ServiceDep, SessionDep
 from switchboard.escalation.service_layer import escalations
@@ -26,6 +26,7 @@ from switchboard.escalation.service_layer.escalations import (
     NotAllowed,
     RaiseRequest,
 )
+from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.http.problems import Problem
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
 
 import typer
 import uvicorn
@@ -14,11 +12,10 @@ import uvicorn
 from switchboard.escalation.adapters.orm import metadata
 from switchboard.escalation.bootstrap import bootstrap
 from switchboard.escalation.config import load_config
-from switchboard.escalation.domain.regions import Role
-from switchboard.escalation.entrypoints.auth import TokenVerifier
 from switchboard.escalation.entrypoints.consumer import run_background
 from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.auth.cli import token_command
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.process import prepare_process
 
@@ -77,21 +74,7 @@ def check_config(path: Path) -> None:
     )
 
 
-@cli.command()
-def token(
-    subject: str,
-    role: Role,
-    regions: Annotated[list[str] | None, typer.Option("--region")] = None,
-    hours: float = 1.0,
-) -> None:
-    """Print a bearer token signed with the configured secret (for operators and demos)."""
-    settings = EscalationSettings.load()
-    verifier = TokenVerifier(secret=settings.jwt_secret, audience=settings.jwt_audience)
-    typer.echo(
-        verifier.issue(
-            subject=subject, role=role, regions=regions or [], ttl=timedelta(hours=hours)
-        )
-    )
+cli.command("token")(token_command(EscalationSettings.load))
 
 
 def main() -> None:

@@ -31,10 +31,11 @@ from switchboard.escalation.domain.escalation import (
     EscalationStatus,
     TriggerKind,
 )
-from switchboard.escalation.domain.regions import Principal, can_act, can_see
+from switchboard.escalation.domain.regions import can_act, can_see
 from switchboard.escalation.metrics import ESCALATIONS_RAISED
 from switchboard.escalation.service_layer.notifications import enqueue_webhooks
 from switchboard.servicekit import timers
+from switchboard.servicekit.auth import Principal
 from switchboard.servicekit.outbox import add_event
 
 SOURCE = "/switchboard/escalation"

@@ -1,54 +1,10 @@
-"""Bearer JWTs for KPI reads: who the caller is, and which regions they may see."""
+"""Who may read which KPIs; the caller is servicekit's bearer JWT (role and regions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
-import jwt
-
 from switchboard.feedback.domain.rollups import ALL_REGIONS
+from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.http import Problem
-
-BEARER = "Bearer"
-CHALLENGE = {"WWW-Authenticate": BEARER}
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    AGENT = "agent"
-
-
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    role: Role
-    regions: frozenset[str]
-
-
-def principal_from(
-    authorization: str | None, *, secret: str, algorithm: str, audience: str | None
-) -> Principal:
-    """The caller of an ``Authorization: Bearer <jwt>`` header, or a 401 problem."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != BEARER.lower() or not token:
-        raise Problem(401, "a bearer token is required", headers=CHALLENGE)
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[algorithm],
-            audience=audience,
-            options={"require": ["exp", "sub"], "verify_aud": audience is not None},
-        )
-        role = Role(claims.get("role", ""))
-        regions = claims.get("regions", [])
-        if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
-            raise ValueError("regions must be a list of region codes")
-    except (jwt.PyJWTError, ValueError) as error:
-        raise Problem(401, f"invalid bearer token: {error}", headers=CHALLENGE) from error
-    return Principal(subject=str(claims["sub"]), role=role, regions=frozenset(regions))
 
 
 def authorize_kpi_read(principal: Principal, *, region: str, agent_id: str | None) -> None:

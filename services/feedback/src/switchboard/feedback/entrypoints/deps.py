@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from switchboard.feedback.entrypoints.auth import Principal, principal_from
 from switchboard.feedback.settings import FeedbackSettings
+from switchboard.servicekit.auth import Principal, TokenVerifier, bearer_principal
 
 
 def get_settings(request: Request) -> FeedbackSettings:
@@ -34,15 +34,8 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReadDep = Annotated[AsyncConnection, Depends(get_read_connection)]
 
 
-def get_principal(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
-    return principal_from(
-        authorization,
-        secret=settings.jwt_secret.get_secret_value(),
-        algorithm=settings.jwt_algorithm,
-        audience=settings.jwt_audience,
-    )
+def _tokens(request: Request) -> TokenVerifier:
+    return get_settings(request).token_verifier()
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+PrincipalDep = Annotated[Principal, Depends(bearer_principal(_tokens))]

@@ -7,10 +7,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
-import jwt
 import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +20,8 @@ from switchboard.intake.adapters.orm import metadata
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.migrations import VERSIONS_DIR
 from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.auth import Role
+from switchboard.servicekit.auth.cli import token_command
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.process import prepare_process
@@ -148,19 +149,7 @@ def seal_secrets() -> None:
     typer.echo(json.dumps({"resealed": asyncio.run(seal())}))
 
 
-@app.command("admin-token")
-def admin_token(
-    subject: str = "operator",
-    minutes: int = 60,
-) -> None:
-    """Print a short-lived admin bearer token signed with the configured admin secret."""
-    settings = IntakeSettings.load()
-    claims = {
-        "sub": subject,
-        "role": "admin",
-        "exp": datetime.now(UTC) + timedelta(minutes=minutes),
-    }
-    typer.echo(jwt.encode(claims, settings.admin_jwt_secret, algorithm="HS256"))
+app.command("admin-token")(token_command(IntakeSettings.load, default_role=Role.ADMIN))
 
 
 @asynccontextmanager

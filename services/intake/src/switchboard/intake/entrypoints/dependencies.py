@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from switchboard.intake.bootstrap import IntakeService
+from switchboard.servicekit.auth import Principal, Role, TokenVerifier, bearer_principal
 from switchboard.servicekit.http import Problem
 
 
@@ -21,29 +20,20 @@ async def get_service(request: Request) -> IntakeService:
 
 
 ServiceDep = Annotated[IntakeService, Depends(get_service)]
-_bearer = HTTPBearer(auto_error=False)
+
+
+def _tokens(request: Request) -> TokenVerifier:
+    service: IntakeService = request.app.state.intake
+    return service.settings.token_verifier()
 
 
 async def require_admin(
-    service: ServiceDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> dict[str, object]:
-    """A bearer JWT (HS256) whose ``role`` is ``admin``."""
-    challenge = {"WWW-Authenticate": 'Bearer realm="switchboard-intake-admin"'}
-    if credentials is None:
-        raise Problem(401, "an admin bearer token is required", headers=challenge)
-    try:
-        claims: dict[str, object] = jwt.decode(
-            credentials.credentials,
-            service.settings.admin_jwt_secret,
-            algorithms=["HS256"],
-            options={"require": ["exp", "sub"]},
-        )
-    except jwt.InvalidTokenError as error:
-        raise Problem(401, f"invalid token: {error}", headers=challenge) from error
-    if claims.get("role") != "admin":
+    principal: Annotated[Principal, Depends(bearer_principal(_tokens))],
+) -> Principal:
+    """The caller's bearer JWT must carry the ``admin`` role."""
+    if principal.role is not Role.ADMIN:
         raise Problem(403, "this needs the admin role")
-    return claims
+    return principal
 
 
-AdminDep = Annotated[dict[str, object], Depends(require_admin)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

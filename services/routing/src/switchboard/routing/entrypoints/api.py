@@ -18,7 +18,13 @@ from switchboard.routing.bootstrap import RoutingService, bootstrap
 from switchboard.routing.domain.errors import RoutingError, UnknownAgent, UnknownCase
 from switchboard.routing.domain.model import ItemState
 from switchboard.routing.domain.policy import PolicyError, policy_set_from_data
-from switchboard.routing.entrypoints.auth import PrincipalDep, acting_agent, require_admin
+from switchboard.routing.entrypoints.auth import (
+    PrincipalDep,
+    acting_agent,
+    may_read,
+    require_admin,
+    require_reader,
+)
 from switchboard.routing.entrypoints.schemas import (
     AgentProfile,
     AgentView,
@@ -31,6 +37,7 @@ from switchboard.routing.entrypoints.schemas import (
     Transfer,
 )
 from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.auth import Principal
 from switchboard.servicekit.db import utcnow
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.http import create_app as create_service_app
@@ -96,8 +103,8 @@ async def save_agent(
 
 @router.get("/agents/{agent_id}", response_model=AgentView)
 async def read_agent(agent_id: AgentId, who: PrincipalDep, session: SessionDep) -> AgentView:
-    acting_agent(who, agent_id)
     agent = await session.get(AgentRow, agent_id)
+    require_reader(who, owner=agent_id, region=agent.region if agent else None)
     if agent is None:
         raise Problem(404, f"unknown agent {agent_id!r}")
     return agent_view(agent)
@@ -125,7 +132,9 @@ async def change_presence(
 
 @router.get("/agents/{agent_id}/work", response_model=list[CaseView])
 async def agent_work(agent_id: AgentId, who: PrincipalDep, session: SessionDep) -> list[CaseView]:
-    acting_agent(who, agent_id)
+    if not may_read(who, owner=agent_id):
+        agent = await session.get(AgentRow, agent_id)
+        require_reader(who, owner=agent_id, region=agent.region if agent else None)
     held = [ItemState.OFFERED.value, ItemState.ASSIGNED.value, ItemState.WRAP_UP.value]
     rows = await session.scalars(
         select(CaseRow)
@@ -159,8 +168,7 @@ async def read_case(
     row = await session.get(CaseRow, case_id)
     if row is None:
         raise Problem(404, f"unknown case {case_id!r}")
-    if not who.is_admin and row.agent_id != who.subject:
-        raise Problem(403, "agents see only the cases they hold")
+    require_reader(who, owner=row.agent_id, region=row.region)
     router = request.app.state.routing.router
     if router.ownership.owns(row.pool):
         position, wait = (
@@ -175,7 +183,7 @@ async def read_case(
     )
 
 
-def _agent_of(who: Any, agent_id: str | None) -> str:
+def _agent_of(who: Principal, agent_id: str | None) -> str:
     acting = agent_id or who.subject
     acting_agent(who, acting)
     return acting

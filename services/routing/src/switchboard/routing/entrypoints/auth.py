@@ -1,77 +1,45 @@
-"""Bearer JWTs (HS256): ``sub`` is the agent id, ``role`` is ``agent`` or ``admin``."""
+"""Who may do what in routing. The caller is servicekit's bearer JWT; ``sub`` is the agent id.
+
+Agents act for themselves; admins for anyone. Coordinators read the agents and cases of
+their token's regions but act only for themselves, like agents."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.auth import Principal, Role, TokenVerifier, bearer_principal
 from switchboard.servicekit.http import Problem
 
-ROLES = {"agent", "admin"}
-bearer = HTTPBearer(auto_error=False)
+
+def _tokens(request: Request) -> TokenVerifier:
+    settings: RoutingSettings = request.app.state.routing.settings
+    return settings.token_verifier()
 
 
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    role: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-def issue_token(
-    *, secret: str, subject: str, role: str, audience: str = "switchboard", ttl: int = 3600
-) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "sub": subject,
-        "role": role,
-        "aud": audience,
-        "iat": now,
-        "exp": now + timedelta(seconds=ttl),
-    }
-    return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    unauthorized = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Problem(401, "a bearer token is required", headers=unauthorized)
-    settings = request.app.state.routing.settings
-    try:
-        claims = jwt.decode(
-            credentials.credentials,
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            audience=settings.jwt_audience,
-            options={"require": ["sub", "exp", "role"]},
-        )
-    except jwt.PyJWTError as error:
-        raise Problem(401, f"invalid token: {error}", headers=unauthorized) from error
-    if claims["role"] not in ROLES:
-        raise Problem(403, f"role {claims['role']!r} may not use routing")
-    return Principal(subject=str(claims["sub"]), role=str(claims["role"]))
-
-
-PrincipalDep = Annotated[Principal, Depends(principal)]
+PrincipalDep = Annotated[Principal, Depends(bearer_principal(_tokens))]
 
 
 def require_admin(who: Principal) -> None:
-    if not who.is_admin:
+    if who.role is not Role.ADMIN:
         raise Problem(403, "this needs the admin role")
 
 
 def acting_agent(who: Principal, agent_id: str) -> None:
-    """Agents act for themselves; an admin may act for anyone."""
-    if not who.is_admin and who.subject != agent_id:
-        raise Problem(403, "agents may act only for themselves")
+    """Agents and coordinators act only for themselves; an admin may act for anyone."""
+    if who.role is not Role.ADMIN and who.subject != agent_id:
+        raise Problem(403, "only an admin may act for another agent")
+
+
+def may_read(who: Principal, *, owner: str | None, region: str | None = None) -> bool:
+    """Admins read everything, coordinators what is in their regions, agents their own."""
+    if who.role is Role.ADMIN or (owner is not None and owner == who.subject):
+        return True
+    return who.role is Role.COORDINATOR and region is not None and region in who.regions
+
+
+def require_reader(who: Principal, *, owner: str | None, region: str | None) -> None:
+    if not may_read(who, owner=owner, region=region):
+        raise Problem(403, "agents read only their own; coordinators only their regions")

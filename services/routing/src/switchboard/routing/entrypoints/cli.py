@@ -4,15 +4,14 @@ cases consumer, the timer poller and the router), or mint a token for local use.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import typer
 import uvicorn
 
 from switchboard.routing.adapters.orm import metadata
-from switchboard.routing.entrypoints.auth import issue_token
 from switchboard.routing.migrations import VERSIONS_DIR
 from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.auth.cli import token_command
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.process import prepare_process
 
@@ -50,23 +49,7 @@ def migrate_command() -> None:
     asyncio.run(migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata))
 
 
-@app.command("token")
-def token(
-    subject: str,
-    role: Annotated[str, typer.Option(help="agent or admin")] = "agent",
-    ttl: Annotated[int, typer.Option(help="seconds")] = 3600,
-) -> None:
-    """Print a bearer token signed with the configured secret (for local use and demos)."""
-    settings = RoutingSettings.load()
-    typer.echo(
-        issue_token(
-            secret=settings.jwt_secret,
-            subject=subject,
-            role=role,
-            audience=settings.jwt_audience,
-            ttl=ttl,
-        )
-    )
+app.command("token")(token_command(RoutingSettings.load))
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+from switchboard.servicekit.auth.cli import main
+
+main()

@@ -1,0 +1,32 @@
+"""The caller of a request, from its ``Authorization: Bearer <jwt>`` header."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from switchboard.servicekit.auth.principals import Principal
+from switchboard.servicekit.auth.tokens import TokenVerifier, challenge
+from switchboard.servicekit.http.problems import Problem
+
+_bearer = HTTPBearer(auto_error=False, description="A Switchboard bearer JWT (HS256).")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_principal(
+    verifier: Callable[[Request], TokenVerifier],
+) -> Callable[[Request, HTTPAuthorizationCredentials | None], Coroutine[Any, Any, Principal]]:
+    """A FastAPI dependency giving the caller's ``Principal``; 401 problem+json when the
+    header is missing or malformed or the token does not verify. ``verifier`` finds the
+    service's ``TokenVerifier`` for a request (e.g. through ``request.app.state``)."""
+
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, one hop per request
+    async def principal(request: Request, credentials: Credentials) -> Principal:
+        if credentials is None:
+            raise Problem(401, "a bearer token is required", headers=challenge())
+        return verifier(request).principal(credentials.credentials)
+
+    return principal

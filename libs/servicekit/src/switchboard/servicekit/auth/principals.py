@@ -1,0 +1,22 @@
+"""Who a bearer token says the caller is: a subject, one role and the regions it covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as its token describes it. What each role may do is the service's rule;
+    regions are opaque codes here."""
+
+    subject: str
+    role: Role
+    regions: frozenset[str] = frozenset()
