@@ -31,10 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from process_cpu import postmaster_of, process_table, tree_cpu
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from switchboard.contracts.topics import ASSIGNMENTS, CASES
 from switchboard.intake import adapter_registry as registry
 from switchboard.intake.adapters.orm import metadata
 from switchboard.intake.domain.signatures import sign
@@ -239,20 +242,49 @@ async def register_chat_adapter(database_url: str) -> str:
     return secret
 
 
-async def outbox_backlog(database_url: str, *, wait_seconds: float) -> tuple[int, int]:
-    """(published, still pending) outbox rows once the relay had ``wait_seconds`` to drain."""
+async def kafka_records(bootstrap: str) -> int:
+    """Records on intake's topics so far (the sum of their partitions' end offsets)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([CASES.name, ASSIGNMENTS.name])
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        if not topic["error_code"]
+        for partition in topic["partitions"]
+    ]
+    if not partitions:
+        return 0
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await asyncio.sleep(0.1)  # a consumer stopped at once trips over its own start-up task
+        await consumer.stop()
+
+
+async def outbox_backlog(
+    database_url: str, bootstrap: str, *, records_before: int, wait_seconds: float
+) -> tuple[int, int]:
+    """(records published to Kafka since ``records_before``, rows still pending) once the
+    relay had up to ``wait_seconds`` to drain the outbox."""
     engine = create_engine(database_url)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
             async with engine.connect() as connection:
                 pending = await connection.scalar(select(func.count()).select_from(outbox))
-                total = await connection.scalar(select(func.count()).select_from(outbox))
+                pending = int(pending or 0)
             if not pending or time.monotonic() > deadline:
-                return int(total or 0) - int(pending or 0), int(pending or 0)
+                break
             await asyncio.sleep(0.5)
     finally:
         await engine.dispose()
+    return await kafka_records(bootstrap) - records_before, pending
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -283,6 +315,7 @@ def main() -> None:
             intake_db = cluster.create_database(f"intake_{uuid.uuid4().hex[:8]}")
             bare_db = cluster.create_database(f"bare_{uuid.uuid4().hex[:8]}")
         secret = asyncio.run(register_chat_adapter(intake_db))
+        records_before = asyncio.run(kafka_records(bootstrap))
         pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(args.clients))
 
         intake_port, bare_port = free_port(), free_port()
@@ -365,7 +398,9 @@ def main() -> None:
             seconds=args.paced_seconds,
             **intake_job,
         )
-        outbox_rows = asyncio.run(outbox_backlog(intake_db, wait_seconds=15))
+        outbox_rows = asyncio.run(
+            outbox_backlog(intake_db, bootstrap, records_before=records_before, wait_seconds=15)
+        )
         report_intake(args, peak, paced, outbox_rows)
         report_bare(peak, baseline)
 
