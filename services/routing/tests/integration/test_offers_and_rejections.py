@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from switchboard.contracts.events import AgentStatusChanged, CaseQueued, OfferDeclined, OfferExpired
+from switchboard.contracts.envelope import decode
+from switchboard.contracts.events import (
+    REGISTRY,
+    AgentStatusChanged,
+    CaseQueued,
+    OfferDeclined,
+    OfferExpired,
+)
 from switchboard.contracts.topics import AGENT_STATUS
 from switchboard.servicekit.testing.helpers import eventually, read_topic
 
@@ -70,6 +77,33 @@ async def test_an_expired_offer_sets_the_agent_away_and_goes_to_someone_else(
     statuses = await read_topic(stack.kafka, AGENT_STATUS.name, expect=10**9, timeout=3.0)
     assert any(record.key.decode() == ignored_by for record in statuses)
     assert AgentStatusChanged.topic.name == AGENT_STATUS.name
+
+
+async def test_an_agents_load_changes_are_announced_on_the_agent_status_topic(stack, start_replica):
+    replica = await start_replica()
+    agent_id = unique("agent")
+    await replica.hire(agent_id)
+    await replica.presence(agent_id, "available")
+    case_id = unique("case")
+    await stack.open_case(case_id)
+    assert await eventually(lambda: holder(replica, [agent_id], case_id), timeout=20)
+    declined = await replica.act(agent_id, case_id, "decline", {"reason": "busy"})
+    assert declined.status_code == 200, declined.text
+
+    async def chat_loads() -> list[int] | None:
+        records = await read_topic(stack.kafka, AGENT_STATUS.name, expect=10**9, timeout=2.0)
+        loads = []
+        for record in records:
+            if record.key.decode() != agent_id:
+                continue
+            status = decode(REGISTRY, record.value, list(record.headers)).data
+            assert isinstance(status, AgentStatusChanged)
+            if status.reason == "load changed":
+                assert status.presence == status.previous_presence
+                loads += [c.load for c in status.channels if c.channel == "chat"]
+        return loads if len(loads) >= 2 else None
+
+    assert await eventually(chat_loads, timeout=20) == [1, 0], "offered, then declined"
 
 
 async def test_going_offline_returns_unaccepted_offers_to_the_queue(stack, start_replica):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.contracts.events import CaseOffered
+from switchboard.contracts.base import Event
 from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
 
@@ -21,7 +21,7 @@ def _nothing() -> None:
     return None
 
 
-async def _no_offers(session: AsyncSession, cases: list[CaseRow]) -> list[CaseOffered]:
+async def _no_offers(session: AsyncSession, cases: list[CaseRow]) -> list[Event]:
     return []
 
 
@@ -32,7 +32,7 @@ class RoutingContext:
     preferred_agent_for: timedelta = timedelta(minutes=10)
     replica: str = "routing-1"
     wake: Callable[[], None] = field(default=_nothing)
-    offer_on_arrival: Callable[[AsyncSession, list[CaseRow]], Awaitable[list[CaseOffered]]] = field(
+    offer_on_arrival: Callable[[AsyncSession, list[CaseRow]], Awaitable[list[Event]]] = field(
         default=_no_offers
     )
     """Offers what it can to free agents in the transaction that queues new cases; the

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.contracts.events import CaseQueued
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
-from switchboard.routing.adapters.publishing import case_queued, publish_all
+from switchboard.routing.adapters.publishing import case_queued, load_changed, publish, publish_all
 from switchboard.routing.adapters.records import add_load
 from switchboard.routing.context import OFFER_TIMER, REVIEW_TIMER, RoutingContext
 from switchboard.routing.domain.model import ItemState
@@ -70,10 +70,12 @@ async def schedule_reviews(
 async def release_slot(
     session: AsyncSession, *, case: CaseRow, agent: AgentRow, now: datetime
 ) -> None:
-    """Give back the slot ``case`` held on ``agent`` and drop a pending offer timer."""
+    """Give back the slot ``case`` held on ``agent``, announce the agent's new load and drop
+    a pending offer timer."""
     add_load(agent, case.channel, -1)
     agent.idle_since = now
     agent.version += 1
+    await publish(session, load_changed(agent, at=now))
     if case.offer_id:
         await timers.cancel(session, kind=OFFER_TIMER, key=case.offer_id)
 

@@ -23,10 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
+from switchboard.contracts.base import Event
 from switchboard.contracts.events import CaseOffered
 from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
-from switchboard.routing.adapters.publishing import agent_fields, explanation_of, publish_all
+from switchboard.routing.adapters.publishing import (
+    agent_fields,
+    explanation_of,
+    load_changed,
+    publish_all,
+)
 from switchboard.routing.adapters.records import (
     add_load,
     agent_from_row,
@@ -196,25 +202,24 @@ class Router:
     async def commit_offers(self, decisions: list[Decision]) -> list[Decision]:
         """Commit the offers still possible, in one transaction; the refused decisions."""
         async with self.sessions() as session, session.begin():
-            offered, refused = await self._offer_in(session, decisions, now=self.clock())
+            offered, events, refused = await self._offer_in(session, decisions, now=self.clock())
             with session.no_autoflush:  # changed rows are written once, at commit
-                await publish_all(session, offered)
+                await publish_all(session, events)
                 await timers.cancel_many(
                     session, kind=REVIEW_TIMER, keys=[offer.case_id for offer in offered]
                 )
         self.offers_committed += len(offered)
         return refused
 
-    async def offer_on_arrival(
-        self, session: AsyncSession, cases: list[CaseRow]
-    ) -> list[CaseOffered]:
+    async def offer_on_arrival(self, session: AsyncSession, cases: list[CaseRow]) -> list[Event]:
         """Cases just queued in ``session``'s transaction (not yet committed): offer those a
         free agent can take now, in that same transaction, instead of a cycle later.
 
         The engine applies its proposals at once; if the transaction does not commit, or
         the database refuses one, the next cycle re-reads those cases and agents. Returns
-        the CaseOffered events for the caller to publish after its CaseQueued ones; the
-        cases offered have no step-review timer to drop (their caller sets none)."""
+        the events (each offer, then its agent's new load) for the caller to publish after
+        its CaseQueued ones; the cases offered have no step-review timer to drop (their
+        caller sets none)."""
         now = self.clock()
         self.engine.policies = self.context.policies  # the policies the cases were filed by
         outcome = Outcome()
@@ -225,9 +230,9 @@ class Router:
             return []
         call_after_rollback(session, partial(self._refresh_later, decisions))
         mine = {case.case_id: case for case in cases}  # new in this transaction: no lock
-        offered, refused = await self._offer_in(session, decisions, now=now, cases=mine)
+        offered, events, refused = await self._offer_in(session, decisions, now=now, cases=mine)
         call_after_commit(session, partial(self._arrival_committed, len(offered), refused))
-        return offered
+        return events
 
     def _arrival_committed(self, offered: int, refused: list[Decision]) -> None:
         self.offers_committed += offered
@@ -245,12 +250,14 @@ class Router:
         *,
         now: datetime,
         cases: dict[str, CaseRow] | None = None,
-    ) -> tuple[list[CaseOffered], list[Decision]]:
+    ) -> tuple[list[CaseOffered], list[Event], list[Decision]]:
         """Apply the decisions still possible to locked rows in ``session`` (``cases`` that
         the transaction holds already are not read again) and set their offer timers: the
-        offers to publish and the decisions refused."""
+        offers, the events to publish (each offer, then its agent's new load) and the
+        decisions refused."""
         refused: list[Decision] = []
         offered: list[CaseOffered] = []
+        events: list[Event] = []
         if cases is None:
             cases = await _locked(session, CaseRow, CaseRow.case_id, {d.case_id for d in decisions})
         with session.no_autoflush:  # changed and new rows are written once, at commit
@@ -260,11 +267,13 @@ class Router:
                 if case is None or agent is None or not _still_possible(case, agent, decision):
                     refused.append(decision)
                     continue
-                offered.append(self._offer(session, decision, case, agent, now=now))
+                offer = self._offer(session, decision, case, agent, now=now)
+                offered.append(offer)
+                events += [offer, load_changed(agent, at=now)]
             await timers.schedule_many(
                 session, kind=OFFER_TIMER, due=[(o.offer_id, o.expires_at, None) for o in offered]
             )
-        return offered, refused
+        return offered, events, refused
 
     def _offer(
         self,

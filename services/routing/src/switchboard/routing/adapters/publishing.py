@@ -121,6 +121,11 @@ def agent_status(
     )
 
 
+def load_changed(agent: AgentRow, *, at: datetime) -> AgentStatusChanged:
+    """The agent took or gave back a slot; presence unchanged."""
+    return agent_status(agent, previous=agent.presence, at=at, reason="load changed")
+
+
 def agent_actor(agent_id: str) -> Actor:
     return Actor(kind=ActorKind.AGENT, id=agent_id)
 
