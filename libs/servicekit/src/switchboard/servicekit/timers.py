@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,6 @@ async def schedule_many(
     """Set (or move) several timers of one kind with one statement: (key, due_at, payload)."""
     if not due:
         return
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     trace = current_trace_headers()
     rows = [
         {
@@ -81,12 +81,19 @@ async def schedule_many(
         }
         for key, due_at, payload in due
     ]
+    await session.execute(_upsert(dialect_of(session)), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (kind, key) DO UPDATE, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(timers)
-    statement = statement.on_conflict_do_update(
+    moved = ("due_at", "payload", "attempts", "last_error", "dead_at", "trace")
+    return statement.on_conflict_do_update(
         index_elements=[timers.c.kind, timers.c.key],
-        set_={k: statement.excluded[k] for k in rows[0] if k not in ("kind", "key")},
+        set_={name: statement.excluded[name] for name in moved},
     )
-    await session.execute(statement, rows)
 
 
 async def cancel(session: AsyncSession, *, kind: str, key: str) -> bool:

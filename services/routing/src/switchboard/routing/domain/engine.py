@@ -46,6 +46,8 @@ class RoutingEngine:
     def upsert_agent(self, agent: Agent, *, now: datetime) -> Outcome:
         """Add or replace an agent's record (profile, presence and current load)."""
         previous = self.agents.get(agent.id)
+        if previous is not None and previous.same_record(agent):
+            return Outcome()  # most often the engine's own offer read back: indexed already
         if previous is not None:
             self._unindex_agent(previous)
         for pool in agent.pools | (previous.pools if previous else frozenset()):

@@ -106,6 +106,24 @@ class Agent:
             return []
         return self.capacity.open_channels(self.load)
 
+    def same_record(self, other: Agent) -> bool:
+        """Whether ``other`` says nothing new about this agent (a zero load counts as none)."""
+        return (
+            self.presence is other.presence
+            and self.idle_since == other.idle_since
+            and _held(self.load) == _held(other.load)
+            and self.pools == other.pools
+            and self.skills == other.skills
+            and self.languages == other.languages
+            and self.region == other.region
+            and self.team == other.team
+            and self.capacity == other.capacity
+        )
+
+
+def _held(load: Mapping[Channel, int]) -> dict[Channel, int]:
+    return {channel: count for channel, count in load.items() if count}
+
 
 @dataclass(slots=True, eq=False)
 class WorkItem:
