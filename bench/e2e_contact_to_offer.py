@@ -925,7 +925,13 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=2, help="load-generating processes")
     parser.add_argument("--connections", type=int, default=16, help="per client process")
-    parser.add_argument("--intake-workers", type=int, default=2)
+    parser.add_argument(
+        "--intake-workers",
+        type=int,
+        default=1,
+        help="uvicorn workers for intake (one fits a 2-core machine that also runs PostgreSQL, "
+        "Kafka, routing and the load; the intake bench measures two)",
+    )
     parser.add_argument("--baseline-seconds", type=float, default=5.0)
     parser.add_argument(
         "--no-fsync", action="store_true", help="PostgreSQL with fsync=off, as the e2e tests run"
