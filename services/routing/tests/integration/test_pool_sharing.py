@@ -102,3 +102,42 @@ async def test_each_replica_offers_the_cases_of_its_pools_and_takes_over_when_on
         return found if len(found) == len(later) else None
 
     assert await eventually(all_offered, timeout=60) == {case_id: A for case_id in later}
+
+
+async def test_a_case_queued_by_another_replica_wakes_its_pools_owner_at_once(stack, start_replica):
+    first, second = await start_replica(A), await start_replica(B)
+
+    async def both_see_each_other() -> bool:
+        return all(r.service.router.ownership.replicas == {A, B} for r in (first, second))
+
+    assert await eventually(both_see_each_other, timeout=10)
+    held = regions_held_by_both(count=2)
+    agents = {}
+    for region in held[A] + held[B]:
+        agents[region] = unique(f"agent-{region}")
+        await first.hire(agents[region], region=region, capacity={"chat": 20})
+        assert (await first.presence(agents[region], "available")).status_code == 200
+
+    async def agents_indexed_by_their_owners() -> bool:
+        routers = {A: first.service.router, B: second.service.router}
+        return all(
+            agents[region] in routers[owner].engine.agents
+            for owner, regions in held.items()
+            for region in regions
+        )
+
+    assert await eventually(agents_indexed_by_their_owners, timeout=10)
+    for replica in (first, second):
+        replica.service.router.sync_seconds = 120.0  # from here on only notices wake a router
+
+    cases = {unique("case"): region for region in held[A] + held[B] for _ in range(5)}
+    for case_id, region in cases.items():
+        await stack.open_case(case_id, region=region)
+
+    async def all_offered() -> bool:
+        events = await stack.assignment_events(set(cases), expect=0)
+        return {e.case_id for e in events if isinstance(e, CaseOffered)} == set(cases)
+
+    assert await eventually(all_offered, timeout=15), "offered long before the next timed sync"
+    notices = first.service.router.notices_for_me + second.service.router.notices_for_me
+    assert notices > 0, "some cases reached the consumer of the replica not owning their pool"

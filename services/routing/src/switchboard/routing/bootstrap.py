@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
 from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import PolicyDocumentRow, metadata
+from switchboard.routing.adapters.pool_notices import PoolNotices
 from switchboard.routing.adapters.records import stamp
 from switchboard.routing.context import RoutingContext
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
@@ -91,8 +92,10 @@ def bootstrap(
         )
         if settings.pool_sharding
         else None,
+        notices=partial(PoolNotices, engine) if settings.pool_sharding else None,
     )
     context.wake = router.wake
+    context.owns = router.owns
     context.offer_on_arrival = router.offer_on_arrival
     consumer = cases_consumer(
         settings=settings, sessions=sessions, producer=producer, context=context

@@ -37,3 +37,5 @@ class RoutingContext:
     )
     """Offers what it can to free agents in the transaction that queues new cases; the
     events to publish."""
+    owns: Callable[[str], bool] = field(default=lambda pool: True)
+    """Whether this replica routes the pool (the others are told of cases queued there)."""

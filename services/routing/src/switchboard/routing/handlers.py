@@ -17,6 +17,7 @@ from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import CaseOpened, CaseReopened, OfferExpired
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, LastAgentRow, OfferRow
+from switchboard.routing.adapters.pool_notices import announce_waiting
 from switchboard.routing.adapters.publishing import (
     SYSTEM,
     agent_fields,
@@ -66,6 +67,7 @@ async def queue_cases(
         waiting = [case for case in cases if case.state == ItemState.WAITING.value]
         await schedule_reviews(session, cases=waiting, context=context, new=True)
         await publish_all(session, [*queued, *offered])  # one statement, each case's in order
+        await announce_waiting(session, {c.pool for c in waiting if not context.owns(c.pool)})
     if waiting:  # the router looks for agents for the rest; offered cases are done here
         call_after_commit(session, context.wake)
 

@@ -27,6 +27,7 @@ from switchboard.contracts.base import Event
 from switchboard.contracts.events import CaseOffered
 from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
+from switchboard.routing.adapters.pool_notices import PoolNotices
 from switchboard.routing.adapters.publishing import (
     agent_fields,
     explanation_of,
@@ -65,6 +66,7 @@ class Router:
         sync_seconds: float = 0.05,
         offers_per_transaction: int = 100,
         membership: Membership | None = None,
+        notices: Callable[[Callable[[set[str]], None]], PoolNotices] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
@@ -85,9 +87,20 @@ class Router:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self.running = False
+        self.notices = notices(self._pools_waiting) if notices is not None else None
+        self.notices_for_me = 0
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def owns(self, pool: str) -> bool:
+        return self.ownership.owns(pool)
+
+    def _pools_waiting(self, pools: set[str]) -> None:
+        """Another replica queued cases in these pools: sync now if one of them is ours."""
+        if any(self.ownership.owns(pool) for pool in pools):
+            self.notices_for_me += 1
+            self.wake()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -99,6 +112,8 @@ class Router:
             while not self._stopping.is_set():
                 try:
                     await self.keep_membership()
+                    if self.notices is not None:
+                        await self.notices.ensure_listening()
                     await self.cycle()
                 except Exception:
                     log.exception("routing cycle failed; retrying")
@@ -107,6 +122,8 @@ class Router:
                 self._wakeup.clear()
         finally:
             self.running = False
+            if self.notices is not None:
+                await self.notices.close()
             if self.membership is not None:
                 with contextlib.suppress(Exception):
                     await self.membership.leave()
