@@ -153,3 +153,26 @@ async def test_a_step_times_out_and_the_broader_step_finds_an_agent(stack, start
     events = await stack.assignment_events({case_id}, expect=3)
     queued = [e for e in events if isinstance(e, CaseQueued)]
     assert [(e.reason.value, e.step_index) for e in queued] == [("new", 0), ("overflow", 1)]
+
+
+async def test_a_returning_customer_is_offered_to_their_last_agent_first(stack, start_replica):
+    replica = await start_replica()
+    last, longest_idle = unique("last"), unique("idle")
+    await replica.hire(last)
+    assert (await replica.presence(last, "available")).status_code == 200
+    customer = unique("customer")
+    first_case = unique("case")
+    await stack.open_case(first_case, customer_id=customer)
+    assert await eventually(lambda: offered_to(replica, last, first_case), timeout=20)
+    assert (await replica.act(last, first_case, "accept")).status_code == 200
+    await replica.hire(longest_idle)  # idle from now on: longer than ``last`` will be
+    assert (await replica.presence(longest_idle, "available")).status_code == 200
+    await replica.act(last, first_case, "resolve", {"resolution_code": "answered"})
+    assert (await replica.act(last, first_case, "wrap-up/finish")).json()["state"] == "done"
+
+    second_case = unique("case")
+    await stack.open_case(second_case, customer_id=customer)
+
+    assert await eventually(lambda: offered_to(replica, last, second_case), timeout=20)
+    view = (await replica.client.get(f"/v1/cases/{second_case}", headers=replica.admin)).json()
+    assert view["explanation"]["step_name"] == "preferred agent"

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.envelope import Envelope
@@ -48,16 +48,16 @@ async def queue_cases(
     opened: dict[str, CaseOpened] = {}
     for envelope in envelopes:  # the first event of a case counts, in arrival order
         opened.setdefault(envelope.data.case_id, envelope.data)
-    known = set(await session.scalars(select(CaseRow.case_id).where(CaseRow.case_id.in_(opened))))
+    customers = {event.customer_id for event in opened.values()}
+    known, last_agent_of = await known_cases_and_last_agents(session, set(opened), customers)
     new = [event for case_id, event in opened.items() if case_id not in known]
     if not new:
         return
     now = utcnow()
-    lasts = await last_agents(session, {event.customer_id for event in new})
     cases = []
     for event in new:
         case = new_case(event, context=context, now=now)
-        prefer(case, lasts.get(event.customer_id), context=context, now=now)
+        prefer(case, last_agent_of.get(event.customer_id), context=context, now=now)
         cases.append(case)
     session.add_all(cases)
     queued = mark_waiting(cases, reason=QueueReason.NEW, now=now)
@@ -102,11 +102,26 @@ def new_case(opened: CaseOpened, *, context: RoutingContext, now: datetime) -> C
     return case
 
 
-async def last_agents(session: AsyncSession, customer_ids: set[str]) -> dict[str, LastAgentRow]:
-    rows = await session.scalars(
-        select(LastAgentRow).where(LastAgentRow.customer_id.in_(customer_ids))
-    )
-    return {row.customer_id: row for row in rows}
+async def known_cases_and_last_agents(
+    session: AsyncSession, case_ids: set[str], customer_ids: set[str]
+) -> tuple[set[str], dict[str, str]]:
+    """Which of ``case_ids`` routing has already, and each customer's active last agent:
+    one round trip for both."""
+    cases = select(
+        literal("case").label("kind"), CaseRow.case_id.label("id"), null().label("agent_id")
+    ).where(CaseRow.case_id.in_(case_ids))
+    lasts = select(
+        literal("last").label("kind"), LastAgentRow.customer_id, LastAgentRow.agent_id
+    ).where(LastAgentRow.customer_id.in_(customer_ids), LastAgentRow.active.is_(True))
+    known: set[str] = set()
+    last_agent_of: dict[str, str] = {}
+    rows: list[Any] = list(await session.execute(union_all(cases, lasts)))
+    for kind, key, agent_id in rows:
+        if kind == "case":
+            known.add(key)
+        elif agent_id is not None:
+            last_agent_of[key] = agent_id
+    return known, last_agent_of
 
 
 async def requeue_reopened_case(
@@ -134,15 +149,17 @@ async def prefer_last_agent(
     session: AsyncSession, *, case: CaseRow, context: RoutingContext, now: datetime
 ) -> None:
     last = await session.get(LastAgentRow, case.customer_id)
-    prefer(case, last, context=context, now=now)
+    prefer(
+        case, last.agent_id if last is not None and last.active else None, context=context, now=now
+    )
 
 
 def prefer(
-    case: CaseRow, last: LastAgentRow | None, *, context: RoutingContext, now: datetime
+    case: CaseRow, last_agent: str | None, *, context: RoutingContext, now: datetime
 ) -> None:
-    """The customer's last agent, if still active, is preferred for a while."""
-    if last is not None and last.active:
-        case.preferred_agent = last.agent_id
+    """The customer's last agent (while still active) is preferred for a while."""
+    if last_agent is not None:
+        case.preferred_agent = last_agent
         case.preferred_until = now + context.preferred_agent_for
 
 
