@@ -82,3 +82,11 @@ def test_a_bad_document_is_rejected_with_the_place_of_the_error(document, where,
         policy_set_from_data(document)
     assert caught.value.where == where
     assert caught.value.column == column
+
+
+@pytest.mark.parametrize("name", ["x" * 129, "bad\x00name", "tab\tname"])
+def test_a_policy_name_the_case_rows_cannot_store_is_refused(name):
+    document = {"policies": [{"name": name, "steps": [], "fallback": "true"}]}
+    with pytest.raises(PolicyError, match="at most 128 printable characters") as caught:
+        policy_set_from_data(document)
+    assert caught.value.where == "policies[0].name"

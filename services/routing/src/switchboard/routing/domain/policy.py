@@ -30,6 +30,10 @@ class PolicyError(ValueError):
         self.column = column
 
 
+MAX_NAME_LENGTH = 128
+"""A case row stores its policy's name in a column this long."""
+
+
 @dataclass(frozen=True)
 class Step:
     requirement: Requirement
@@ -129,6 +133,11 @@ def policy_from_data(entry: Any, *, where: str) -> Policy:
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise PolicyError("a policy needs a non-empty name", where=f"{where}.name")
+    if len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise PolicyError(
+            f"a policy name is at most {MAX_NAME_LENGTH} printable characters",
+            where=f"{where}.name",
+        )
     when = _requirement(entry.get("when", MATCH_ALL), where=f"{where}.when", case_only=True)
     raw_steps = entry.get("steps", [])
     if not isinstance(raw_steps, Sequence) or isinstance(raw_steps, str):
