@@ -190,7 +190,14 @@ async def test_one_active_escalation_per_case_and_only_cases_of_ones_regions(api
 
 @pytest.mark.parametrize(
     "body",
-    [{"reason": ""}, {"reason": "x" * 2001}, {"reason": "ok", "surprise": 1}, {}, []],
+    [
+        {"reason": ""},
+        {"reason": "x" * 2001},
+        {"reason": "ok", "surprise": 1},
+        {},
+        [],
+        {"reason": "nul\x00inside"},  # PostgreSQL stores no NUL
+    ],
 )
 async def test_bad_bodies_get_422_problems(api, body):
     case_id = await api.open_case()
@@ -198,6 +205,26 @@ async def test_bad_bodies_get_422_problems(api, body):
         f"/v1/cases/{case_id}/escalations", json=body, headers=api.as_(*AGENT)
     )
     assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "who"),
+    [
+        ("GET", "/v1/escalations/%00", None, NORA),
+        ("POST", "/v1/escalations/%00/acknowledge", {}, NORA),
+        ("POST", "/v1/escalations/%00/reassign", {"to": "magnus"}, NORA),
+        ("GET", "/v1/cases/%00/sla", None, NORA),
+        ("POST", "/v1/cases/%00/escalations", {"reason": "angry"}, AGENT),
+        ("GET", "/v1/escalations?region=%00", None, ADMIN),
+        ("GET", "/v1/admin/webhook-deliveries/9223372036854775808/attempts", None, ADMIN),
+        ("POST", "/v1/admin/webhook-deliveries/9223372036854775808/retry", None, ADMIN),
+    ],
+)
+async def test_values_the_database_cannot_hold_get_422_problems(api, method, path, body, who):
+    """PostgreSQL stores no NUL character, nor an integer beyond 64 bits."""
+    response = await api.client.request(method, path, json=body, headers=api.as_(*who))
+    assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
 
 

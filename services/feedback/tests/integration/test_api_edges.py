@@ -59,6 +59,7 @@ async def test_an_expired_link_is_gone(world):
         ({"region": "nordics", "from": "9999-12-01", "to": "9999-12-31"}, 422),
         ({"region": "nordics", "period": "week", "from": "0001-01-01"}, 422),
         ({"region": "nordics", "unknown": "1"}, 422),
+        ({"region": "nordics", "agent": "a\x00"}, 422),  # PostgreSQL stores no NUL
     ],
 )
 async def test_bad_kpi_queries_are_refused(world, params, status):

@@ -35,6 +35,8 @@ def test_a_full_answer_is_accepted_and_tidied():
         (Answer(comment="   "), "needs a score or a comment"),
         (Answer(csat=1, reasons=("price",)), "unknown reasons: price"),
         (Answer(comment="x" * 2001), "longer than 2000"),
+        (Answer(csat=4, comment="nul\x00inside"), "NUL character"),
+        (Answer(csat=4, comment="lone \ud800 surrogate"), "lone surrogate"),
     ],
 )
 def test_bad_answers_are_refused_with_a_reason(answer, message):

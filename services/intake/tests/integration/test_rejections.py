@@ -57,6 +57,7 @@ async def test_rejected_requests_create_nothing(intake, chat_body):
         "not json": (await intake.post(chat, b"{not json"), 400),
         "invalid field": (await intake.post(chat, body(visitor={"id": "v", "email": "nope"})), 422),
         "unknown field": (await intake.post(chat, body(colour="blue")), 422),
+        "NUL character": (await intake.post(chat, body(visitor={"id": "v\x00"})), 422),
         "wrong channel": (await intake.post(chat, body(), channel="phone"), 403),
     }
     for name, (response, status) in cases.items():
@@ -72,6 +73,7 @@ async def test_rejected_requests_create_nothing(intake, chat_body):
     assert invalid["errors"][0]["field"] == "visitor.email"
     assert "not an e-mail address" in invalid["errors"][0]["message"]
     assert cases["unknown field"][0].json()["errors"][0]["field"] == "colour"
+    assert "visitor.id contains a NUL character" in cases["NUL character"][0].json()["detail"]
 
     assert await count(intake, Contact) == 0
     assert await count(intake, Case) == 0
@@ -114,6 +116,11 @@ async def test_admin_api_needs_an_admin_token(intake):
     )
     assert invalid.status_code == 422
     assert {e["field"] for e in invalid.json()["errors"]} == {"id", "channel"}
+    nul_customer = await intake.client.patch(
+        "/v1/admin/customers/%00", json={"vip": True}, headers=intake.admin_headers()
+    )
+    assert nul_customer.status_code == 422, nul_customer.text
+    assert nul_customer.json()["errors"][0]["field"] == "customer_id"
 
 
 async def test_an_adapter_over_its_rate_limit_gets_429_and_others_are_unaffected(intake, chat_body):

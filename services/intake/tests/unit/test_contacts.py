@@ -145,6 +145,34 @@ def test_chat_contact_errors_name_the_field(change, location):
     assert location in error_locations(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("model", "body", "where"),
+    [
+        (
+            ChatContact,
+            {"session_id": "S\x00", "visitor": {"id": "v"}, "message": "hi"},
+            "session_id",
+        ),
+        (ChatContact, {"session_id": "S", "visitor": {"id": "v"}, "message": "a\x00b"}, "message"),
+        (EmailContact, email_body(references=["<a@b>", "<\x00@b>"]), "references.1"),
+        (
+            PhoneContact,
+            {
+                "event": "voicemail",
+                "call_id": "c",
+                "caller_number": "+4520202020",
+                "ivr_selection": {"digits": "1", "department": "\x00"},
+            },
+            "ivr_selection.department",
+        ),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_and_located(model, body, where):
+    with pytest.raises(ValidationError) as raised:
+        model.model_validate(body)
+    assert f"{where} contains a NUL character" in str(raised.value)
+
+
 def test_social_contact_normalises_platform_and_handle():
     post = SocialContact.model_validate(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,15 @@ async def test_bad_requests_get_problem_details_never_a_server_error(stack, star
         f"/v1/agents/{'x' * 200}", json={"region": "a"}, headers=replica.admin
     )
     assert too_long.status_code == 422
+    nul = await client.get("/v1/agents/%00", headers=replica.admin)  # PostgreSQL stores no NUL
+    assert nul.status_code == 422, nul.text
+    assert nul.json()["errors"][0]["field"] == "agent_id"
+    lone_surrogate = await client.put(  # "\ud800" is valid JSON, but no Unicode text
+        "/v1/policies",
+        content=json.dumps({"policies": [{"name": "p\ud800", "steps": [], "fallback": "true"}]}),
+        headers={**replica.admin, "content-type": "application/json"},
+    )
+    assert lone_surrogate.status_code == 422, lone_surrogate.text
     bad_presence = await replica.presence(agent_id, "sleeping")
     assert bad_presence.status_code == 422
     unknown = await replica.act(agent_id, "no-such-case", "accept")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.http.problems import Problem
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a BIGINT
 
 
 class DeliveryView(BaseModel):
@@ -76,7 +77,9 @@ async def list_deliveries(
 
 
 @router.get("/webhook-deliveries/{delivery_id}/attempts", response_model=list[AttemptView])
-async def delivery_log(delivery_id: int, _: AdminDep, session: SessionDep) -> list[AttemptView]:
+async def delivery_log(
+    delivery_id: DeliveryId, _: AdminDep, session: SessionDep
+) -> list[AttemptView]:
     query = (
         select(WebhookAttemptRow)
         .where(WebhookAttemptRow.delivery_id == delivery_id)
@@ -86,7 +89,7 @@ async def delivery_log(delivery_id: int, _: AdminDep, session: SessionDep) -> li
 
 
 @router.post("/webhook-deliveries/{delivery_id}/retry", response_model=DeliveryView)
-async def retry_delivery(delivery_id: int, _: AdminDep, session: SessionDep) -> DeliveryView:
+async def retry_delivery(delivery_id: DeliveryId, _: AdminDep, session: SessionDep) -> DeliveryView:
     """Send a dead delivery again (after the receiver was fixed)."""
     async with session.begin():
         row = await session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)

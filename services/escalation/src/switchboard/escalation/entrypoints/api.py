@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from switchboard.contracts.events.common import Actor, ActorKind
@@ -32,7 +32,20 @@ from switchboard.servicekit.http.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
 
-Note = Annotated[str, Field(max_length=2000)]
+IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
+"""No spaces and no control characters: PostgreSQL cannot even store NUL."""
+EscalationId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER)]
+CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
+
+
+def _without_nul(text: str) -> str:
+    """Free text may hold anything but NUL, which PostgreSQL cannot store."""
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character (U+0000)")
+    return text
+
+
+Note = Annotated[str, Field(max_length=2000), AfterValidator(_without_nul)]
 
 
 class View(BaseModel):
@@ -86,7 +99,7 @@ class ReassignBody(BaseModel):
 
 class ManualEscalationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_without_nul)]
     policy: Annotated[str | None, Field(max_length=64)] = None
 
 
@@ -107,7 +120,7 @@ async def list_escalations(
     principal: PrincipalDep,
     session: SessionDep,
     status: Annotated[str | None, Query(pattern="^(open|acknowledged|resolved)$")] = None,
-    region: Annotated[str | None, Query(max_length=32)] = None,
+    region: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z][a-z0-9-]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EscalationView]:
     """Escalations of the caller's regions, newest first."""
@@ -121,7 +134,11 @@ async def list_escalations(
     return [EscalationView.of(row) for row in (await session.execute(query)).scalars()]
 
 
-@router.get("/escalations/stream", response_class=StreamingResponse)
+@router.get(
+    "/escalations/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def stream_escalations(
     principal: PrincipalDep, service: ServiceDep, request: Request
 ) -> StreamingResponse:
@@ -148,7 +165,7 @@ async def stream_escalations(
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationView)
 async def get_escalation(
-    escalation_id: str, principal: PrincipalDep, session: SessionDep
+    escalation_id: EscalationId, principal: PrincipalDep, session: SessionDep
 ) -> EscalationView:
     row = await session.get(EscalationRow, escalation_id)
     if row is None or not can_see(principal, row.region):
@@ -167,7 +184,7 @@ async def _act(session: SessionDep, action: Awaitable[EscalationRow]) -> Escalat
 
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationView)
 async def acknowledge_escalation(
-    escalation_id: str,
+    escalation_id: EscalationId,
     body: NoteBody,
     principal: PrincipalDep,
     session: SessionDep,
@@ -189,7 +206,7 @@ async def acknowledge_escalation(
 
 @router.post("/escalations/{escalation_id}/reassign", response_model=EscalationView)
 async def reassign_escalation(
-    escalation_id: str,
+    escalation_id: EscalationId,
     body: ReassignBody,
     principal: PrincipalDep,
     session: SessionDep,
@@ -211,7 +228,7 @@ async def reassign_escalation(
 
 @router.post("/escalations/{escalation_id}/resolve", response_model=EscalationView)
 async def resolve_escalation(
-    escalation_id: str,
+    escalation_id: EscalationId,
     body: NoteBody,
     principal: PrincipalDep,
     session: SessionDep,
@@ -232,7 +249,7 @@ async def resolve_escalation(
 
 @router.post("/cases/{case_id}/escalations", response_model=EscalationView, status_code=201)
 async def escalate_case(
-    case_id: str,
+    case_id: CaseId,
     body: ManualEscalationBody,
     principal: PrincipalDep,
     session: SessionDep,
@@ -264,7 +281,7 @@ async def escalate_case(
 
 @router.get("/cases/{case_id}/sla", response_model=list[ClockView])
 async def case_clocks(
-    case_id: str, principal: PrincipalDep, session: SessionDep
+    case_id: CaseId, principal: PrincipalDep, session: SessionDep
 ) -> list[ClockView]:
     case = await session.get(CaseRow, case_id)
     if case is None or not can_see(principal, case.region):

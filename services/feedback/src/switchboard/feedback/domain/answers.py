@@ -25,6 +25,16 @@ class Answer:
         return {Question.CSAT: self.csat, Question.NPS: self.nps, Question.CES: self.ces}[question]
 
 
+def _storable(text: str) -> bool:
+    """Text a database can hold: no NUL character, and no lone surrogate (which a JSON escape
+    like ``\\ud800`` can carry)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def validate_answer(answer: Answer, *, template: SurveyTemplate) -> Answer:
     """Check ranges, asked questions and reason codes; return the answer with a tidy comment."""
     asked = {q.question for q in template.questions}
@@ -39,6 +49,8 @@ def validate_answer(answer: Answer, *, template: SurveyTemplate) -> Answer:
     comment = (answer.comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
         raise InvalidAnswer(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+    if comment is not None and not _storable(comment):
+        raise InvalidAnswer("the comment holds a NUL character or a lone surrogate")
     known = {choice.code for choice in template.reasons}
     unknown = sorted(set(answer.reasons) - known)
     if unknown:

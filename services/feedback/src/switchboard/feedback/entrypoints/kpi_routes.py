@@ -22,7 +22,7 @@ from switchboard.servicekit.http import Problem
 kpis = APIRouter(tags=["kpis"])
 
 REGION = r"^([a-z][a-z0-9-]{0,31}|\*)$"
-IDENTIFIER = r"^\S{1,128}$"
+IDENTIFIER = r"^[^\s\x00-\x1f\x7f]{1,128}$"  # no spaces, no control characters (nor NUL)
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 

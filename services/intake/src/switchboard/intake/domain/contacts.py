@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from html import unescape
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from switchboard.intake.domain import identity
@@ -53,6 +54,25 @@ def _default_country(info: ValidationInfo) -> str | None:
     return country if isinstance(country, str) else None
 
 
+def _where_nul_is(document: Any, path: str = "") -> str | None:
+    """The dotted path of the first NUL character in a JSON-like document, if it has one."""
+    if isinstance(document, str):
+        return path if "\x00" in document else None
+    if isinstance(document, dict):
+        items: Any = document.items()
+    elif isinstance(document, list | tuple):
+        items = enumerate(document)
+    else:
+        return None
+    for key, value in items:
+        here = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return here
+        if (found := _where_nul_is(value, here)) is not None:
+            return found
+    return None
+
+
 class ContactRequest(BaseModel):
     """Fields every channel shares; unknown fields are refused so typos surface at once."""
 
@@ -63,6 +83,14 @@ class ContactRequest(BaseModel):
     """The adapter's own urgency, 1 (urgent) to 4 (low); channel defaults apply when absent."""
     customer_name: Name | None = None
     sent_at: AwareDatetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        """No message holds a NUL character, and PostgreSQL could not store one."""
+        if isinstance(data, dict) and (where := _where_nul_is(data)) is not None:
+            raise ValueError(f"{where} contains a NUL character (U+0000)")
+        return data
 
     @property
     def provider_message_id(self) -> str | None:

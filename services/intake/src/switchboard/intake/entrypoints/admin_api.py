@@ -15,6 +15,7 @@ from switchboard.servicekit.http import Problem
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 AdapterId = Annotated[str, Path(pattern=registry.ADAPTER_ID)]
+CUSTOMER_ID = r"^[^\s\x00-\x1f\x7f]+$"  # no spaces, no control characters (nor NUL)
 
 
 class AdapterState(BaseModel):
@@ -91,7 +92,7 @@ async def change_adapter(
 
 @router.patch("/customers/{customer_id}")
 async def change_customer(
-    customer_id: Annotated[str, Path(max_length=64)],
+    customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=CUSTOMER_ID)],
     changes: CustomerChanges,
     service: ServiceDep,
     _: AdminDep,

@@ -40,9 +40,23 @@ class AcceptedContact(BaseModel):
     duplicate: bool
 
 
+def _inline_definitions(node: Any, definitions: dict[str, Any]) -> Any:
+    """Each ``#/$defs/...`` reference replaced by its definition: OpenAPI tools resolve a
+    ``$ref`` from the document's root, where pydantic's ``$defs`` are not."""
+    if isinstance(node, list):
+        return [_inline_definitions(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(ref := node.get("$ref"), str) and ref.startswith("#/$defs/"):
+        siblings = {key: value for key, value in node.items() if key != "$ref"}
+        node = definitions[ref.removeprefix("#/$defs/")] | siblings
+    return {key: _inline_definitions(value, definitions) for key, value in node.items()}
+
+
 def _documented(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
-    schema = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
-    content = {"application/json": {"schema": schema}}
+    schema = model.model_json_schema(by_alias=True)
+    definitions = schema.pop("$defs", {})
+    content = {"application/json": {"schema": _inline_definitions(schema, definitions)}}
     content |= {media: {"schema": {"type": "string", "format": "binary"}} for media in extra_types}
     return {"requestBody": {"required": True, "content": content}}
 

@@ -26,6 +26,7 @@ from switchboard.routing.entrypoints.auth import (
     require_reader,
 )
 from switchboard.routing.entrypoints.schemas import (
+    IDENTIFIER,
     AgentProfile,
     AgentView,
     CaseView,
@@ -54,10 +55,10 @@ async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
 """Committed when the endpoint returns, before the answer is sent (``scope="function"``;
 the default would commit after sending): a client that got its answer finds the change."""
-AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^\S+$")]
-CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^\S+$")]
+AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
+CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
 ActingAgent = Annotated[
-    str | None, Query(min_length=1, max_length=128, pattern=r"^\S+$", description="admins only")
+    str | None, Query(min_length=1, max_length=128, pattern=IDENTIFIER, description="admins only")
 ]
 
 

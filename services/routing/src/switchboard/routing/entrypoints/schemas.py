@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
 from switchboard.routing.domain.model import Presence
 
+IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
+"""An agent, case or message id: no spaces and no control characters (PostgreSQL cannot even
+store NUL)."""
 SkillName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
 Proficiency = Annotated[int, Field(ge=1, le=10)]
 Slots = Annotated[int, Field(ge=0, le=50)]
@@ -59,7 +63,7 @@ class Decline(Body):
 
 
 class Reply(Body):
-    message_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
+    message_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER)]
 
 
 class Transfer(Body):
@@ -90,3 +94,14 @@ class CaseView(BaseModel):
 
 class PolicyDocument(BaseModel):
     policies: list[dict[str, Any]] = Field(max_length=200)
+
+    @field_validator("policies")
+    @classmethod
+    def _unicode_text(cls, policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The policy parser checks the structure; the text must also be storable: a lone
+        surrogate escape (``"\\ud800"``) is valid JSON, but not Unicode text."""
+        try:
+            json.dumps(policies, ensure_ascii=False).encode()
+        except UnicodeEncodeError as error:
+            raise ValueError("text must be valid Unicode, without lone surrogates") from error
+        return policies
