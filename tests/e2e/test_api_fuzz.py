@@ -11,15 +11,11 @@ every error is problem+json with ``status`` and ``title``.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -31,7 +27,7 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation, BaseSchema, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from .platform import SERVICES, Platform
+from .platform import SERVICES, Platform, standard_webhook_headers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -75,22 +71,12 @@ class StandardWebhooksSignature(requests.auth.AuthBase):
     """Signs the prepared request's exact body, as a channel adapter does."""
 
     def __init__(self, secret: str) -> None:
-        self.key = base64.b64decode(secret.removeprefix("whsec_"))
+        self.secret = secret
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body or b""
         raw = body.encode() if isinstance(body, str) else body
-        webhook_id = f"msg_{uuid.uuid4().hex}"
-        timestamp = str(int(datetime.now(UTC).timestamp()))
-        signed = f"{webhook_id}.{timestamp}.".encode() + raw
-        digest = base64.b64encode(hmac.new(self.key, signed, hashlib.sha256).digest()).decode()
-        request.headers.update(
-            {
-                "webhook-id": webhook_id,
-                "webhook-timestamp": timestamp,
-                "webhook-signature": f"v1,{digest}",
-            }
-        )
+        request.headers.update(standard_webhook_headers(self.secret, raw))
         return request
 
 
