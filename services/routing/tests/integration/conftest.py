@@ -146,7 +146,7 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
             outbox_poll_seconds=0.1,
             policies_file=policies_file,
             pool_sharding=pool_sharding,
-            heartbeat_seconds=0.2,
+            heartbeat_seconds=0.5,  # gone after 1.5 s without a beat, even on a busy machine
             environment="test",
         )
         service = bootstrap(settings)
