@@ -92,7 +92,7 @@ def bootstrap(
         )
         if settings.pool_sharding
         else None,
-        notices=partial(PoolNotices, engine) if settings.pool_sharding else None,
+        notices=PoolNotices(engine) if settings.pool_sharding else None,
     )
     context.wake = router.wake
     context.owns = router.owns

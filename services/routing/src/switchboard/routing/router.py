@@ -66,7 +66,7 @@ class Router:
         sync_seconds: float = 0.05,
         offers_per_transaction: int = 100,
         membership: Membership | None = None,
-        notices: Callable[[Callable[[set[str]], None]], PoolNotices] | None = None,
+        notices: PoolNotices | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
@@ -87,7 +87,7 @@ class Router:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self.running = False
-        self.notices = notices(self._pools_waiting) if notices is not None else None
+        self.notices = notices
         self.notices_for_me = 0
 
     def wake(self) -> None:
@@ -113,7 +113,7 @@ class Router:
                 try:
                     await self.keep_membership()
                     if self.notices is not None:
-                        await self.notices.ensure_listening()
+                        await self.notices.ensure_listening(self._pools_waiting)
                     await self.cycle()
                 except Exception:
                     log.exception("routing cycle failed; retrying")

@@ -33,9 +33,8 @@ async def announce_waiting(session: AsyncSession, pools: Collection[str]) -> Non
 class PoolNotices:
     """One listening connection; ``on_pools`` gets the pools of every notice."""
 
-    def __init__(self, engine: AsyncEngine, on_pools: Callable[[set[str]], None]) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._on_pools = on_pools
         self._connection: AsyncConnection | None = None
         self._driver: Any = None
 
@@ -43,7 +42,7 @@ class PoolNotices:
     def listening(self) -> bool:
         return self._driver is not None and not self._driver.is_closed()
 
-    async def ensure_listening(self) -> None:
+    async def ensure_listening(self, on_pools: Callable[[set[str]], None]) -> None:
         """Listen if not yet, or again after the connection was lost (PostgreSQL only)."""
         if self._engine.dialect.name != "postgresql" or self.listening:
             return
@@ -52,7 +51,9 @@ class PoolNotices:
             connection = await self._engine.connect()
             raw = await connection.get_raw_connection()
             self._driver = raw.driver_connection
-            await self._driver.add_listener(CHANNEL, self._received)
+            await self._driver.add_listener(
+                CHANNEL, lambda _conn, _pid, _channel, payload: on_pools(set(payload.split(",")))
+            )
             self._connection = connection
         except Exception:
             log.warning("cannot listen for pool notices; the timed sync still runs", exc_info=True)
@@ -66,6 +67,3 @@ class PoolNotices:
                 await connection.close()
             except Exception:
                 log.debug("closing the notice connection failed", exc_info=True)
-
-    def _received(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._on_pools({pool for pool in payload.split(",") if pool})
