@@ -124,8 +124,8 @@ async def test_start_seals_plain_text_and_reseals_under_a_new_first_key(sessions
             now=datetime.now(UTC),
         )
     rotating = SecretBox([NEW, OLD])
-    assert await registry.reseal_count(sessions, rotating) == 2
-    assert await registry.reseal_count(sessions, rotating) == 0, "done once is done"
+    assert await registry.seal_stored_secrets(sessions, rotating) == 2
+    assert await registry.seal_stored_secrets(sessions, rotating) == 0, "done once is done"
     only_new = SecretBox([NEW])
     assert only_new.open((await stored(sessions, "legacy"))[0]) == "whsec_legacy"
     assert only_new.open((await stored(sessions, "chat"))[0]) == secret

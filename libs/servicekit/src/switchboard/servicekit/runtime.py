@@ -40,7 +40,8 @@ class Runtime:
     consumers: Sequence[ConsumerRunner] = ()
     pollers: Sequence[TimerPoller] = ()
     workers: Sequence[Worker] = ()
-    before_start: Sequence[Callable[[], Awaitable[None]]] = ()
+    before_start: Sequence[Callable[[], Awaitable[object]]] = ()
+    """Steps awaited in order before anything starts (their results are not used)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     started: bool = False
 

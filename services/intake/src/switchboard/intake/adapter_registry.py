@@ -132,25 +132,19 @@ async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[Adapte
     return [AdapterView.of(row, box) for row in rows]
 
 
-async def seal_stored_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
-    """Re-seal every stored secret under the first key (sealing legacy plain text). Fails,
-    and so stops the start, if a secret opens with none of the keys."""
-    changed = await reseal_count(sessions, box)
-    if changed:
-        log.info("adapter secrets sealed under the first key", extra={"values": changed})
-
-
-async def reseal_count(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
-    """``seal_stored_secrets``'s work; how many stored values changed."""
+async def seal_stored_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
+    """Re-seal every stored secret under the first key (sealing legacy plain text); how many
+    values changed. Fails, and so stops the start, if a secret opens with none of the keys."""
     changed = 0
     async with sessions() as session, session.begin():
         for row in await session.scalars(select(Adapter).order_by(Adapter.id).with_for_update()):
-            if box.needs_resealing(row.current_secret):
-                row.current_secret = box.reseal(row.current_secret)
-                changed += 1
-            if row.previous_secret and box.needs_resealing(row.previous_secret):
-                row.previous_secret = box.reseal(row.previous_secret)
-                changed += 1
+            for column in ("current_secret", "previous_secret"):
+                stored = getattr(row, column)
+                if stored and box.needs_resealing(stored):
+                    setattr(row, column, box.reseal(stored))
+                    changed += 1
+    if changed:
+        log.info("adapter secrets sealed under the first key", extra={"values": changed})
     return changed
 
 

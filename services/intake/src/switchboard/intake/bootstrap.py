@@ -3,6 +3,7 @@ services from settings. Nothing is built at import time; nothing starts here."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -57,7 +58,7 @@ def bootstrap(
     sessions = session_factory(engine)
     producer = make_producer(settings.kafka_bootstrap_servers, client_id="intake")
     resolutions = resolutions_consumer(settings=settings, sessions=sessions, producer=producer)
-    before_start = [
+    before_start: list[Callable[[], Awaitable[object]]] = [
         partial(
             ensure_topics,
             settings.kafka_bootstrap_servers,

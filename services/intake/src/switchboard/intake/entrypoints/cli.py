@@ -144,7 +144,7 @@ def seal_secrets() -> None:
 
     async def seal() -> int:
         async with _migrated_sessions() as sessions:
-            return await registry.reseal_count(sessions, box)
+            return await registry.seal_stored_secrets(sessions, box)
 
     typer.echo(json.dumps({"resealed": asyncio.run(seal())}))
 
