@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -39,8 +40,10 @@ _LOCK_FREE_LANES = text(
 )
 
 
+@functools.cache
 def _claim_statement(dialect: str, batch_size: int) -> Any:
-    """DELETE … RETURNING of the oldest pending rows."""
+    """DELETE … RETURNING of the oldest pending rows (built once: building it is a fair
+    share of a small batch's cost)."""
     pending = select(outbox.c.id).order_by(outbox.c.id).limit(batch_size)
     if dialect == "postgresql":
         # One round trip: lock the free lanes, claim their pending rows and take them out.
@@ -71,7 +74,6 @@ class OutboxRelay:
         self.healthy = True
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
-        self._claims: dict[str, Any] = {}
 
     async def run(self) -> None:
         depth_at = 0.0
@@ -158,10 +160,7 @@ class OutboxRelay:
     async def _claim(self, session: AsyncSession) -> list[Any]:
         """Take the oldest pending rows out and return them, in id order; that counts only
         if the caller's transaction commits, after Kafka acknowledged them."""
-        dialect = dialect_of(session)
-        claim = self._claims.get(dialect)
-        if claim is None:  # built once: building it is a fair share of a small batch's cost
-            claim = self._claims[dialect] = _claim_statement(dialect, self._batch_size)
+        claim = _claim_statement(dialect_of(session), self._batch_size)
         rows = (await session.execute(claim)).all()
         return sorted(rows, key=lambda row: row.id)
 
