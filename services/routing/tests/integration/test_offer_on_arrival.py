@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_case_is_offered_in_the_transaction_that_queues_it(stack, start_replica):
-    replica = await start_replica()
+    replica = await start_replica(pool_sharding=False)  # about arrival, not about sharing
     router = replica.service.router
     agent_id = unique("agent")
     await replica.hire(agent_id, skills={"billing": 5})
