@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := libs/contracts libs/servicekit services/intake services/routing services/escalation services/feedback
+PACKAGES := libs/contracts libs/servicekit services/intake services/routing services/escalation services/feedback tools
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -23,7 +23,7 @@ kafka-jars:
 ## test: everything CI runs — static checks, contract compatibility, then all tests
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check libs services bench
+	$(BIN)/ruff format --check libs services tools bench
 	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
@@ -37,7 +37,7 @@ integration: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check libs services bench
+	$(BIN)/ruff format --check libs services tools bench
 	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
@@ -49,7 +49,7 @@ contracts-check: $(STAMP)
 	$(BIN)/python -m switchboard.contracts.schemas check
 
 format: $(STAMP)
-	$(BIN)/ruff format libs services bench tests
+	$(BIN)/ruff format libs services tools bench tests
 	$(BIN)/ruff check --fix .
 
 ## bench: benchmark scripts on the local broker and database; each prints its numbers and
