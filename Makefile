@@ -7,7 +7,7 @@ PACKAGES := libs/contracts libs/servicekit services/intake services/routing serv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars test unit integration lint lint-imports contracts-check format bench clean
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean
 
 setup: $(STAMP) kafka-jars
 
@@ -20,8 +20,24 @@ $(STAMP): requirements.lock requirements-dev.txt $(addsuffix /pyproject.toml,$(P
 kafka-jars:
 	bash deploy/kafka/fetch-jars.sh
 
+system-packages:
+	bash deploy/system-packages.sh test
+
+## demo: the whole platform on this machine (private Kafka, PostgreSQL or SQLite, the four
+## services) and a simulated working day on it; Ctrl-C stops everything. ARGS=... passes options.
+demo: $(STAMP)
+	bash deploy/system-packages.sh run
+	bash deploy/kafka/fetch-jars.sh
+	$(BIN)/switchboard-up --demo $(ARGS)
+
+## up: the same without the demo day, for real adapters
+up: $(STAMP)
+	bash deploy/system-packages.sh run
+	bash deploy/kafka/fetch-jars.sh
+	$(BIN)/switchboard-up $(ARGS)
+
 ## test: everything CI runs — static checks, contract compatibility, then all tests
-test: setup
+test: system-packages setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check libs services tools bench
 	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))

@@ -1,0 +1,197 @@
+"""The whole platform on one machine, in dependency order: broker, databases, services.
+
+``start()`` leaves everything running and ready; ``stop()`` stops the services first (they
+flush their outboxes and commit their offsets), then the broker and the database. The data
+directory keeps the broker's log, the database and the service logs across runs, so a
+second start finds yesterday's cases and adapters."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from switchboard.launcher.databases import (
+    DatabaseKind,
+    choose,
+    cluster_urls,
+    server_urls,
+    sqlite_urls,
+)
+from switchboard.launcher.processes import (
+    LOOPBACK,
+    SERVICES,
+    LaunchError,
+    ServiceProcess,
+    stop_all,
+    wait_ready,
+)
+from switchboard.launcher.wiring import Wiring, effective_port, service_environment
+from switchboard.servicekit.devinfra import InfraError
+from switchboard.servicekit.devinfra.kafka import KafkaBroker
+from switchboard.servicekit.devinfra.postgres import PostgresCluster
+
+DEFAULT_PORTS = {"intake": 8001, "routing": 8002, "escalation": 8003, "feedback": 8004}
+DEFAULT_KAFKA_PORT = 9092
+
+
+@dataclass
+class LaunchOptions:
+    data_dir: Path
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    kafka_port: int = DEFAULT_KAFKA_PORT
+    kafka_bootstrap: str | None = None
+    """An existing broker to use instead of starting one."""
+    database: DatabaseKind = DatabaseKind.AUTO
+    postgres_url: str | None = None
+    """An existing PostgreSQL server to create the services' databases on."""
+    postgres_port: int | None = None
+    routing_policies: Path | None = None
+    escalation_config: Path | None = None
+    survey_delay_seconds: float = 5.0
+    jwt_secret: str | None = None
+    environment: str = "local"
+    overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    ready_timeout: float = 120.0
+
+
+Report = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
+
+
+class LocalPlatform:
+    def __init__(self, options: LaunchOptions) -> None:
+        self.options = options
+        self.data_dir = options.data_dir.resolve()
+        self.broker: KafkaBroker | None = None
+        self.cluster: PostgresCluster | None = None
+        self.services: dict[str, ServiceProcess] = {}
+        self.database_kind = DatabaseKind.SQLITE
+        self.database_note = ""
+        self.kafka_bootstrap = options.kafka_bootstrap or f"{LOOPBACK}:{options.kafka_port}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self, report: Report = _silent) -> None:
+        """Start everything and wait until every service is ready; on failure, stop what
+        was started and raise LaunchError."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_broker(report)
+            urls = self._databases(report)
+            self._start_services(urls, report)
+        except (InfraError, ValueError, OSError) as error:
+            self.stop()
+            raise LaunchError(str(error)) from error
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        stop_all(self.services.values())
+        if self.broker is not None:
+            self.broker.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
+
+    def dead_services(self) -> list[str]:
+        return [name for name, service in self.services.items() if not service.alive()]
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _start_broker(self, report: Report) -> None:
+        if self.options.kafka_bootstrap:
+            report(f"Kafka: using the broker at {self.kafka_bootstrap}")
+            return
+        if port_taken(self.options.kafka_port):
+            raise LaunchError(
+                f"port {self.options.kafka_port} is taken, so the private Kafka broker cannot "
+                "use it: stop what listens there, pass --kafka-port, or point "
+                "KAFKA_BOOTSTRAP_SERVERS at that broker"
+            )
+        report(f"Kafka: starting a private broker (KRaft) in {self.data_dir / 'kafka'}")
+        self.broker = KafkaBroker(self.data_dir / "kafka", port=self.options.kafka_port)
+        self.broker.start()
+        report(f"Kafka: ready on {self.kafka_bootstrap} in {self.broker.startup_seconds:.1f} s")
+
+    def _databases(self, report: Report) -> dict[str, str]:
+        choice = choose(self.options.database, server_url=self.options.postgres_url)
+        self.database_kind = choice.kind
+        if choice.kind is DatabaseKind.SQLITE:
+            self.database_note = f"SQLite files in {self.data_dir / 'sqlite'} ({choice.why})"
+            report(f"Databases: {self.database_note}")
+            return sqlite_urls(self.data_dir, SERVICES)
+        if self.options.postgres_url:
+            self.database_note = "PostgreSQL, one database per service on the configured server"
+            report(f"Databases: {self.database_note}")
+            return server_urls(self.options.postgres_url, SERVICES)
+        try:
+            self.cluster = PostgresCluster(self.data_dir / "postgres", self.options.postgres_port)
+            self.cluster.start()
+        except InfraError as error:
+            if self.options.database is not DatabaseKind.AUTO:
+                raise
+            self.cluster = None
+            self.database_kind = DatabaseKind.SQLITE
+            self.database_note = f"SQLite files in {self.data_dir / 'sqlite'}"
+            report(f"Databases: {self.database_note}, as PostgreSQL could not start: {error}")
+            return sqlite_urls(self.data_dir, SERVICES)
+        self.database_note = (
+            f"PostgreSQL, a private cluster on {self.cluster.url(driver='postgresql')} "
+            f"({self.data_dir / 'postgres'})"
+        )
+        report(f"Databases: {self.database_note}")
+        return cluster_urls(self.cluster, SERVICES)
+
+    def _start_services(self, database_urls: Mapping[str, str], report: Report) -> None:
+        options = self.options
+        wiring = Wiring(
+            ports=options.ports,
+            database_urls=database_urls,
+            kafka_bootstrap=self.kafka_bootstrap,
+            routing_policies=options.routing_policies,
+            escalation_config=options.escalation_config,
+            survey_delay_seconds=options.survey_delay_seconds,
+            environment=options.environment,
+            jwt_secret=options.jwt_secret,
+            overrides=options.overrides,
+        )
+        venv_bin = Path(sys.executable).parent
+        for name in SERVICES:
+            env = service_environment(name, wiring, options.base_env)
+            port = effective_port(name, env)
+            if port_taken(port):
+                raise LaunchError(
+                    f"port {port} for {name} is taken: stop what listens there or choose "
+                    f"other ports (--port-base)"
+                )
+            service = ServiceProcess(name, port, env, self.logs_dir / f"{name}.log")
+            self.services[name] = service
+            service.start(venv_bin)
+        report("Services: started intake, routing, escalation and feedback; migrating and waiting")
+        wait_ready(self.services.values(), options.ready_timeout)
+        report("Services: all four ready")

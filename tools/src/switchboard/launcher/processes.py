@@ -1,0 +1,108 @@
+"""One service as a child process: started from its console script, logging to a file,
+stopped with SIGTERM and killed only if it outlives the grace period."""
+
+# Starting our own services' console scripts is this module's purpose.
+# ruff: noqa: S603
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+LOOPBACK = "127.0.0.1"
+SERVICES = ("intake", "routing", "escalation", "feedback")
+
+
+class LaunchError(RuntimeError):
+    """The platform could not be started; the message says why and where the logs are."""
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: Mapping[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self, venv_bin: Path) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(venv_bin / f"switchboard-{self.name}")],
+                env=dict(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.log_path.parent,
+                # Own session: a terminal's Ctrl-C reaches the launcher only, which stops the
+                # services before the broker and the database they need to shut down cleanly.
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def terminate(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_or_kill(self, grace: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def wait_ready(services: Iterable[ServiceProcess], timeout: float) -> None:
+    """Poll every service's /readyz until all answer 200; fail fast when one exits."""
+    waiting = {service.name: service for service in services}
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while waiting:
+            for name, service in sorted(waiting.items()):
+                if not service.alive():
+                    raise LaunchError(
+                        f"{name} exited while starting (log {service.log_path}):\n{service.tail()}"
+                    )
+                try:
+                    if client.get(f"{service.url}/readyz").status_code == 200:
+                        del waiting[name]
+                except httpx.TransportError:
+                    pass
+            if waiting and time.monotonic() > deadline:
+                tails = "\n".join(
+                    f"----- {s.name} ({s.log_path}) -----\n{s.tail()}" for s in waiting.values()
+                )
+                raise LaunchError(f"not ready after {timeout:.0f} s: {sorted(waiting)}\n{tails}")
+            if waiting:
+                time.sleep(0.3)
+
+
+def stop_all(services: Iterable[ServiceProcess], grace: float = 15.0) -> None:
+    """SIGTERM to every service at once, then kill whichever is still up after ``grace``."""
+    running = list(services)
+    for service in running:
+        service.terminate()
+    for service in running:
+        service.wait_or_kill(grace)

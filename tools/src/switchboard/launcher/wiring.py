@@ -1,0 +1,84 @@
+"""The environment each service process gets: where its database, the broker and its peers
+are, and the local defaults the demo needs. Variables the user already exported for a
+service (``SWITCHBOARD_<SERVICE>_*``) win over these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from switchboard.launcher.processes import LOOPBACK, SERVICES
+
+
+@dataclass(frozen=True)
+class Wiring:
+    ports: Mapping[str, int]
+    database_urls: Mapping[str, str]
+    kafka_bootstrap: str
+    routing_policies: Path | None = None
+    escalation_config: Path | None = None
+    survey_delay_seconds: float = 5.0
+    environment: str = "local"
+    jwt_secret: str | None = None
+    """None: every service keeps its shared development secret, so dev tokens work."""
+    overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per service, settings (without prefix) that win over the launcher's own."""
+
+    def url(self, service: str) -> str:
+        return f"http://{LOOPBACK}:{self.ports[service]}"
+
+
+def prefix(service: str) -> str:
+    return f"SWITCHBOARD_{service.upper()}_"
+
+
+def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
+    """The settings the launcher gives ``service``, without the env prefix."""
+    console_origin = wiring.url("escalation")
+    specific: dict[str, dict[str, str]] = {
+        "intake": {},
+        "routing": {"CORS_ORIGINS": console_origin},
+        "escalation": {
+            "CONSOLE_ROUTING_URL": wiring.url("routing"),
+            "CONSOLE_FEEDBACK_URL": wiring.url("feedback"),
+        },
+        "feedback": {
+            "CORS_ORIGINS": console_origin,
+            "SURVEY_DELAY_SECONDS": f"{wiring.survey_delay_seconds:g}",
+            "PUBLIC_BASE_URL": wiring.url("feedback"),
+        },
+    }
+    if wiring.routing_policies is not None:
+        specific["routing"]["POLICIES_FILE"] = str(wiring.routing_policies)
+    if wiring.escalation_config is not None:
+        specific["escalation"]["CONFIG_FILE"] = str(wiring.escalation_config)
+    settings = {
+        "DATABASE_URL": wiring.database_urls[service],
+        "HTTP_HOST": LOOPBACK,
+        "HTTP_PORT": str(wiring.ports[service]),
+        "ENVIRONMENT": wiring.environment,
+        **specific[service],
+    }
+    if wiring.jwt_secret is not None:
+        settings["JWT_SECRET"] = wiring.jwt_secret
+    return settings | dict(wiring.overrides.get(service, {}))
+
+
+def service_environment(service: str, wiring: Wiring, base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` (the launcher's own environment) plus the service's settings; what ``base``
+    already says for this service wins."""
+    mine = {
+        prefix(service) + key: value for key, value in launcher_settings(service, wiring).items()
+    }
+    env = dict(base) | mine | {k: v for k, v in base.items() if k.startswith(prefix(service))}
+    env["KAFKA_BOOTSTRAP_SERVERS"] = wiring.kafka_bootstrap
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def effective_port(service: str, env: Mapping[str, str]) -> int:
+    return int(env[prefix(service) + "HTTP_PORT"])
+
+
+__all__ = ["SERVICES", "Wiring", "effective_port", "launcher_settings", "service_environment"]
