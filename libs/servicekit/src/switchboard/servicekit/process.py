@@ -11,4 +11,4 @@ def prepare_process(settings: ServiceSettings) -> None:
     """JSON logs with trace ids, and a tracer provider unless ``otel_exporter`` is
     ``none``; call before building the app (it is instrumented only when tracing is on)."""
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_tracing(settings.service_name, settings.otel_exporter)
+    setup_tracing(settings.service_name, settings.otel_exporter, endpoint=settings.otel_endpoint)

@@ -9,14 +9,27 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import Span, SpanKind
 
 TRACER_NAME = "switchboard.servicekit"
 
 
+def otlp_exporter(endpoint: str | None) -> SpanExporter:
+    """OTLP over HTTP to ``endpoint`` (the collector's base URL, e.g.
+    ``http://otel-collector:4318``), else to what ``OTEL_EXPORTER_OTLP_ENDPOINT`` says."""
+    if endpoint:
+        return OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
+    return OTLPSpanExporter()
+
+
 def setup_tracing(
-    service_name: str, exporter: str = "none", processor: SpanProcessor | None = None
+    service_name: str,
+    exporter: str = "none",
+    processor: SpanProcessor | None = None,
+    *,
+    endpoint: str | None = None,
 ) -> TracerProvider | None:
     """Install a tracer provider for this process; ``none`` keeps tracing off (no-op)."""
     if exporter == "none" and processor is None:
@@ -33,11 +46,7 @@ def setup_tracing(
     if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     elif exporter == "otlp":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
-            OTLPSpanExporter,
-        )
-
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        provider.add_span_processor(BatchSpanProcessor(otlp_exporter(endpoint)))
     trace.set_tracer_provider(provider)
     return provider
 
