@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ VERSIONS = Path(__file__).parent.parent / "fixtures" / "versions"
 async def test_migrate_on_postgres(database_url):
     await migrate(database_url, versions_dir=VERSIONS, metadata=MetaData())
     await migrate(database_url, versions_dir=VERSIONS, metadata=MetaData())
+    engine = create_engine(database_url)
+    async with engine.connect() as conn:
+        names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await engine.dispose()
+    assert {"sk_outbox", "sk_inbox", "sk_timers", "notes"} <= names
+
+
+async def test_replicas_migrating_an_empty_database_together_take_turns(database_url):
+    """Without the lock, three starts racing on one empty database fail on duplicate tables
+    or a duplicate alembic_version row."""
+    await asyncio.gather(
+        *(migrate(database_url, versions_dir=VERSIONS, metadata=MetaData()) for _ in range(3))
+    )
     engine = create_engine(database_url)
     async with engine.connect() as conn:
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 
 from switchboard.servicekit.db import create_engine
 from switchboard.servicekit.tables import kit_metadata
 
 HERE = Path(__file__).parent
+MIGRATION_LOCK = 0x5357_4D49  # any constant; one per database is what matters
 
 
 def alembic_config(versions_dir: Path, metadata: MetaData) -> Config:
@@ -36,6 +37,12 @@ async def migrate(database_url: str, *, versions_dir: Path, metadata: MetaData) 
     engine = create_engine(database_url)
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas starting together on an empty database take turns; the second
+                # finds the first one's revisions committed and has nothing left to do.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await conn.run_sync(_upgrade, cfg)
     finally:
         await engine.dispose()
