@@ -6,10 +6,12 @@ can point a service at the broker and database they started.
 
 from __future__ import annotations
 
-from typing import Self
+import json
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test"}
 
@@ -38,11 +40,39 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.2
     max_body_bytes: int = 1_048_576
     topic_partitions: int = 3
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Browser origins allowed to call the API (CORS), e.g. ``http://127.0.0.1:8003``;
+    comma-separated or a JSON list. Empty: no CORS headers at all."""
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_from_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [origin.strip() for origin in text.split(",") if origin.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_bare(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if origin != "*" and not (
+                parts.scheme and parts.netloc and origin.endswith(parts.netloc)
+            ):
+                raise ValueError(
+                    f"cors origin {origin!r} must be scheme://host[:port], no path or slash"
+                )
+        return value
 
     @model_validator(mode="after")
     def _production_needs_real_infrastructure(self) -> Self:
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production needs a PostgreSQL database_url, not SQLite")
+        if self.environment == "production" and "*" in self.cors_origins:
+            raise ValueError("cors_origins may not be '*' in production: list the origins")
         return self
 
     @classmethod

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,6 +17,9 @@ from switchboard.servicekit.http.problems import install_problem_handlers, probl
 from switchboard.servicekit.http.rate_limits import RateLimit, RateLimitRule
 from switchboard.servicekit.runtime import Runtime
 from switchboard.servicekit.telemetry import tracing_enabled
+
+CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+CORS_HEADERS = ["Authorization", "Content-Type"]
 
 
 def create_app(
@@ -28,9 +32,11 @@ def create_app(
     max_body_bytes: int = 1_048_576,
     description: str = "",
     rate_limits: Sequence[RateLimitRule] = (),
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """A service app; the runtime (if any) starts and stops with the app's lifespan.
-    ``rate_limits`` are checked first, before the body is read."""
+    ``rate_limits`` are checked first, before the body is read. ``cors_origins`` lets
+    browser pages on those origins call the API with a bearer token (no cookies)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +78,14 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     for rule in rate_limits:
         app.add_middleware(RateLimit, rule=rule)
+    if cors_origins:  # outermost: a preflight is answered before limits and auth
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            allow_credentials=False,
+        )
     if tracing_enabled():  # without a tracer provider its spans would record nothing
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
