@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.routing import commands
 from switchboard.routing.adapters import queue_reading
@@ -18,6 +17,7 @@ from switchboard.routing.bootstrap import RoutingService, bootstrap
 from switchboard.routing.domain.errors import RoutingError, UnknownAgent, UnknownCase
 from switchboard.routing.domain.model import ItemState
 from switchboard.routing.domain.policy import PolicyError, policy_set_from_data
+from switchboard.routing.entrypoints import overview_api
 from switchboard.routing.entrypoints.auth import (
     PrincipalDep,
     acting_agent,
@@ -25,6 +25,7 @@ from switchboard.routing.entrypoints.auth import (
     require_admin,
     require_reader,
 )
+from switchboard.routing.entrypoints.dependencies import SessionDep
 from switchboard.routing.entrypoints.schemas import (
     IDENTIFIER,
     AgentProfile,
@@ -36,6 +37,7 @@ from switchboard.routing.entrypoints.schemas import (
     Reply,
     Resolve,
     Transfer,
+    agent_view,
 )
 from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.auth import Principal
@@ -47,14 +49,6 @@ from switchboard.servicekit.process import prepare_process
 router = APIRouter(prefix="/v1", tags=["routing"])
 
 
-async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.routing.sessions() as session, session.begin():
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
-"""Committed when the endpoint returns, before the answer is sent (``scope="function"``;
-the default would commit after sending): a client that got its answer finds the change."""
 AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
 CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
 ActingAgent = Annotated[
@@ -74,21 +68,6 @@ def domain_errors() -> Iterator[None]:
 
 def context_of(request: Request) -> Any:
     return request.app.state.routing.context
-
-
-def agent_view(agent: AgentRow) -> AgentView:
-    return AgentView(
-        id=agent.id,
-        region=agent.region,
-        team=agent.team,
-        pools=agent.pools,
-        skills=agent.skills,
-        languages=agent.languages,
-        capacity=agent.capacity,
-        load=agent.load,
-        presence=agent.presence,
-        idle_since=agent.idle_since,
-    )
 
 
 @router.put("/agents/{agent_id}", response_model=AgentView)
@@ -349,8 +328,9 @@ def create_app(service: RoutingService) -> FastAPI:
         title="Switchboard routing",
         version="0.1.0",
         runtime=service.runtime,
-        routers=[router],
+        routers=[router, overview_api.router],
         max_body_bytes=service.settings.max_body_bytes,
+        cors_origins=service.settings.cors_origins,
     )
     app.state.routing = service
     return app

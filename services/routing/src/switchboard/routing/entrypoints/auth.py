@@ -43,3 +43,17 @@ def may_read(who: Principal, *, owner: str | None, region: str | None = None) ->
 def require_reader(who: Principal, *, owner: str | None, region: str | None) -> None:
     if not may_read(who, owner=owner, region=region):
         raise Problem(403, "agents read only their own; coordinators only their regions")
+
+
+def overview_regions(who: Principal, region: str | None) -> frozenset[str] | None:
+    """The regions whose agents and queues the caller may list (None: all, for admins):
+    coordinators those of their token, narrowed to ``region``; agents none at all."""
+    if who.role is Role.ADMIN:
+        return None if region is None else frozenset({region})
+    if who.role is not Role.COORDINATOR:
+        raise Problem(403, "only coordinators and admins list agents and queues")
+    if region is None:
+        return who.regions
+    if region not in who.regions:
+        raise Problem(403, f"region {region!r} is not one of your token's regions")
+    return frozenset({region})

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
+from switchboard.routing.adapters.orm import AgentRow
 from switchboard.routing.domain.model import Presence
 
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
@@ -52,6 +53,32 @@ class AgentView(BaseModel):
     load: dict[str, int]
     presence: str
     idle_since: datetime
+
+
+def agent_view(agent: AgentRow) -> AgentView:
+    return AgentView(
+        id=agent.id,
+        region=agent.region,
+        team=agent.team,
+        pools=agent.pools,
+        skills=agent.skills,
+        languages=agent.languages,
+        capacity=agent.capacity,
+        load=agent.load,
+        presence=agent.presence,
+        idle_since=agent.idle_since,
+    )
+
+
+class QueueView(BaseModel):
+    """The open cases of one pool of one region, by routing state."""
+
+    region: str
+    pool: str
+    waiting: int
+    offered: int
+    assigned: int
+    oldest_waiting_since: datetime | None
 
 
 class PresenceChange(Body):

@@ -1,0 +1,61 @@
+"""The coordinator console's view of routing: the agent directory and the queues per pool."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from switchboard.routing.adapters import overview_reading
+from switchboard.routing.domain.model import Presence
+from switchboard.routing.entrypoints.auth import PrincipalDep, overview_regions
+from switchboard.routing.entrypoints.dependencies import SessionDep
+from switchboard.routing.entrypoints.schemas import AgentView, QueueView, agent_view
+
+router = APIRouter(prefix="/v1", tags=["overview"])
+
+RegionFilter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="one region; coordinators only one of their token's",
+    ),
+]
+
+
+@router.get("/agents", response_model=list[AgentView])
+async def list_agents(
+    who: PrincipalDep,
+    session: SessionDep,
+    region: RegionFilter = None,
+    presence: Presence | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[AgentView]:
+    """Agents by id: every region for admins, the token's regions for coordinators."""
+    regions = overview_regions(who, region)
+    rows = await overview_reading.list_agents(
+        session, regions=regions, presence=presence, limit=limit
+    )
+    return [agent_view(row) for row in rows]
+
+
+@router.get("/queues", response_model=list[QueueView])
+async def list_queues(
+    who: PrincipalDep, session: SessionDep, region: RegionFilter = None
+) -> list[QueueView]:
+    """Per region and pool with unresolved cases: how many wait for an agent, are offered
+    and not yet accepted, or are assigned; and since when the oldest waits."""
+    counts = await overview_reading.queue_counts(session, regions=overview_regions(who, region))
+    return [
+        QueueView(
+            region=entry.region,
+            pool=entry.pool,
+            waiting=entry.waiting,
+            offered=entry.offered,
+            assigned=entry.assigned,
+            oldest_waiting_since=entry.oldest_waiting_since,
+        )
+        for entry in counts
+    ]
