@@ -25,6 +25,7 @@ from switchboard.feedback.domain.rollups import (
     Period,
     Slice,
     increments,
+    keeps,
     local_day,
     merge_into,
     period_start,
@@ -115,7 +116,7 @@ def slices(draw: st.DrawFn) -> Slice:
         region=draw(st.sampled_from([*REGIONS, ALL_REGIONS])),
         facet=facet,
         facet_value=draw(value),
-        period=draw(st.sampled_from(list(Period))),
+        period=draw(st.sampled_from([p for p in Period if keeps(p, facet)])),
         first=first,
         last=first + timedelta(days=length),
     )

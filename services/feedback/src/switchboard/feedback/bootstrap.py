@@ -121,6 +121,7 @@ def build_app(settings: FeedbackSettings, *, runtime: Runtime | None) -> FastAPI
         rate_limits=[RateLimitRule(settings.survey_rate_limit, key=path_prefix("/surveys/"))]
         if settings.survey_rate_limit
         else [],
+        cors_origins=settings.cors_origins,
     )
     app.state.settings = settings
     return app

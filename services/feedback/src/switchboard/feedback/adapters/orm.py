@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, MetaData, String, Text, false
+from sqlalchemy import JSON, BigInteger, Date, Index, MetaData, SmallInteger, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.feedback.domain.kpis import COUNTER_NAMES
@@ -114,10 +114,11 @@ def _counter() -> Mapped[int]:
 
 
 class RollupRecord(Base):
-    """Additive KPI counters of one bucket: period x region x facet x bucket start.
+    """Additive KPI counters of one bucket: period x region x facet x bucket start (x hour).
 
     The key's order serves the read: equality on the first four columns, a range on the
-    bucket start. The counters mirror ``kpis.Counters`` one for one.
+    bucket start. ``hour`` splits an hour bucket's day (0 for the other periods). The
+    counters mirror ``kpis.Counters`` one for one.
     """
 
     __tablename__ = "fb_kpi_rollups"
@@ -127,6 +128,7 @@ class RollupRecord(Base):
     facet: Mapped[str] = mapped_column(String(8), primary_key=True)
     facet_value: Mapped[str] = mapped_column(String(128), primary_key=True)
     bucket: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     surveys_requested: Mapped[int] = _counter()
     surveys_answered: Mapped[int] = _counter()
     csat_answers: Mapped[int] = _counter()

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from switchboard.feedback.adapters.orm import ROLLUP_COUNTER_COLUMNS, RollupRecord
 from switchboard.feedback.domain.kpis import COUNTER_NAMES, Counters
-from switchboard.feedback.domain.rollups import Measurement, Slice, increments
+from switchboard.feedback.domain.rollups import Measurement, Period, Slice, increments
 from switchboard.servicekit.db import dialect_of
 
-KEY_COLUMNS = ("period", "region", "facet", "facet_value", "bucket")
+KEY_COLUMNS = ("period", "region", "facet", "facet_value", "bucket", "hour")
 
 
 async def add_measurement(
@@ -32,6 +32,7 @@ async def add_measurement(
             "facet": key.facet.value,
             "facet_value": key.facet_value,
             "bucket": key.bucket,
+            "hour": key.hour,
             **counters,
         }
         for key in sorted(increments(measurement, zone=zone))
@@ -50,9 +51,9 @@ async def add_measurement(
     await session.execute(statement)
 
 
-def _slice_filter() -> tuple[ColumnElement[bool], ...]:
+def _slice_filter(period_parameter: str = "period") -> tuple[ColumnElement[bool], ...]:
     return (
-        RollupRecord.period == bindparam("period"),
+        RollupRecord.period == bindparam(period_parameter),
         RollupRecord.region == bindparam("region"),
         RollupRecord.facet == bindparam("facet"),
         RollupRecord.facet_value == bindparam("facet_value"),
@@ -64,6 +65,8 @@ def _build_slice_statement() -> Select[Any]:
 
     Both parts are primary-key range scans (equality on period, region, facet and value, a
     range on the bucket start); the outer join keeps one row when no bucket has data yet.
+    Hours take their opening backlog from the days before (an hour slice starts at a local
+    midnight), so hour rows need not go back to the first case.
     Built once with bound parameters, so a read only binds values to a cached statement.
     """
     change = RollupRecord.cases_opened + RollupRecord.cases_reopened - RollupRecord.resolutions
@@ -71,11 +74,12 @@ def _build_slice_statement() -> Select[Any]:
     last = bindparam("last_bucket", type_=Date)
     opening = (
         select(func.coalesce(func.sum(change), 0).label("open_before"))
-        .where(*_slice_filter(), RollupRecord.bucket < first)
+        .where(*_slice_filter("opening_period"), RollupRecord.bucket < first)
         .subquery("opening")
     )
     in_range = and_(*_slice_filter(), RollupRecord.bucket >= first, RollupRecord.bucket <= last)
-    return select(opening.c.open_before, RollupRecord.bucket, *ROLLUP_COUNTER_COLUMNS).select_from(
+    columns = (opening.c.open_before, RollupRecord.bucket, RollupRecord.hour)
+    return select(*columns, *ROLLUP_COUNTER_COLUMNS).select_from(
         opening.outerjoin(RollupRecord, in_range)
     )
 
@@ -86,6 +90,7 @@ SLICE_STATEMENT = _build_slice_statement()
 def slice_parameters(query: Slice) -> dict[str, Any]:
     return {
         "period": query.period.value,
+        "opening_period": (Period.DAY if query.period is Period.HOUR else query.period).value,
         "region": query.region,
         "facet": query.facet.value,
         "facet_value": query.facet_value,
@@ -104,6 +109,10 @@ async def read_slice(
     result = await connection.execute(SLICE_STATEMENT, slice_parameters(query))
     for row in result.all():
         open_before = int(row.open_before)
-        if row.bucket is not None:
-            series[row.bucket] = Counters(**{name: getattr(row, name) for name in COUNTER_NAMES})
+        if row.bucket is None:
+            continue
+        start = query.series_start(row.bucket, row.hour)
+        if start in series:
+            counters = Counters(**{name: getattr(row, name) for name in COUNTER_NAMES})
+            series[start] = series[start] + counters
     return series, open_before

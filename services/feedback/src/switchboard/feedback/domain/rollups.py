@@ -2,6 +2,8 @@
 
 A bucket is keyed by period (day, ISO week, month) and its start date in the region's
 local time, the region (or every region), and one facet: all, channel, agent or team.
+Hour buckets (whole region only) are keyed by the local day and the whole hours elapsed
+since its local midnight, so a day of a clock change has 23 or 25 distinct hours.
 A measurement adds the same counters to each of its buckets, so a read for one region,
 one facet and a range of periods sums a handful of rows, whatever the number of answers.
 The all-regions buckets add each measurement on its own region's calendar day, so they are
@@ -10,9 +12,10 @@ exactly the sum of the regions' buckets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -23,6 +26,7 @@ UTC = ZoneInfo("UTC")
 
 
 class Period(StrEnum):
+    HOUR = "hour"
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
@@ -42,6 +46,16 @@ class RollupKey:
     region: str
     facet: Facet
     facet_value: str
+    hour: int = 0
+    """Hour buckets only: whole hours since the local midnight of ``bucket`` (0 to 24)."""
+
+
+HOURLY_FACETS = frozenset({Facet.ALL})
+"""Hour buckets are kept for whole regions only: one more row per measurement and region."""
+
+
+def keeps(period: Period, facet: Facet) -> bool:
+    return period is not Period.HOUR or facet in HOURLY_FACETS
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,8 @@ class Measurement:
 
 
 def period_start(day: date, period: Period) -> date:
-    if period is Period.DAY:
+    """The first day of the period holding ``day`` (an hour's is its own day)."""
+    if period in (Period.HOUR, Period.DAY):
         return day
     if period is Period.WEEK:
         return day - timedelta(days=day.weekday())
@@ -65,7 +80,7 @@ def period_start(day: date, period: Period) -> date:
 
 
 def next_period_start(start: date, period: Period) -> date:
-    if period is Period.DAY:
+    if period in (Period.HOUR, Period.DAY):
         return start + timedelta(days=1)
     if period is Period.WEEK:
         return start + timedelta(days=7)
@@ -76,6 +91,27 @@ def local_day(at: datetime, zone: ZoneInfo) -> date:
     if at.tzinfo is None:
         raise ValueError("roll-ups need aware datetimes")
     return at.astimezone(zone).date()
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant the local day starts (where midnight is skipped, the end of the gap)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def hours_in_day(day: date, zone: ZoneInfo) -> int:
+    length = local_midnight(day + timedelta(days=1), zone) - local_midnight(day, zone)
+    return math.ceil(length / timedelta(hours=1))
+
+
+def local_hour(at: datetime, zone: ZoneInfo) -> tuple[date, int]:
+    """The local day of ``at`` and the whole hours elapsed since its local midnight."""
+    day = local_day(at, zone)
+    return day, (at - local_midnight(day, zone)) // timedelta(hours=1)
+
+
+def hour_start(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """The start of the day's ``hour``-th hour, in local time with its UTC offset."""
+    return (local_midnight(day, zone) + timedelta(hours=hour)).astimezone(zone)
 
 
 def facets_of(measurement: Measurement) -> list[tuple[Facet, str]]:
@@ -89,12 +125,20 @@ def facets_of(measurement: Measurement) -> list[tuple[Facet, str]]:
 
 def rollup_keys(measurement: Measurement, *, zone: ZoneInfo) -> list[RollupKey]:
     """Every bucket the measurement adds to: periods x (its region, all) x its facets."""
-    day = local_day(measurement.at, zone)
+    day, hour = local_hour(measurement.at, zone)
     return [
-        RollupKey(period, period_start(day, period), region, facet, value)
+        RollupKey(
+            period,
+            period_start(day, period),
+            region,
+            facet,
+            value,
+            hour if period is Period.HOUR else 0,
+        )
         for period in Period
         for region in (measurement.region, ALL_REGIONS)
         for facet, value in facets_of(measurement)
+        if keeps(period, facet)
     ]
 
 
@@ -110,7 +154,8 @@ def zone_for(region: str, zones: Mapping[str, str]) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class Slice:
-    """What a KPI read asks for: a region (or all), one facet, periods in a date range."""
+    """What a KPI read asks for: a region (or all), one facet, periods in a date range.
+    ``zone`` (the region's) places hour buckets; the other periods are calendar dates."""
 
     region: str
     facet: Facet
@@ -118,6 +163,7 @@ class Slice:
     period: Period
     first: date
     last: date
+    zone: ZoneInfo = UTC
 
     @property
     def first_bucket(self) -> date:
@@ -137,11 +183,24 @@ class Slice:
         )
 
     def bucket_starts(self) -> list[date]:
-        starts, start = [], self.first_bucket
+        """Dates; for hours, aware local datetimes (a ``datetime`` is a ``date``)."""
+        starts: list[date] = []
+        start = self.first_bucket
         while start <= self.last_bucket:
-            starts.append(start)
+            if self.period is Period.HOUR:
+                hours = range(hours_in_day(start, self.zone))
+                starts.extend(hour_start(start, hour, self.zone) for hour in hours)
+            else:
+                starts.append(start)
             start = next_period_start(start, self.period)
         return starts
+
+    def series_start(self, bucket: date, hour: int) -> date:
+        """Where a stored bucket lands in the series. In the all-regions series (UTC days
+        of 24 hours) a region's 25th hour of a clock change counts in its day's last hour."""
+        if self.period is not Period.HOUR:
+            return bucket
+        return hour_start(bucket, min(hour, hours_in_day(bucket, self.zone) - 1), self.zone)
 
 
 def read_series(store: Mapping[RollupKey, Counters], query: Slice) -> dict[date, Counters]:
@@ -149,7 +208,8 @@ def read_series(store: Mapping[RollupKey, Counters], query: Slice) -> dict[date,
     series = {start: Counters() for start in query.bucket_starts()}
     for key, counters in store.items():
         if query.matches(key):
-            series[key.bucket] = series[key.bucket] + counters
+            start = query.series_start(key.bucket, key.hour)
+            series[start] = series[start] + counters
     return series
 
 

@@ -13,7 +13,7 @@ from switchboard.contracts.events.common import Channel
 from switchboard.feedback.adapters import rollup_store
 from switchboard.feedback.domain.csv_export import KpiRow, iter_csv
 from switchboard.feedback.domain.report import InvalidSlice, KpiReport, build_report, make_slice
-from switchboard.feedback.domain.rollups import Period
+from switchboard.feedback.domain.rollups import ALL_REGIONS, Period, zone_for
 from switchboard.feedback.entrypoints.auth import authorize_kpi_read
 from switchboard.feedback.entrypoints.deps import PrincipalDep, ReadDep, SettingsDep
 from switchboard.servicekit.db import utcnow
@@ -55,6 +55,7 @@ async def read_report(
             first=params.from_ or last,
             last=last,
             max_buckets=settings.kpi_max_buckets,
+            zone=zone_for(params.region or ALL_REGIONS, settings.region_time_zones),
         )
     except InvalidSlice as error:
         raise Problem(422, str(error), title="Invalid KPI query") from error
@@ -68,7 +69,8 @@ ReportDep = Annotated[KpiReport, Depends(read_report)]
 
 @kpis.get("/kpis")
 async def read_kpis(report: ReportDep) -> dict[str, Any]:
-    """KPIs of one slice: the total over the range, and one entry per period bucket."""
+    """KPIs of one slice: the total over the range, and one entry per period bucket (for
+    hours, ``bucket_start`` is a local time with the region's UTC offset)."""
     query = report.query
     return {
         "region": query.region,
