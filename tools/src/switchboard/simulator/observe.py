@@ -1,0 +1,75 @@
+"""The public topics the simulator listens to, decoded with the contracts registry and
+handed to whoever reacts (agents to offers, customers to surveys, the tallies)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from switchboard.contracts.envelope import UndecodableEvent, decode
+from switchboard.contracts.events import REGISTRY
+from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS, ESCALATIONS, SLA, SURVEYS
+
+TOPICS = tuple(topic.name for topic in (ASSIGNMENTS, AGENT_STATUS, SLA, ESCALATIONS, SURVEYS))
+
+
+class EventFeed:
+    """Reads the topics from their end as of ``start()``; each decoded event goes to
+    ``handle``. An event the registry cannot decode (another producer's) is skipped."""
+
+    def __init__(self, bootstrap: str, handle: Callable[[Any], None]) -> None:
+        self._handle = handle
+        self._consumer = AIOKafkaConsumer(
+            *TOPICS,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+        self.undecodable = 0
+
+    async def start(self, *, timeout: float = 15.0) -> None:
+        await self._consumer.start()
+        try:
+            await self._pin_positions(timeout)
+        except BaseException:
+            await self._consumer.stop()
+            raise
+        self._task = asyncio.create_task(self._run())
+
+    async def _pin_positions(self, timeout: float) -> None:
+        """Resolve every partition's position now, so nothing produced after ``start()``
+        returns is skipped by a later 'latest' reset."""
+        deadline = time.monotonic() + timeout
+        while {tp.topic for tp in self._consumer.assignment()} != set(TOPICS):
+            if time.monotonic() > deadline:
+                missing = set(TOPICS) - {tp.topic for tp in self._consumer.assignment()}
+                raise RuntimeError(f"no partitions of {sorted(missing)} on the broker")
+            await asyncio.sleep(0.1)
+        for partition in self._consumer.assignment():
+            await self._consumer.position(partition)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                for record in records:
+                    try:
+                        envelope = decode(REGISTRY, record.value, list(record.headers))
+                    except UndecodableEvent:
+                        self.undecodable += 1
+                        continue
+                    self._handle(envelope.data)
