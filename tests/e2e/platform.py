@@ -217,17 +217,24 @@ class Platform:
         escalation_yaml = self.workdir / "escalation.yaml"
         escalation_yaml.write_text(escalation_config(self.regions))
         ports = {name: free_port() for name in SERVICES}
+        url = {name: f"http://{LOOPBACK}:{port}" for name, port in ports.items()}
         specific = {
             "intake": {"ADAPTER_CACHE_SECONDS": "0"},
             "routing": {
                 "POLICIES_FILE": str(policies),
                 "SYNC_SECONDS": "0.1",
+                "CORS_ORIGINS": url["escalation"],  # the coordinator console's page
             },
-            "escalation": {"CONFIG_FILE": str(escalation_yaml)},
+            "escalation": {
+                "CONFIG_FILE": str(escalation_yaml),
+                "CONSOLE_ROUTING_URL": url["routing"],
+                "CONSOLE_FEEDBACK_URL": url["feedback"],
+            },
             "feedback": {
                 "SURVEY_DELAY_SECONDS": str(SURVEY_DELAY_SECONDS),
                 "SURVEY_SUPPRESSION_DAYS": "0",
-                "PUBLIC_BASE_URL": f"http://{LOOPBACK}:{ports['feedback']}",
+                "PUBLIC_BASE_URL": url["feedback"],
+                "CORS_ORIGINS": url["escalation"],
             },
         }
         groups = {name: f"e2e-{name}-{self.run_id}" for name in SERVICES}

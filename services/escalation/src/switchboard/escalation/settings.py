@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.servicekit.auth import BearerServiceSettings
@@ -26,3 +27,18 @@ class EscalationSettings(BearerServiceSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_poll_seconds: float = Field(default=0.2, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    console_routing_url: str = "http://127.0.0.1:8002"
+    """Where the coordinator console's browser reaches routing (queues, agents)."""
+    console_feedback_url: str = "http://127.0.0.1:8004"
+    """Where the coordinator console's browser reaches feedback (KPIs)."""
+
+    @field_validator("console_routing_url", "console_feedback_url")
+    @classmethod
+    def _http_base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8002")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be a plain base URL, without query, fragment or credentials")
+        return value.strip().rstrip("/")

@@ -8,17 +8,22 @@ from switchboard.contracts.asyncapi import build_asyncapi
 from switchboard.contracts.topics import ASSIGNMENTS, CASES, FEEDBACK_ALERTS
 from switchboard.escalation.bootstrap import EscalationService, bootstrap
 from switchboard.escalation.entrypoints import admin_api, api
+from switchboard.escalation.entrypoints.console import console_router
 from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.http.app import create_app
 from switchboard.servicekit.process import prepare_process
 
 
 def create_escalation_app(service: EscalationService) -> FastAPI:
+    console = console_router(
+        routing_url=service.settings.console_routing_url,
+        feedback_url=service.settings.console_feedback_url,
+    )
     app = create_app(
         title="Switchboard escalation",
         version="0.1.0",
         runtime=service.runtime,
-        routers=[api.router, admin_api.router],
+        routers=[api.router, admin_api.router, console],
         asyncapi=build_asyncapi(
             "escalation", reads=[CASES.name, ASSIGNMENTS.name, FEEDBACK_ALERTS.name]
         ),

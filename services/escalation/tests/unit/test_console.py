@@ -1,0 +1,159 @@
+"""The coordinator console as escalation serves it: the page, its assets and configuration,
+with a Content-Security-Policy that lets the browser reach only us, routing and feedback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from switchboard.escalation.bootstrap import bootstrap
+from switchboard.escalation.entrypoints.app import create_escalation_app
+from switchboard.escalation.settings import EscalationSettings
+
+pytestmark = pytest.mark.timeout(30)
+ROUTING = "http://127.0.0.1:9102"
+FEEDBACK = "http://localhost:9104/"
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    settings = EscalationSettings.load(
+        database_url="sqlite+aiosqlite:///:memory:",
+        kafka_bootstrap_servers="127.0.0.1:9",
+        console_routing_url=ROUTING,
+        console_feedback_url=FEEDBACK,
+    )
+    service = bootstrap(settings, run_migrations=False)
+    transport = httpx.ASGITransport(app=create_escalation_app(service))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+            yield c
+    finally:
+        await service.runtime.engine.dispose()
+
+
+def directives(response: httpx.Response) -> dict[str, list[str]]:
+    policy = response.headers["content-security-policy"]
+    parts = [part.split() for part in policy.split(";") if part.strip()]
+    return {name: values for name, *values in parts}
+
+
+class References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts = 0
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.urls += [v for k, v in found.items() if k in ("src", "href") and v]
+        self._in_script = tag == "script"
+        assert "style" not in found, f"inline style on <{tag}> (the CSP forbids it)"
+        assert not any(k.startswith("on") for k in found), f"inline handler on <{tag}>"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+
+async def test_the_page_is_served_with_a_strict_content_security_policy(client):
+    response = await client.get("/console")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+    policy = directives(response)
+    assert policy["default-src"] == ["'none'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["connect-src"] == ["'self'", ROUTING, "http://localhost:9104"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["form-action"] == ["'none'"]
+
+
+async def test_the_page_loads_nothing_from_elsewhere_and_has_no_inline_code(client):
+    page = References()
+    page.feed((await client.get("/console")).text)
+    assert page.inline_scripts == 0
+    assert set(page.urls) == {"data:,", "/console/console.css", "/console/console.js"}
+    for url in page.urls:
+        if url != "data:,":
+            assert (await client.get(url)).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [("console.js", "text/javascript; charset=utf-8"), ("console.css", "text/css; charset=utf-8")],
+)
+async def test_assets_have_their_content_types(client, name, content_type):
+    response = await client.get(f"/console/{name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    assert response.headers["x-content-type-options"] == "nosniff"
+    text = response.text
+    for markup_sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert markup_sink not in text
+    urls = set(re.findall(r"[a-z]+://[^\s\"'`)]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg"}, urls  # a namespace, never fetched
+
+
+async def test_config_gives_the_browser_routing_and_feedback(client):
+    response = await client.get("/console/config.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"routing_url": ROUTING, "feedback_url": "http://localhost:9104"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/nope.js", "/console/index.html.bak", "/console/..%2Fsettings.py"]
+)
+async def test_unknown_console_files_are_a_404_problem(client, path):
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_console_is_not_part_of_the_api_document(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert not [path for path in paths if path.startswith("/console")]
+
+
+async def test_the_stream_still_needs_a_token(client):
+    response = await client.get("/v1/escalations/stream")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://127.0.0.1:8002",
+        "127.0.0.1:8002",
+        "http://",
+        "http://127.0.0.1:port",
+        "http://127.0.0.1:8002/?x=1",
+        "http://user:pw@127.0.0.1:8002",
+    ],
+)
+def test_console_urls_must_be_plain_http_base_urls(url):
+    with pytest.raises(ValidationError):
+        EscalationSettings.load(console_routing_url=url)
+
+
+def test_console_urls_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_ESCALATION_CONSOLE_ROUTING_URL", "http://127.0.0.1:7002/")
+    monkeypatch.setenv("SWITCHBOARD_ESCALATION_CONSOLE_FEEDBACK_URL", "https://127.0.0.1:7004")
+    settings = EscalationSettings.load()
+    assert settings.console_routing_url == "http://127.0.0.1:7002"
+    assert settings.console_feedback_url == "https://127.0.0.1:7004"
