@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from switchboard.launcher.sign_in import console_links, coordinators_in
+from switchboard.launcher.escalation_config import coordinators_in, region_time_zones
+from switchboard.launcher.sign_in import console_links
 from switchboard.servicekit.auth import DEV_JWT_SECRET, Role, TokenVerifier
 
 CONFIG = """
@@ -36,3 +37,16 @@ def test_links_are_signed_with_the_configured_secret(tmp_path: Path) -> None:
 def test_no_config_means_only_the_admin_link(tmp_path: Path) -> None:
     assert coordinators_in(tmp_path / "missing.yaml") == []
     assert coordinators_in(None) == []
+
+
+def test_feedback_gets_each_calendars_time_zone(tmp_path: Path) -> None:
+    config = tmp_path / "escalation.yaml"
+    config.write_text(
+        "calendars:\n"
+        "  default: {timezone: UTC}\n"
+        "  dach: {timezone: Europe/Berlin}\n"
+        "  nordics: {timezone: Europe/Stockholm, hours: {mon: ['08:00-16:00']}}\n"
+        "  nowhere: {hours: {}}\n"
+    )
+    assert region_time_zones(config) == {"dach": "Europe/Berlin", "nordics": "Europe/Stockholm"}
+    assert region_time_zones(tmp_path / "missing.yaml") == {}

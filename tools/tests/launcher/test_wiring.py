@@ -35,7 +35,12 @@ def test_the_console_reaches_routing_and_feedback_and_they_allow_its_origin() ->
     for service in ("routing", "feedback"):
         env = service_environment(service, wiring(), base={})
         assert env[f"SWITCHBOARD_{service.upper()}_CORS_ORIGINS"] == "http://127.0.0.1:9103"
-    feedback = service_environment("feedback", wiring(survey_delay_seconds=2.5), base={})
+    feedback = service_environment(
+        "feedback",
+        wiring(survey_delay_seconds=2.5, region_time_zones={"dach": "Europe/Berlin"}),
+        base={},
+    )
+    assert feedback["SWITCHBOARD_FEEDBACK_REGION_TIME_ZONES"] == '{"dach": "Europe/Berlin"}'
     assert feedback["SWITCHBOARD_FEEDBACK_SURVEY_DELAY_SECONDS"] == "2.5"
     assert feedback["SWITCHBOARD_FEEDBACK_PUBLIC_BASE_URL"] == "http://127.0.0.1:9104"
 

@@ -21,9 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from switchboard.launcher.databases import DatabaseKind
+from switchboard.launcher.escalation_config import coordinators_in
 from switchboard.launcher.local_platform import DEFAULT_KAFKA_PORT, LaunchOptions, LocalPlatform
 from switchboard.launcher.processes import SERVICES, LaunchError
-from switchboard.launcher.sign_in import console_links, coordinators_in
+from switchboard.launcher.sign_in import console_links
 
 DEMO_CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "demo"
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)

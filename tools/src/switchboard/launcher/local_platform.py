@@ -21,6 +21,7 @@ from switchboard.launcher.databases import (
     server_urls,
     sqlite_urls,
 )
+from switchboard.launcher.escalation_config import region_time_zones
 from switchboard.launcher.processes import (
     LOOPBACK,
     SERVICES,
@@ -176,6 +177,7 @@ class LocalPlatform:
             routing_policies=options.routing_policies,
             escalation_config=options.escalation_config,
             survey_delay_seconds=options.survey_delay_seconds,
+            region_time_zones=region_time_zones(options.escalation_config),
             environment=options.environment,
             jwt_secret=options.jwt_secret,
             overrides=options.overrides,

@@ -4,38 +4,13 @@ server, never logged)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
-import yaml
-
+from switchboard.launcher.escalation_config import Coordinator
 from switchboard.servicekit.auth import DEV_JWT_SECRET, Role, TokenVerifier
 
 AUDIENCE = "switchboard"
 LINK_TTL = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class Coordinator:
-    id: str
-    name: str
-    regions: tuple[str, ...]
-
-
-def coordinators_in(escalation_config: Path | None) -> list[Coordinator]:
-    if escalation_config is None or not escalation_config.is_file():
-        return []
-    document = yaml.safe_load(escalation_config.read_text(encoding="utf-8")) or {}
-    return [
-        Coordinator(
-            id=str(entry["id"]),
-            name=str(entry.get("name", entry["id"])),
-            regions=tuple(str(region) for region in entry.get("regions", [])),
-        )
-        for entry in document.get("coordinators", [])
-        if isinstance(entry, dict) and "id" in entry
-    ]
 
 
 def token_for(subject: str, role: Role, regions: tuple[str, ...], secret: str | None) -> str:

@@ -4,6 +4,7 @@ service (``SWITCHBOARD_<SERVICE>_*``) win over these."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ class Wiring:
     routing_policies: Path | None = None
     escalation_config: Path | None = None
     survey_delay_seconds: float = 5.0
+    region_time_zones: Mapping[str, str] = field(default_factory=dict)
+    """Feedback's roll-up days follow these; the launcher takes them from the calendars."""
     environment: str = "local"
     jwt_secret: str | None = None
     """None: every service keeps its shared development secret, so dev tokens work."""
@@ -47,6 +50,7 @@ def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
             "CORS_ORIGINS": console_origin,
             "SURVEY_DELAY_SECONDS": f"{wiring.survey_delay_seconds:g}",
             "PUBLIC_BASE_URL": wiring.url("feedback"),
+            "REGION_TIME_ZONES": json.dumps(dict(wiring.region_time_zones), sort_keys=True),
         },
     }
     if wiring.routing_policies is not None:
