@@ -10,22 +10,16 @@ appears on Kafka (``EventLog``).
 from __future__ import annotations
 
 import asyncio
-import base64
 import concurrent.futures
 import contextlib
-import hashlib
-import hmac
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +30,21 @@ from aiokafka.admin import AIOKafkaAdminClient
 from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ALL_TOPICS
+from switchboard.launcher.processes import SERVICES, ServiceProcess, stop_all, wait_ready
+from switchboard.launcher.wiring import Wiring, service_environment
 from switchboard.servicekit.auth import TokenVerifier
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.topics import create_topics
+from switchboard.simulator.channels import signed_headers
 
 LOOPBACK = "127.0.0.1"
-SERVICES = ("intake", "routing", "escalation", "feedback")
+
 JWT_SECRET = "e2e-jwt-secret-of-all-four-services-0123456789abcdef"
 SURVEY_DELAY_SECONDS = 2.0
 FIRST_RESPONSE_TARGET_SECONDS = 4
 OFFER_TIMEOUT_SECONDS = 15
 AUDIENCE = "switchboard"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -148,63 +140,15 @@ def run_async(coroutine: Any) -> Any:
 
 
 @dataclass
-class Service:
-    name: str
-    port: int
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def start(self, venv_bin: Path) -> None:
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            self.command(venv_bin),
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.log_path.parent,
-            start_new_session=True,
-        )
-        log.close()
-
-    def command(self, venv_bin: Path) -> list[str]:
-        return [str(venv_bin / f"switchboard-{self.name}")]
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def terminate(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.send_signal(signal.SIGTERM)
-
-    def wait_or_kill(self, grace: float) -> None:
-        if self.process is None:
-            return
-        try:
-            self.process.wait(grace)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
-    def tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return "(no log)"
-        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-
-@dataclass
 class Platform:
+    """The four services started the way ``switchboard-up`` starts them (the launcher's
+    wiring and processes), on the test session's broker and PostgreSQL server."""
+
     kafka_bootstrap: str
     database_urls: dict[str, str]
     workdir: Path
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
-    services: dict[str, Service] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.regions = Regions.for_run(self.run_id)
@@ -216,77 +160,40 @@ class Platform:
         policies.write_text(routing_policies(self.regions))
         escalation_yaml = self.workdir / "escalation.yaml"
         escalation_yaml.write_text(escalation_config(self.regions))
-        ports = {name: free_port() for name in SERVICES}
-        url = {name: f"http://{LOOPBACK}:{port}" for name, port in ports.items()}
-        specific = {
-            "intake": {"ADAPTER_CACHE_SECONDS": "0"},
-            "routing": {
-                "POLICIES_FILE": str(policies),
-                "SYNC_SECONDS": "0.1",
-                "CORS_ORIGINS": url["escalation"],  # the coordinator console's page
-            },
-            "escalation": {
-                "CONFIG_FILE": str(escalation_yaml),
-                "CONSOLE_ROUTING_URL": url["routing"],
-                "CONSOLE_FEEDBACK_URL": url["feedback"],
-            },
-            "feedback": {
-                "SURVEY_DELAY_SECONDS": str(SURVEY_DELAY_SECONDS),
-                "SURVEY_SUPPRESSION_DAYS": "0",
-                "PUBLIC_BASE_URL": url["feedback"],
-                "CORS_ORIGINS": url["escalation"],
-            },
-        }
         groups = {name: f"e2e-{name}-{self.run_id}" for name in SERVICES}
         run_async(start_groups_at_end(self.kafka_bootstrap, list(groups.values())))
-        venv_bin = Path(sys.executable).parent
+        faster = {"OUTBOX_POLL_SECONDS": "0.2", "TIMER_POLL_SECONDS": "0.1"}
+        wiring = Wiring(
+            ports={name: free_port() for name in SERVICES},
+            database_urls=self.database_urls,
+            kafka_bootstrap=self.kafka_bootstrap,
+            routing_policies=policies,
+            escalation_config=escalation_yaml,
+            survey_delay_seconds=SURVEY_DELAY_SECONDS,
+            environment="test",
+            jwt_secret=JWT_SECRET,
+            overrides={
+                name: {"CONSUMER_GROUP": groups[name], **faster, **specific}
+                for name, specific in {
+                    "intake": {"ADAPTER_CACHE_SECONDS": "0"},
+                    "routing": {"SYNC_SECONDS": "0.1"},
+                    "escalation": {},
+                    "feedback": {"SURVEY_SUPPRESSION_DAYS": "0"},
+                }.items()
+            },
+        )
         base = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        venv_bin = Path(sys.executable).parent
         for name in SERVICES:
-            prefix = f"SWITCHBOARD_{name.upper()}_"
-            settings = {
-                "DATABASE_URL": self.database_urls[name],
-                "HTTP_HOST": LOOPBACK,
-                "HTTP_PORT": str(ports[name]),
-                "ENVIRONMENT": "test",
-                "CONSUMER_GROUP": groups[name],
-                "OUTBOX_POLL_SECONDS": "0.2",
-                "TIMER_POLL_SECONDS": "0.1",
-                "JWT_SECRET": JWT_SECRET,
-                **specific[name],
-            }
-            env = base | {prefix + key: value for key, value in settings.items()}
-            env |= {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap, "PYTHONUNBUFFERED": "1"}
-            service = Service(name, ports[name], env, self.workdir / f"{name}.log")
+            env = service_environment(name, wiring, base)
+            service = ServiceProcess(name, wiring.ports[name], env, self.workdir / f"{name}.log")
             self.services[name] = service
             service.start(venv_bin)
-        self.wait_ready(ready_timeout)
-
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        waiting = set(SERVICES)
-        with httpx.Client(timeout=2.0) as client:
-            while waiting:
-                for name in sorted(waiting):
-                    service = self.services[name]
-                    if not service.alive():
-                        raise RuntimeError(f"{name} exited while starting:\n{service.tail()}")
-                    try:
-                        if client.get(f"{service.url}/readyz").status_code == 200:
-                            waiting.discard(name)
-                    except httpx.TransportError:
-                        pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"not ready after {timeout} s: {sorted(waiting)}\n" + self.tails()
-                    )
-                time.sleep(0.3)
+        wait_ready(self.services.values(), ready_timeout)
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM to every service at once, then kill whichever is still up after ``grace``."""
-        for service in self.services.values():
-            service.terminate()
-        for service in self.services.values():
-            service.wait_or_kill(grace)
+        stop_all(self.services.values(), grace)
 
     def tails(self, lines: int = 40) -> str:
         return "\n".join(
@@ -306,22 +213,6 @@ class Platform:
             subject=subject, role=role, regions=regions, ttl=timedelta(minutes=10)
         )
         return {"Authorization": f"Bearer {token}"}
-
-
-def standard_webhook_headers(
-    secret: str, body: bytes, *, webhook_id: str | None = None, at: datetime | None = None
-) -> dict[str, str]:
-    """Standard Webhooks: v1 = base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))."""
-    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    timestamp = str(int((at or datetime.now(UTC)).timestamp()))
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{webhook_id}.{timestamp}.".encode() + body
-    signature = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    return {
-        "webhook-id": webhook_id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": f"v1,{signature}",
-    }
 
 
 @dataclass
@@ -358,11 +249,11 @@ class Intake:
         at: datetime | None = None,
     ) -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = standard_webhook_headers(secret or adapter.secret, raw, at=at)
+        headers = signed_headers(secret or adapter.secret, raw, at=at)
         return await self.client.post(
             f"{self.base}/v1/adapters/{adapter.id}/contacts/{adapter.channel}",
             content=raw,
-            headers={"content-type": content_type, **headers},
+            headers=headers | {"content-type": content_type},
         )
 
 

@@ -3,14 +3,13 @@ channel adapter signs (Standard Webhooks)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from standardwebhooks import Webhook
 
 from switchboard.simulator.customers import Customer
 
@@ -41,16 +40,16 @@ class Adapter:
 def signed_headers(
     secret: str, body: bytes, *, webhook_id: str | None = None, at: datetime | None = None
 ) -> dict[str, str]:
-    """Standard Webhooks: v1 = base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))."""
+    """What a channel adapter sends with a contact: Standard Webhooks id, timestamp and
+    signature (HMAC-SHA256 over "{id}.{timestamp}.{body}" with the adapter's secret)."""
     webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    timestamp = str(int((at or datetime.now(UTC)).timestamp()))
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signature = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    moment = (at or datetime.now(UTC)).replace(microsecond=0)
+    signature = Webhook(secret).sign(webhook_id, moment, body.decode("utf-8"))
     return {
         "content-type": "application/json",
         "webhook-id": webhook_id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": f"v1,{base64.b64encode(signature.digest()).decode()}",
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": signature,
     }
 
 
