@@ -3,6 +3,7 @@ SIGTERM stops every process it started, and a second run finds the first run's d
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -101,9 +102,11 @@ def processes_using(data_dir: Path) -> list[str]:
             try:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
                 environ = (proc / "environ").read_bytes()
+                cwd = os.readlink(proc / "cwd")  # services run in the logs directory
             except OSError:
                 continue
-            if str(data_dir) in cmdline or str(data_dir).encode() in environ:
+            mentioned = str(data_dir) in cmdline or str(data_dir).encode() in environ
+            if mentioned or cwd.startswith(str(data_dir)):
                 found.append(f"{proc.name}: {cmdline[:120]}")
     return found
 
@@ -145,4 +148,24 @@ def test_a_taken_port_is_a_clear_error_and_nothing_is_left_running(data_dir: Pat
         code = launch.process.wait(150)
     assert code == 1
     assert f"port {launch.base + 1} for routing is taken" in launch.text()
+    assert processes_using(data_dir) == []
+
+
+def test_ctrl_c_during_the_demo_day_stops_the_simulator_first_with_its_report(
+    data_dir: Path,
+) -> None:
+    launch = Launch(data_dir, "--demo", "--day-seconds", "60", "--contacts", "60")
+    try:
+        deadline = time.monotonic() + 150
+        while "day 1 10:" not in launch.text():  # the simulator's hourly line, off a TTY
+            assert launch.process.poll() is None, launch.text()
+            assert time.monotonic() < deadline, launch.text()
+            time.sleep(0.5)
+    finally:
+        code = launch.stop(signal.SIGINT)
+    assert code == 0, launch.text()
+    report = json.loads((data_dir / "demo-day.json").read_text())
+    assert report["interrupted"] is True
+    assert report["contacts_accepted"] > 0
+    assert "stopped; data kept" in launch.text()
     assert processes_using(data_dir) == []

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -93,6 +92,8 @@ def up(
         jwt_secret=jwt_secret,
     )
     platform = LocalPlatform(options)
+    # Explicit handlers: a shell that starts us in the background ignores SIGINT for us.
+    signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     code = 0
     try:
@@ -108,7 +109,7 @@ def up(
     except ServiceDied as died:
         console.print(f"[red]switchboard-up: {died}[/red]")
         code = 1
-    except (KeyboardInterrupt, Stop):
+    except Stop:
         console.print("\nstopping: services first, then the broker and the database …")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut it short
@@ -155,15 +156,16 @@ def _print_addresses(platform: LocalPlatform, options: LaunchOptions) -> None:
 def _run_demo(
     platform: LocalPlatform, options: LaunchOptions, day_seconds: float, contacts: int, seed: int
 ) -> int:
-    """The simulator in the foreground, on this terminal: a Ctrl-C reaches it too, and it
-    writes its report before the launcher stops the platform."""
+    """The simulator on this terminal, in a session of its own: a Ctrl-C reaches the
+    launcher only, which passes it on once, so the simulator writes its report before the
+    platform stops."""
     report = platform.data_dir / "demo-day.json"
     command = [
         str(Path(sys.executable).parent / "switchboard-simulate"),
-        "--intake-url", platform.url("intake"),
-        "--routing-url", platform.url("routing"),
-        "--escalation-url", platform.url("escalation"),
-        "--feedback-url", platform.url("feedback"),
+        "--intake", platform.url("intake"),
+        "--routing", platform.url("routing"),
+        "--escalation", platform.url("escalation"),
+        "--feedback", platform.url("feedback"),
         "--kafka", platform.kafka_bootstrap,
         "--day-seconds", f"{day_seconds:g}",
         "--contacts", str(contacts),
@@ -173,12 +175,16 @@ def _run_demo(
     env = dict(os.environ)
     if options.jwt_secret:
         env["SWITCHBOARD_JWT_SECRET"] = options.jwt_secret
-    simulator = subprocess.Popen(command, env=env)
+    simulator = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         code = simulator.wait()
-    except (KeyboardInterrupt, Stop):
-        with contextlib.suppress(subprocess.TimeoutExpired):
+    except Stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        simulator.send_signal(signal.SIGINT)
+        try:
             simulator.wait(30)
+        except subprocess.TimeoutExpired:
+            simulator.kill()
         raise
     if code != 0:
         console.print(f"[red]the demo day ended with exit code {code}[/red]")

@@ -669,15 +669,24 @@
     { key: "sla_attainment_percent", label: "SLA attainment %", className: "line-sla" },
   ];
 
+  // Buckets are the region's local hours (the all-regions view: each region's own local
+  // hours); they are placed by their position in the day, labelled by their own clock time.
+  function hourOf(bucket) {
+    return String(bucket.bucket_start || "").slice(11, 16);
+  }
+
+  function zoneOf(series) {
+    const offset = series.length ? String(series[0].bucket_start || "").slice(19) : "";
+    if (!offset || offset === "Z" || offset === "+00:00") return "UTC";
+    return `local time, UTC${offset}`;
+  }
+
   function chart(series) {
     const width = 640, height = 240;
     const left = 44, right = 16, top = 14, bottom = 40;
     const plotWidth = width - left - right, plotHeight = height - top - bottom;
-    const times = series.map((s) => Date.parse(s.bucket_start)).filter((t) => !Number.isNaN(t));
-    const first = times.length ? new Date(Math.min(...times)) : new Date();
-    const start = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate());
-    const span = 24 * 3600 * 1000;
-    const x = (t) => left + ((t - start) / span) * plotWidth;
+    const slots = series.length || 24;
+    const x = (index) => left + ((index + 0.5) / slots) * plotWidth;
     const y = (v) => top + plotHeight - (Math.max(0, Math.min(100, v)) / 100) * plotHeight;
     const root = svg("svg", {
       viewBox: `0 0 ${width} ${height}`,
@@ -689,35 +698,33 @@
       root.append(svg("line", { x1: left, x2: width - right, y1: y(value), y2: y(value), class: "grid" }));
       root.append(svg("text", { x: left - 6, y: y(value) + 4, class: "tick", "text-anchor": "end" }, String(value)));
     }
-    for (let hour = 0; hour <= 24; hour += 3) {
-      const at = x(start + hour * 3600 * 1000);
+    for (let index = 0; index < slots; index += 3) {
+      const label = series.length ? hourOf(series[index]) : `${String(index).padStart(2, "0")}:00`;
+      const at = left + (index / slots) * plotWidth;
       root.append(svg("line", { x1: at, x2: at, y1: top + plotHeight, y2: top + plotHeight + 4, class: "axis" }));
-      root.append(svg("text", { x: at, y: top + plotHeight + 17, class: "tick", "text-anchor": "middle" }, `${String(hour).padStart(2, "0")}:00`));
+      root.append(svg("text", { x: at, y: top + plotHeight + 17, class: "tick", "text-anchor": "middle" }, label));
     }
     root.append(svg("line", { x1: left, x2: left, y1: top, y2: top + plotHeight, class: "axis" }));
     root.append(svg("line", { x1: left, x2: width - right, y1: top + plotHeight, y2: top + plotHeight, class: "axis" }));
-    root.append(svg("text", { x: left + plotWidth / 2, y: height - 4, class: "axis-label", "text-anchor": "middle" }, "hour of the day (UTC)"));
+    root.append(svg("text", { x: left + plotWidth / 2, y: height - 4, class: "axis-label", "text-anchor": "middle" }, `hour of the day (${zoneOf(series)})`));
     root.append(svg("text", { x: 12, y: top + plotHeight / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 12 ${top + plotHeight / 2})` }, "percent"));
-    const middle = 30 * 60 * 1000;
     let anyValue = false;
     for (const line of LINES) {
-      const points = series
-        .map((s) => ({ t: Date.parse(s.bucket_start) + middle, v: s[line.key], at: s.bucket_start }))
-        .filter((p) => !Number.isNaN(p.t));
       let d = "";
       let previous = null;
-      for (const p of points) {
-        if (p.v === null || p.v === undefined) {
+      series.forEach((bucket, index) => {
+        const v = bucket[line.key];
+        if (v === null || v === undefined) {
           previous = null;
-          continue;
+          return;
         }
         anyValue = true;
-        d += `${previous ? "L" : "M"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)} `;
-        previous = p;
-        const dot = svg("circle", { cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 3, class: `dot ${line.className}` });
-        dot.append(svg("title", {}, `${line.label} ${number(p.v)} at ${p.at.slice(11, 16)} UTC`));
+        d += `${previous === null ? "M" : "L"}${x(index).toFixed(1)},${y(v).toFixed(1)} `;
+        previous = index;
+        const dot = svg("circle", { cx: x(index).toFixed(1), cy: y(v).toFixed(1), r: 3, class: `dot ${line.className}` });
+        dot.append(svg("title", {}, `${line.label} ${number(v)} at ${hourOf(bucket)}`));
         root.append(dot);
-      }
+      });
       if (d) root.append(svg("path", { d: d.trim(), class: `line ${line.className}` }));
     }
     if (!anyValue) {
@@ -730,7 +737,7 @@
     );
     const rows = series
       .filter((s) => LINES.some((line) => s[line.key] !== null && s[line.key] !== undefined))
-      .map((s) => [`${s.bucket_start.slice(11, 16)} UTC`, ...LINES.map((line) => number(s[line.key], " %"))]);
+      .map((s) => [hourOf(s), ...LINES.map((line) => number(s[line.key], " %"))]);
     const data = el(
       "details",
       { class: "chart-data" },
