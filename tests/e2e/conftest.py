@@ -25,9 +25,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """A failing e2e test's report carries the tail of every service's log."""
     outcome = yield
     report = outcome.get_result()
-    platform = getattr(item, "funcargs", {}).get("platform")
-    if report.failed and isinstance(platform, Platform):
-        report.sections.append(("service logs (last lines)", platform.tails(60)))
+    if not report.failed:
+        return
+    for name in ("platform", "launched"):  # the test fixture's, or switchboard-up's
+        platform = getattr(item, "funcargs", {}).get(name)
+        if platform is not None and hasattr(platform, "tails"):
+            report.sections.append((f"{name}: service logs (last lines)", platform.tails(60)))
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ALL_TOPICS
-from switchboard.launcher.processes import SERVICES, ServiceProcess, stop_all, wait_ready
+from switchboard.launcher.processes import (
+    SERVICES,
+    ServiceProcess,
+    log_tails,
+    stop_all,
+    wait_ready,
+)
 from switchboard.launcher.wiring import Wiring, service_environment
 from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.devinfra import free_port
@@ -196,10 +202,7 @@ class Platform:
         stop_all(self.services.values(), grace)
 
     def tails(self, lines: int = 40) -> str:
-        return "\n".join(
-            f"----- {name} ({service.log_path}) -----\n{service.tail(lines)}"
-            for name, service in self.services.items()
-        )
+        return log_tails(self.services.values(), lines)
 
     def url(self, service: str) -> str:
         return self.services[service].url

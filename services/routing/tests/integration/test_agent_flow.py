@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from switchboard.contracts.events import (
@@ -176,3 +178,42 @@ async def test_a_returning_customer_is_offered_to_their_last_agent_first(stack, 
     assert await eventually(lambda: offered_to(replica, last, second_case), timeout=20)
     view = (await replica.client.get(f"/v1/cases/{second_case}", headers=replica.admin)).json()
     assert view["explanation"]["step_name"] == "preferred agent"
+
+
+async def test_two_cases_of_one_customer_resolved_at_once_both_succeed(stack, start_replica):
+    """Both resolutions record the customer's last agent; the row did not exist before,
+    so a lock on it could not order them (one of them used to fail with a 500)."""
+    replica = await start_replica()
+    first, second = unique("agent-a"), unique("agent-b")
+    for agent_id in (first, second):
+        await replica.hire(agent_id, skills={"support": 5}, capacity={"chat": 1})
+        assert (await replica.presence(agent_id, "available")).status_code == 200
+    customer = unique("customer")
+    cases = [unique("case"), unique("case")]
+    for case_id in cases:
+        await stack.open_case(case_id, customer_id=customer)
+
+    async def holders() -> dict[str, str] | None:
+        found = {
+            case["case_id"]: agent_id
+            for agent_id in (first, second)
+            for case in await replica.work(agent_id)
+            if case["state"] == "offered"
+        }
+        return found if set(found) == set(cases) else None
+
+    assert await eventually(holders, timeout=20)
+    holder = await holders()
+    assert holder is not None
+    for case_id, agent_id in holder.items():
+        assert (await replica.act(agent_id, case_id, "accept")).status_code == 200
+
+    resolved = await asyncio.gather(
+        *(
+            replica.act(agent_id, case_id, "resolve", {"resolution_code": "solved"})
+            for case_id, agent_id in holder.items()
+        )
+    )
+    assert [response.status_code for response in resolved] == [200, 200], [
+        response.text for response in resolved
+    ]

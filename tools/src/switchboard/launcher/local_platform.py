@@ -27,6 +27,7 @@ from switchboard.launcher.processes import (
     SERVICES,
     LaunchError,
     ServiceProcess,
+    log_tails,
     stop_all,
     wait_ready,
 )
@@ -117,6 +118,9 @@ class LocalPlatform:
 
     def url(self, service: str) -> str:
         return self.services[service].url
+
+    def tails(self, lines: int = 40) -> str:
+        return log_tails(self.services.values(), lines)
 
     @property
     def logs_dir(self) -> Path:

@@ -68,10 +68,28 @@ class ServiceProcess:
             self.process.wait(5)
 
     def tail(self, lines: int = 40) -> str:
+        return "\n".join(self._lines()[-lines:]) or "(no log)"
+
+    def errors(self, lines: int = 10) -> str:
+        """The last ERROR and CRITICAL records of the service's JSON log."""
+        found = [line for line in self._lines() if '"level": "ERROR"' in line]
+        found += [line for line in self._lines() if '"level": "CRITICAL"' in line]
+        return "\n".join(found[-lines:])
+
+    def _lines(self) -> list[str]:
         if not self.log_path.exists():
-            return "(no log)"
-        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+            return []
+        return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def log_tails(services: Iterable[ServiceProcess], lines: int = 40) -> str:
+    """Each service's last log lines, and its last errors when they are further back."""
+    parts = []
+    for service in services:
+        parts.append(f"----- {service.name} ({service.log_path}) -----\n{service.tail(lines)}")
+        if errors := service.errors():
+            parts.append(f"----- {service.name}: last errors -----\n{errors}")
+    return "\n".join(parts)
 
 
 def wait_ready(services: Iterable[ServiceProcess], timeout: float) -> None:
@@ -91,9 +109,7 @@ def wait_ready(services: Iterable[ServiceProcess], timeout: float) -> None:
                 except httpx.TransportError:
                     pass
             if waiting and time.monotonic() > deadline:
-                tails = "\n".join(
-                    f"----- {s.name} ({s.log_path}) -----\n{s.tail()}" for s in waiting.values()
-                )
+                tails = log_tails(waiting.values())
                 raise LaunchError(f"not ready after {timeout:.0f} s: {sorted(waiting)}\n{tails}")
             if waiting:
                 time.sleep(0.3)

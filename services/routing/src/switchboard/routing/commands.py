@@ -23,7 +23,8 @@ from switchboard.contracts.events import (
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.contracts.events.common import Channel
 from switchboard.contracts.events.explanation import Explanation
-from switchboard.routing.adapters.orm import AgentRow, CaseRow, LastAgentRow, OfferRow
+from switchboard.routing.adapters.last_agents import remember_last_agent
+from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
 from switchboard.routing.adapters.publishing import agent_actor, agent_fields, agent_status, publish
 from switchboard.routing.adapters.records import item_from_row, pool_for, stamp
 from switchboard.routing.context import OFFER_TIMER, RoutingContext
@@ -254,15 +255,9 @@ async def resolve_case(
     agent = await _agent(session, agent_id, lock=False)
     case.state, case.resolved_at = ItemState.WRAP_UP.value, now
     case.version += 1
-    last = await session.get(LastAgentRow, case.customer_id, with_for_update=True)
-    if last is None:
-        session.add(
-            LastAgentRow(
-                customer_id=case.customer_id, agent_id=agent_id, resolved_at=now, active=True
-            )
-        )
-    else:
-        last.agent_id, last.resolved_at, last.active = agent_id, now, True
+    await remember_last_agent(
+        session, customer_id=case.customer_id, agent_id=agent_id, resolved_at=now
+    )
     await publish(
         session,
         CaseResolved(
