@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .browser import browser  # noqa: F401  (a fixture for the console tests)
 from .platform import SERVICES, EventLog, Intake, Platform, Routing
 
 

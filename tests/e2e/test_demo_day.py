@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, expect
 
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import (
@@ -52,6 +53,7 @@ from switchboard.simulator.api import Urls
 from switchboard.simulator.day import SimulationConfig, run_day
 from switchboard.simulator.report import DayReport
 
+from .browser import open_console, screenshot_dir
 from .platform import EventLog
 
 pytestmark = pytest.mark.e2e
@@ -310,3 +312,31 @@ def test_kcat_reads_cloudevents_from_a_topic(day: DayReport, launched: LocalPlat
         if headers["ce_type"] == "switchboard.contact.received":
             seen_contacts.add(body["contact_id"])
     assert contact_ids <= seen_contacts | {None}
+
+
+async def test_the_console_shows_the_understaffed_regions_day(
+    day: DayReport, launched: LocalPlatform, browser: Browser
+) -> None:
+    """The coordinator of the region short of agents sees its escalations (and only its
+    own), its queue, and KPIs and hourly points computed from the day."""
+    region = day.regions[day.understaffed_regions[0]]
+    bearer = token("coordinator-of-the-gap", Role.COORDINATOR, (region,))
+    console = await open_console(
+        browser,
+        launched.url("escalation"),
+        bearer["Authorization"].removeprefix("Bearer "),
+        viewport={"width": 1360, "height": 1000},
+    )
+    page = console.page
+    rows = page.locator("#escalation-list tr[data-escalation-id]")
+    try:
+        await expect(rows.first).to_be_visible()
+        assert set(await rows.locator(".region").all_text_contents()) == {region}
+        # Its SLAs breached, so it has an attainment (CSAT needs answers, which may not come).
+        sla = page.locator("#kpi-totals .tile", has_text="SLA attainment").locator("dd")
+        await expect(sla).to_have_text(re.compile(r"^\d+(\.\d)? %$"))
+        await expect(page.locator("#kpi-chart circle").first).to_be_attached()
+        await expect(page.locator("#kpi-chart svg")).to_contain_text("local time, UTC")
+    finally:
+        await page.screenshot(path=screenshot_dir() / "demo-day-console.png", full_page=True)
+    assert console.errors == []

@@ -111,3 +111,12 @@ def test_any_text_is_assessed_without_error_and_flags_follow_matches(text, langu
     assert (THREATENING in assessment.flags) == any(
         match.flag is THREATENING for match in assessment.matches
     )
+
+
+def test_a_flagged_message_names_the_words_the_customer_used_not_the_patterns():
+    assessment = KeywordClassifier().assess(
+        "Das ist eine Frechheit und völlig inakzeptabel.", language="de"
+    )
+    rules = {match.rule for match in assessment.matches}
+    assert {"frechheit", "inakzeptabel"} <= rules
+    assert not any(r"\w" in rule or "(?" in rule for rule in rules)

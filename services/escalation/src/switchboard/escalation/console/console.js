@@ -658,7 +658,7 @@
       showIn("kpi-totals", empty(failure("KPIs unavailable", daily.reason)));
     }
     if (hourly.status === "fulfilled") {
-      showIn("kpi-chart", ...chart(hourly.value.series || []));
+      showIn("kpi-chart", ...chart(hourly.value.series || [], { everyRegion: !asked }));
     } else if (!(hourly.reason instanceof Unauthorized)) {
       showIn("kpi-chart", empty(failure("Hourly KPIs unavailable", hourly.reason)));
     }
@@ -675,13 +675,14 @@
     return String(bucket.bucket_start || "").slice(11, 16);
   }
 
-  function zoneOf(series) {
+  function zoneOf(series, everyRegion) {
+    if (everyRegion) return "each region's local time";
     const offset = series.length ? String(series[0].bucket_start || "").slice(19) : "";
     if (!offset || offset === "Z" || offset === "+00:00") return "UTC";
     return `local time, UTC${offset}`;
   }
 
-  function chart(series) {
+  function chart(series, { everyRegion = false } = {}) {
     const width = 640, height = 240;
     const left = 44, right = 16, top = 14, bottom = 40;
     const plotWidth = width - left - right, plotHeight = height - top - bottom;
@@ -706,7 +707,7 @@
     }
     root.append(svg("line", { x1: left, x2: left, y1: top, y2: top + plotHeight, class: "axis" }));
     root.append(svg("line", { x1: left, x2: width - right, y1: top + plotHeight, y2: top + plotHeight, class: "axis" }));
-    root.append(svg("text", { x: left + plotWidth / 2, y: height - 4, class: "axis-label", "text-anchor": "middle" }, `hour of the day (${zoneOf(series)})`));
+    root.append(svg("text", { x: left + plotWidth / 2, y: height - 4, class: "axis-label", "text-anchor": "middle" }, `hour of the day (${zoneOf(series, everyRegion)})`));
     root.append(svg("text", { x: 12, y: top + plotHeight / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 12 ${top + plotHeight / 2})` }, "percent"));
     let anyValue = false;
     for (const line of LINES) {

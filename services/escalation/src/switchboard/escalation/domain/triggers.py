@@ -115,15 +115,16 @@ class KeywordClassifier:
         folded = normalise(text)
         matches: list[RuleMatch] = []
         for rules in self._rules_for(language):
+            # The rule named is what the customer wrote, for the coordinator reading it.
             matches += [
-                RuleMatch(MessageFlag.ANGRY, pattern.pattern, rules.language, KEYWORD_WEIGHT)
+                RuleMatch(MessageFlag.ANGRY, found.group(0), rules.language, KEYWORD_WEIGHT)
                 for pattern in rules.angry
-                if pattern.search(folded)
+                if (found := pattern.search(folded))
             ]
             matches += [
-                RuleMatch(MessageFlag.THREATENING, pattern.pattern, rules.language, 1.0)
+                RuleMatch(MessageFlag.THREATENING, found.group(0), rules.language, 1.0)
                 for pattern in rules.threatening
-                if pattern.search(folded)
+                if (found := pattern.search(folded))
             ]
         if _is_shouting(text):
             matches.append(RuleMatch(MessageFlag.ANGRY, "shouting", None, SIGNAL_WEIGHT))
