@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
+from importlib import resources
 
 import httpx
 import pytest
@@ -18,6 +19,9 @@ from switchboard.escalation.settings import EscalationSettings
 pytestmark = pytest.mark.timeout(30)
 ROUTING = "http://127.0.0.1:9102"
 FEEDBACK = "http://localhost:9104/"
+CONSOLE = resources.files("switchboard.escalation") / "console"
+MODULES = sorted(f.name for f in CONSOLE.iterdir() if f.name.endswith(".js"))
+IMPORT = re.compile(r"^\s*(?:import|export)\b[^;]*?\bfrom\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
 @pytest.fixture
@@ -47,6 +51,7 @@ class References(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.module_scripts: list[str] = []
         self.inline_scripts = 0
         self._in_script = False
 
@@ -54,6 +59,8 @@ class References(HTMLParser):
         found = dict(attrs)
         self.urls += [v for k, v in found.items() if k in ("src", "href") and v]
         self._in_script = tag == "script"
+        if tag == "script" and found.get("type") == "module":
+            self.module_scripts.append(found.get("src") or "")
         assert "style" not in found, f"inline style on <{tag}> (the CSP forbids it)"
         assert not any(k.startswith("on") for k in found), f"inline handler on <{tag}>"
 
@@ -86,15 +93,24 @@ async def test_the_page_loads_nothing_from_elsewhere_and_has_no_inline_code(clie
     page = References()
     page.feed((await client.get("/console")).text)
     assert page.inline_scripts == 0
+    assert page.module_scripts == ["/console/console.js"]
     assert set(page.urls) == {"data:,", "/console/console.css", "/console/console.js"}
     for url in page.urls:
         if url != "data:,":
             assert (await client.get(url)).status_code == 200, url
 
 
+def test_the_console_has_modules_besides_its_entry():
+    assert "console.js" in MODULES
+    assert len(MODULES) > 1
+
+
 @pytest.mark.parametrize(
     ("name", "content_type"),
-    [("console.js", "text/javascript; charset=utf-8"), ("console.css", "text/css; charset=utf-8")],
+    [
+        *[(name, "text/javascript; charset=utf-8") for name in MODULES],
+        ("console.css", "text/css; charset=utf-8"),
+    ],
 )
 async def test_assets_have_their_content_types(client, name, content_type):
     response = await client.get(f"/console/{name}")
@@ -106,6 +122,20 @@ async def test_assets_have_their_content_types(client, name, content_type):
         assert markup_sink not in text
     urls = set(re.findall(r"[a-z]+://[^\s\"'`)]+", text))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls  # a namespace, never fetched
+
+
+async def test_the_entry_module_reaches_every_module_by_relative_url(client):
+    reached, pending = set(), ["console.js"]
+    while pending:
+        name = pending.pop()
+        reached.add(name)
+        response = await client.get(f"/console/{name}")
+        assert response.status_code == 200, name
+        for specifier in IMPORT.findall(response.text):
+            assert re.fullmatch(r"\./[a-z]+\.js", specifier), (name, specifier)
+            if specifier[2:] not in reached:
+                pending.append(specifier[2:])
+    assert reached == set(MODULES)
 
 
 async def test_config_gives_the_browser_routing_and_feedback(client):

@@ -11,8 +11,19 @@ from fastapi.responses import JSONResponse
 
 from switchboard.servicekit.http.problems import Problem
 
+JAVASCRIPT = "text/javascript; charset=utf-8"
+# console.js is the page's entry module; it imports the others by relative URL.
 ASSET_TYPES = {
-    "console.js": "text/javascript; charset=utf-8",
+    "console.js": JAVASCRIPT,
+    "state.js": JAVASCRIPT,
+    "dom.js": JAVASCRIPT,
+    "format.js": JAVASCRIPT,
+    "session.js": JAVASCRIPT,
+    "api.js": JAVASCRIPT,
+    "escalations.js": JAVASCRIPT,
+    "live.js": JAVASCRIPT,
+    "panels.js": JAVASCRIPT,
+    "kpis.js": JAVASCRIPT,
     "console.css": "text/css; charset=utf-8",
 }
 
