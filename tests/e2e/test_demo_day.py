@@ -38,6 +38,7 @@ from switchboard.contracts.events import (
     CaseResolved,
     CaseTransferred,
     ContactReceived,
+    EscalationAcknowledged,
     EscalationRaised,
     SlaAchieved,
     SlaBreached,
@@ -196,6 +197,12 @@ def test_breaches_escalate_in_their_own_region_only(
     assert escalated & breached_cases, "no breach led to an escalation"
     understaffed = {day.regions[name] for name in day.understaffed_regions}
     assert understaffed & {escalation.region for escalation in raised}
+    # The regions' coordinators took some of them, each only in their own region.
+    acknowledged = of(events, EscalationAcknowledged)
+    assert len(acknowledged) == sum(day.escalations_acknowledged.values()) > 0
+    coordinator_of = {"nordics": "nils", "dach": "greta", "france": "camille", "poland": "zofia"}
+    for taken in acknowledged:
+        assert taken.by.id == coordinator_of[taken.region], taken
 
     by_region = Counter(escalation.region for escalation in raised)
     region, _ = by_region.most_common(1)[0]

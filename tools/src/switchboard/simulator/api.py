@@ -40,9 +40,11 @@ class Platform:
     async def close(self) -> None:
         await self.http.aclose()
 
-    def auth(self, subject: str, role: str = "agent") -> dict[str, str]:
+    def auth(
+        self, subject: str, role: str = "agent", regions: tuple[str, ...] = ()
+    ) -> dict[str, str]:
         if subject not in self._tokens:
-            token = self._issuer.issue(subject=subject, role=role, regions=(), ttl=TOKEN_TTL)
+            token = self._issuer.issue(subject=subject, role=role, regions=regions, ttl=TOKEN_TTL)
             self._tokens[subject] = {"Authorization": f"Bearer {token}"}
         return self._tokens[subject]
 
@@ -120,6 +122,18 @@ class Platform:
             f"{self.urls.routing}/v1/cases/{case_id}/{action}",
             json=body,
             headers=self.auth(agent_id),
+        )
+
+    # -- a coordinator --------------------------------------------------------------------
+
+    async def acknowledge(
+        self, coordinator: str, region: str, escalation_id: str, note: str
+    ) -> httpx.Response:
+        """``coordinator`` of ``region`` takes the escalation (a 409 when it moved on)."""
+        return await self.http.post(
+            f"{self.urls.escalation}/v1/escalations/{escalation_id}/acknowledge",
+            json={"note": note},
+            headers=self.auth(coordinator, "coordinator", (region,)),
         )
 
     # -- a customer -----------------------------------------------------------------------

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from switchboard.simulator.day import Simulation
 
 SURVEY_ANSWER_MEDIAN_SECONDS = 600.0
+ACKNOWLEDGE_MEDIAN_SECONDS = 300.0
+"""Simulated seconds until a region's coordinator takes a new escalation."""
+ACKNOWLEDGE_RATE = 0.8
+"""The share of escalations a coordinator takes; the rest climb to the next level."""
 SURVEY_WAIT_AFTER_RESOLUTION = 8.0
 """Real seconds the drain waits after the last resolution for its survey request."""
 POLL_EVERY = 2.0
@@ -48,6 +52,7 @@ class Reactions:
         self.email_case: dict[str, str] = {}
         self.breached: set[str] = set()
         self.survey_rng = random.Random(f"{simulation.config.seed}:surveys")
+        self.coordinator_rng = random.Random(f"{simulation.config.seed}:coordinators")
         self.answering = 0
         self.last_resolution = 0.0
         self.names = {code: name for name, code in simulation.world.codes.items()}
@@ -108,6 +113,8 @@ class Reactions:
         elif isinstance(event, EscalationRaised):
             self.report.escalations[region] += 1
             self.report.escalation_triggers[event.trigger.value] += 1
+            if self.coordinator_rng.random() < ACKNOWLEDGE_RATE:
+                self.sim.spawn(self._acknowledge(event, region))
         elif isinstance(event, SurveyRequested):
             survey = SurveyRecord(event.survey_id, event.case_id, region)
             self.report.surveys.append(survey)
@@ -135,6 +142,24 @@ class Reactions:
             self.report.error(f"survey {survey.survey_id}: {error}")
         finally:
             self.answering -= 1
+
+    async def _acknowledge(self, raised: EscalationRaised, region: str) -> None:
+        """The region's coordinator takes it after a while, unless it was resolved (its
+        case resolved) or taken meanwhile: then the service answers 409."""
+        coordinator = self.sim.world.region(region).coordinator
+        delay = self.coordinator_rng.lognormvariate(0, 0.5) * ACKNOWLEDGE_MEDIAN_SECONDS
+        await self.sim.clock.wait(delay, at_most=10.0)
+        try:
+            response = await self.sim.platform.acknowledge(
+                coordinator, raised.region, raised.escalation_id, "looking into it"
+            )
+        except httpx.HTTPError as error:
+            self.report.error(f"acknowledging {raised.escalation_id}: {error}")
+            return
+        if response.status_code == 200:
+            self.report.escalations_acknowledged[region] += 1
+        elif response.status_code != 409:
+            self.report.error(f"acknowledging {raised.escalation_id}: {response.status_code}")
 
     def settled(self) -> bool:
         quiet = time.monotonic() - self.last_resolution > SURVEY_WAIT_AFTER_RESOLUTION

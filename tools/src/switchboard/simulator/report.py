@@ -81,6 +81,8 @@ class DayReport:
     escalations: Counter[str] = field(default_factory=Counter)
     """Escalations raised on our cases, by region name."""
     escalation_triggers: Counter[str] = field(default_factory=Counter)
+    escalations_acknowledged: Counter[str] = field(default_factory=Counter)
+    """Escalations the region's coordinator acknowledged, by region name."""
     """The same escalations by trigger (sla_breach, repeat_contact, angry_message, ...)."""
     kpis: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -118,5 +120,6 @@ class DayReport:
             "sla_breaches": dict(self.sla_breaches),
             "escalations": dict(self.escalations),
             "escalation_triggers": dict(self.escalation_triggers),
+            "escalations_acknowledged": dict(self.escalations_acknowledged),
         }
         return document
