@@ -1,4 +1,6 @@
 # Every target sets itself up on a fresh machine: venv, editable installs, Kafka jars.
+# PIP_CONSTRAINT (unlike -c alone) also pins the build backend pip installs to build our
+# editable packages.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +15,8 @@ setup: $(STAMP) kafka-jars
 
 $(STAMP): requirements.lock requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock \
+	PIP_CONSTRAINT=$(CURDIR)/requirements.lock $(BIN)/pip install --quiet --disable-pip-version-check \
+		-c requirements.lock \
 		-r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
 	touch $@
 
