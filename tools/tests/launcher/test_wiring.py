@@ -43,6 +43,8 @@ def test_the_console_reaches_routing_and_feedback_and_they_allow_its_origin() ->
     assert feedback["SWITCHBOARD_FEEDBACK_REGION_TIME_ZONES"] == '{"dach": "Europe/Berlin"}'
     assert feedback["SWITCHBOARD_FEEDBACK_SURVEY_DELAY_SECONDS"] == "2.5"
     assert feedback["SWITCHBOARD_FEEDBACK_PUBLIC_BASE_URL"] == "http://127.0.0.1:9104"
+    # All local customers share 127.0.0.1: the per-address limit must not throttle a demo.
+    assert feedback["SWITCHBOARD_FEEDBACK_SURVEY_RATE_LIMIT"] == "600/minute"
 
 
 def test_what_the_user_exported_for_a_service_wins() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from switchboard.launcher.processes import LOOPBACK, SERVICES
 
+LOCAL_SURVEY_RATE_LIMIT = "600/minute"
+
 
 @dataclass(frozen=True)
 class Wiring:
@@ -50,6 +52,9 @@ def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
             "CORS_ORIGINS": console_origin,
             "SURVEY_DELAY_SECONDS": f"{wiring.survey_delay_seconds:g}",
             "PUBLIC_BASE_URL": wiring.url("feedback"),
+            # The public survey link is limited per client address, and every customer of a
+            # local run (the simulator's, a tester's browser) comes from 127.0.0.1.
+            "SURVEY_RATE_LIMIT": LOCAL_SURVEY_RATE_LIMIT,
             "REGION_TIME_ZONES": json.dumps(dict(wiring.region_time_zones), sort_keys=True),
         },
     }
