@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import json
 import os
 import sys
@@ -27,8 +26,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
-from switchboard.contracts.events import REGISTRY
+from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.topics import ALL_TOPICS
 from switchboard.launcher.processes import (
     SERVICES,
@@ -42,6 +40,7 @@ from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.topics import create_topics
 from switchboard.simulator.channels import signed_headers
+from switchboard.simulator.observe import EventFeed
 
 LOOPBACK = "127.0.0.1"
 
@@ -299,36 +298,19 @@ class EventLog:
 
     def __init__(self, bootstrap_servers: str) -> None:
         self.envelopes: list[Envelope[Any]] = []
-        self._consumer = AIOKafkaConsumer(
-            *(topic.name for topic in ALL_TOPICS),
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
+        self._feed = EventFeed(
+            bootstrap_servers,
+            self.envelopes.append,
+            topics=[topic.name for topic in ALL_TOPICS],
+            from_start=True,
         )
-        self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> EventLog:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run())
+        await self._feed.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        await self._consumer.stop()
-
-    async def _run(self) -> None:
-        while True:
-            batch = await self._consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                for record in records:
-                    try:
-                        self.envelopes.append(decode(REGISTRY, record.value, list(record.headers)))
-                    except UndecodableEvent:
-                        continue
+        await self._feed.stop()
 
     def events(self, kind: type, where: Callable[[Any], bool] = lambda _: True) -> list[Any]:
         return [e.data for e in self.of(kind, where)]

@@ -102,7 +102,7 @@ class Simulation:
 
     async def run(self, on_snapshot: Callable[[Snapshot], None] | None) -> DayReport:
         self.report.started_at = datetime.now(UTC).isoformat()
-        feed = EventFeed(self.config.kafka, self.reactions.handle)
+        feed = EventFeed(self.config.kafka, lambda envelope: self.reactions.handle(envelope.data))
         try:
             if missing := await self.platform.ready():
                 raise PlatformError(f"not ready: {', '.join(missing)}")

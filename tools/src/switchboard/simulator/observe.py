@@ -1,17 +1,18 @@
-"""The public topics the simulator listens to, decoded with the contracts registry and
-handed to whoever reacts (agents to offers, customers to surveys, the tallies)."""
+"""Public topics read as any subscriber reads them, decoded with the contracts registry and
+handed to whoever reacts: the simulator's agents, customers and tallies (from the end), or
+a test's log of everything (from the start)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from switchboard.contracts.envelope import UndecodableEvent, decode
+from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS, ESCALATIONS, SLA, SURVEYS
 
@@ -19,20 +20,28 @@ TOPICS = tuple(topic.name for topic in (ASSIGNMENTS, AGENT_STATUS, SLA, ESCALATI
 
 
 class EventFeed:
-    """Reads the topics from their end as of ``start()``; each decoded event goes to
-    ``handle``. An event the registry cannot decode (another producer's) is skipped."""
+    """Reads ``topics`` from their end as of ``start()`` (or from their start); each decoded
+    envelope goes to ``handle``. A record the registry cannot decode (another producer's)
+    is skipped."""
 
-    def __init__(self, bootstrap: str, handle: Callable[[Any], None]) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        handle: Callable[[Envelope[Any]], None],
+        *,
+        topics: Iterable[str] = TOPICS,
+        from_start: bool = False,
+    ) -> None:
         self._handle = handle
+        self.topics = tuple(topics)
         self._consumer = AIOKafkaConsumer(
-            *TOPICS,
+            *self.topics,
             bootstrap_servers=bootstrap,
             group_id=None,
-            auto_offset_reset="latest",
+            auto_offset_reset="earliest" if from_start else "latest",
             enable_auto_commit=False,
         )
         self._task: asyncio.Task[None] | None = None
-        self.undecodable = 0
 
     async def start(self, *, timeout: float = 15.0) -> None:
         await self._consumer.start()
@@ -47,9 +56,9 @@ class EventFeed:
         """Resolve every partition's position now, so nothing produced after ``start()``
         returns is skipped by a later 'latest' reset."""
         deadline = time.monotonic() + timeout
-        while {tp.topic for tp in self._consumer.assignment()} != set(TOPICS):
+        while {tp.topic for tp in self._consumer.assignment()} != set(self.topics):
             if time.monotonic() > deadline:
-                missing = set(TOPICS) - {tp.topic for tp in self._consumer.assignment()}
+                missing = set(self.topics) - {tp.topic for tp in self._consumer.assignment()}
                 raise RuntimeError(f"no partitions of {sorted(missing)} on the broker")
             await asyncio.sleep(0.1)
         for partition in self._consumer.assignment():
@@ -70,6 +79,5 @@ class EventFeed:
                     try:
                         envelope = decode(REGISTRY, record.value, list(record.headers))
                     except UndecodableEvent:
-                        self.undecodable += 1
                         continue
-                    self._handle(envelope.data)
+                    self._handle(envelope)
