@@ -1,5 +1,7 @@
+import asyncio
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from switchboard.launcher import databases
@@ -40,9 +42,16 @@ def test_databases_are_created_once_on_a_configured_server(postgres_server) -> N
     try:
         first = server_urls(server, ["intake", "feedback"])
         again = server_urls(server, ["intake", "feedback"])
+        for url in first.values():  # they exist: a connection to each one opens
+            asyncio.run(_connect_and_close(url.replace("+asyncpg", "")))
     finally:
         for name in ("switchboard_intake", "switchboard_feedback", "launcher_probe"):
             postgres_server.drop_database(name)
     assert first == again
     assert first["intake"].startswith("postgresql+asyncpg://")
     assert first["intake"].endswith("/switchboard_intake")
+
+
+async def _connect_and_close(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    await connection.close()

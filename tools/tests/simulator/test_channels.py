@@ -30,6 +30,17 @@ def test_the_signature_is_standard_webhooks():
     assert headers["content-type"] == "application/json"
 
 
+def test_the_signature_matches_the_standard_webhooks_published_example():
+    """The example of the Standard Webhooks documentation, independent of any library."""
+    headers = channels.signed_headers(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        b'{"test": 2432232314}',
+        webhook_id="msg_p5jXN8AQM9LWM0D4loKWxJek",
+        at=datetime.fromtimestamp(1614265330, UTC),
+    )
+    assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
 def test_a_call_carries_a_valid_number_and_the_ivr_department(customer):
     payload = channels.phone_contact(
         customer, country="SE", transcript="Hej", at=AT, department="billing", priority=1

@@ -85,7 +85,6 @@ class LocalPlatform:
         self.broker: KafkaBroker | None = None
         self.cluster: PostgresCluster | None = None
         self.services: dict[str, ServiceProcess] = {}
-        self.database_kind = DatabaseKind.SQLITE
         self.database_note = ""
         self.kafka_bootstrap = options.kafka_bootstrap or f"{LOOPBACK}:{options.kafka_port}"
 
@@ -144,16 +143,20 @@ class LocalPlatform:
         report(f"Kafka: ready on {self.kafka_bootstrap} in {self.broker.startup_seconds:.1f} s")
 
     def _databases(self, report: Report) -> dict[str, str]:
+        self.database_note, urls = self._choose_databases()
+        report(f"Databases: {self.database_note}")
+        return urls
+
+    def _choose_databases(self) -> tuple[str, dict[str, str]]:
+        """What the services use, said in a line for the user, and their URLs."""
         choice = choose(self.options.database, server_url=self.options.postgres_url)
-        self.database_kind = choice.kind
         if choice.kind is DatabaseKind.SQLITE:
-            self.database_note = f"SQLite files in {self.data_dir / 'sqlite'} ({choice.why})"
-            report(f"Databases: {self.database_note}")
-            return sqlite_urls(self.data_dir, SERVICES)
+            return self._sqlite(choice.why)
         if self.options.postgres_url:
-            self.database_note = "PostgreSQL, one database per service on the configured server"
-            report(f"Databases: {self.database_note}")
-            return server_urls(self.options.postgres_url, SERVICES)
+            return (
+                "PostgreSQL, one database per service on the configured server",
+                server_urls(self.options.postgres_url, SERVICES),
+            )
         try:
             self.cluster = PostgresCluster(self.data_dir / "postgres", self.options.postgres_port)
             self.cluster.start()
@@ -161,16 +164,13 @@ class LocalPlatform:
             if self.options.database is not DatabaseKind.AUTO:
                 raise
             self.cluster = None
-            self.database_kind = DatabaseKind.SQLITE
-            self.database_note = f"SQLite files in {self.data_dir / 'sqlite'}"
-            report(f"Databases: {self.database_note}, as PostgreSQL could not start: {error}")
-            return sqlite_urls(self.data_dir, SERVICES)
-        self.database_note = (
-            f"PostgreSQL, a private cluster on {self.cluster.url(driver='postgresql')} "
-            f"({self.data_dir / 'postgres'})"
-        )
-        report(f"Databases: {self.database_note}")
-        return cluster_urls(self.cluster, SERVICES)
+            return self._sqlite(f"PostgreSQL could not start: {error}")
+        where = f"{self.cluster.url(driver='postgresql')} ({self.data_dir / 'postgres'})"
+        return f"PostgreSQL, a private cluster on {where}", cluster_urls(self.cluster, SERVICES)
+
+    def _sqlite(self, why: str) -> tuple[str, dict[str, str]]:
+        note = f"SQLite files in {self.data_dir / 'sqlite'} ({why})"
+        return note, sqlite_urls(self.data_dir, SERVICES)
 
     def _start_services(self, database_urls: Mapping[str, str], report: Report) -> None:
         options = self.options

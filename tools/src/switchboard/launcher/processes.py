@@ -72,8 +72,8 @@ class ServiceProcess:
 
     def errors(self, lines: int = 10) -> str:
         """The last ERROR and CRITICAL records of the service's JSON log."""
-        found = [line for line in self._lines() if '"level": "ERROR"' in line]
-        found += [line for line in self._lines() if '"level": "CRITICAL"' in line]
+        levels = ('"level": "ERROR"', '"level": "CRITICAL"')
+        found = [line for line in self._lines() if any(level in line for level in levels)]
         return "\n".join(found[-lines:])
 
     def _lines(self) -> list[str]:

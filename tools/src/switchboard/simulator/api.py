@@ -35,7 +35,7 @@ class Platform:
         self.urls = urls
         self.http = httpx.AsyncClient(timeout=10.0, limits=httpx.Limits(max_connections=64))
         self._issuer = TokenVerifier(jwt_secret, audience)
-        self._tokens: dict[str, dict[str, str]] = {}
+        self._tokens: dict[tuple[str, str, tuple[str, ...]], dict[str, str]] = {}
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -43,10 +43,11 @@ class Platform:
     def auth(
         self, subject: str, role: str = "agent", regions: tuple[str, ...] = ()
     ) -> dict[str, str]:
-        if subject not in self._tokens:
+        key = (subject, role, regions)
+        if key not in self._tokens:
             token = self._issuer.issue(subject=subject, role=role, regions=regions, ttl=TOKEN_TTL)
-            self._tokens[subject] = {"Authorization": f"Bearer {token}"}
-        return self._tokens[subject]
+            self._tokens[key] = {"Authorization": f"Bearer {token}"}
+        return self._tokens[key]
 
     async def ready(self) -> list[str]:
         """The services that do not answer ``/readyz`` with 200."""

@@ -48,7 +48,6 @@ class Reactions:
         self.sim = simulation
         self.report = simulation.report
         self.region_of_case: dict[str, str] = {}
-        self.customer_of_case: dict[str, Customer] = {}
         self.email_case: dict[str, str] = {}
         self.breached: set[str] = set()
         self.survey_rng = random.Random(f"{simulation.config.seed}:surveys")
@@ -83,7 +82,6 @@ class Reactions:
         customer.customer_id = record.customer_id
         customer.contacts += 1
         self.region_of_case[record.case_id] = record.region
-        self.customer_of_case[record.case_id] = customer
         if record.channel == "email":
             self.email_case[customer.key] = record.case_id
         self.snapshot.contacts[record.region, record.channel] += 1

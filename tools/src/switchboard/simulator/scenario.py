@@ -18,10 +18,8 @@ DAY_END_HOUR = 18.0
 @dataclass(frozen=True)
 class Region:
     name: str
-    timezone: str
     country: str
     """Where its customers' phone numbers are dialled from (ISO 3166)."""
-    dialling_code: str
     languages: Mapping[str, float]
     """The languages its contacts arrive in, with their shares."""
     share: float
@@ -33,9 +31,7 @@ class Region:
 REGIONS: tuple[Region, ...] = (
     Region(
         "nordics",
-        "Europe/Stockholm",
         "SE",
-        "+46",
         {"da": 0.3, "sv": 0.3, "nb": 0.2, "fi": 0.12, "en": 0.08},
         0.3,
         "nils",
@@ -43,9 +39,7 @@ REGIONS: tuple[Region, ...] = (
     ),
     Region(
         "dach",
-        "Europe/Berlin",
         "DE",
-        "+49",
         {"de": 0.9, "en": 0.1},
         0.25,
         "greta",
@@ -53,9 +47,7 @@ REGIONS: tuple[Region, ...] = (
     ),
     Region(
         "france",
-        "Europe/Paris",
         "FR",
-        "+33",
         {"fr": 0.9, "en": 0.1},
         0.25,
         "camille",
@@ -63,9 +55,7 @@ REGIONS: tuple[Region, ...] = (
     ),
     Region(
         "poland",
-        "Europe/Warsaw",
         "PL",
-        "+48",
         {"pl": 0.9, "en": 0.1},
         0.2,
         "zofia",
