@@ -46,6 +46,7 @@ from switchboard.contracts.events import (
     SurveyRequested,
 )
 from switchboard.launcher.databases import DatabaseKind
+from switchboard.launcher.escalation_config import coordinators_in
 from switchboard.launcher.local_platform import LaunchOptions, LocalPlatform
 from switchboard.launcher.processes import SERVICES
 from switchboard.servicekit.auth import DEV_JWT_SECRET, Role, TokenVerifier
@@ -103,6 +104,12 @@ def day(launched: LocalPlatform) -> DayReport:
     return asyncio.run(run_day(config))
 
 
+@pytest.fixture(scope="module")
+def day_events(day: DayReport, launched: LocalPlatform) -> list[Envelope[Any]]:
+    """Every event of the day, read once from the start of every topic after it ended."""
+    return asyncio.run(all_events(launched.kafka_bootstrap))
+
+
 def token(subject: str, role: Role, regions: tuple[str, ...] = ()) -> dict[str, str]:
     signed = TokenVerifier(DEV_JWT_SECRET, "switchboard").issue(
         subject=subject, role=role, regions=regions
@@ -138,13 +145,12 @@ def test_the_day_ran_on_all_channels_and_regions(day: DayReport) -> None:
 
 
 def test_every_accepted_contact_is_in_exactly_one_case(
-    day: DayReport, launched: LocalPlatform
+    day: DayReport, day_events: list[Envelope[Any]]
 ) -> None:
-    events = asyncio.run(all_events(launched.kafka_bootstrap))
     cases_of: dict[str, set[str]] = defaultdict(set)
-    for event in of(events, ContactReceived):
+    for event in of(day_events, ContactReceived):
         cases_of[event.contact_id].add(event.case_id)
-    for event in of(events, CaseOpened):
+    for event in of(day_events, CaseOpened):
         cases_of[event.first_contact_id].add(event.case_id)
     for contact in day.accepted:
         if contact.duplicate:
@@ -154,11 +160,12 @@ def test_every_accepted_contact_is_in_exactly_one_case(
         assert cases_of[contact.contact_id] == {contact.case_id}, contact
 
 
-def test_no_case_has_two_holders_at_once(day: DayReport, launched: LocalPlatform) -> None:
-    events = asyncio.run(all_events(launched.kafka_bootstrap))
+def test_no_case_has_two_holders_at_once(day: DayReport, day_events: list[Envelope[Any]]) -> None:
     holder: dict[str, str | None] = {}
     assignments = 0
-    for event in of(events, CaseAssigned, CaseTransferred, CaseResolved, CaseQueued, CaseReopened):
+    for event in of(
+        day_events, CaseAssigned, CaseTransferred, CaseResolved, CaseQueued, CaseReopened
+    ):
         if isinstance(event, CaseAssigned):
             current = holder.get(event.case_id)
             assert current is None, (
@@ -172,35 +179,38 @@ def test_no_case_has_two_holders_at_once(day: DayReport, launched: LocalPlatform
 
 
 def test_a_resolved_case_gets_at_most_one_survey_request(
-    day: DayReport, launched: LocalPlatform
+    day: DayReport, day_events: list[Envelope[Any]]
 ) -> None:
-    events = asyncio.run(all_events(launched.kafka_bootstrap))
-    resolved = {event.case_id for event in of(events, CaseResolved)}
-    requests = Counter(event.case_id for event in of(events, SurveyRequested))
+    resolved = {event.case_id for event in of(day_events, CaseResolved)}
+    requests = Counter(event.case_id for event in of(day_events, SurveyRequested))
     assert requests, "no survey was requested"
     assert set(requests) <= resolved
     assert max(requests.values()) == 1, requests.most_common(3)
 
 
 def test_breaches_escalate_in_their_own_region_only(
-    day: DayReport, launched: LocalPlatform
+    day: DayReport, launched: LocalPlatform, day_events: list[Envelope[Any]]
 ) -> None:
-    events = asyncio.run(all_events(launched.kafka_bootstrap))
-    breaches = of(events, SlaBreached)
-    raised = of(events, EscalationRaised)
+    breaches = of(day_events, SlaBreached)
+    raised = of(day_events, EscalationRaised)
     assert breaches, "the staffing gap produced no SLA breach"
-    region_of_case = {event.case_id: event.region for event in of(events, CaseOpened)}
+    region_of_case = {event.case_id: event.region for event in of(day_events, CaseOpened)}
     for escalation in raised:
-        assert escalation.region == region_of_case.get(escalation.case_id, escalation.region)
+        assert escalation.region == region_of_case[escalation.case_id]
     escalated = {escalation.case_id for escalation in raised}
     breached_cases = {breach.case_id for breach in breaches}
     assert escalated & breached_cases, "no breach led to an escalation"
     understaffed = {day.regions[name] for name in day.understaffed_regions}
     assert understaffed & {escalation.region for escalation in raised}
     # The regions' coordinators took some of them, each only in their own region.
-    acknowledged = of(events, EscalationAcknowledged)
+    acknowledged = of(day_events, EscalationAcknowledged)
     assert len(acknowledged) == sum(day.escalations_acknowledged.values()) > 0
-    coordinator_of = {"nordics": "nils", "dach": "greta", "france": "camille", "poland": "zofia"}
+    coordinator_of = {
+        region: c.id
+        for c in coordinators_in(DEMO / "escalation.yaml")
+        for region in c.regions
+        if c.regions == (region,)
+    }
     for taken in acknowledged:
         assert taken.by.id == coordinator_of[taken.region], taken
 
