@@ -122,7 +122,6 @@ async def test_a_coordinator_follows_and_acknowledges_escalations_of_their_regio
     region_query = f"?region={regions.eu_west}"
     assert 200 in console.answered(routing_url, f"/v1/queues{region_query}")
     assert 200 in console.answered(routing_url, f"/v1/agents{region_query}")
-    assert 200 in console.answered(feedback_url, f"/kpis{region_query}&period=day")
     assert 200 in console.answered(feedback_url, f"/kpis{region_query}&period=hour")
     await page.screenshot(path=shots / "console-coordinator.png", full_page=True)
 

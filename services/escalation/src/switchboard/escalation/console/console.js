@@ -7,7 +7,7 @@ import { loadKpis } from "./kpis.js";
 import { followStream } from "./live.js";
 import { loadAgents, loadQueues } from "./panels.js";
 import { chooseRegion, openSession, showConsole, showSignIn, signOut, storedToken, tokenFromFragment } from "./session.js";
-import { state } from "./state.js";
+import { later, state } from "./state.js";
 
 const PANEL_POLL_MS = 5000;
 const KPI_POLL_MS = 30000;
@@ -32,7 +32,7 @@ function every(generation, milliseconds, task) {
     } catch (error) {
       if (!(error instanceof Unauthorized)) console.warn(error);
     }
-    if (generation === state.generation) state.timers.push(setTimeout(tick, milliseconds));
+    if (generation === state.generation) later(tick, milliseconds);
   };
   tick();
 }

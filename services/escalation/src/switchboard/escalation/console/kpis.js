@@ -17,14 +17,12 @@ const TILES = [
 export async function loadKpis(generation) {
   const region = encodeURIComponent(state.region || "*"); // "*": every region, for admins
   const asked = state.region;
-  const [daily, hourly] = await Promise.allSettled([
-    feedback(`/kpis?region=${region}&period=day`),
-    feedback(`/kpis?region=${region}&period=hour`),
-  ]);
+  // One read: today's hours give the chart, and their total is the day's (hours sum to it).
+  const [hourly] = await Promise.allSettled([feedback(`/kpis?region=${region}&period=hour`)]);
   if (generation !== state.generation || asked !== state.region) return;
   $("kpis-title").textContent = `Today's KPIs · ${regionName()}`;
-  if (daily.status === "fulfilled") {
-    const total = daily.value.total || {};
+  if (hourly.status === "fulfilled") {
+    const total = hourly.value.total || {};
     const tiles = el(
       "dl",
       { class: "tiles" },
@@ -33,12 +31,9 @@ export async function loadKpis(generation) {
       ),
     );
     showIn("kpi-totals", tiles);
-  } else if (!(daily.reason instanceof Unauthorized)) {
-    showIn("kpi-totals", empty(failure("KPIs unavailable", daily.reason)));
-  }
-  if (hourly.status === "fulfilled") {
     showIn("kpi-chart", ...chart(hourly.value.series || [], { everyRegion: !asked }));
   } else if (!(hourly.reason instanceof Unauthorized)) {
+    showIn("kpi-totals", empty(failure("KPIs unavailable", hourly.reason)));
     showIn("kpi-chart", empty(failure("Hourly KPIs unavailable", hourly.reason)));
   }
 }

@@ -3,7 +3,7 @@
 import { failure, openEscalationStream, Unauthorized } from "./api.js";
 import { $, notify } from "./dom.js";
 import { applyEvent, loadEscalations } from "./escalations.js";
-import { state } from "./state.js";
+import { later, state } from "./state.js";
 
 const MAX_BACKOFF_MS = 30000;
 
@@ -81,7 +81,7 @@ export async function followStream(generation) {
     }
     if (generation !== state.generation) return;
     setStreamState("reconnecting", `Reconnecting in ${Math.round(delay / 1000)} s…`);
-    await new Promise((resolve) => state.timers.push(setTimeout(resolve, delay)));
+    await new Promise((resolve) => later(resolve, delay));
     delay = Math.min(delay * 2, MAX_BACKOFF_MS);
   }
 }

@@ -14,17 +14,16 @@ export async function loadQueues(generation) {
     if (generation !== state.generation || region !== state.region) return;
     discover(queues);
     if (!queues.length) return showIn("queues", empty(`No cases waiting in ${regionName()} right now.`));
-    const withAssigned = queues.some((q) => q.assigned !== undefined);
     const all = !region;
     const headings = [
-      ...(all ? ["Region"] : []), "Pool", "Waiting", "Offered", ...(withAssigned ? ["Assigned"] : []), "Oldest waiting",
+      ...(all ? ["Region"] : []), "Pool", "Waiting", "Offered", "Assigned", "Oldest waiting",
     ];
     const rows = queues.map((q) => [
       ...(all ? [q.region] : []),
       q.pool,
       String(q.waiting),
       String(q.offered),
-      ...(withAssigned ? [String(q.assigned ?? "—")] : []),
+      String(q.assigned),
       q.oldest_waiting_since ? age(q.oldest_waiting_since) : "—",
     ]);
     showIn("queues", table(headings, rows, `Queues of ${regionName()}`));

@@ -41,7 +41,8 @@ export function signOut(reason) {
   state.generation += 1;
   if (state.streamAbort) state.streamAbort.abort();
   state.timers.forEach(clearTimeout);
-  Object.assign(state, { token: null, claims: null, timers: [], streamAbort: null });
+  state.timers.clear();
+  Object.assign(state, { token: null, claims: null, streamAbort: null });
   state.escalations.clear();
   state.rows.clear();
   $("escalation-rows").replaceChildren();

@@ -9,6 +9,15 @@ export const state = {
   generation: 0,
   escalations: new Map(),
   rows: new Map(),
-  timers: [],
+  timers: new Set(),
   streamAbort: null,
 };
+
+// Runs ``task`` after ``milliseconds``; sign-out cancels whatever is still pending.
+export function later(task, milliseconds) {
+  const id = setTimeout(() => {
+    state.timers.delete(id);
+    task();
+  }, milliseconds);
+  state.timers.add(id);
+}

@@ -11,21 +11,9 @@ from fastapi.responses import JSONResponse
 
 from switchboard.servicekit.http.problems import Problem
 
-JAVASCRIPT = "text/javascript; charset=utf-8"
-# console.js is the page's entry module; it imports the others by relative URL.
-ASSET_TYPES = {
-    "console.js": JAVASCRIPT,
-    "state.js": JAVASCRIPT,
-    "dom.js": JAVASCRIPT,
-    "format.js": JAVASCRIPT,
-    "session.js": JAVASCRIPT,
-    "api.js": JAVASCRIPT,
-    "escalations.js": JAVASCRIPT,
-    "live.js": JAVASCRIPT,
-    "panels.js": JAVASCRIPT,
-    "kpis.js": JAVASCRIPT,
-    "console.css": "text/css; charset=utf-8",
-}
+# Every script and style sheet of the console folder is served (console.js is the page's
+# entry module and imports the others by relative URL); index.html is the page itself.
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
 def origin(url: str) -> str:
@@ -54,7 +42,11 @@ def console_router(*, routing_url: str, feedback_url: str) -> APIRouter:
     router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
     folder = resources.files("switchboard.escalation") / "console"
     page = (folder / "index.html").read_bytes()
-    assets = {name: (folder / name).read_bytes() for name in ASSET_TYPES}
+    assets = {
+        entry.name: (entry.read_bytes(), MEDIA_TYPES[suffix])
+        for entry in folder.iterdir()
+        if (suffix := "." + entry.name.rpartition(".")[2]) in MEDIA_TYPES
+    }
     headers = security_headers(connect_to=[origin(routing_url), origin(feedback_url)])
     config = {"routing_url": routing_url, "feedback_url": feedback_url}
 
@@ -74,10 +66,9 @@ def console_router(*, routing_url: str, feedback_url: str) -> APIRouter:
     async def console_asset(name: str) -> Response:
         if name not in assets:
             raise Problem(404, f"the console has no file {name!r}")
+        content, media_type = assets[name]
         return Response(
-            assets[name],
-            media_type=ASSET_TYPES[name],
-            headers={**headers, "cache-control": "no-cache"},
+            content, media_type=media_type, headers={**headers, "cache-control": "no-cache"}
         )
 
     return router
