@@ -208,6 +208,18 @@ async def test_bad_bodies_get_422_problems(api, body):
     assert response.headers["content-type"] == PROBLEM
 
 
+async def test_a_lone_surrogate_in_a_reason_gets_a_422_problem(api):
+    """``\ud800`` is a valid JSON escape but not Unicode text: no database stores it."""
+    case_id = await api.open_case()
+    response = await api.client.post(
+        f"/v1/cases/{case_id}/escalations",
+        content=b'{"reason": "lone \\ud800 surrogate"}',
+        headers={**api.as_(*AGENT), "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "who"),
     [

@@ -10,6 +10,7 @@ from switchboard.servicekit.http.rate_limits import (
     path_prefix,
     path_segment,
 )
+from switchboard.servicekit.http.text import require_storable, storable
 
 __all__ = [
     "LimitText",
@@ -20,4 +21,6 @@ __all__ = [
     "path_prefix",
     "path_segment",
     "problem_response",
+    "require_storable",
+    "storable",
 ]

@@ -28,6 +28,7 @@ from switchboard.escalation.service_layer.escalations import (
 )
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.http import require_storable
 from switchboard.servicekit.http.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
@@ -38,14 +39,7 @@ EscalationId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFI
 CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
 
 
-def _without_nul(text: str) -> str:
-    """Free text may hold anything but NUL, which PostgreSQL cannot store."""
-    if "\x00" in text:
-        raise ValueError("must not contain a NUL character (U+0000)")
-    return text
-
-
-Note = Annotated[str, Field(max_length=2000), AfterValidator(_without_nul)]
+Note = Annotated[str, Field(max_length=2000), AfterValidator(require_storable)]
 
 
 class View(BaseModel):
@@ -99,7 +93,7 @@ class ReassignBody(BaseModel):
 
 class ManualEscalationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_without_nul)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(require_storable)]
     policy: Annotated[str | None, Field(max_length=64)] = None
 
 
