@@ -48,14 +48,4 @@ async def list_queues(
     """Per region and pool with unresolved cases: how many wait for an agent, are offered
     and not yet accepted, or are assigned; and since when the oldest waits."""
     counts = await overview_reading.queue_counts(session, regions=overview_regions(who, region))
-    return [
-        QueueView(
-            region=entry.region,
-            pool=entry.pool,
-            waiting=entry.waiting,
-            offered=entry.offered,
-            assigned=entry.assigned,
-            oldest_waiting_since=entry.oldest_waiting_since,
-        )
-        for entry in counts
-    ]
+    return [QueueView.model_validate(entry, from_attributes=True) for entry in counts]
