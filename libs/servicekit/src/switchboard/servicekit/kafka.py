@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+from switchboard.servicekit.metrics import DEPENDENCY_UP
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +49,31 @@ async def ensure_topics(
             log.info("topics created concurrently by another process")
     finally:
         await admin.close()
+
+
+class BrokerProbe:
+    """Whether the broker answers a metadata request, asked at most once per ``ttl``
+    seconds through the service's own producer (no extra connections)."""
+
+    def __init__(self, producer: AIOKafkaProducer, *, ttl: float = 1.0, timeout: float = 2.0):
+        self._producer = producer
+        self._ttl = ttl
+        self._timeout = timeout
+        self._checked_at = -float("inf")
+        self._reachable = True
+        self._lock = asyncio.Lock()
+
+    async def reachable(self) -> bool:
+        async with self._lock:
+            if time.monotonic() - self._checked_at < self._ttl:
+                return self._reachable
+            try:
+                await asyncio.wait_for(
+                    self._producer.client.fetch_all_metadata(), timeout=self._timeout
+                )
+                self._reachable = True
+            except Exception:
+                self._reachable = False
+            self._checked_at = time.monotonic()
+            DEPENDENCY_UP.labels("broker").set(1 if self._reachable else 0)
+            return self._reachable

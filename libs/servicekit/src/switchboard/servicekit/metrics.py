@@ -59,3 +59,14 @@ OUTBOX_PUBLISH_DELAY = Histogram(
     "From an event's outbox write to Kafka acknowledging it",
     buckets=LATENCY_BUCKETS,
 )
+STALLED = Gauge(
+    "switchboard_stalled",
+    "1 while a background loop waits for an unreachable dependency (database, broker...)",
+    ["loop"],
+)
+DEPENDENCY_UP = Gauge(
+    "switchboard_dependency_up", "1 when the dependency answered its last check", ["dependency"]
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "switchboard_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet published"
+)

@@ -17,7 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.consumer import ConsumerRunner
+from switchboard.servicekit.faults import BROKER
+from switchboard.servicekit.kafka import BrokerProbe
+from switchboard.servicekit.metrics import DEPENDENCY_UP
 from switchboard.servicekit.outbox import OutboxRelay
+from switchboard.servicekit.stalls import Backoff, StallWatch
 from switchboard.servicekit.timers import TimerPoller
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,19 @@ class Worker(Protocol):
     def stop(self) -> None: ...
 
 
+DATABASE_CHECK_SECONDS = 2.0
+STALL_GRACE_SECONDS = 1.0
+OK = "ok"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    checks: dict[str, str]
+    """Each check's state: ``ok`` or what is wrong (``unreachable``, ``stalled for 3.1s:
+    broker (KafkaConnectionError)``...)."""
+
+
 @dataclass
 class Runtime:
     engine: AsyncEngine
@@ -42,23 +59,31 @@ class Runtime:
     workers: Sequence[Worker] = ()
     before_start: Sequence[Callable[[], Awaitable[object]]] = ()
     """Steps awaited in order before anything starts (their results are not used)."""
+    ready_without_broker: bool = True
+    """Whether the service does its HTTP work while the broker is down (its writes wait in
+    the outbox); a broker outage then shows in the readiness body, not its status."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _broker: BrokerProbe | None = None
     started: bool = False
 
     async def start(self) -> None:
         for step in self.before_start:
             await step()
         await self.producer.start()
+        self._broker = BrokerProbe(self.producer)
         for consumer in self.consumers:
             await consumer.start()
         runnables: list[Callable[[], Awaitable[None]]] = [self.relay.run]
         runnables += [c.run for c in self.consumers]
         runnables += [p.run for p in self.pollers]
         runnables += [w.run for w in self.workers]
-        self._tasks = [asyncio.create_task(_supervised(r)) for r in runnables]
+        self._stopping.clear()
+        self._tasks = [asyncio.create_task(self._supervised(r)) for r in runnables]
         self.started = True
 
     async def stop(self) -> None:
+        self._stopping.set()
         self.relay.stop()
         for consumer in self.consumers:
             await consumer.stop()
@@ -74,27 +99,60 @@ class Runtime:
         await self.engine.dispose()
         self.started = False
 
-    async def readiness(self) -> dict[str, bool]:
-        checks = {"database": await self._database_answers(), "relay": self.relay.healthy}
-        checks["consumers"] = all(c.running for c in self.consumers)
-        checks["started"] = self.started
-        return checks
+    async def readiness(self) -> Readiness:
+        """Ready when the database answers and no loop waits for anything but the broker
+        (or for nothing at all, where the service needs the broker to serve)."""
+        database, broker = await asyncio.gather(self._database_state(), self._broker_state())
+        checks = {"database": database, "broker": broker, "started": OK if self.started else "no"}
+        loops: list[tuple[str, StallWatch, bool]] = [("relay", self.relay.stall, True)]
+        loops += [(f"consumer {c.group_id}", c.stall, c.running) for c in self.consumers]
+        loops += [("timers", p.stall, p.running) for p in self.pollers]
+        ready = database == OK and self.started and (broker == OK or self.ready_without_broker)
+        for name, stall, running in loops:
+            if stall.current is not None:
+                checks[name] = stall.current.describe()
+                if stall.current.dependency == BROKER:
+                    ready = ready and self.ready_without_broker
+                elif stall.current.age() > STALL_GRACE_SECONDS:  # not a single retried deadlock
+                    ready = False
+            elif broker != OK and name != "timers":
+                checks[name] = "waiting for the broker"
+            elif running or not self.started:
+                checks[name] = OK
+            else:
+                checks[name] = "stopped"
+                ready = False
+        return Readiness(ready=ready, checks=checks)
 
-    async def _database_answers(self) -> bool:
+    async def _database_state(self) -> str:
         try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
-            return True
-        except Exception:
-            return False
+            async with asyncio.timeout(DATABASE_CHECK_SECONDS):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            DEPENDENCY_UP.labels("database").set(1)
+            return OK
+        except Exception as error:
+            DEPENDENCY_UP.labels("database").set(0)
+            return f"unreachable ({type(error).__name__})"
 
+    async def _broker_state(self) -> str:
+        if self._broker is None:
+            return "not connected yet"
+        return OK if await self._broker.reachable() else "unreachable"
 
-async def _supervised(run: Callable[[], Awaitable[None]]) -> None:
-    """Log a background loop that dies instead of letting it vanish silently."""
-    try:
-        await run()
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("background loop %s stopped with an error", getattr(run, "__qualname__", run))
-        raise
+    async def _supervised(self, run: Callable[[], Awaitable[None]]) -> None:
+        """Run a background loop; one that dies is logged and started again (after a
+        growing pause) instead of vanishing silently."""
+        backoff = Backoff(first=0.5, cap=30.0)
+        name = getattr(run, "__qualname__", repr(run))
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background loop %s stopped with an error; restarting", name)
+            if self._stopping.is_set():
+                return
+            await asyncio.sleep(backoff.next())

@@ -2,8 +2,10 @@
 
 A poller claims due rows with ``FOR UPDATE SKIP LOCKED``; each timer is deleted and its
 handler run inside one savepoint, so a timer fires exactly when its handler's effect
-commits. A failing handler is retried with backoff and parked (``dead_at``) after
-``max_attempts``.
+commits. A handler failing on its own is retried with backoff and parked (``dead_at``)
+after ``max_attempts``; a failure that blames a dependency (the database unreachable, a
+deadlock...) rolls the whole batch back, counts no attempt, and the poller waits with
+capped backoff until the dependency is back.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.faults import is_transient
 from switchboard.servicekit.metrics import TIMER_LAG, TIMERS_FAILED, TIMERS_FIRED
+from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.tables import timers
 from switchboard.servicekit.telemetry import current_trace_headers, span_from_headers
 
@@ -132,20 +136,18 @@ class TimerPoller:
         self._retry_backoff = retry_backoff
         self._clock = clock
         self._stopping = asyncio.Event()
+        self.stall = StallWatch("timers", first_pause=poll_seconds)
         self.running = False
 
     async def run(self) -> None:
         self.running = True
         try:
             while not self._stopping.is_set():
-                try:
-                    fired = await self.fire_due()
-                except Exception:
-                    log.exception("timer poll failed")
-                    fired = 0
-                if fired < self._batch_size:
+                fired = await self.stall.attempt(self.fire_due)
+                if (fired or 0) < self._batch_size:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
+                        pause = self.stall.pause(self._poll_seconds)
+                        await asyncio.wait_for(self._stopping.wait(), pause)
         finally:
             self.running = False
 
@@ -174,6 +176,7 @@ class TimerPoller:
                     async with session.begin_nested():
                         await self._fire(session, row)
                 except Exception as exc:
+                    _raise_if_transient(exc)
                     failures.append((row, exc))
             for kind, batch in batches.items():
                 failures += await self._fire_batch_or_one_by_one(session, kind, batch)
@@ -193,6 +196,7 @@ class TimerPoller:
                 await self._fire_batch(session, kind, rows)
             return []
         except Exception as exc:
+            _raise_if_transient(exc)
             if len(rows) == 1:
                 return [(rows[0], exc)]
         failures = []
@@ -201,6 +205,7 @@ class TimerPoller:
                 async with session.begin_nested():
                     await self._fire_batch(session, kind, [row])
             except Exception as exc:
+                _raise_if_transient(exc)
                 failures.append((row, exc))
         return failures
 
@@ -244,3 +249,9 @@ class TimerPoller:
                 dead_at=now if attempts >= self._max_attempts else None,
             )
         )
+
+
+def _raise_if_transient(error: Exception) -> None:
+    """A dependency's failure aborts the batch: no timer fires and none counts an attempt."""
+    if is_transient(error):
+        raise error

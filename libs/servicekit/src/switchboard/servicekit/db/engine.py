@@ -10,6 +10,13 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from switchboard.servicekit.faults import connection_lost
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""A server that does not answer is reported unreachable after this (asyncpg's default is a
+minute, far longer than any client waits for a 503)."""
+POOL_TIMEOUT_SECONDS = 10.0
+
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """An async engine; SQLite files get WAL, a busy timeout and foreign keys."""
@@ -20,7 +27,15 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = _create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    engine = _create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+    )
+    event.listen(engine.sync_engine, "handle_error", _invalidate_lost_connections)
     event.listen(engine.sync_engine.pool, "connect", _note_checkin)  # new: alive
     event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
@@ -30,6 +45,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 PING_AFTER_IDLE_SECONDS = 5.0
 """A pooled connection idle longer than this is pinged before use (one that was just
 returned is not: asyncpg's ping costs three round trips, most of a small transaction)."""
+
+
+def _invalidate_lost_connections(context: Any) -> None:
+    """A connection the server dropped (a restart, a crash) is thrown away with every
+    other pooled connection of that time, so the next checkout connects afresh; the driver
+    does not always say so itself (asyncpg's "connection is closed")."""
+    if not context.is_disconnect and connection_lost(context.original_exception):
+        context.is_disconnect = True
 
 
 def _note_checkin(_dbapi_connection: Any, record: Any) -> None:

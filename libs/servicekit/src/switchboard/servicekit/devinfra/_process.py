@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import signal
 import socket
@@ -81,6 +83,15 @@ def terminate(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """A crash: SIGKILL to the process and every child in its session, no shutdown at all."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def serve_until_signal(alive: Callable[[], bool]) -> bool:

@@ -19,6 +19,7 @@ from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
     free_port,
+    kill_group,
     serve_from_cli,
     terminate,
     wait_until,
@@ -141,6 +142,13 @@ class KafkaBroker:
             self.stop()
             raise
         self.startup_seconds = time.monotonic() - began
+
+    def kill(self) -> None:
+        """Crash the broker (kill -9), for fault tests; ``start()`` brings it back."""
+        if self._process is not None:
+            kill_group(self._process)
+            self._class_archive.finish(clean_exit=False)
+            self._process = None
 
     def stop(self) -> None:
         if self._process is not None:

@@ -20,6 +20,7 @@ from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
     free_port,
+    kill_group,
     serve_from_cli,
     terminate,
     wait_until,
@@ -108,6 +109,13 @@ class PostgresCluster:
             self.stop()
             raise
         self.startup_seconds = time.monotonic() - began
+
+    def kill(self) -> None:
+        """Crash the server (kill -9 of the postmaster and its backends), for fault tests;
+        ``start()`` brings it back through crash recovery."""
+        if self._process is not None:
+            kill_group(self._process)
+            self._process = None
 
     def stop(self) -> None:
         if self._process is not None:

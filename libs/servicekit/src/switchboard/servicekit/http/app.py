@@ -13,7 +13,11 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.servicekit.http.limits import BodySizeLimit
-from switchboard.servicekit.http.problems import install_problem_handlers, problem_response
+from switchboard.servicekit.http.problems import (
+    RETRY_AFTER_SECONDS,
+    install_problem_handlers,
+    problem_response,
+)
 from switchboard.servicekit.http.rate_limits import RateLimit, RateLimitRule
 from switchboard.servicekit.runtime import Runtime
 from switchboard.servicekit.telemetry import tracing_enabled
@@ -60,10 +64,20 @@ def create_app(
 
     @app.get("/readyz", tags=["operations"], response_model=None)
     async def readyz() -> JSONResponse | dict[str, Any]:
-        checks = await runtime.readiness() if runtime is not None else {}
-        if all(checks.values()):
-            return {"status": "ready", "checks": checks}
-        return problem_response(503, "not ready", checks=checks)
+        """200 when the service can do its work; else 503 naming what is wrong. A broker
+        outage shows in ``checks`` (consumers and relay waiting) even while ready."""
+        if runtime is None:
+            return {"status": "ready", "checks": {}}
+        readiness = await runtime.readiness()
+        if readiness.ready:
+            return {"status": "ready", "checks": readiness.checks}
+        failing = sorted(name for name, state in readiness.checks.items() if state != "ok")
+        return problem_response(
+            503,
+            "not ready: " + ", ".join(failing),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            checks=readiness.checks,
+        )
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:

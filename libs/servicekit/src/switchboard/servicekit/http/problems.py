@@ -11,9 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from switchboard.servicekit.faults import DEPENDENCY_ERROR_TYPES, unavailable_dependency
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+"""What a client is told to wait when a dependency is down (outages last seconds)."""
 
 
 class Problem(Exception):
@@ -104,7 +108,33 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        dependency = unavailable_dependency(exc)
+        if dependency is not None:
+            return dependency_unavailable(request, exc, dependency)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(500, "an unexpected error occurred; it has been logged")
+
+    # The errors a dependency raises are answered here, inside the app, so the outage is
+    # one warning per request; anything else reaches the server's last-resort handler.
+    for error_type in DEPENDENCY_ERROR_TYPES:
+        app.add_exception_handler(error_type, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def dependency_unavailable(request: Request, exc: Exception, dependency: str) -> JSONResponse:
+    """503 with ``Retry-After``: nothing was done, the same request will work later."""
+    log.warning(
+        "%s %s: the %s is unavailable (%s)",
+        request.method,
+        request.url.path,
+        dependency,
+        type(exc).__name__,
+    )
+    return problem_response(
+        503,
+        f"the {dependency} is unavailable; nothing was changed, try again later",
+        title="Service Unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        dependency=dependency,
+    )

@@ -4,7 +4,9 @@ Order: every row of one key is in one lane, and a relay publishes a lane only wh
 holds that lane's advisory lock, so replicas never interleave one key's events. Rows are
 claimed with ``FOR UPDATE SKIP LOCKED`` and deleted in the same transaction, which commits
 only after Kafka acknowledged them; a crash in between republishes (consumers dedupe by
-event id).
+event id). While the broker or the database is unreachable the rows wait, the relay retries
+with capped backoff and reports itself stalled, and the outbox's depth and oldest age keep
+growing on /metrics.
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
-from switchboard.servicekit.metrics import EVENTS_PUBLISHED, OUTBOX_DEPTH, OUTBOX_PUBLISH_DELAY
+from switchboard.servicekit.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_DEPTH,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISH_DELAY,
+)
 from switchboard.servicekit.outbox.writer import LANES, OutboxWakeup
+from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.tables import outbox
 from switchboard.servicekit.telemetry import (
     current_trace_headers,
@@ -71,22 +79,23 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
-        self.healthy = True
+        self.stall = StallWatch("outbox relay", first_pause=poll_seconds)
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
+
+    @property
+    def healthy(self) -> bool:
+        return self.stall.current is None
 
     async def run(self) -> None:
         depth_at = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
-            try:
-                published = await self.publish_once()
-                self.healthy = True
-            except Exception:
-                self.healthy = False
-                log.exception("outbox publish failed; rows stay pending and are retried")
+            published = await self.stall.attempt(self.publish_once)
+            if published is None:  # the rows stay pending and are tried again
                 published = 0
-                await self._sleep(self._poll_seconds)
+                await self._sleep(self.stall.pause(self._poll_seconds))
+                depth_at = 0.0
             if loop.time() >= depth_at:
                 await self._report_depth()
                 depth_at = loop.time() + 5.0
@@ -167,10 +176,15 @@ class OutboxRelay:
     async def _report_depth(self) -> None:
         try:
             async with self._sessions() as session:
-                depth = await session.scalar(select(func.count()).select_from(outbox))
-            OUTBOX_DEPTH.set(depth or 0)
+                depth, oldest = (
+                    await session.execute(select(func.count(), func.min(outbox.c.created_at)))
+                ).one()
         except Exception:
-            log.exception("reading the outbox depth failed")
+            log.debug("reading the outbox depth failed", exc_info=True)
+            return
+        OUTBOX_DEPTH.set(depth or 0)
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+        OUTBOX_OLDEST_AGE.set(max(age, 0.0))
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
