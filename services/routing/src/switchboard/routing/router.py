@@ -51,6 +51,7 @@ from switchboard.routing.domain.ownership import PoolOwnership
 from switchboard.routing.domain.policy import policy_set_from_data
 from switchboard.servicekit import timers
 from switchboard.servicekit.db import call_after_commit, call_after_rollback, utcnow
+from switchboard.servicekit.stalls import StallWatch
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Router:
         self.running = False
         self.notices = notices
         self.notices_for_me = 0
+        self.stall = StallWatch("router", first_pause=sync_seconds)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -110,15 +112,10 @@ class Router:
         self.running = True
         try:
             while not self._stopping.is_set():
-                try:
-                    await self.keep_membership()
-                    if self.notices is not None:
-                        await self.notices.ensure_listening(self._pools_waiting)
-                    await self.cycle()
-                except Exception:
-                    log.exception("routing cycle failed; retrying")
+                await self.stall.attempt(self._round)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self.sync_seconds)
+                    pause = self.stall.pause(self.sync_seconds)
+                    await asyncio.wait_for(self._wakeup.wait(), pause)
                 self._wakeup.clear()
         finally:
             self.running = False
@@ -127,6 +124,12 @@ class Router:
             if self.membership is not None:
                 with contextlib.suppress(Exception):
                     await self.membership.leave()
+
+    async def _round(self) -> None:
+        await self.keep_membership()
+        if self.notices is not None:
+            await self.notices.ensure_listening(self._pools_waiting)
+        await self.cycle()
 
     async def keep_membership(self) -> None:
         """Beat when due; when the live replicas changed, index the pools now ours."""

@@ -24,6 +24,7 @@ from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDelive
 from switchboard.escalation.domain.webhooks import Delivery, DeliveryStatus, RetryPolicy
 from switchboard.escalation.metrics import WEBHOOK_ATTEMPTS
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.stalls import StallWatch
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +58,16 @@ class WebhookSender:
         self._batch_size = batch_size
         self._clock = clock
         self._stopping = asyncio.Event()
+        self.stall = StallWatch("webhook sender", first_pause=poll_seconds)
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
             while not self._stopping.is_set():
-                try:
-                    sent = await self.deliver_due(client)
-                except Exception:
-                    log.exception("webhook delivery round failed")
-                    sent = 0
-                if sent < self._batch_size:
+                sent = await self.stall.attempt(lambda: self.deliver_due(client))
+                if (sent or 0) < self._batch_size:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
+                        pause = self.stall.pause(self._poll_seconds)
+                        await asyncio.wait_for(self._stopping.wait(), pause)
 
     def stop(self) -> None:
         self._stopping.set()
