@@ -116,6 +116,39 @@ class Traffic:
 
 
 @dataclass
+class Reads:
+    """What agents and coordinators read meanwhile, from the other three services."""
+
+    platform: Platform
+    statuses: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        regions = self.platform.regions
+        coordinator = self.platform.auth("greta", "coordinator", (regions.dach,))
+        reads = {
+            "routing": ("/v1/queues", {}),
+            "escalation": ("/v1/escalations", {}),
+            "feedback": ("/kpis", {"region": regions.dach, "period": "day"}),
+        }
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            while not stop.is_set():
+                for name, (path, params) in reads.items():
+                    response = await client.get(
+                        f"{self.platform.url(name)}{path}", params=params, headers=coordinator
+                    )
+                    seen = self.statuses.setdefault(name, [])
+                    seen.append(
+                        (
+                            time.monotonic(),
+                            response.status_code,
+                            response.headers.get("retry-after", ""),
+                        )
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+
+
+@dataclass
 class Readiness:
     """Every service's /readyz, asked four times a second."""
 
@@ -163,9 +196,9 @@ async def test_contacts_survive_a_database_crash_and_a_broker_crash(infra: Infra
     async with httpx.AsyncClient(timeout=30.0) as http:
         intake = Intake(platform, http)
         adapter = await intake.register("chat", regions.dach)
-        traffic, readiness = Traffic(intake, adapter), Readiness(platform)
+        traffic, readiness, reads = Traffic(intake, adapter), Readiness(platform), Reads(platform)
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(traffic.run(stop)), asyncio.create_task(readiness.run(stop))]
+        tasks = [asyncio.create_task(job.run(stop)) for job in (traffic, readiness, reads)]
         try:
             await asyncio.sleep(3)
             db_down = time.monotonic()
@@ -206,6 +239,10 @@ async def test_contacts_survive_a_database_crash_and_a_broker_crash(infra: Infra
 
         for name in SERVICES:
             assert 503 in readiness.statuses(name, db_down + 3, db_up), f"{name} said not ready"
+        for name, seen in reads.statuses.items():
+            assert {status for _, status, _ in seen} == {200, 503}, f"{name}: 200 or 503 only"
+            assert all(int(after) > 0 for _, status, after in seen if status == 503)
+            assert any(db_down < at < db_up and status == 503 for at, status, _ in seen)
         assert readiness.transport_errors == [], "/readyz always answered"
         intake_during = readiness.bodies("intake", broker_down + 4, broker_up - 1)
         assert intake_during, "readiness was asked while the broker was down"
