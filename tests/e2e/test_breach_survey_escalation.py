@@ -15,12 +15,12 @@ from switchboard.contracts.events import (
     CaseOffered,
     CaseOpened,
     CaseResolved,
-    DetractorAlert,
+    DetractorAlerted,
     EscalationAcknowledged,
     EscalationRaised,
     EscalationResolved,
     SlaBreached,
-    SlaWarning,
+    SlaWarned,
     SurveyAnswered,
     SurveyRequested,
 )
@@ -66,7 +66,7 @@ async def test_breach_escalates_to_the_regional_coordinator_and_surveys_close_th
     assert (opened.language, opened.region) == ("de", regions.dach)
 
     timeout = FIRST_RESPONSE_TARGET_SECONDS + 15
-    [warned] = await events.wait_for(SlaWarning, lambda e: e.case_id == case_id, timeout=timeout)
+    [warned] = await events.wait_for(SlaWarned, lambda e: e.case_id == case_id, timeout=timeout)
     [breached] = await events.wait_for(SlaBreached, lambda e: e.case_id == case_id, timeout=timeout)
     assert warned.metric.value == breached.metric.value == "first_response"
     assert warned.fraction == 0.5
@@ -134,8 +134,8 @@ async def test_breach_escalates_to_the_regional_coordinator_and_surveys_close_th
     [detractor] = await events.wait_for(SurveyAnswered, lambda e: e.case_id == case_id)
     assert (detractor.csat, detractor.nps, detractor.ces) == (1, 2, 2)
     assert detractor.agent_id == hans
-    await events.wait_for(DetractorAlert, lambda e: e.case_id == case_id)
-    [alert] = events.of(DetractorAlert, lambda e: e.case_id == case_id)  # with its event id
+    await events.wait_for(DetractorAlerted, lambda e: e.case_id == case_id)
+    [alert] = events.of(DetractorAlerted, lambda e: e.case_id == case_id)  # with its event id
     assert alert.data.survey_id == surveys[case_id].survey_id
     [follow_up] = await events.wait_for(
         EscalationRaised, lambda e: e.case_id == case_id and e.trigger.value == "detractor"
@@ -151,8 +151,8 @@ async def test_breach_escalates_to_the_regional_coordinator_and_surveys_close_th
     assert promoter.status_code == 201, promoter.text
     [happy] = await events.wait_for(SurveyAnswered, lambda e: e.case_id == happy_case)
     assert (happy.csat, happy.nps, happy.ces) == (5, 10, 7)
-    assert not events.events(DetractorAlert, lambda e: e.case_id == happy_case)
-    assert len(events.events(DetractorAlert, lambda e: e.case_id == case_id)) == 1
+    assert not events.events(DetractorAlerted, lambda e: e.case_id == happy_case)
+    assert len(events.events(DetractorAlerted, lambda e: e.case_id == case_id)) == 1
 
     # The coordinator takes the follow-up; the other region's coordinator cannot.
     path = f"{escalations}/{follow_up.escalation_id}/acknowledge"

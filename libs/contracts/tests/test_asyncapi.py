@@ -14,11 +14,11 @@ from switchboard.contracts.topics import ALL_TOPICS
 
 
 def test_committed_document_is_current():
-    assert json.loads(ASYNCAPI_PATH.read_text()) == build_asyncapi()
+    assert json.loads(ASYNCAPI_PATH.read_text()) == build_asyncapi(REGISTRY)
 
 
 def test_every_topic_is_a_channel_with_its_messages():
-    doc = build_asyncapi()
+    doc = build_asyncapi(REGISTRY)
 
     assert doc["asyncapi"] == "3.0.0"
     assert {c["address"] for c in doc["channels"].values()} == {t.name for t in ALL_TOPICS}
@@ -28,7 +28,7 @@ def test_every_topic_is_a_channel_with_its_messages():
 
 
 def test_every_reference_resolves():
-    doc = build_asyncapi()
+    doc = build_asyncapi(REGISTRY)
 
     def walk(node):
         if isinstance(node, dict):
@@ -46,7 +46,7 @@ def test_every_reference_resolves():
 
 
 def test_payload_schemas_validate_real_data():
-    doc = build_asyncapi()
+    doc = build_asyncapi(REGISTRY)
     message = doc["components"]["messages"]["switchboard.case.opened.v1"]
     schema = {**message["payload"], "components": doc["components"]}
     data = {
@@ -67,7 +67,7 @@ def test_payload_schemas_validate_real_data():
 
 
 def test_headers_pin_the_cloudevents_type_and_schema():
-    doc = build_asyncapi()
+    doc = build_asyncapi(REGISTRY)
     headers = doc["components"]["messages"]["switchboard.sla.breached.v1"]["headers"]
 
     assert headers["properties"]["ce_type"] == {"const": "switchboard.sla.breached"}
@@ -77,7 +77,7 @@ def test_headers_pin_the_cloudevents_type_and_schema():
 
 
 def test_a_service_sends_what_it_writes_and_receives_the_rest():
-    doc = build_asyncapi("routing")
+    doc = build_asyncapi(REGISTRY, "routing")
     actions = {
         o["channel"]["$ref"].rsplit("/", 1)[-1]: o["action"] for o in doc["operations"].values()
     }
@@ -88,7 +88,9 @@ def test_a_service_sends_what_it_writes_and_receives_the_rest():
 
 
 def test_a_service_can_name_what_it_reads():
-    doc = build_asyncapi("feedback", reads=["switchboard.assignments", "switchboard.cases"])
+    doc = build_asyncapi(
+        REGISTRY, "feedback", reads=["switchboard.assignments", "switchboard.cases"]
+    )
     actions = sorted((o["action"], o["channel"]["$ref"]) for o in doc["operations"].values())
 
     assert actions == [

@@ -18,6 +18,7 @@ from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.tables import kit_metadata
 from switchboard.servicekit.timers import Timer
+from switchboard.servicekit.unit_of_work import UnitOfWork, without_dependencies
 
 effects_metadata = MetaData()
 effects = Table(
@@ -54,17 +55,17 @@ class KitWorld:
     def envelope(self, key: str, seq: int, **extra: Any) -> Envelope[Event]:
         return Envelope(self.model(key=key, seq=seq, **extra), source="/servicekit-tests")
 
-    async def record_effect(self, session: AsyncSession, envelope: Envelope[Any]) -> None:
+    async def record_effect(self, envelope: Envelope[Any], uow: UnitOfWork[Any]) -> None:
         if envelope.data.poison:
             raise RuntimeError(f"refusing poison event seq={envelope.data.seq}")
-        await session.execute(
+        await uow.session.execute(
             insert(effects).values(
                 event_id=envelope.id, key=envelope.data.key, seq=envelope.data.seq
             )
         )
 
-    async def record_timer(self, session: AsyncSession, timer: Timer) -> None:
-        await session.execute(
+    async def record_timer(self, timer: Timer, uow: UnitOfWork[Any]) -> None:
+        await uow.session.execute(
             insert(effects).values(
                 event_id=f"{timer.kind}:{timer.key}", key=timer.key, seq=timer.payload["n"]
             )
@@ -78,7 +79,7 @@ class KitWorld:
             topics=[self.topic],
             bootstrap_servers=self.bootstrap,
             registry=self.registry,
-            sessions=self.sessions,
+            units=without_dependencies(self.sessions),
             producer=producer,
             **options,
         )

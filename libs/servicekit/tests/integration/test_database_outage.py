@@ -26,6 +26,7 @@ from switchboard.servicekit.outbox import OutboxRelay, add_event
 from switchboard.servicekit.tables import kit_metadata, timers
 from switchboard.servicekit.testing.helpers import eventually, read_topic
 from switchboard.servicekit.timers import TimerPoller, schedule_many
+from switchboard.servicekit.unit_of_work import without_dependencies
 
 from .conftest import KitWorld, effects_metadata, make_event_model
 
@@ -122,7 +123,7 @@ async def test_timers_due_during_a_database_crash_fire_once_afterwards_and_none_
 ):
     world = own_world
     poller = TimerPoller(
-        sessions=world.sessions,
+        units=without_dependencies(world.sessions),
         handlers={"test.ping": world.record_timer},
         poll_seconds=0.05,
         max_attempts=2,

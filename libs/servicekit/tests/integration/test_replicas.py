@@ -13,6 +13,7 @@ from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.outbox import OutboxRelay, add_event
 from switchboard.servicekit.testing.helpers import eventually, read_topic
 from switchboard.servicekit.timers import TimerPoller, schedule
+from switchboard.servicekit.unit_of_work import without_dependencies
 
 pytestmark = pytest.mark.integration
 
@@ -56,9 +57,9 @@ async def test_two_relays_publish_each_row_once_in_key_order(world):
 
 @pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
 async def test_two_pollers_fire_each_timer_once(world, batched):
-    async def record_batch(session, batch):
+    async def record_batch(batch, uow):
         for timer in batch:
-            await world.record_timer(session, timer)
+            await world.record_timer(timer, uow)
 
     due = utcnow() - timedelta(seconds=1)
     async with world.sessions() as session, session.begin():
@@ -73,7 +74,7 @@ async def test_two_pollers_fire_each_timer_once(world, batched):
         )
     pollers = [
         TimerPoller(
-            sessions=world.sessions,
+            units=without_dependencies(world.sessions),
             handlers={} if batched else {"sla": world.record_timer},
             batch_handlers={"sla": record_batch} if batched else None,
             batch_size=50,

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from switchboard.contracts.envelope import encode
-from switchboard.servicekit.db import call_after_commit
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.tables import inbox
 from switchboard.servicekit.testing.helpers import eventually, read_topic
@@ -22,10 +21,10 @@ async def test_batched_records_apply_once_in_order_and_a_poison_record_is_isolat
     await producer.start()
     commits: list[tuple[object, int]] = []
 
-    async def effect_then_count(session, envelope):
-        await world.record_effect(session, envelope)
-        transaction = session.sync_session.info.setdefault("test.transaction", object())
-        call_after_commit(session, lambda: commits.append((transaction, envelope.data.seq)))
+    async def effect_then_count(envelope, uow):
+        await world.record_effect(envelope, uow)
+        transaction = uow.session.sync_session.info.setdefault("test.transaction", object())
+        uow.after_commit(lambda: commits.append((transaction, envelope.data.seq)))
 
     consumer = world.consumer(
         producer,
@@ -67,10 +66,10 @@ async def test_a_batch_handler_gets_runs_of_events_and_applies_each_once(world):
     await producer.start()
     calls: list[list[int]] = []
 
-    async def effects_in_bulk(session, envelopes):
+    async def effects_in_bulk(envelopes, uow):
         calls.append([envelope.data.seq for envelope in envelopes])
         for envelope in envelopes:
-            await world.record_effect(session, envelope)
+            await world.record_effect(envelope, uow)
 
     consumer = world.consumer(
         producer,

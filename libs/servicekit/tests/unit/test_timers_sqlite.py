@@ -9,6 +9,7 @@ from sqlalchemy import select
 from switchboard.servicekit.db import create_engine, session_factory, utcnow
 from switchboard.servicekit.tables import kit_metadata, timers
 from switchboard.servicekit.timers import Timer, TimerPoller, cancel, schedule, schedule_many
+from switchboard.servicekit.unit_of_work import without_dependencies
 
 
 async def _sessions(tmp_path):
@@ -22,7 +23,7 @@ async def test_due_timers_fire_once_and_future_ones_wait(tmp_path):
     engine, sessions = await _sessions(tmp_path)
     fired: list[Timer] = []
 
-    async def handler(session, timer):
+    async def handler(timer, uow):
         fired.append(timer)
 
     now = utcnow()
@@ -39,7 +40,7 @@ async def test_due_timers_fire_once_and_future_ones_wait(tmp_path):
         )
         await schedule(session, kind="offer", key="d", due_at=now - timedelta(seconds=1))
         assert await cancel(session, kind="offer", key="d")
-    poller = TimerPoller(sessions=sessions, handlers={"offer": handler})
+    poller = TimerPoller(units=without_dependencies(sessions), handlers={"offer": handler})
     assert await poller.fire_due() == 2
     assert await poller.fire_due() == 0
     assert [t.key for t in fired] == ["c", "a"]
@@ -51,13 +52,13 @@ async def test_a_failing_handler_is_retried_with_backoff_then_parked(tmp_path):
     engine, sessions = await _sessions(tmp_path)
     clock = [utcnow()]
 
-    async def broken(session, timer):
+    async def broken(timer, uow):
         raise ValueError("downstream refused")
 
     async with sessions() as session, session.begin():
         await schedule(session, kind="survey", key="s1", due_at=clock[0])
     poller = TimerPoller(
-        sessions=sessions,
+        units=without_dependencies(sessions),
         handlers={"survey": broken},
         max_attempts=2,
         retry_backoff=timedelta(seconds=10),
@@ -82,11 +83,11 @@ async def test_a_handler_may_reschedule_its_own_timer(tmp_path):
     clock = [utcnow()]
     seen: list[int] = []
 
-    async def warn_then_breach(session, timer):
+    async def warn_then_breach(timer, uow):
         seen.append(timer.payload["step"])
         if timer.payload["step"] == 1:
             await schedule(
-                session,
+                uow.session,
                 kind="sla",
                 key=timer.key,
                 due_at=clock[0] + timedelta(minutes=5),
@@ -96,7 +97,9 @@ async def test_a_handler_may_reschedule_its_own_timer(tmp_path):
     async with sessions() as session, session.begin():
         await schedule(session, kind="sla", key="case-1", due_at=clock[0], payload={"step": 1})
     poller = TimerPoller(
-        sessions=sessions, handlers={"sla": warn_then_breach}, clock=lambda: clock[0]
+        units=without_dependencies(sessions),
+        handlers={"sla": warn_then_breach},
+        clock=lambda: clock[0],
     )
     assert await poller.fire_due() == 1
     clock[0] += timedelta(minutes=6)
@@ -110,12 +113,12 @@ async def test_batch_handler_fires_many_at_once_and_isolates_a_bad_timer(tmp_pat
     calls: list[list[str]] = []
     now = utcnow()
 
-    async def fire_clocks(session, batch):
+    async def fire_clocks(batch, uow):
         keys = [t.key for t in batch]
         calls.append(keys)
         if "bad" in keys:
             raise ValueError("clock bad is corrupt")
-        await schedule(session, kind="done", key=",".join(keys), due_at=now + timedelta(days=1))
+        await uow.schedule("done", ",".join(keys), now + timedelta(days=1))
 
     async with sessions() as session, session.begin():
         await schedule_many(
@@ -124,7 +127,9 @@ async def test_batch_handler_fires_many_at_once_and_isolates_a_bad_timer(tmp_pat
             due=[(f"c{i}", now - timedelta(seconds=i), {"i": i}) for i in range(5)]
             + [("bad", now - timedelta(seconds=10), None)],
         )
-    poller = TimerPoller(sessions=sessions, handlers={}, batch_handlers={"sla": fire_clocks})
+    poller = TimerPoller(
+        units=without_dependencies(sessions), handlers={}, batch_handlers={"sla": fire_clocks}
+    )
     assert await poller.fire_due() == 6
     assert len(calls[0]) == 6, "all due timers of the kind went to one call"
     assert calls[1:] == [["bad"], ["c4"], ["c3"], ["c2"], ["c1"], ["c0"]]

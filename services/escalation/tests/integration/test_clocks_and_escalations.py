@@ -15,7 +15,7 @@ from switchboard.contracts.events import (
     EscalationResolved,
     SlaAchieved,
     SlaBreached,
-    SlaWarning,
+    SlaWarned,
 )
 from switchboard.escalation.adapters.orm import EscalationRow, WebhookDeliveryRow
 from switchboard.escalation.service_layer import escalations
@@ -62,11 +62,11 @@ async def test_warnings_then_breach_count_business_time_only(stack):
     await stack.fire_timers()
     stack.clock.advance(minutes=30)
     await stack.fire_timers()
-    sla = [e for e in await stack.events(SlaWarning, SlaBreached) if e.case_id == opened.case_id]
+    sla = [e for e in await stack.events(SlaWarned, SlaBreached) if e.case_id == opened.case_id]
     first_response = [e for e in sla if e.metric == "first_response"]
     assert [(type(e).__name__, getattr(e, "fraction", 1.0)) for e in first_response] == [
-        ("SlaWarning", 0.5),
-        ("SlaWarning", 0.75),
+        ("SlaWarned", 0.5),
+        ("SlaWarned", 0.75),
         ("SlaBreached", 1.0),
     ]
     assert first_response[-1].due_at == opened.opened_at + timedelta(hours=1)
@@ -99,7 +99,7 @@ async def test_a_first_response_in_time_is_achieved_and_waiting_on_the_customer_
     await stack.deliver(customer_wrote(opened, at=stack.clock.at))
     stack.clock.advance(hours=1)  # next response within 2h: a warning at 1h
     await stack.fire_timers()
-    warnings = await stack.events(SlaWarning)
+    warnings = await stack.events(SlaWarned)
     assert [(w.metric, w.fraction) for w in warnings] == [("next_response", 0.5)]
 
 
@@ -125,7 +125,7 @@ async def test_a_priority_change_applies_the_new_policy(stack):
     stack.clock.advance(minutes=10)
     await stack.fire_timers()
     first_response = [
-        e for e in await stack.events(SlaWarning, SlaBreached) if e.metric == "first_response"
+        e for e in await stack.events(SlaWarned, SlaBreached) if e.metric == "first_response"
     ]
     assert [(e.policy_id, getattr(e, "fraction", 1.0)) for e in first_response] == [
         ("urgent", 0.5),

@@ -8,9 +8,9 @@ import pytest
 from switchboard.contracts.events import (
     CaseReopened,
     ContactReceived,
-    DetractorAlert,
+    DetractorAlerted,
     EscalationRaised,
-    SlaWarning,
+    SlaWarned,
 )
 from switchboard.escalation.config import load_config
 
@@ -23,7 +23,7 @@ async def test_a_detractor_alert_escalates_the_case(stack):
     opened = case_opened(at=stack.clock.at)
     await stack.deliver(opened)
     event_id = await stack.deliver(
-        DetractorAlert(
+        DetractorAlerted(
             alert_id="alert-1",
             survey_id="survey-1",
             case_id=opened.case_id,
@@ -97,6 +97,6 @@ async def test_a_policy_may_escalate_on_a_warning(stack):
     await stack.deliver(opened)
     stack.clock.advance(minutes=45)  # 75 % of the default policy's hour
     await stack.fire_timers()
-    assert [w.fraction for w in await stack.events(SlaWarning)] == [0.5, 0.75]
+    assert [w.fraction for w in await stack.events(SlaWarned)] == [0.5, 0.75]
     (raised,) = await stack.events(EscalationRaised)
     assert raised.trigger == "sla_warning"

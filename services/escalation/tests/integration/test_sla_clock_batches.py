@@ -10,7 +10,7 @@ from switchboard.contracts.events import (
     EscalationRaised,
     SlaAchieved,
     SlaBreached,
-    SlaWarning,
+    SlaWarned,
 )
 from switchboard.escalation.adapters.orm import CaseRow, ClockRow
 from switchboard.escalation.service_layer.sla_clocks import SLA_TIMER
@@ -77,8 +77,8 @@ async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolve
     assert batches == [CASES - 1]  # every due first-response clock in one handler call
     assert await poller.fire_due() == 0
 
-    sla = await stack.events(SlaWarning, SlaBreached, SlaAchieved)
-    expected = [("SlaWarning", 0.5), ("SlaWarning", 0.75), ("SlaBreached", 1.0)]
+    sla = await stack.events(SlaWarned, SlaBreached, SlaAchieved)
+    expected = [("SlaWarned", 0.5), ("SlaWarned", 0.75), ("SlaBreached", 1.0)]
     for event in [guarded, *waiting]:
         assert thresholds(sla, event.case_id, "first_response") == expected
         assert thresholds(sla, event.case_id, "resolution") == []
@@ -105,8 +105,8 @@ async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolve
     while await poller.fire_due():
         pass
     assert batches == [CASES - 1, CASES - 1]
-    sla = await stack.events(SlaWarning, SlaBreached, SlaAchieved)
+    sla = await stack.events(SlaWarned, SlaBreached, SlaAchieved)
     for event in [guarded, *waiting]:
         assert thresholds(sla, event.case_id, "first_response") == expected
-        assert thresholds(sla, event.case_id, "resolution") == [("SlaWarning", 0.5)]
+        assert thresholds(sla, event.case_id, "resolution") == [("SlaWarned", 0.5)]
     assert len(await stack.events(EscalationRaised)) == len(waiting)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from switchboard.contracts.events import EscalationRaised, SlaBreached, SlaWarning
+from switchboard.contracts.events import EscalationRaised, SlaBreached, SlaWarned
 from switchboard.escalation.adapters.config_store import ConfigStore
 from switchboard.escalation.domain.triggers import KeywordClassifier
 from switchboard.escalation.handlers import EscalationHandlers
@@ -60,7 +60,7 @@ async def test_each_threshold_fires_once_in_time_across_replicas_and_a_restart(s
         await replica.stop()
 
     ours = {event.case_id for event in opened}
-    sla = [e for e in await stack.events(SlaWarning, SlaBreached) if e.case_id in ours]
+    sla = [e for e in await stack.events(SlaWarned, SlaBreached) if e.case_id in ours]
     first_response = [e for e in sla if e.metric == "first_response"]
     fired = Counter((e.case_id, getattr(e, "fraction", 1.0)) for e in first_response)
     assert set(fired.values()) == {1}

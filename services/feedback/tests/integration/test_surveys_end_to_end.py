@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from switchboard.contracts.events import DetractorAlert, SurveyAnswered, SurveyRequested
+from switchboard.contracts.events import DetractorAlerted, SurveyAnswered, SurveyRequested
 from switchboard.contracts.topics import FEEDBACK_ALERTS, SURVEYS
 
 from .builders import (
@@ -96,7 +96,7 @@ async def test_answers_update_csat_and_nps_and_a_detractor_raises_an_alert(world
     assert again.headers["content-type"] == "application/problem+json"
 
     alerts = await world.events_for(FEEDBACK_ALERTS.name, case_id=detractor_case, expect=1)
-    assert [type(a.data) for a in alerts] == [DetractorAlert]
+    assert [type(a.data) for a in alerts] == [DetractorAlerted]
     alert = alerts[0].data
     assert alert.customer_id == detractor_customer
     assert (alert.threshold.question, alert.threshold.at_most) == ("nps", 6)

@@ -20,7 +20,7 @@ from switchboard.contracts.events import (
     EscalationRaised,
     OfferExpired,
     SlaBreached,
-    SlaWarning,
+    SlaWarned,
     SurveyRequested,
 )
 from switchboard.simulator.api import PlatformError
@@ -103,7 +103,7 @@ class Reactions:
             self._on_our_case(event, region)
 
     def _on_our_case(self, event: Any, region: str) -> None:
-        if isinstance(event, SlaWarning):
+        if isinstance(event, SlaWarned):
             self.report.sla_warnings[region] += 1
         elif isinstance(event, SlaBreached):
             self.report.sla_breaches[region] += 1

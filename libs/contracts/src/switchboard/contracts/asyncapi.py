@@ -17,21 +17,18 @@ KAFKA_BINDING = "0.5.0"
 
 
 def build_asyncapi(
+    registry: Registry,
     service: str | None = None,
     *,
     reads: Iterable[str] | None = None,
-    registry: Registry | None = None,
 ) -> dict[str, Any]:
-    """The document for one service (its ``send`` and ``receive`` operations) or for all.
+    """The document of the registry's events for one service (its ``send`` and
+    ``receive`` operations) or for all.
 
     Without ``service`` every topic has its writer's ``send`` operation. With it, the
     service sends on the topics it writes and receives on the others, or only on ``reads``
     (topic names) when given.
     """
-    if registry is None:
-        from switchboard.contracts.events import REGISTRY
-
-        registry = REGISTRY
     by_topic = registry.topics()
     topics = [t for t in ALL_TOPICS if t.name in by_topic]
     schemas: dict[str, Any] = {}

@@ -36,8 +36,17 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 500
     timer_poll_seconds: float = 0.1
     timer_batch_size: int = 500
+    consumer_group: str = ""
+    """The consumer group of the service's replicas; empty: the service's name."""
     consumer_max_attempts: int = 4
     consumer_retry_backoff_seconds: float = 0.2
+    consumer_records_per_transaction: int = Field(default=1, ge=1)
+    """Consecutive records handled in one transaction (one commit) under load."""
+    topic_names: dict[str, str] = Field(default_factory=dict)
+    """A contract topic read under another name (``{"switchboard.cases": "test-cases-1"}``):
+    tests give a service topics of its own on a shared broker."""
+    http_workers: int = Field(default=1, ge=1)
+    """uvicorn worker processes (each runs its own background loops)."""
     max_body_bytes: int = 1_048_576
     topic_partitions: int = 3
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -66,6 +75,15 @@ class ServiceSettings(BaseSettings):
                     f"cors origin {origin!r} must be scheme://host[:port], no path or slash"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _group_defaults_to_the_service(self) -> Self:
+        if not self.consumer_group:
+            self.consumer_group = self.service_name
+        return self
+
+    def topic_name(self, contract_name: str) -> str:
+        return self.topic_names.get(contract_name, contract_name)
 
     @model_validator(mode="after")
     def _production_needs_real_infrastructure(self) -> Self:

@@ -17,13 +17,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.types import utcnow
@@ -32,6 +32,9 @@ from switchboard.servicekit.metrics import TIMER_LAG, TIMERS_FAILED, TIMERS_FIRE
 from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.tables import timers
 from switchboard.servicekit.telemetry import current_trace_headers, span_from_headers
+
+if TYPE_CHECKING:
+    from switchboard.servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,8 @@ class Timer:
     attempts: int
 
 
-TimerHandler = Callable[[AsyncSession, Timer], Awaitable[None]]
-BatchTimerHandler = Callable[[AsyncSession, list[Timer]], Awaitable[None]]
+TimerHandler = Callable[[Timer, "UnitOfWork[Any]"], Awaitable[None]]
+BatchTimerHandler = Callable[[list[Timer], "UnitOfWork[Any]"], Awaitable[None]]
 """Fires many due timers of one kind at once; for kinds that fall due by the thousand."""
 
 
@@ -118,7 +121,7 @@ class TimerPoller:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        units: UnitsOfWork[Any],
         handlers: Mapping[str, TimerHandler],
         batch_handlers: Mapping[str, BatchTimerHandler] | None = None,
         batch_size: int = 500,
@@ -127,7 +130,7 @@ class TimerPoller:
         retry_backoff: timedelta = timedelta(seconds=1),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._handlers = dict(handlers)
         self._batch_handlers = dict(batch_handlers or {})
         self._batch_size = batch_size
@@ -158,7 +161,8 @@ class TimerPoller:
         """Fire one batch of due timers; returns how many were claimed."""
         now = self._clock()
         failures: list[tuple[Any, Exception]] = []
-        async with self._sessions() as session, session.begin():
+        async with self._units.begin() as uow:
+            session = uow.session
             query = (
                 select(timers)
                 .where(timers.c.dead_at.is_(None), timers.c.due_at <= now)
@@ -174,12 +178,12 @@ class TimerPoller:
                     continue
                 try:
                     async with session.begin_nested():
-                        await self._fire(session, row)
+                        await self._fire(uow, row)
                 except Exception as exc:
                     _raise_if_transient(exc)
                     failures.append((row, exc))
             for kind, batch in batches.items():
-                failures += await self._fire_batch_or_one_by_one(session, kind, batch)
+                failures += await self._fire_batch_or_one_by_one(uow, kind, batch)
             for row, error in failures:
                 await self._record_failure(session, row, error, now)
         if rows:
@@ -187,13 +191,13 @@ class TimerPoller:
         return len(rows)
 
     async def _fire_batch_or_one_by_one(
-        self, session: AsyncSession, kind: str, rows: list[Any]
+        self, uow: UnitOfWork[Any], kind: str, rows: list[Any]
     ) -> list[tuple[Any, Exception]]:
         """One savepoint for the whole batch; if it fails, one per timer, so a single bad
         timer is retried alone and the others still fire."""
         try:
-            async with session.begin_nested():
-                await self._fire_batch(session, kind, rows)
+            async with uow.savepoint():
+                await self._fire_batch(uow, kind, rows)
             return []
         except Exception as exc:
             _raise_if_transient(exc)
@@ -202,15 +206,16 @@ class TimerPoller:
         failures = []
         for row in rows:
             try:
-                async with session.begin_nested():
-                    await self._fire_batch(session, kind, [row])
+                async with uow.savepoint():
+                    await self._fire_batch(uow, kind, [row])
             except Exception as exc:
                 _raise_if_transient(exc)
                 failures.append((row, exc))
         return failures
 
-    async def _fire_batch(self, session: AsyncSession, kind: str, rows: list[Any]) -> None:
-        await session.execute(delete(timers).where(timers.c.id.in_([row.id for row in rows])))
+    async def _fire_batch(self, uow: UnitOfWork[Any], kind: str, rows: list[Any]) -> None:
+        ids = [row.id for row in rows]
+        await uow.session.execute(delete(timers).where(timers.c.id.in_(ids)))
         batch = [Timer(r.kind, r.key, r.due_at, dict(r.payload), r.attempts) for r in rows]
         with span_from_headers(
             f"timers {kind}",
@@ -218,19 +223,19 @@ class TimerPoller:
             SpanKind.INTERNAL,
             {"timer.count": str(len(rows))},
         ):
-            await self._batch_handlers[kind](session, batch)
+            await self._batch_handlers[kind](batch, uow)
         TIMERS_FIRED.labels(kind).inc(len(rows))
 
-    async def _fire(self, session: AsyncSession, row: Any) -> None:
+    async def _fire(self, uow: UnitOfWork[Any], row: Any) -> None:
         handler = self._handlers.get(row.kind)
         if handler is None:
             raise LookupError(f"no handler for timer kind {row.kind!r}")
-        await session.execute(delete(timers).where(timers.c.id == row.id))
+        await uow.session.execute(delete(timers).where(timers.c.id == row.id))
         timer = Timer(row.kind, row.key, row.due_at, dict(row.payload), row.attempts)
         with span_from_headers(
             f"timer {row.kind}", row.trace or {}, SpanKind.INTERNAL, {"timer.key": row.key}
         ):
-            await handler(session, timer)
+            await handler(timer, uow)
         TIMERS_FIRED.labels(row.kind).inc()
 
     async def _record_failure(

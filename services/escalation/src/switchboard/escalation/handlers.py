@@ -22,7 +22,7 @@ from switchboard.contracts.events import (
     CaseReopened,
     CaseResolved,
     ContactReceived,
-    DetractorAlert,
+    DetractorAlerted,
 )
 from switchboard.contracts.events.cases import Direction, ReopenReason
 from switchboard.contracts.events.common import Actor, ActorKind
@@ -67,7 +67,7 @@ class EscalationHandlers:
             CaseAssigned: self.record_assignment,
             AgentReplied: self.record_reply,
             CaseResolved: self.resolve_case,
-            DetractorAlert: self.escalate_detractor,
+            DetractorAlerted: self.escalate_detractor,
         }
 
     def timer_handlers(self) -> Mapping[str, TimerHandler]:
@@ -245,7 +245,7 @@ class EscalationHandlers:
         )
 
     async def escalate_detractor(
-        self, session: AsyncSession, envelope: Envelope[DetractorAlert]
+        self, session: AsyncSession, envelope: Envelope[DetractorAlerted]
     ) -> None:
         event = envelope.data
         case = await session.get(CaseRow, event.case_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import DetractorAlert, SurveyAnswered, SurveyRequested
+from switchboard.contracts.events import DetractorAlerted, SurveyAnswered, SurveyRequested
 from switchboard.contracts.events.common import Channel
 from switchboard.contracts.events.feedback_alerts import Scores
 from switchboard.contracts.events.feedback_alerts import Threshold as WireThreshold
@@ -221,7 +221,7 @@ async def raise_detractor_alert(
             raised_at=now,
         )
     )
-    alert = DetractorAlert(
+    alert = DetractorAlerted(
         alert_id=alert_id,
         survey_id=survey.survey_id,
         case_id=survey.case_id,

@@ -28,8 +28,8 @@ from switchboard.contracts.events.escalations import (
     EscalationRaised,
     EscalationResolved,
 )
-from switchboard.contracts.events.feedback_alerts import DetractorAlert
-from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarning
+from switchboard.contracts.events.feedback_alerts import DetractorAlerted
+from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarned
 from switchboard.contracts.events.surveys import SurveyAnswered, SurveyRequested
 from switchboard.contracts.registry import Registry
 
@@ -60,7 +60,7 @@ __all__ = [
     "CaseResolved",
     "CaseTransferred",
     "ContactReceived",
-    "DetractorAlert",
+    "DetractorAlerted",
     "EscalationAcknowledged",
     "EscalationEscalated",
     "EscalationRaised",
@@ -69,7 +69,7 @@ __all__ = [
     "OfferExpired",
     "SlaAchieved",
     "SlaBreached",
-    "SlaWarning",
+    "SlaWarned",
     "SurveyAnswered",
     "SurveyRequested",
 ]

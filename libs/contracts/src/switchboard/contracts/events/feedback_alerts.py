@@ -33,7 +33,7 @@ class Threshold(Value):
     at_most: int
 
 
-class DetractorAlert(Event):
+class DetractorAlerted(Event):
     """A survey answer fell at or below a detractor threshold; someone should follow up."""
 
     event_type: ClassVar[str] = "switchboard.detractor.alerted"
@@ -57,4 +57,4 @@ class DetractorAlert(Event):
     raised_at: AwareDatetime
 
 
-EVENTS: tuple[type[Event], ...] = (DetractorAlert,)
+EVENTS: tuple[type[Event], ...] = (DetractorAlerted,)

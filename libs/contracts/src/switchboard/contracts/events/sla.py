@@ -40,7 +40,7 @@ class SlaEvent(Event):
     team: Slug | None = None
 
 
-class SlaWarning(SlaEvent):
+class SlaWarned(SlaEvent):
     """A clock passed a warning fraction of its target (e.g. 0.5, 0.75)."""
 
     event_type: ClassVar[str] = "switchboard.sla.warned"
@@ -65,4 +65,4 @@ class SlaAchieved(SlaEvent):
     achieved_at: AwareDatetime
 
 
-EVENTS: tuple[type[Event], ...] = (SlaWarning, SlaBreached, SlaAchieved)
+EVENTS: tuple[type[Event], ...] = (SlaWarned, SlaBreached, SlaAchieved)

@@ -35,7 +35,7 @@ def check(registry: Registry, root: Path = SCHEMA_DIR, asyncapi: Path | None = N
                 problems.append(f"{name}: committed schema is stale; run generate")
     for path in sorted(set(root.glob("*/v*.json")) - expected):
         problems.append(f"{path.relative_to(root)}: committed but no longer registered")
-    if asyncapi is not None and read(asyncapi) != build_asyncapi(registry=registry):
+    if asyncapi is not None and read(asyncapi) != build_asyncapi(registry):
         problems.append(f"{asyncapi.name} is stale; run generate")
     return problems
 
@@ -60,7 +60,7 @@ def generate(
     if refused:
         return refused
     if asyncapi is not None:
-        writes[asyncapi] = dumps(build_asyncapi(registry=registry))
+        writes[asyncapi] = dumps(build_asyncapi(registry))
     for path, text in writes.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -20,3 +20,7 @@ class Principal:
     subject: str
     role: Role
     regions: frozenset[str] = frozenset()
+
+    def covers(self, region: str) -> bool:
+        """Whether the caller oversees ``region``: admins all, others their token's."""
+        return self.role is Role.ADMIN or region in self.regions

@@ -1,7 +1,8 @@
 """Alembic wiring: servicekit's own branch plus each service's branch, run in code.
 
-A service calls ``await migrate(database_url, versions_dir=..., metadata=...)`` at start;
-``alembic upgrade heads`` semantics, no alembic.ini needed.
+``await migrate(database_url, versions_dir=..., metadata=...)`` has ``alembic upgrade
+heads`` semantics, no alembic.ini needed; a service's ``migrate`` command runs it before the
+service is served, which checks with ``require_current`` that it was.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, text
 
 from switchboard.servicekit.db import create_engine
@@ -51,3 +54,30 @@ async def migrate(database_url: str, *, versions_dir: Path, metadata: MetaData) 
 def _upgrade(connection: Connection, cfg: Config) -> None:
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "heads")
+
+
+class SchemaBehind(RuntimeError):
+    """The database is not at the newest revision the code knows: run ``migrate`` first."""
+
+
+async def require_current(database_url: str, *, versions_dir: Path, metadata: MetaData) -> None:
+    """Raise ``SchemaBehind`` unless the database is at every branch's newest revision (a
+    service serves only on the schema it was written for; migrating is its own step)."""
+    cfg = alembic_config(versions_dir, metadata)
+    expected = set(ScriptDirectory.from_config(cfg).get_heads())
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            current = set(await conn.run_sync(_current_heads))
+    finally:
+        await engine.dispose()
+    if current != expected:
+        missing = ", ".join(sorted(expected - current)) or "none"
+        raise SchemaBehind(
+            f"the database schema is not current (missing revisions: {missing}); "
+            "run the service's `migrate` command first"
+        )
+
+
+def _current_heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(connection).get_current_heads())

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import SlaAchieved, SlaBreached, SlaWarning
+from switchboard.contracts.events import SlaAchieved, SlaBreached, SlaWarned
 from switchboard.contracts.events.common import Channel, Priority
 from switchboard.contracts.events.sla import SlaMetric
 from switchboard.escalation.adapters import repository
@@ -190,12 +190,12 @@ async def fire_clocks(
             changed.append((row.clock_id, clock))
         for fraction in fired:
             if fraction == BREACH_FRACTION:
-                event: SlaWarning | SlaBreached = _sla_event(
+                event: SlaWarned | SlaBreached = _sla_event(
                     SlaBreached, row, clock, row, calendar, now, breached_at=now
                 )
             else:
                 event = _sla_event(
-                    SlaWarning,
+                    SlaWarned,
                     row,
                     clock,
                     row,
@@ -228,7 +228,7 @@ async def fire_clocks(
     return results
 
 
-SlaEventType = TypeVar("SlaEventType", SlaWarning, SlaBreached, SlaAchieved)
+SlaEventType = TypeVar("SlaEventType", SlaWarned, SlaBreached, SlaAchieved)
 
 
 def _sla_event(
@@ -261,5 +261,5 @@ def _sla_event(
     )
 
 
-async def _emit(session: AsyncSession, event: SlaWarning | SlaBreached | SlaAchieved) -> None:
+async def _emit(session: AsyncSession, event: SlaWarned | SlaBreached | SlaAchieved) -> None:
     await add_event(session, Envelope(data=event, source=SOURCE))
