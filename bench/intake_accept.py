@@ -38,10 +38,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from switchboard.contracts.topics import ASSIGNMENTS, CASES
-from switchboard.intake import adapter_registry as registry
-from switchboard.intake.adapters.orm import metadata
+from switchboard.intake.bootstrap import DEFINITION
+from switchboard.intake.domain.channel_adapters import AdapterSpec
 from switchboard.intake.domain.signatures import sign
-from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.devinfra.kafka import KafkaBroker
@@ -227,13 +227,14 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 async def register_chat_adapter(database_url: str) -> str:
-    await migrate(database_url, versions_dir=VERSIONS_DIR, metadata=metadata)
+    schema = DEFINITION.migrations
+    await migrate(database_url, versions_dir=schema.versions_dir, metadata=schema.metadata)
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            _, secret = await registry.register_adapter(
+            _, secret = await channel_adapters.register_adapter(
                 session=session,
-                spec=registry.AdapterSpec(id="bench-chat", channel="chat", region="nordics"),
+                spec=AdapterSpec(id="bench-chat", channel="chat", region="nordics"),
                 box=IntakeSettings.load().secret_box(),  # the server's: the same environment
                 now=datetime.now(UTC),
             )

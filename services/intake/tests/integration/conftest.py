@@ -18,20 +18,14 @@ from aiokafka import AIOKafkaConsumer
 from switchboard.contracts.envelope import Envelope, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ASSIGNMENTS, CASES
-from switchboard.intake.bootstrap import IntakeService, bootstrap
-from switchboard.intake.domain.language import ContactLanguageDetector
 from switchboard.intake.domain.signatures import sign
-from switchboard.intake.entrypoints.api import create_app
+from switchboard.intake.entrypoints.app import HTTP_API
+from switchboard.intake.service_layer.unit_of_work import IntakeDeps
 from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.service import Service, ServiceDefinition, assemble, service_app
 from switchboard.servicekit.testing.topics import create_topics
 
-pytestmark = pytest.mark.integration
 MAX_BODY_BYTES = 64 * 1024
-
-
-@pytest.fixture(scope="session")
-def detector() -> ContactLanguageDetector:
-    return ContactLanguageDetector()
 
 
 @dataclass
@@ -43,13 +37,13 @@ class Adapter:
 
 @dataclass
 class IntakeHarness:
-    service: IntakeService
+    service: Service[IntakeSettings, IntakeDeps]
     client: httpx.AsyncClient
     bootstrap_servers: str
     started_at_ms: int
 
     def admin_headers(self, role: str = "admin") -> dict[str, str]:
-        token = self.service.settings.token_verifier().issue(subject="test-admin", role=role)
+        token = self.service.tokens.issue(subject="test-admin", role=role)
         return {"Authorization": f"Bearer {token}"}
 
     async def register(self, channel: str, **spec: Any) -> Adapter:
@@ -123,7 +117,7 @@ class IntakeHarness:
 
 @pytest.fixture
 async def intake(
-    database_url: str, kafka_bootstrap: str, detector: ContactLanguageDetector
+    database_url: str, kafka_bootstrap: str, definition: ServiceDefinition[Any, Any]
 ) -> AsyncIterator[IntakeHarness]:
     await create_topics(kafka_bootstrap, [CASES.name, ASSIGNMENTS.name])
     settings = IntakeSettings.load(
@@ -134,8 +128,8 @@ async def intake(
         max_body_bytes=MAX_BODY_BYTES,
         outbox_poll_seconds=0.2,
     )
-    service = bootstrap(settings, detector=detector)
-    app = create_app(service)
+    service = assemble(definition, settings, migrate_first=True)
+    app = service_app(service, HTTP_API)
     await service.runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
@@ -143,9 +137,6 @@ async def intake(
             yield IntakeHarness(service, client, kafka_bootstrap, int(time.time() * 1000))
     finally:
         await service.runtime.stop()
-
-
-PROBLEM_JSON = "application/problem+json"
 
 
 def make_chat_body(token: str, **change: Any) -> dict[str, Any]:

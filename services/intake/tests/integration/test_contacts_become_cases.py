@@ -118,3 +118,4 @@ async def test_each_channel_opens_one_case_and_the_reply_joins_it(intake):
     assert [r.outcome.value for r in email_contacts] == ["opened", "joined"]
     assert email_contacts[1].provider_message_id == f"reply-{token}@example.dk"
     assert all(e.key == e.data.case_id for e in events)
+    assert {e.source for e in events} == {"/switchboard/intake"}

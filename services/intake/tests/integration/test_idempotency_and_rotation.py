@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from switchboard.contracts.events import ContactReceived
-from switchboard.intake.adapters.orm import Contact
+from switchboard.intake.adapters.orm import ContactRow
 from switchboard.intake.domain.signatures import new_secret, sign
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 async def contacts_in_db(intake) -> int:
     async with intake.service.sessions() as session:
-        return (await session.scalar(select(func.count()).select_from(Contact))) or 0
+        return (await session.scalar(select(func.count()).select_from(ContactRow))) or 0
 
 
 async def test_retries_return_the_original_result_and_create_nothing(intake, chat_body):

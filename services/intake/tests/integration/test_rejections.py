@@ -11,9 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from switchboard.intake.adapters.orm import Case, Contact, Customer
+from switchboard.intake.adapters.orm import CaseRow, ContactRow, CustomerRow
 from switchboard.intake.domain.signatures import new_secret
-from switchboard.intake.entrypoints.api import create_app
+from switchboard.intake.entrypoints.app import HTTP_API
+from switchboard.servicekit.service import service_app
 
 PROBLEM_JSON = "application/problem+json"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -75,9 +76,9 @@ async def test_rejected_requests_create_nothing(intake, chat_body):
     assert cases["unknown field"][0].json()["errors"][0]["field"] == "colour"
     assert "visitor.id contains a NUL character" in cases["NUL character"][0].json()["detail"]
 
-    assert await count(intake, Contact) == 0
-    assert await count(intake, Case) == 0
-    assert await count(intake, Customer) == 0
+    assert await count(intake, ContactRow) == 0
+    assert await count(intake, CaseRow) == 0
+    assert await count(intake, CustomerRow) == 0
 
     sentinel = await intake.post(chat, chat_body(f"sentinel-{token}"))
     assert sentinel.status_code == 202, sentinel.text
@@ -99,7 +100,7 @@ async def test_malformed_raw_email_names_the_header(intake):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "From"
-    assert await count(intake, Contact) == 0
+    assert await count(intake, ContactRow) == 0
 
 
 async def test_admin_api_needs_an_admin_token(intake):
@@ -128,7 +129,7 @@ async def test_an_adapter_over_its_rate_limit_gets_429_and_others_are_unaffected
         intake.service,
         settings=intake.service.settings.model_copy(update={"adapter_rate_limit": "3/minute"}),
     )
-    transport = httpx.ASGITransport(app=create_app(limited))
+    transport = httpx.ASGITransport(app=service_app(limited, HTTP_API))
     busy, quiet = await intake.register("chat"), await intake.register("chat")
     async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
         intake.client, original = client, intake.client
@@ -141,4 +142,4 @@ async def test_an_adapter_over_its_rate_limit_gets_429_and_others_are_unaffected
     assert answers[-1].headers["content-type"] == PROBLEM_JSON
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert other.status_code == 202
-    assert await count(intake, Contact) == 4, "the refused contact was not recorded"
+    assert await count(intake, ContactRow) == 4, "the refused contact was not recorded"

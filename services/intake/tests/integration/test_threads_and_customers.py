@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.events import CaseOpened, CaseReopened, CaseResolved, ContactReceived
-from switchboard.intake.adapters.orm import Case
+from switchboard.intake.adapters.orm import CaseRow
 from switchboard.servicekit.kafka import make_producer
 from switchboard.servicekit.testing.helpers import eventually
 
@@ -45,7 +45,7 @@ async def resolve_as_routing(intake, opened: CaseOpened) -> None:
 
 async def case_status(intake, case_id: str) -> str:
     async with intake.service.sessions() as session:
-        return (await session.get(Case, case_id)).status
+        return (await session.get(CaseRow, case_id)).status
 
 
 async def test_resolution_then_a_new_contact_reopens_the_case(intake, chat_body):
@@ -147,7 +147,7 @@ async def test_a_case_resolved_long_ago_is_not_reopened(intake, chat_body):
     first = await intake.post(chat, chat_body(token))
     case_id = first.json()["case_id"]
     async with intake.service.sessions() as session, session.begin():
-        case = (await session.scalars(select(Case).where(Case.id == case_id))).one()
+        case = (await session.scalars(select(CaseRow).where(CaseRow.id == case_id))).one()
         case.status = "resolved"
         case.resolved_at = datetime(2020, 1, 1, tzinfo=UTC)
     later = await intake.post(chat, chat_body(f"{token}-2", session_id=f"session-{token}"))
@@ -170,7 +170,7 @@ async def test_an_email_reply_to_a_resolved_thread_reopens_it_as_a_customer_repl
     )
     case_id = first.json()["case_id"]
     async with intake.service.sessions() as session, session.begin():
-        case = await session.get(Case, case_id)
+        case = await session.get(CaseRow, case_id)
         case.status = "resolved"
         case.resolved_at = datetime.now(UTC)
     reply = await intake.post(

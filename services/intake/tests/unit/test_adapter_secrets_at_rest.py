@@ -7,10 +7,12 @@ import pytest
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import insert, select
 
-from switchboard.intake import adapter_registry as registry
-from switchboard.intake.adapters.orm import Adapter, metadata
+from switchboard.intake.adapters.adapter_directory import AdapterDirectory
+from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SEALED, SecretBox, SecretBoxError, new_key
-from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.intake.bootstrap import DEFINITION
+from switchboard.intake.domain.channel_adapters import AdapterSpec
+from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.db import create_engine, session_factory
 from switchboard.servicekit.migrations import migrate
@@ -63,7 +65,8 @@ def test_production_refuses_the_development_key():
 @pytest.fixture
 async def sessions(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/intake.db"
-    await migrate(url, versions_dir=VERSIONS_DIR, metadata=metadata)
+    schema = DEFINITION.migrations
+    await migrate(url, versions_dir=schema.versions_dir, metadata=schema.metadata)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()
@@ -73,8 +76,8 @@ async def stored(sessions, adapter_id: str) -> tuple[str, str | None]:
     async with sessions() as session:
         row = (
             await session.execute(
-                select(Adapter.current_secret, Adapter.previous_secret).where(
-                    Adapter.id == adapter_id
+                select(AdapterRow.current_secret, AdapterRow.previous_secret).where(
+                    AdapterRow.id == adapter_id
                 )
             )
         ).one()
@@ -84,14 +87,14 @@ async def stored(sessions, adapter_id: str) -> tuple[str, str | None]:
 async def test_the_database_holds_only_sealed_secrets_and_the_directory_opens_them(sessions):
     box = SecretBox([NEW])
     async with sessions() as session, session.begin():
-        _, first = await registry.register_adapter(
+        _, first = await channel_adapters.register_adapter(
             session=session,
-            spec=registry.AdapterSpec(id="chat", channel="chat"),
+            spec=AdapterSpec(id="chat", channel="chat"),
             box=box,
             now=datetime.now(UTC),
         )
     async with sessions() as session, session.begin():
-        _, second = await registry.rotate_secret(
+        _, second = await channel_adapters.rotate_secret(
             session=session,
             adapter_id="chat",
             box=box,
@@ -101,7 +104,7 @@ async def test_the_database_holds_only_sealed_secrets_and_the_directory_opens_th
     current, previous = await stored(sessions, "chat")
     assert first not in current + str(previous)
     assert second not in current + str(previous)
-    view = await registry.AdapterDirectory(sessions, box=box, ttl_seconds=0).get("chat")
+    view = await AdapterDirectory(sessions, box=box, ttl_seconds=0).get("chat")
     assert view is not None
     assert view.secrets_in_use(datetime.now(UTC)) == (second, first)
 
@@ -109,7 +112,7 @@ async def test_the_database_holds_only_sealed_secrets_and_the_directory_opens_th
 async def test_start_seals_plain_text_and_reseals_under_a_new_first_key(sessions):
     async with sessions() as session, session.begin():
         await session.execute(
-            insert(Adapter).values(
+            insert(AdapterRow).values(
                 id="legacy",
                 channel="email",
                 current_secret="whsec_legacy",
@@ -117,15 +120,17 @@ async def test_start_seals_plain_text_and_reseals_under_a_new_first_key(sessions
                 created_at=datetime.now(UTC),
             )
         )
-        _, secret = await registry.register_adapter(
+        _, secret = await channel_adapters.register_adapter(
             session=session,
-            spec=registry.AdapterSpec(id="chat", channel="chat"),
+            spec=AdapterSpec(id="chat", channel="chat"),
             box=SecretBox([OLD]),
             now=datetime.now(UTC),
         )
     rotating = SecretBox([NEW, OLD])
-    assert await registry.seal_stored_secrets(sessions, rotating) == 2
-    assert await registry.seal_stored_secrets(sessions, rotating) == 0, "done once is done"
+    assert await channel_adapters.seal_stored_secrets(sessions=sessions, box=rotating) == 2
+    assert await channel_adapters.seal_stored_secrets(sessions=sessions, box=rotating) == 0, (
+        "done once is done"
+    )
     only_new = SecretBox([NEW])
     assert only_new.open((await stored(sessions, "legacy"))[0]) == "whsec_legacy"
     assert only_new.open((await stored(sessions, "chat"))[0]) == secret
@@ -133,11 +138,11 @@ async def test_start_seals_plain_text_and_reseals_under_a_new_first_key(sessions
 
 async def test_a_start_without_the_sealing_key_stops_with_a_clear_error(sessions):
     async with sessions() as session, session.begin():
-        await registry.register_adapter(
+        await channel_adapters.register_adapter(
             session=session,
-            spec=registry.AdapterSpec(id="chat", channel="chat"),
+            spec=AdapterSpec(id="chat", channel="chat"),
             box=SecretBox([OLD]),
             now=datetime.now(UTC),
         )
     with pytest.raises(SecretBoxError, match="no configured adapter secret key opens"):
-        await registry.seal_stored_secrets(sessions, SecretBox([NEW]))
+        await channel_adapters.seal_stored_secrets(sessions=sessions, box=SecretBox([NEW]))

@@ -3,16 +3,30 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from switchboard.intake.domain.identity import (
+    IdentityKey,
     IdentityKind,
     InvalidIdentity,
-    email_identity,
     normalise_email,
     normalise_handle,
     normalise_phone,
     normalise_platform,
-    phone_identity,
-    social_identity,
 )
+
+
+def email_identity(raw: str) -> IdentityKey:
+    return IdentityKey(IdentityKind.EMAIL, normalise_email(raw))
+
+
+def phone_identity(raw: str) -> IdentityKey:
+    return IdentityKey(IdentityKind.PHONE, normalise_phone(raw))
+
+
+def social_identity(platform: str, handle: str) -> IdentityKey:
+    """As a social contact keys its author: the platform and the handle, normalised."""
+    return IdentityKey(
+        IdentityKind.SOCIAL, f"{normalise_platform(platform)}:{normalise_handle(platform, handle)}"
+    )
+
 
 local_parts = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,20}", fullmatch=True)
 domains = st.from_regex(r"[a-z][a-z0-9]{0,10}\.(com|dk|fi|fr|pl|no|se|de)", fullmatch=True)

@@ -1,4 +1,5 @@
-"""Intake's settings, read from ``SWITCHBOARD_INTAKE_*`` variables in ``bootstrap()``."""
+"""Intake's settings, read from ``SWITCHBOARD_INTAKE_*`` variables when the service is
+assembled (never at import)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from switchboard.intake.domain.values import Channel, Priority
 from switchboard.servicekit.auth import BearerServiceSettings
 from switchboard.servicekit.http import LimitText
 
+MAX_HTTP_WORKERS = 64
+
 
 class IntakeSettings(BearerServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_INTAKE_", extra="ignore")
@@ -22,7 +25,6 @@ class IntakeSettings(BearerServiceSettings):
     service_name: str = "intake"
     database_url: str = "sqlite+aiosqlite:///./.data/intake.db"
     http_port: int = 8001
-    http_workers: int = Field(default=1, ge=1, le=64)
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
     language_min_confidence: float = Field(default=0.35, ge=0, le=1)
     default_region: str = Field(default="global", max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
@@ -36,11 +38,18 @@ class IntakeSettings(BearerServiceSettings):
     adapter_secret_keys: SecretStr = SecretStr(dev_key("adapter-secrets"))
     """Fernet keys sealing the adapter secrets at rest, comma-separated: the first seals,
     all open (rotate by putting a new one first). ``switchboard-intake adapters new-key``."""
-    consumer_group: str = "intake"
     accept_batch_size: int = Field(default=64, ge=1, le=1000)
     """Most contacts committed in one transaction (group commit under load)."""
     adapter_rate_limit: LimitText = "1000/second;20000/minute"
     """Contacts one adapter may post, per worker process (429 beyond); empty: no limit."""
+
+    @field_validator("http_workers")
+    @classmethod
+    def _workers_within_reason(cls, workers: int) -> int:
+        # Each worker process loads its own language models and database pool.
+        if workers > MAX_HTTP_WORKERS:
+            raise ValueError(f"at most {MAX_HTTP_WORKERS} http_workers")
+        return workers
 
     @field_validator("languages")
     @classmethod

@@ -1,1 +1,1 @@
-"""Intake's database tables and queries."""
+"""Intake's tables and queries, the adapter directory, the sealing of secrets at rest."""

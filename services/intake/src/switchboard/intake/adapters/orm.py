@@ -1,31 +1,23 @@
-"""Intake's own tables: adapters, customers and identities, cases, contacts, idempotency."""
+"""Intake's own tables: adapters, customers and identities, cases, contacts (whose unique
+indexes make retries idempotent)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from switchboard.servicekit.db import UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = metadata
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    metadata = service_metadata()
+    type_annotation_map = TYPE_ANNOTATIONS
 
 
-class Adapter(Base):
+class AdapterRow(Base):
     """A channel adapter allowed to post contacts, with its signing secrets."""
 
     __tablename__ = "intake_adapters"
@@ -44,7 +36,7 @@ class Adapter(Base):
     rotated_at: Mapped[datetime | None]
 
 
-class Customer(Base):
+class CustomerRow(Base):
     __tablename__ = "intake_customers"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -55,7 +47,7 @@ class Customer(Base):
     created_at: Mapped[datetime]
 
 
-class Identity(Base):
+class IdentityRow(Base):
     """One normalised e-mail, E.164 number, social handle or chat visitor of a customer."""
 
     __tablename__ = "intake_identities"
@@ -63,11 +55,9 @@ class Identity(Base):
     key: Mapped[str] = mapped_column(String(600), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"), index=True)
     created_at: Mapped[datetime]
-    # Declared so that one flush inserts customers before the rows that refer to them.
-    customer: Mapped[Customer] = relationship(lazy="raise")
 
 
-class Case(Base):
+class CaseRow(Base):
     """A thread of contacts: open until routing resolves it, reopenable for a while after."""
 
     __tablename__ = "intake_cases"
@@ -86,11 +76,9 @@ class Case(Base):
     last_activity_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    customer: Mapped[Customer] = relationship(lazy="raise")
 
 
-class Contact(Base):
+class ContactRow(Base):
     """One accepted contact. Its (adapter, webhook id) and (adapter, provider message id) are
     unique, which makes retries idempotent; its thread reference finds its case later."""
 
@@ -115,5 +103,3 @@ class Contact(Base):
     text: Mapped[str] = mapped_column(Text)
     request: Mapped[dict[str, Any]]
     """The validated request as the adapter sent it, normalised."""
-    case: Mapped[Case] = relationship(lazy="raise")
-    customer: Mapped[Customer] = relationship(lazy="raise")

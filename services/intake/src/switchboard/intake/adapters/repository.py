@@ -1,4 +1,4 @@
-"""Queries intake runs inside a handler's transaction, shaped to keep round trips few: one
+"""Queries intake runs inside a use case's transaction, shaped to keep round trips few: one
 query finds, for a whole batch of contacts, earlier acceptances, known identities and the
 threads they refer to."""
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement, CompoundSelect, Select
 from sqlalchemy.sql.elements import Label
 
-from switchboard.intake.adapters.orm import Case, Contact, Customer, Identity
+from switchboard.intake.adapters.orm import CaseRow, ContactRow, CustomerRow, IdentityRow
 from switchboard.intake.domain.threading import CandidateCase, CaseStatus
 from switchboard.intake.domain.values import Channel
 from switchboard.servicekit.db import dialect_of
@@ -72,47 +72,49 @@ def _look_up_statement(
     dialect: str, *, by_message: bool, by_identity: bool, by_thread: bool
 ) -> CompoundSelect[Any]:
     """Built once per shape; the values come as parameters (see ``look_up_many``)."""
-    same_message = _one_of(Contact.webhook_id, "webhooks", dialect)
+    same_message = _one_of(ContactRow.webhook_id, "webhooks", dialect)
     if by_message:
-        same_message = or_(same_message, _one_of(Contact.provider_message_id, "messages", dialect))
+        same_message = or_(
+            same_message, _one_of(ContactRow.provider_message_id, "messages", dialect)
+        )
     branches: list[Select[Any, Any, Any, Any, Any, Any, Any, Any]] = [
         select(
             _kind("earlier"),
-            Contact.adapter_id,
-            Contact.webhook_id,
-            Contact.provider_message_id,
-            Contact.id,
-            Contact.case_id,
-            Contact.customer_id,
-            Contact.outcome,
-        ).where(_one_of(Contact.adapter_id, "adapters", dialect), same_message)
+            ContactRow.adapter_id,
+            ContactRow.webhook_id,
+            ContactRow.provider_message_id,
+            ContactRow.id,
+            ContactRow.case_id,
+            ContactRow.customer_id,
+            ContactRow.outcome,
+        ).where(_one_of(ContactRow.adapter_id, "adapters", dialect), same_message)
     ]
     if by_identity:
         branches.append(
             select(
                 _kind("identity"),
-                Identity.key,
-                Identity.customer_id,
+                IdentityRow.key,
+                IdentityRow.customer_id,
                 null(),
                 null(),
                 null(),
                 null(),
                 null(),
-            ).where(_one_of(Identity.key, "identity_keys", dialect))
+            ).where(_one_of(IdentityRow.key, "identity_keys", dialect))
         )
     if by_thread:
         branches.append(
             select(
                 _kind("thread"),
-                Contact.thread_ref,
-                Contact.case_id,
+                ContactRow.thread_ref,
+                ContactRow.case_id,
                 null(),
                 null(),
                 null(),
                 null(),
                 null(),
             )
-            .where(_one_of(Contact.thread_ref, "thread_refs", dialect))
+            .where(_one_of(ContactRow.thread_ref, "thread_refs", dialect))
             .distinct()
         )
     return union_all(*[branch.subquery().select() for branch in branches])
@@ -165,11 +167,11 @@ async def look_up_many(session: AsyncSession, wanted: Sequence[LookUp]) -> list[
     ]
 
 
-async def oldest_customer(session: AsyncSession, customer_ids: set[str]) -> Customer | None:
+async def oldest_customer(session: AsyncSession, customer_ids: set[str]) -> CustomerRow | None:
     statement = (
-        select(Customer)
-        .where(Customer.id.in_(customer_ids))
-        .order_by(Customer.created_at, Customer.id)
+        select(CustomerRow)
+        .where(CustomerRow.id.in_(customer_ids))
+        .order_by(CustomerRow.created_at, CustomerRow.id)
         .limit(1)
     )
     return (await session.scalars(statement)).first()
@@ -180,7 +182,7 @@ class LockedCases:
     """Candidate cases for a contact, and their rows (locked, and kept in the session)."""
 
     candidates: list[CandidateCase]
-    rows: dict[str, Case]
+    rows: dict[str, CaseRow]
 
 
 async def candidate_cases(
@@ -198,15 +200,15 @@ async def candidate_cases(
     and the one the contact joins would otherwise be read a second time."""
     conditions: list[ColumnElement[bool]] = []
     if threaded_case_ids:
-        conditions.append(Case.id.in_(threaded_case_ids))
+        conditions.append(CaseRow.id.in_(threaded_case_ids))
     if customer_id is not None:
-        live = or_(Case.status == CaseStatus.OPEN.value, Case.resolved_at >= reopenable_since)
+        live = or_(CaseRow.status == CaseStatus.OPEN.value, CaseRow.resolved_at >= reopenable_since)
         conditions.append(
-            (Case.customer_id == customer_id) & (Case.channel == channel.value) & live
+            (CaseRow.customer_id == customer_id) & (CaseRow.channel == channel.value) & live
         )
     if not conditions:
         return LockedCases([], {})
-    statement = select(Case).where(or_(*conditions)).order_by(Case.id).with_for_update()
+    statement = select(CaseRow).where(or_(*conditions)).order_by(CaseRow.id).with_for_update()
     cases = (await session.scalars(statement)).all()
     candidates = [
         CandidateCase(

@@ -19,12 +19,12 @@ from sqlalchemy import Insert, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.intake.adapters.orm import Base, Case, Contact, Customer, Identity
+from switchboard.intake.adapters.orm import Base, CaseRow, ContactRow, CustomerRow, IdentityRow
 from switchboard.servicekit.db import dialect_of
 
 TABLES: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
-    for model in (Customer, Identity, Case, Contact)
+    for model in (CustomerRow, IdentityRow, CaseRow, ContactRow)
 )
 """Parents before children."""
 

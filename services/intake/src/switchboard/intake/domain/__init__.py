@@ -1,1 +1,2 @@
-"""Intake's pure domain: contact models, identities, threading, language, priority."""
+"""Intake's pure domain: contact models, identities, threading, language, priority, channel
+adapters and signatures."""

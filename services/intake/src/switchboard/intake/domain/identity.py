@@ -97,18 +97,5 @@ def normalise_handle(platform: str, raw: str) -> str:
     return handle
 
 
-def email_identity(raw: str) -> IdentityKey:
-    return IdentityKey(IdentityKind.EMAIL, normalise_email(raw))
-
-
-def phone_identity(raw: str, *, default_region: str | None = None) -> IdentityKey:
-    return IdentityKey(IdentityKind.PHONE, normalise_phone(raw, default_region=default_region))
-
-
-def social_identity(platform: str, handle: str) -> IdentityKey:
-    platform_name = normalise_platform(platform)
-    return IdentityKey(IdentityKind.SOCIAL, f"{platform_name}:{normalise_handle(platform, handle)}")
-
-
 def chat_visitor_identity(visitor_id: str) -> IdentityKey:
     return IdentityKey(IdentityKind.CHAT_VISITOR, visitor_id.strip())

@@ -105,7 +105,8 @@ def _timestamp(raw: str) -> datetime:
 
 
 def sign(*, secret: str, webhook_id: str, body: bytes, at: datetime) -> dict[str, str]:
-    """The headers an adapter sends; used by tests, the CLI and the benchmark."""
+    """The headers an adapter sends, signed as ``verify_signature`` checks them (the tests and
+    the benchmark post as adapters)."""
     timestamp = str(int(at.timestamp()))
     try:
         signature = Webhook(secret).sign(webhook_id, at, body.decode("utf-8"))

@@ -1,1 +1,1 @@
-"""Intake's entry points: HTTP API, Kafka consumer, command line."""
+"""Intake's entry points: the HTTP app and the command line."""

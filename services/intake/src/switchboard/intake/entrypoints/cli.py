@@ -1,72 +1,32 @@
-"""``switchboard-intake``: run the service (migrations, then uvicorn with the outbox relay and
-the resolutions consumer in each worker), or manage adapters from the shell."""
+"""``switchboard-intake``: servicekit's ``serve``, ``worker``, ``migrate`` and ``token``, plus
+managing channel adapters from the shell and printing an admin token."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchboard.intake import adapter_registry as registry
 from switchboard.intake.adapters import secret_box
-from switchboard.intake.adapters.orm import metadata
+from switchboard.intake.bootstrap import DEFINITION
+from switchboard.intake.domain.channel_adapters import AdapterSpec
 from switchboard.intake.domain.values import Channel
-from switchboard.intake.migrations import VERSIONS_DIR
+from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.auth import Role
 from switchboard.servicekit.auth.cli import token_command
 from switchboard.servicekit.db import create_engine, session_factory
-from switchboard.servicekit.migrations import migrate
-from switchboard.servicekit.process import prepare_process
+from switchboard.servicekit.migrations import SchemaBehind, require_current
+from switchboard.servicekit.service import service_cli
 
-app = typer.Typer(help="Switchboard intake: contacts from channel adapters become cases.")
+T = TypeVar("T")
 adapters = typer.Typer(help="Register channel adapters and rotate their secrets.")
-app.add_typer(adapters, name="adapters")
-
-
-@app.callback(invoke_without_command=True)
-def default(context: typer.Context) -> None:
-    """Without a command: run the service."""
-    if context.invoked_subcommand is None:
-        serve(workers=None)
-
-
-@app.command()
-def serve(
-    workers: Annotated[
-        int | None, typer.Option(help="uvicorn worker processes (default: http_workers)")
-    ] = None,
-) -> None:
-    """Apply migrations, then serve HTTP with the relay and consumer running in each worker."""
-    settings = IntakeSettings.load()
-    prepare_process(settings)
-    asyncio.run(_migrate(settings))
-    uvicorn.run(
-        "switchboard.intake.entrypoints.api:app_from_environment",
-        factory=True,
-        host=settings.http_host,
-        port=settings.http_port,
-        workers=workers or settings.http_workers,
-        log_config=None,
-        access_log=False,
-    )
-
-
-@app.command("migrate")
-def migrate_command() -> None:
-    """Bring the database schema up to date."""
-    asyncio.run(_migrate(IntakeSettings.load()))
-
-
-async def _migrate(settings: IntakeSettings) -> None:
-    await migrate(settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata)
 
 
 @adapters.command("create")
@@ -79,7 +39,7 @@ def create_adapter(
 ) -> None:
     """Register an adapter and print its secret (shown only once)."""
     settings = IntakeSettings.load()
-    spec = registry.AdapterSpec(
+    spec = AdapterSpec(
         id=adapter_id,
         channel=channel,
         region=region,
@@ -88,13 +48,13 @@ def create_adapter(
     )
 
     async def create() -> dict[str, object]:
-        async with _migrated_sessions() as sessions, sessions() as session, session.begin():
-            view, secret = await registry.register_adapter(
-                session=session, spec=spec, box=settings.secret_box(), now=datetime.now(UTC)
+        async with _current_sessions(settings) as sessions, sessions.begin() as session:
+            view, secret = await channel_adapters.register_adapter(
+                session=session, box=settings.secret_box(), spec=spec, now=datetime.now(UTC)
             )
         return view.public() | {"secret": secret}
 
-    typer.echo(json.dumps(asyncio.run(create()), default=str))
+    typer.echo(json.dumps(_run(create()), default=str))
 
 
 @adapters.command("rotate")
@@ -103,30 +63,30 @@ def rotate_adapter(adapter_id: str) -> None:
     settings = IntakeSettings.load()
 
     async def rotate() -> dict[str, object]:
-        async with _migrated_sessions() as sessions, sessions() as session, session.begin():
-            view, secret = await registry.rotate_secret(
+        async with _current_sessions(settings) as sessions, sessions.begin() as session:
+            view, secret = await channel_adapters.rotate_secret(
                 session=session,
-                adapter_id=adapter_id,
                 box=settings.secret_box(),
+                adapter_id=adapter_id,
                 grace=settings.previous_secret_grace,
                 now=datetime.now(UTC),
             )
         return view.public() | {"secret": secret}
 
-    typer.echo(json.dumps(asyncio.run(rotate()), default=str))
+    typer.echo(json.dumps(_run(rotate()), default=str))
 
 
 @adapters.command("list")
 def list_adapters() -> None:
     """The registered adapters, without their secrets."""
-    box = IntakeSettings.load().secret_box()
+    settings = IntakeSettings.load()
 
     async def listed() -> list[dict[str, object]]:
-        async with _migrated_sessions() as sessions, sessions() as session:
-            views = await registry.list_adapters(session=session, box=box)
+        async with _current_sessions(settings) as sessions, sessions() as session:
+            views = await channel_adapters.list_adapters(session=session, box=settings.secret_box())
         return [view.public() for view in views]
 
-    for row in asyncio.run(listed()):
+    for row in _run(listed()):
         typer.echo(json.dumps(row, default=str))
 
 
@@ -140,23 +100,27 @@ def new_secret_key() -> None:
 def seal_secrets() -> None:
     """Re-seal the stored adapter secrets under the first configured key (intake also does
     this at every start)."""
-    box = IntakeSettings.load().secret_box()
+    settings = IntakeSettings.load()
 
     async def seal() -> int:
-        async with _migrated_sessions() as sessions:
-            return await registry.seal_stored_secrets(sessions, box)
+        async with _current_sessions(settings) as sessions:
+            return await channel_adapters.seal_stored_secrets(
+                sessions=sessions, box=settings.secret_box()
+            )
 
-    typer.echo(json.dumps({"resealed": asyncio.run(seal())}))
-
-
-app.command("admin-token")(token_command(IntakeSettings.load, default_role=Role.ADMIN))
+    typer.echo(json.dumps({"resealed": _run(seal())}))
 
 
 @asynccontextmanager
-async def _migrated_sessions() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on an up-to-date database for one CLI command."""
-    settings = IntakeSettings.load()
-    await _migrate(settings)
+async def _current_sessions(
+    settings: IntakeSettings,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions for one command, on a database the ``migrate`` command brought up to date
+    (an operator's command never changes the schema behind their back)."""
+    schema = DEFINITION.migrations
+    await require_current(
+        settings.database_url, versions_dir=schema.versions_dir, metadata=schema.metadata
+    )
     engine = create_engine(settings.database_url)
     try:
         yield session_factory(engine)
@@ -164,5 +128,26 @@ async def _migrated_sessions() -> AsyncIterator[async_sessionmaker[AsyncSession]
         await engine.dispose()
 
 
+def _run(command: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(command)
+    except SchemaBehind as error:
+        typer.echo(f"{error}: switchboard-intake migrate", err=True)
+        raise typer.Exit(1) from error
+
+
+def intake_commands(cli: typer.Typer) -> None:
+    cli.add_typer(adapters, name="adapters")
+    cli.command("admin-token")(token_command(IntakeSettings.load, default_role=Role.ADMIN))
+
+
+cli = service_cli(
+    DEFINITION,
+    app_factory="switchboard.intake.entrypoints.app:create_app",
+    help="Switchboard intake: contacts from channel adapters become cases.",
+    commands=intake_commands,
+)
+
+
 def main() -> None:
-    app()
+    cli()

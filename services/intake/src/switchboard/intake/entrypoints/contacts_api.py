@@ -8,7 +8,6 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from switchboard.intake.accept_batcher import PendingContact
 from switchboard.intake.domain.contacts import (
     AnyContact,
     ChatContact,
@@ -18,13 +17,14 @@ from switchboard.intake.domain.contacts import (
 )
 from switchboard.intake.domain.email_parsing import EmailParseError, parse_raw_email
 from switchboard.intake.domain.values import Channel
-from switchboard.intake.entrypoints.dependencies import ServiceDep
+from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import (
     SignedBody,
     SignedBodyDep,
     invalid_body,
     parse_json_body,
 )
+from switchboard.intake.service_layer.contacts.accept import IncomingContact
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.telemetry import current_trace_headers
 
@@ -79,19 +79,22 @@ def _require_channel(signed: SignedBody, channel: Channel) -> None:
 
 
 async def _accept_json(
-    service: ServiceDep, signed: SignedBody, model: type[AnyContact]
+    service: IntakeServiceDep, signed: SignedBody, model: type[AnyContact]
 ) -> JSONResponse:
     _require_channel(signed, model.channel)
     return await _accept(service, signed, parse_json_body(model, signed))
 
 
-async def _accept(service: ServiceDep, signed: SignedBody, contact: AnyContact) -> JSONResponse:
-    accepted = await service.batcher.accept(
-        PendingContact(
+async def _accept(
+    service: IntakeServiceDep, signed: SignedBody, contact: AnyContact
+) -> JSONResponse:
+    deps = service.deps
+    accepted = await deps.batcher.accept(
+        IncomingContact(
             adapter=signed.adapter,
             contact=contact,
             webhook_id=signed.webhook_id,
-            language=service.detector.detect(contact.text),
+            language=deps.detector.detect(contact.text),
             received_at=signed.received_at,
             trace=current_trace_headers(),
         )
@@ -104,7 +107,7 @@ async def _accept(service: ServiceDep, signed: SignedBody, contact: AnyContact) 
 @router.post(
     "/phone", status_code=202, responses=_RESPONSES, openapi_extra=_documented(PhoneContact)
 )
-async def post_phone_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+async def post_phone_contact(service: IntakeServiceDep, signed: SignedBodyDep) -> JSONResponse:
     """A call started, was missed, left a voicemail, or a callback was requested."""
     return await _accept_json(service, signed, PhoneContact)
 
@@ -115,7 +118,7 @@ async def post_phone_contact(service: ServiceDep, signed: SignedBodyDep) -> JSON
     responses=_RESPONSES,
     openapi_extra=_documented(EmailContact, "message/rfc822"),
 )
-async def post_email_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+async def post_email_contact(service: IntakeServiceDep, signed: SignedBodyDep) -> JSONResponse:
     """An e-mail as JSON fields, or the raw RFC 5322 message (``message/rfc822``)."""
     if signed.content_type not in RAW_EMAIL_TYPES:
         return await _accept_json(service, signed, EmailContact)
@@ -135,7 +138,7 @@ async def post_email_contact(service: ServiceDep, signed: SignedBodyDep) -> JSON
 
 
 @router.post("/chat", status_code=202, responses=_RESPONSES, openapi_extra=_documented(ChatContact))
-async def post_chat_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+async def post_chat_contact(service: IntakeServiceDep, signed: SignedBodyDep) -> JSONResponse:
     """A visitor's message in a chat session."""
     return await _accept_json(service, signed, ChatContact)
 
@@ -143,6 +146,6 @@ async def post_chat_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONR
 @router.post(
     "/social", status_code=202, responses=_RESPONSES, openapi_extra=_documented(SocialContact)
 )
-async def post_social_contact(service: ServiceDep, signed: SignedBodyDep) -> JSONResponse:
+async def post_social_contact(service: IntakeServiceDep, signed: SignedBodyDep) -> JSONResponse:
     """A public post or private message on a social platform."""
     return await _accept_json(service, signed, SocialContact)

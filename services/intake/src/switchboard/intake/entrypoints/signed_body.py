@@ -10,9 +10,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ValidationError
 
-from switchboard.intake.adapter_registry import ADAPTER_ID, AdapterView
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
 from switchboard.intake.domain.signatures import SignatureRejected, verify_signature
-from switchboard.intake.entrypoints.dependencies import ServiceDep
+from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.servicekit.http import Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,11 +30,11 @@ class SignedBody:
 
 async def signed_body(
     request: Request,
-    service: ServiceDep,
+    service: IntakeServiceDep,
     adapter_id: Annotated[str, Path(pattern=ADAPTER_ID)],
 ) -> SignedBody:
     body = await request.body()
-    adapter = await service.adapters.get(adapter_id)
+    adapter = await service.deps.adapters.get(adapter_id)
     if adapter is None or not adapter.enabled:
         raise Problem(401, f"no enabled adapter {adapter_id!r}", headers=_CHALLENGE)
     now = datetime.now(UTC)

@@ -1,12 +1,13 @@
+"""Which contacts of a burst may share one group commit."""
+
 from datetime import UTC, datetime
 
-import pytest
-
-from switchboard.intake.accept_batcher import PendingContact, independent
-from switchboard.intake.adapter_registry import AdapterView
+from switchboard.intake.domain.channel_adapters import AdapterView
 from switchboard.intake.domain.contacts import ChatContact
 from switchboard.intake.domain.language import LanguageGuess
 from switchboard.intake.domain.values import Channel
+from switchboard.intake.service_layer.contacts.accept import IncomingContact
+from switchboard.intake.service_layer.contacts.group_commit import PendingContact, independent
 
 ADAPTER = AdapterView(
     id="chat",
@@ -28,21 +29,21 @@ def pending(session: str, visitor: str, webhook: str, email: str | None = None) 
         }
     )
     return PendingContact(
-        adapter=ADAPTER,
-        contact=contact,
-        webhook_id=webhook,
-        language=LanguageGuess("und", 0.0),
-        received_at=datetime.now(UTC),
+        IncomingContact(
+            adapter=ADAPTER,
+            contact=contact,
+            webhook_id=webhook,
+            language=LanguageGuess("und", 0.0),
+            received_at=datetime.now(UTC),
+        )
     )
 
 
-@pytest.mark.asyncio
 async def test_unrelated_contacts_share_a_batch():
     batch = [pending(f"s{i}", f"v{i}", f"w{i}") for i in range(5)]
     assert independent(batch) == (batch, [])
 
 
-@pytest.mark.asyncio
 async def test_contacts_touching_the_same_thread_identity_or_message_wait():
     first = pending("s1", "v1", "w1", email="ann@example.com")
     same_session = pending("s1", "v2", "w2")

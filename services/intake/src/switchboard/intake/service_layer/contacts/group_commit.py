@@ -10,17 +10,21 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchboard.intake import handlers
-from switchboard.intake.adapter_registry import AdapterView
 from switchboard.intake.adapters import repository
-from switchboard.intake.adapters.repository import Known
-from switchboard.intake.domain.contacts import AnyContact
-from switchboard.intake.domain.language import LanguageGuess
+from switchboard.intake.service_layer.contacts.accept import (
+    Accepted,
+    IncomingContact,
+    stage_contact,
+    write_staged,
+)
+
+if TYPE_CHECKING:
+    from switchboard.intake.service_layer.unit_of_work import IntakeDeps
+    from switchboard.servicekit.unit_of_work import UnitsOfWork
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -28,27 +32,21 @@ ATTEMPTS = 3
 
 @dataclass
 class PendingContact:
-    adapter: AdapterView
-    contact: AnyContact
-    webhook_id: str
-    language: LanguageGuess
-    received_at: datetime
-    trace: dict[str, str] = field(default_factory=dict)
-    """The request's W3C trace context: the batch is written in another task."""
-    answer: asyncio.Future[handlers.Accepted] = field(
+    incoming: IncomingContact
+    answer: asyncio.Future[Accepted] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
     def keys(self) -> set[str]:
         """What this contact reads or writes that another contact in the batch might too."""
-        contact = self.contact
-        keys = {f"webhook:{self.adapter.id}:{self.webhook_id}"}
+        adapter, contact = self.incoming.adapter, self.incoming.contact
+        keys = {f"webhook:{adapter.id}:{self.incoming.webhook_id}"}
         keys |= {f"identity:{key}" for key in contact.identities()}
         keys |= {f"thread:{ref}" for ref in contact.thread_refs}
         if contact.own_thread_ref:
             keys.add(f"thread:{contact.own_thread_ref}")
         if contact.provider_message_id:
-            keys.add(f"message:{self.adapter.id}:{contact.provider_message_id}")
+            keys.add(f"message:{adapter.id}:{contact.provider_message_id}")
         return keys
 
 
@@ -66,26 +64,20 @@ def independent(batch: list[PendingContact]) -> tuple[list[PendingContact], list
 
 
 class AcceptBatcher:
-    """A servicekit worker: ``run()`` until ``stop()``; ``accept()`` from request handlers."""
+    """A worker of the runtime: ``run()`` until ``stop()``; ``accept()`` from requests."""
 
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        intake: handlers.Intake,
-        max_batch: int = 64,
-    ) -> None:
-        self._sessions = sessions
-        self._intake = intake
+    def __init__(self, units: UnitsOfWork[IntakeDeps], *, max_batch: int) -> None:
+        self._units = units
         self._max_batch = max_batch
         self._queue: asyncio.Queue[PendingContact | None] = asyncio.Queue()
         self._carried: list[PendingContact] = []
         self._stopping = False
         self.running = False
 
-    async def accept(self, pending: PendingContact) -> handlers.Accepted:
+    async def accept(self, incoming: IncomingContact) -> Accepted:
         if not self.running:
-            return await self._accept_alone(pending)
+            return await self._accept_alone(incoming)
+        pending = PendingContact(incoming)
         self._queue.put_nowait(pending)
         return await pending.answer
 
@@ -113,16 +105,15 @@ class AcceptBatcher:
 
     async def _commit(self, batch: list[PendingContact]) -> None:
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._units.begin() as uow:
                 knowns = await repository.look_up_many(
-                    session,
-                    [handlers.lookup_of(p.adapter, p.contact, p.webhook_id) for p in batch],
+                    uow.session, [pending.incoming.lookup() for pending in batch]
                 )
                 staged = [
-                    await self._stage_in(session, pending, known)
+                    await stage_contact(uow=uow, incoming=pending.incoming, known=known)
                     for pending, known in zip(batch, knowns, strict=True)
                 ]
-                await handlers.write_staged(session, staged)
+                await write_staged(uow, staged)
             answers = [contact.accepted for contact in staged]
         except Exception as error:
             # Usually a concurrent writer (another worker) won a unique key or a lock. Every
@@ -136,40 +127,25 @@ class AcceptBatcher:
             if not pending.answer.done():
                 pending.answer.set_result(answer)
 
-    async def _stage_in(
-        self, session: AsyncSession, pending: PendingContact, known: Known | None
-    ) -> handlers.Staged:
-        return await handlers.stage_contact(
-            session=session,
-            intake=self._intake,
-            adapter=pending.adapter,
-            contact=pending.contact,
-            webhook_id=pending.webhook_id,
-            language=pending.language,
-            now=pending.received_at,
-            known=known,
-            trace=pending.trace,
-        )
-
     async def _answer_alone(self, pending: PendingContact | None) -> None:
         if pending is None or pending.answer.done():
             return
         try:
-            pending.answer.set_result(await self._accept_alone(pending))
+            pending.answer.set_result(await self._accept_alone(pending.incoming))
         except Exception as error:  # the request that sent it answers with the error
             pending.answer.set_exception(error)
 
-    async def _accept_alone(self, pending: PendingContact) -> handlers.Accepted:
-        return await retrying(lambda: self._commit_one(pending))
+    async def _accept_alone(self, incoming: IncomingContact) -> Accepted:
+        return await retrying(lambda: self._commit_one(incoming))
 
-    async def _commit_one(self, pending: PendingContact) -> handlers.Accepted:
-        async with self._sessions() as session, session.begin():
-            staged = await self._stage_in(session, pending, None)
-            await handlers.write_staged(session, [staged])
+    async def _commit_one(self, incoming: IncomingContact) -> Accepted:
+        async with self._units.begin() as uow:
+            staged = await stage_contact(uow=uow, incoming=incoming)
+            await write_staged(uow, [staged])
             return staged.accepted
 
 
-async def retrying(attempt: Callable[[], Awaitable[handlers.Accepted]]) -> handlers.Accepted:
+async def retrying(attempt: Callable[[], Awaitable[Accepted]]) -> Accepted:
     """Run again after a concurrent retry of the same message, or a first contact of the same
     new customer, committed first: the next run finds what it wrote."""
     for number in range(1, ATTEMPTS + 1):

@@ -1,0 +1,58 @@
+"""Registered adapters read for the signature check, through a short cache; their secrets are
+stored sealed (``secret_box``) and opened only in memory."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.intake.adapters.orm import AdapterRow
+from switchboard.intake.adapters.secret_box import SecretBox
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
+from switchboard.intake.domain.values import Channel
+
+
+def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
+    return AdapterView(
+        id=row.id,
+        channel=Channel(row.channel),
+        region=row.region,
+        default_country=row.default_country,
+        department=row.department,
+        enabled=row.enabled,
+        current_secret=box.open(row.current_secret),
+        previous_secret=box.open(row.previous_secret) if row.previous_secret else None,
+        previous_secret_expires_at=row.previous_secret_expires_at,
+    )
+
+
+class AdapterDirectory:
+    """Adapters by id, cached briefly (rotation keeps the old secret valid, so a few seconds
+    of staleness never locks an adapter out)."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, box: SecretBox, ttl_seconds: float
+    ) -> None:
+        self._sessions = sessions
+        self._box = box
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, AdapterView]] = {}
+
+    async def get(self, adapter_id: str) -> AdapterView | None:
+        if not re.match(ADAPTER_ID, adapter_id):
+            return None
+        cached = self._cache.get(adapter_id)
+        if cached is not None and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        async with self._sessions() as session:
+            row = await session.get(AdapterRow, adapter_id)
+        if row is None:
+            return None
+        view = adapter_view(row, self._box)
+        self._cache[adapter_id] = (time.monotonic(), view)
+        return view
+
+    def forget(self, adapter_id: str) -> None:
+        self._cache.pop(adapter_id, None)

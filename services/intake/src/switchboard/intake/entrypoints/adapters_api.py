@@ -1,0 +1,90 @@
+"""Admin API for channel adapters: register, rotate a secret, enable or disable, list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict
+
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterSpec
+from switchboard.intake.entrypoints.dependencies import (
+    AdminDep,
+    IntakeServiceDep,
+    SessionDep,
+    UnitOfWorkDep,
+)
+from switchboard.intake.service_layer import channel_adapters
+from switchboard.intake.service_layer.channel_adapters import AdapterExists, UnknownAdapter
+from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from switchboard.servicekit.http import Problem
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
+
+
+class AdapterState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+@router.get("/adapters")
+async def list_adapters(
+    session: SessionDep, service: IntakeServiceDep, _: AdminDep
+) -> list[dict[str, Any]]:
+    views = await channel_adapters.list_adapters(session=session, box=service.deps.secret_box)
+    return [view.public() for view in views]
+
+
+@router.post("/adapters", status_code=201)
+async def register_adapter(spec: AdapterSpec, uow: UnitOfWorkDep, _: AdminDep) -> dict[str, Any]:
+    """Register an adapter; its signing secret is in this answer only."""
+    try:
+        view, secret = await channel_adapters.register_adapter(
+            session=uow.session, box=uow.deps.secret_box, spec=spec, now=datetime.now(UTC)
+        )
+    except AdapterExists as error:
+        raise Problem(409, f"adapter {spec.id!r} already exists") from error
+    return view.public() | {"secret": secret}
+
+
+@router.post("/adapters/{adapter_id}/rotate-secret")
+async def rotate_secret(adapter_id: AdapterId, uow: UnitOfWorkDep, _: AdminDep) -> dict[str, Any]:
+    """A new secret; the previous one stays valid for the configured grace period."""
+    try:
+        view, secret = await channel_adapters.rotate_secret(
+            session=uow.session,
+            box=uow.deps.secret_box,
+            adapter_id=adapter_id,
+            grace=uow.deps.previous_secret_grace,
+            now=datetime.now(UTC),
+        )
+    except UnknownAdapter as error:
+        raise Problem(404, f"no adapter {adapter_id!r}") from error
+    _forget_once_committed(uow, adapter_id)
+    return view.public() | {"secret": secret}
+
+
+@router.patch("/adapters/{adapter_id}")
+async def change_adapter(
+    adapter_id: AdapterId, state: AdapterState, uow: UnitOfWorkDep, _: AdminDep
+) -> dict[str, Any]:
+    try:
+        view = await channel_adapters.set_enabled(
+            session=uow.session,
+            box=uow.deps.secret_box,
+            adapter_id=adapter_id,
+            enabled=state.enabled,
+        )
+    except UnknownAdapter as error:
+        raise Problem(404, f"no adapter {adapter_id!r}") from error
+    _forget_once_committed(uow, adapter_id)
+    return view.public()
+
+
+def _forget_once_committed(uow: IntakeUnitOfWork, adapter_id: str) -> None:
+    """Drop the cached adapter only after the change commits: read earlier, the old row
+    would be cached again."""
+    adapters = uow.deps.adapters
+    uow.after_commit(lambda: adapters.forget(adapter_id))

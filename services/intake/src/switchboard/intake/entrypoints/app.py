@@ -1,0 +1,33 @@
+"""Intake's HTTP side: contact endpoints for adapters, the admin API, and servicekit's
+health, metrics and AsyncAPI document."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from switchboard.intake.bootstrap import DEFINITION
+from switchboard.intake.entrypoints import adapters_api, contacts_api, customers_api
+from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.http import RateLimitRule, path_segment
+from switchboard.servicekit.service import HttpApi, app_from_environment
+
+
+def adapter_rate_limits(settings: IntakeSettings) -> list[RateLimitRule]:
+    """Each adapter's contacts are counted on their own (by the adapter id in the path)."""
+    if not settings.adapter_rate_limit:
+        return []
+    by_adapter = path_segment("/v1/adapters/", 3, label="adapter")
+    return [RateLimitRule(settings.adapter_rate_limit, key=by_adapter)]
+
+
+HTTP_API: HttpApi[IntakeSettings] = HttpApi(
+    title="Switchboard intake",
+    description="Channel adapters post contacts; intake turns them into cases.",
+    routers=(contacts_api.router, adapters_api.router, customers_api.router),
+    rate_limits=adapter_rate_limits,
+)
+
+
+def create_app() -> FastAPI:
+    """uvicorn's factory, in each worker process (``switchboard-intake serve``)."""
+    return app_from_environment(DEFINITION, HTTP_API)

@@ -1,0 +1,1 @@
+"""Intake's use cases and the table of the events it handles."""

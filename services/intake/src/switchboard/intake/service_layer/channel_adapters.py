@@ -1,0 +1,87 @@
+"""Registering channel adapters, rotating their secrets, enabling them; re-sealing the stored
+secrets under the operator's first key. Called by the admin API and the command line."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.intake.adapters.adapter_directory import adapter_view
+from switchboard.intake.adapters.orm import AdapterRow
+from switchboard.intake.adapters.secret_box import SecretBox
+from switchboard.intake.domain.channel_adapters import AdapterSpec, AdapterView
+from switchboard.intake.domain.signatures import new_secret
+
+log = logging.getLogger(__name__)
+
+
+class AdapterExists(Exception):
+    pass
+
+
+class UnknownAdapter(LookupError):
+    pass
+
+
+async def register_adapter(
+    *, session: AsyncSession, box: SecretBox, spec: AdapterSpec, now: datetime
+) -> tuple[AdapterView, str]:
+    """A new adapter with a fresh secret; the secret is shown once, to the caller."""
+    if await session.get(AdapterRow, spec.id) is not None:
+        raise AdapterExists(spec.id)
+    secret = new_secret()
+    row = AdapterRow(
+        **spec.model_dump(), current_secret=box.seal(secret), enabled=True, created_at=now
+    )
+    session.add(row)
+    await session.flush()
+    return adapter_view(row, box), secret
+
+
+async def rotate_secret(
+    *, session: AsyncSession, box: SecretBox, adapter_id: str, grace: timedelta, now: datetime
+) -> tuple[AdapterView, str]:
+    """A new current secret; the old one stays valid for ``grace`` so the adapter can switch."""
+    row = await session.get(AdapterRow, adapter_id, with_for_update=True)
+    if row is None:
+        raise UnknownAdapter(adapter_id)
+    secret = new_secret()
+    row.previous_secret, row.current_secret = row.current_secret, box.seal(secret)
+    row.previous_secret_expires_at = now + grace
+    row.rotated_at = now
+    return adapter_view(row, box), secret
+
+
+async def set_enabled(
+    *, session: AsyncSession, box: SecretBox, adapter_id: str, enabled: bool
+) -> AdapterView:
+    row = await session.get(AdapterRow, adapter_id, with_for_update=True)
+    if row is None:
+        raise UnknownAdapter(adapter_id)
+    row.enabled = enabled
+    return adapter_view(row, box)
+
+
+async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[AdapterView]:
+    rows = await session.scalars(select(AdapterRow).order_by(AdapterRow.id))
+    return [adapter_view(row, box) for row in rows]
+
+
+async def seal_stored_secrets(*, sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
+    """Re-seal every stored secret under the first key (sealing legacy plain text); how many
+    values changed. Fails, and so stops the start, if a secret opens with none of the keys."""
+    changed = 0
+    async with sessions() as session, session.begin():
+        rows = await session.scalars(select(AdapterRow).order_by(AdapterRow.id).with_for_update())
+        for row in rows:
+            for column in ("current_secret", "previous_secret"):
+                stored = getattr(row, column)
+                if stored and box.needs_resealing(stored):
+                    setattr(row, column, box.reseal(stored))
+                    changed += 1
+    if changed:
+        log.info("adapter secrets sealed under the first key", extra={"values": changed})
+    return changed
