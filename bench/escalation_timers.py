@@ -6,10 +6,10 @@
     committed and visible in the outbox (p50, p99).
 Targets: (a) ≥ 5,000 fired/s; (b) p99 < 1 s.
 
-Pollers are servicekit TimerPollers (FOR UPDATE SKIP LOCKED) wired as `bootstrap()` wires
-them: the SLA clock kind fired by the batch handler `EscalationHandlers.fire_sla_clocks`
-(`--mode per-timer`: without batch handlers, for comparison); `--processes` runs them as
-several replicas.
+Pollers are servicekit TimerPollers (FOR UPDATE SKIP LOCKED) on the service's own units of
+work, with the handler tables `DEFINITION` declares: the SLA clock kind fired by the batch
+handler `sla_clocks.fire_sla_clocks` (`--mode per-timer`: without batch handlers, for
+comparison); `--processes` runs them as several replicas.
 """
 
 from __future__ import annotations
@@ -30,15 +30,13 @@ from typing import Any
 import asyncpg
 from sqlalchemy import func, select
 
-from switchboard.escalation.adapters.config_store import ConfigStore
-from switchboard.escalation.adapters.orm import metadata
-from switchboard.escalation.config import load_config
-from switchboard.escalation.domain.triggers import KeywordClassifier
-from switchboard.escalation.handlers import EscalationHandlers
-from switchboard.escalation.migrations import VERSIONS_DIR
-from switchboard.servicekit.db import create_engine, session_factory
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.escalation.domain.configuration import load_config
+from switchboard.escalation.service_layer.handlers import TIMER_BATCH_HANDLERS, TIMER_HANDLERS
+from switchboard.servicekit.db import create_engine
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
 from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.service import assemble
 from switchboard.servicekit.tables import outbox, timers
 from switchboard.servicekit.timers import TimerPoller
 
@@ -78,14 +76,11 @@ async def load_clocks(
                     3,
                     None,
                     False,
-                    "en",
                     "bench",
                     None,
                     None,
                     "open",
                     None,
-                    started,
-                    started,
                 )
             )
             clocks.append(
@@ -118,14 +113,11 @@ async def load_clocks(
                 "priority",
                 "customer_tier",
                 "vip",
-                "language",
                 "sla_policy",
                 "agent_id",
                 "team",
                 "status",
                 "first_responded_at",
-                "opened_at",
-                "updated_at",
             ],
         )
         await connection.copy_records_to_table(
@@ -169,19 +161,20 @@ async def load_clocks(
 async def run_pollers(
     url: str, pollers: int, batch_size: int, stop: Any, ready: Any, mode: str
 ) -> None:
-    engine = create_engine(url, pool_size=pollers + 2)
-    sessions = session_factory(engine)
-    async with engine.connect() as connection:  # imported and connected: a running replica
+    settings = DEFINITION.settings.load(
+        database_url=url, kafka_bootstrap_servers="127.0.0.1:9", timer_batch_size=batch_size
+    )
+    service = assemble(DEFINITION, settings)  # the service's own units of work and deps
+    async with service.engine.connect() as connection:  # imported and connected: a replica
         await connection.execute(select(1))
     ready.release()
-    handlers = EscalationHandlers(config=ConfigStore(), classifier=KeywordClassifier())
-    # "service": exactly what bootstrap() builds (the SLA kind fired by its batch handler);
+    # "service": exactly what DEFINITION declares (the SLA kind fired by its batch handler);
     # "per-timer": the same handlers without batch_handlers, one savepoint per timer (before).
-    batch_handlers = handlers.timer_batch_handlers() if mode == "service" else None
+    batch_handlers = TIMER_BATCH_HANDLERS if mode == "service" else None
     running = [
         TimerPoller(
-            sessions=sessions,
-            handlers=handlers.timer_handlers(),
+            units=service.units,
+            handlers=TIMER_HANDLERS,
             batch_handlers=batch_handlers,
             batch_size=batch_size,
             poll_seconds=0.05,
@@ -194,7 +187,7 @@ async def run_pollers(
     for poller in running:
         poller.stop()
     await asyncio.gather(*tasks)
-    await engine.dispose()
+    await service.runtime.stop()
 
 
 def poller_process(
@@ -264,12 +257,16 @@ async def main(args: argparse.Namespace) -> None:
 
 async def bench(url: str, args: argparse.Namespace) -> None:
     dsn = asyncpg_dsn(url)
-    await migrate(url, versions_dir=VERSIONS_DIR, metadata=metadata)
+    schema = DEFINITION.migrations
+    await migrate(url, versions_dir=schema.versions_dir, metadata=schema.metadata)
     engine = create_engine(url)
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
+    settings = DEFINITION.settings.load(database_url=url, kafka_bootstrap_servers="127.0.0.1:9")
+    service = assemble(DEFINITION, settings)
+    async with service.transaction() as uow:
         escalate_at = "[1.0]" if args.escalate else "[]"
-        await ConfigStore().replace(session, config=load_config(CONFIG % escalate_at), by="bench")
+        config = load_config(CONFIG % escalate_at)
+        await uow.deps.config.replace(uow.session, config=config, by="bench")
+    await service.runtime.stop()
 
     began = time.perf_counter()
     now = datetime.now(UTC)
@@ -392,7 +389,7 @@ if __name__ == "__main__":
         choices=["service", "per-timer"],
         default="service",
         help="service: servicekit TimerPoller with the service's batch handler, as "
-        "bootstrap() wires it (the real path); per-timer: the same poller and handlers "
+        "DEFINITION declares it (the real path); per-timer: the same poller and handlers "
         "without batch_handlers, one savepoint per timer (the path before batching)",
     )
     parser.add_argument("--escalate", action="store_true", help="raise an escalation per breach")

@@ -10,22 +10,20 @@ import httpx
 import jwt
 import pytest
 
-from switchboard.contracts.envelope import Envelope
-from switchboard.escalation.bootstrap import EscalationService, bootstrap
-from switchboard.escalation.config import load_config
-from switchboard.escalation.entrypoints.app import create_escalation_app
-from switchboard.escalation.settings import EscalationSettings
+from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
+from switchboard.servicekit.service import service_app
 
-from .conftest import case_opened, escalation_config
+from ..conftest import Stack, case_opened
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 PROBLEM = "application/problem+json"
 
 
 class Api:
-    def __init__(self, service: EscalationService, client: httpx.AsyncClient) -> None:
-        self.service = service
+    def __init__(self, stack: Stack, client: httpx.AsyncClient) -> None:
+        self.stack = stack
+        self.service = stack.service.service
         self.client = client
 
     def as_(self, subject: str, role: Role, *regions: str) -> dict[str, str]:
@@ -34,29 +32,16 @@ class Api:
 
     async def open_case(self, region: str = "nordics") -> str:
         opened = case_opened(at=datetime.now(UTC), region=region)
-        handler = self.service.handlers.event_handlers()[type(opened)]
-        async with self.service.sessions() as session, session.begin():
-            await handler(session, Envelope(data=opened, source="/test"))
+        await self.stack.deliver(opened)
         return opened.case_id
 
 
 @pytest.fixture
-async def api(database_url: str) -> AsyncIterator[Api]:
-    settings = EscalationSettings.load(
-        database_url=database_url, kafka_bootstrap_servers="127.0.0.1:9", environment="test"
-    )
-    service = bootstrap(settings)
-    for step in service.runtime.before_start[:1]:  # the migrations only: no broker here
-        await step()
-    async with service.sessions() as session, session.begin():
-        await service.config.replace(session, config=load_config(escalation_config()), by="t")
-    app = create_escalation_app(service)
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as client:
-            yield Api(service, client)
-    finally:
-        await service.runtime.engine.dispose()
+async def api(stack: Stack) -> AsyncIterator[Api]:
+    """The HTTP API around the PostgreSQL stack (no broker: its runtime never starts)."""
+    transport = httpx.ASGITransport(app=service_app(stack.service.service, HTTP_API))
+    async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as client:
+        yield Api(stack, client)
 
 
 NORA = ("nora", Role.COORDINATOR, "nordics")

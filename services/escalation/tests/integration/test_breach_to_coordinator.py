@@ -20,13 +20,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from switchboard.contracts.envelope import Envelope, decode, encode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ASSIGNMENTS, CASES, ESCALATIONS, FEEDBACK_ALERTS, SLA
-from switchboard.escalation.bootstrap import EscalationService, bootstrap
-from switchboard.escalation.entrypoints.app import create_escalation_app
-from switchboard.escalation.settings import EscalationSettings
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
+from switchboard.servicekit.service import assemble, service_app
 from switchboard.servicekit.testing.topics import create_topics
 
-from .conftest import WebhookReceiver, case_opened, escalation_config, free_port, serving
+from ..conftest import case_opened, escalation_config
+from .conftest import WebhookReceiver, free_port, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -126,7 +127,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
             nordics_calendar=business_calendar_with_a_gap(opened_at),
         )
     )
-    settings = EscalationSettings.load(
+    settings = DEFINITION.settings.load(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
         consumer_group=f"escalation-test-{uuid.uuid4().hex[:8]}",
@@ -138,8 +139,8 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         webhook_poll_seconds=0.1,
         sse_heartbeat_seconds=1.0,
     )
-    service: EscalationService = bootstrap(settings)
-    app = create_escalation_app(service)
+    service = assemble(DEFINITION, settings, migrate_first=True)
+    app = service_app(service, HTTP_API)
     # A gold customer: first response within 4 business seconds (premium policy), no VIP rule.
     opened = case_opened(at=opened_at, tier="gold")
     watcher = TopicWatcher(kafka_bootstrap, opened.case_id)
@@ -156,7 +157,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         serving(app, service_port),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_port}", timeout=30) as client,
     ):
-        await asyncio.wait_for(service.live_feed.ready.wait(), 30)
+        await asyncio.wait_for(service.deps.live_feed.ready.wait(), 30)
         connected = [asyncio.Event(), asyncio.Event()]
         tasks = [
             asyncio.create_task(watcher.run()),

@@ -11,13 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from switchboard.contracts.events import EscalationRaised, SlaBreached, SlaWarned
-from switchboard.escalation.adapters.config_store import ConfigStore
-from switchboard.escalation.domain.triggers import KeywordClassifier
-from switchboard.escalation.handlers import EscalationHandlers
-from switchboard.servicekit.db import create_engine, session_factory
-from switchboard.servicekit.timers import TimerPoller
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.servicekit.service import assemble
 
-from .conftest import case_opened
+from ..conftest import NO_BROKER, case_opened
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 CASES = 40
@@ -27,20 +24,18 @@ class Replica:
     """One service replica's timer side: its own engine, config cache and poller."""
 
     def __init__(self, database_url: str) -> None:
-        self.engine = create_engine(database_url, pool_size=2)
-        handlers = EscalationHandlers(config=ConfigStore(), classifier=KeywordClassifier())
-        self.poller = TimerPoller(
-            sessions=session_factory(self.engine),
-            handlers=handlers.timer_handlers(),
-            batch_handlers=handlers.timer_batch_handlers(),
-            poll_seconds=0.05,
+        settings = DEFINITION.settings.load(
+            database_url=database_url, kafka_bootstrap_servers=NO_BROKER, timer_poll_seconds=0.05
         )
+        self.service = assemble(DEFINITION, settings)
+        assert self.service.poller is not None
+        self.poller = self.service.poller
         self.task = asyncio.create_task(self.poller.run())
 
     async def stop(self) -> None:
         self.poller.stop()
         await self.task
-        await self.engine.dispose()
+        await self.service.runtime.stop()  # never started: closes the engine and clients
 
 
 async def test_each_threshold_fires_once_in_time_across_replicas_and_a_restart(stack, database_url):

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import EscalationRaised
 from switchboard.contracts.events.common import Actor, ActorKind
-from switchboard.escalation.adapters.config_store import ConfigStore
 from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
 from switchboard.escalation.adapters.webhook_sender import WebhookSender
-from switchboard.escalation.config import load_config
 from switchboard.escalation.domain.webhooks import RetryPolicy
 from switchboard.escalation.service_layer.notifications import enqueue_webhooks
 
-from .conftest import WebhookReceiver, escalation_config, free_port, serving
+from ..conftest import escalation_config
+from .conftest import WebhookReceiver, free_port, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -45,24 +44,18 @@ def raised_event() -> EscalationRaised:
 
 async def queue_and_send(stack, receiver, *, max_attempts: int) -> WebhookSender:
     port = free_port()
-    store = ConfigStore(refresh_seconds=0)
-    async with stack.sessions() as session, session.begin():
-        await store.replace(
-            session,
-            config=load_config(escalation_config(webhooks=f"http://127.0.0.1:{port}")),
-            by="test",
-        )
-        loaded = await store.current(session)
-        queued = await enqueue_webhooks(
-            session=session,
-            loaded=loaded,
+    await stack.configured(escalation_config(webhooks=f"http://127.0.0.1:{port}"))
+    async with stack.transaction() as uow:
+        queued = enqueue_webhooks(
+            uow=uow,
+            loaded=await uow.deps.config.current(uow.session),
             envelope=Envelope(data=raised_event(), source="/t"),
             recipients=("nora", "camille"),  # camille has no webhook
         )
     assert queued == 1
     sender = WebhookSender(
         sessions=stack.sessions,
-        config=store,
+        config=stack.deps.config,
         retry=RetryPolicy(
             first_delay=timedelta(milliseconds=50),
             max_delay=timedelta(milliseconds=200),

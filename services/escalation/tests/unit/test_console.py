@@ -12,14 +12,17 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from switchboard.escalation.bootstrap import bootstrap
-from switchboard.escalation.entrypoints.app import create_escalation_app
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.service import assemble, service_app
+
+from ..conftest import NO_BROKER
 
 pytestmark = pytest.mark.timeout(30)
 ROUTING = "http://127.0.0.1:9102"
 FEEDBACK = "http://localhost:9104/"
-CONSOLE = resources.files("switchboard.escalation") / "console"
+CONSOLE = resources.files("switchboard.escalation.entrypoints") / "console"
 MODULES = sorted(f.name for f in CONSOLE.iterdir() if f.name.endswith(".js"))
 IMPORT = re.compile(r"^\s*(?:import|export)\b[^;]*?\bfrom\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
@@ -28,17 +31,17 @@ IMPORT = re.compile(r"^\s*(?:import|export)\b[^;]*?\bfrom\s*[\"']([^\"']+)[\"']"
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     settings = EscalationSettings.load(
         database_url="sqlite+aiosqlite:///:memory:",
-        kafka_bootstrap_servers="127.0.0.1:9",
+        kafka_bootstrap_servers=NO_BROKER,
         console_routing_url=ROUTING,
         console_feedback_url=FEEDBACK,
     )
-    service = bootstrap(settings, run_migrations=False)
-    transport = httpx.ASGITransport(app=create_escalation_app(service))
+    service = assemble(DEFINITION, settings)
+    transport = httpx.ASGITransport(app=service_app(service, HTTP_API))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
             yield c
     finally:
-        await service.runtime.engine.dispose()
+        await service.runtime.stop()  # never started: closes the engine and clients
 
 
 def directives(response: httpx.Response) -> dict[str, list[str]]:

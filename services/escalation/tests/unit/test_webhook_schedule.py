@@ -16,7 +16,7 @@ def test_backoff_doubles_until_the_cap():
 
 
 def test_dead_after_max_attempts_and_delivered_on_success():
-    delivery, now = Delivery.new(at=T0), T0
+    delivery, now = Delivery(DeliveryStatus.PENDING, 0, T0), T0
     for _ in range(4):
         delivery = delivery.failed(at=now, error="503", policy=POLICY)
         assert delivery.status is DeliveryStatus.PENDING

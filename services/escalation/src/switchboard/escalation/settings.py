@@ -1,4 +1,5 @@
-"""Escalation's settings, read from ``SWITCHBOARD_ESCALATION_*`` variables in ``bootstrap()``."""
+"""Escalation's settings, read from ``SWITCHBOARD_ESCALATION_*`` variables when the service is
+assembled (never at import)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ class EscalationSettings(BearerServiceSettings):
     service_name: str = "escalation"
     database_url: str = "sqlite+aiosqlite:///./.data/escalation.db"
     http_port: int = 8003
-    consumer_group: str = "escalation"
     config_file: Path | None = None
     """YAML policies, calendars and coordinators, loaded into the database at start."""
     config_refresh_seconds: float = Field(default=1.0, ge=0)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.escalation.adapters.orm import ConfigRow
-from switchboard.escalation.config import EscalationConfig, WebhookDocument
+from switchboard.escalation.domain.configuration import (
+    EscalationConfig,
+    WebhookDocument,
+    load_config,
+)
 from switchboard.escalation.domain.policy_book import PolicyBook
 from switchboard.servicekit.db.types import utcnow
 
@@ -35,16 +39,13 @@ class ConfigStore:
     """Reads the configuration row at most every `refresh_seconds` (admin changes reach
     every replica within that time; the replica that made the change sees it at once)."""
 
-    def __init__(
-        self, *, refresh_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, *, refresh_seconds: float = 1.0) -> None:
         self._refresh_seconds = refresh_seconds
-        self._monotonic = monotonic
         self._current = _loaded(0, EscalationConfig())
         self._checked_at = float("-inf")
 
     async def current(self, session: AsyncSession) -> LoadedConfig:
-        if self._monotonic() - self._checked_at < self._refresh_seconds:
+        if time.monotonic() - self._checked_at < self._refresh_seconds:
             return self._current
         version = (
             await session.execute(select(ConfigRow.version).where(ConfigRow.id == CONFIG_ROW_ID))
@@ -53,7 +54,7 @@ class ConfigStore:
             row = await session.get(ConfigRow, CONFIG_ROW_ID)
             assert row is not None
             self._current = _loaded(row.version, EscalationConfig.model_validate(row.document))
-        self._checked_at = self._monotonic()
+        self._checked_at = time.monotonic()
         return self._current
 
     async def replace(self, session: AsyncSession, *, config: EscalationConfig, by: str) -> int:
@@ -69,5 +70,19 @@ class ConfigStore:
         row.updated_by = by
         await session.flush()
         self._current = _loaded(row.version, config)
-        self._checked_at = self._monotonic()
+        self._checked_at = time.monotonic()
         return row.version
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A YAML file that becomes the active configuration each time the service starts."""
+
+    path: Path
+    store: ConfigStore
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def activate(self) -> None:
+        config = load_config(self.path.read_text(encoding="utf-8"))
+        async with self.sessions() as session, session.begin():
+            await self.store.replace(session, config=config, by=f"file:{self.path.name}")

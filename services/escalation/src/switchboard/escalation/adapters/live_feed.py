@@ -17,7 +17,6 @@ from aiokafka import AIOKafkaConsumer
 
 from switchboard.contracts.envelope import UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
-from switchboard.escalation.domain.regions import can_see
 from switchboard.servicekit.auth import Principal
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class Subscription:
     )
 
     def offer(self, event: LiveEvent) -> None:
-        if not can_see(self.principal, event.region):
+        if not self.principal.covers(event.region):
             return
         if self.queue.full():  # a slow reader loses the oldest, never blocks the feed
             self.queue.get_nowait()

@@ -5,23 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from switchboard.servicekit.db.types import UTCDateTime
+from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    metadata = service_metadata()
+    type_annotation_map = TYPE_ANNOTATIONS
 
 
 class CaseRow(Base):
@@ -36,14 +30,11 @@ class CaseRow(Base):
     priority: Mapped[int] = mapped_column(Integer)
     customer_tier: Mapped[str | None] = mapped_column(String(64))
     vip: Mapped[bool] = mapped_column(default=False)
-    language: Mapped[str | None] = mapped_column(String(35))
     sla_policy: Mapped[str | None] = mapped_column(String(64))
     agent_id: Mapped[str | None] = mapped_column(String(128))
     team: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24))
     first_responded_at: Mapped[datetime | None]
-    opened_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
 
 class ClockRow(Base):
@@ -86,7 +77,6 @@ class EscalationRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(128))
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
     resolved_by: Mapped[str | None] = mapped_column(String(128))
-    updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_esc_escalations_region_status", "region", "status"),)
 
@@ -139,6 +129,3 @@ class ConfigRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(160))
-
-
-metadata = Base.metadata

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
@@ -22,11 +23,13 @@ from standardwebhooks import Webhook
 from switchboard.escalation.adapters.config_store import ConfigStore
 from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
 from switchboard.escalation.domain.webhooks import Delivery, DeliveryStatus, RetryPolicy
-from switchboard.escalation.metrics import WEBHOOK_ATTEMPTS
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.stalls import StallWatch
 
 log = logging.getLogger(__name__)
+WEBHOOK_ATTEMPTS = Counter(
+    "escalation_webhook_attempts_total", "Webhook delivery attempts, by outcome", ["outcome"]
+)
 
 
 def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:

@@ -180,20 +180,6 @@ class BusinessCalendar:
                     yield max(opens, since), closes
             local_date += timedelta(days=1)
 
-    def is_open(self, instant: datetime) -> bool:
-        instant = _as_utc(instant)
-        local_date = instant.astimezone(self._zone).date()
-        return any(
-            opens <= instant < closes
-            for day in (local_date - timedelta(days=1), local_date)
-            for opens, closes in self.open_intervals_on(day)
-        )
-
-    def next_open(self, instant: datetime) -> datetime:
-        """The first instant at or after `instant` when the calendar is open."""
-        opens, _ = next(self.open_intervals(instant))
-        return opens
-
     def add_business_time(self, start: datetime, seconds: float | timedelta) -> datetime:
         """The instant when `seconds` of business time have passed since `start`.
 
@@ -220,9 +206,6 @@ class BusinessCalendar:
                 break
             total += min(closes, end) - opens
         return total
-
-    def business_seconds_between(self, start: datetime, end: datetime) -> float:
-        return self.business_time_between(start, end).total_seconds()
 
 
 def _as_utc(instant: datetime) -> datetime:

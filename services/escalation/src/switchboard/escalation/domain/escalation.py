@@ -124,23 +124,14 @@ class Escalation:
     def level(self) -> EscalationLevel:
         return self.policy.levels[self.level_index]
 
-    @property
-    def notified(self) -> tuple[str, ...]:
-        """Who must act now: the assignee after a reassignment, else the level's targets."""
-        return (self.assignee,) if self.assignee else self.level.targets
-
-    @property
-    def is_exhausted(self) -> bool:
-        return self.status is EscalationStatus.OPEN and self.acknowledge_by is None
-
-    def acknowledge(self, *, by: str, at: datetime) -> Escalation:
+    def acknowledge(self, *, by: str) -> Escalation:
         if self.status is not EscalationStatus.OPEN:
             raise EscalationError(f"escalation {self.escalation_id} is {self.status}, not open")
         return replace(
             self, status=EscalationStatus.ACKNOWLEDGED, acknowledged_by=by, acknowledge_by=None
         )
 
-    def resolve(self, *, by: str, at: datetime) -> Escalation:
+    def resolve(self, *, by: str) -> Escalation:
         if self.status is EscalationStatus.RESOLVED:
             return self
         return replace(self, status=EscalationStatus.RESOLVED, resolved_by=by, acknowledge_by=None)

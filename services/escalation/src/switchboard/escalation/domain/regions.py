@@ -1,11 +1,12 @@
-"""Coordinators, the regions each covers, and who may see and act on an escalation."""
+"""Coordinators, the regions each covers, and who may act on an escalation (seeing one is
+``Principal.covers``: admins everywhere, everyone else in their token's regions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.auth.principals import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -16,11 +17,6 @@ class Coordinator:
     roles: frozenset[str] = frozenset()
 
 
-def can_see(principal: Principal, region: str) -> bool:
-    """Admins see every region; coordinators and agents only the regions in their token."""
-    return principal.role is Role.ADMIN or region in principal.regions
-
-
 def can_act(principal: Principal, region: str) -> bool:
     """Acknowledge, reassign and resolve: admins anywhere, coordinators in their regions."""
     if principal.role is Role.ADMIN:
@@ -28,21 +24,9 @@ def can_act(principal: Principal, region: str) -> bool:
     return principal.role is Role.COORDINATOR and region in principal.regions
 
 
-def can_raise(principal: Principal, region: str) -> bool:
-    """A manual escalation: any role, within the regions it sees."""
-    return can_see(principal, region)
-
-
-def visible_regions(principal: Principal, regions: Iterable[str]) -> frozenset[str]:
-    return frozenset(region for region in regions if can_see(principal, region))
-
-
 class CoordinatorDirectory:
     def __init__(self, coordinators: Iterable[Coordinator]) -> None:
         self._by_id = {c.coordinator_id: c for c in coordinators}
-
-    def __iter__(self) -> Iterator[Coordinator]:
-        return iter(self._by_id.values())
 
     def get(self, coordinator_id: str) -> Coordinator | None:
         return self._by_id.get(coordinator_id)

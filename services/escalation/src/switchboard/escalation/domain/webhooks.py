@@ -39,10 +39,6 @@ class Delivery:
     next_attempt_at: datetime | None
     last_error: str | None = None
 
-    @classmethod
-    def new(cls, *, at: datetime) -> Delivery:
-        return cls(DeliveryStatus.PENDING, 0, at)
-
     def succeeded(self) -> Delivery:
         return replace(
             self,

@@ -1,42 +1,32 @@
-"""The FastAPI app of the escalation service, around one bootstrapped service."""
+"""Escalation's HTTP side, and the app uvicorn builds in each worker process."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from switchboard.contracts.asyncapi import build_asyncapi
-from switchboard.contracts.topics import ASSIGNMENTS, CASES, FEEDBACK_ALERTS
-from switchboard.escalation.bootstrap import EscalationService, bootstrap
-from switchboard.escalation.entrypoints import admin_api, api
-from switchboard.escalation.entrypoints.console import console_router
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.escalation.entrypoints import (
+    cases_api,
+    configuration_api,
+    console_api,
+    escalations_api,
+    webhook_deliveries_api,
+)
 from switchboard.escalation.settings import EscalationSettings
-from switchboard.servicekit.http.app import create_app
-from switchboard.servicekit.process import prepare_process
+from switchboard.servicekit.service import HttpApi, app_from_environment
+
+HTTP_API: HttpApi[EscalationSettings] = HttpApi(
+    title="Switchboard escalation",
+    description="SLA clocks, escalations and coordinators.",
+    routers=(
+        escalations_api.router,
+        cases_api.router,
+        configuration_api.router,
+        webhook_deliveries_api.router,
+        console_api.router,
+    ),
+)
 
 
-def create_escalation_app(service: EscalationService) -> FastAPI:
-    console = console_router(
-        routing_url=service.settings.console_routing_url,
-        feedback_url=service.settings.console_feedback_url,
-    )
-    app = create_app(
-        title="Switchboard escalation",
-        version="0.1.0",
-        runtime=service.runtime,
-        routers=[api.router, admin_api.router, console],
-        asyncapi=build_asyncapi(
-            "escalation", reads=[CASES.name, ASSIGNMENTS.name, FEEDBACK_ALERTS.name]
-        ),
-        max_body_bytes=service.settings.max_body_bytes,
-        description="SLA clocks, escalations and coordinators.",
-    )
-    app.state.escalation = service
-    return app
-
-
-def app_from_environment() -> FastAPI:
-    """uvicorn's factory: builds the service inside uvicorn's event loop (the Kafka clients
-    bind to the loop they are created in). Migrations ran before uvicorn started."""
-    settings = EscalationSettings.load()
-    prepare_process(settings)
-    return create_escalation_app(bootstrap(settings, run_migrations=False))
+def create_app() -> FastAPI:
+    return app_from_environment(DEFINITION, HTTP_API)

@@ -1,35 +1,36 @@
-"""Typed dependencies at the HTTP edge."""
+"""What escalation's routes depend on besides servicekit's session, unit of work and caller:
+the service's own collaborators and settings, typed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends
 
-from switchboard.escalation.adapters.config_store import LoadedConfig
-from switchboard.escalation.bootstrap import EscalationService
-
-
-def get_service(request: Request) -> EscalationService:
-    return request.app.state.escalation  # type: ignore[no-any-return]
+from switchboard.escalation.adapters.config_store import ConfigStore
+from switchboard.escalation.adapters.live_feed import LiveFeed
+from switchboard.escalation.service_layer.unit_of_work import EscalationDeps, EscalationUnitOfWork
+from switchboard.escalation.settings import EscalationSettings
+from switchboard.servicekit.service.dependencies import ServiceDep, begin_unit_of_work
 
 
-ServiceDep = Annotated[EscalationService, Depends(get_service)]
+async def config_store(service: ServiceDep) -> ConfigStore:
+    deps: EscalationDeps = service.deps
+    return deps.config
 
 
-async def get_session(service: ServiceDep) -> AsyncIterator[AsyncSession]:
-    async with service.sessions() as session:
-        yield session
+async def live_feed(service: ServiceDep) -> LiveFeed:
+    deps: EscalationDeps = service.deps
+    return deps.live_feed
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+async def escalation_settings(service: ServiceDep) -> EscalationSettings:
+    settings: EscalationSettings = service.settings
+    return settings
 
 
-async def get_loaded_config(service: ServiceDep) -> LoadedConfig:
-    async with service.sessions() as session:
-        return await service.config.current(session)
-
-
-ConfigDep = Annotated[LoadedConfig, Depends(get_loaded_config)]
+ConfigStoreDep = Annotated[ConfigStore, Depends(config_store)]
+LiveFeedDep = Annotated[LiveFeed, Depends(live_feed)]
+SettingsDep = Annotated[EscalationSettings, Depends(escalation_settings)]
+UnitOfWorkDep = Annotated[EscalationUnitOfWork, Depends(begin_unit_of_work, scope="function")]
+"""A transaction committed when the route returns, before the response is sent."""

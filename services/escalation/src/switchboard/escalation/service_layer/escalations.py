@@ -1,6 +1,6 @@
 """Raising, acknowledging, reassigning, resolving and moving escalations up.
 
-Every state change writes its event to the outbox, its webhook deliveries and its
+Every state change publishes its event, queues its webhook deliveries and sets its
 acknowledgement timer in the same transaction.
 """
 
@@ -10,10 +10,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from prometheus_client import Counter
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import (
     EscalationAcknowledged,
     EscalationEscalated,
@@ -31,16 +30,17 @@ from switchboard.escalation.domain.escalation import (
     EscalationStatus,
     TriggerKind,
 )
-from switchboard.escalation.domain.regions import can_act, can_see
-from switchboard.escalation.metrics import ESCALATIONS_RAISED
-from switchboard.escalation.service_layer.notifications import enqueue_webhooks
-from switchboard.servicekit import timers
+from switchboard.escalation.domain.regions import can_act
+from switchboard.escalation.service_layer.notifications import publish_with_webhooks
+from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.auth import Principal
-from switchboard.servicekit.outbox import add_event
+from switchboard.servicekit.timers import Timer
 
-SOURCE = "/switchboard/escalation"
 ACK_TIMER = "escalation-ack"
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="escalation")
+ESCALATIONS_RAISED = Counter(
+    "escalation_escalations_raised_total", "Escalations raised, by trigger", ["trigger"]
+)
 
 
 class EscalationNotFound(LookupError):
@@ -88,28 +88,43 @@ def _actors(coordinator_ids: tuple[str, ...]) -> tuple[Actor, ...]:
     return tuple(Actor(kind=ActorKind.COORDINATOR, id=i) for i in coordinator_ids)
 
 
-async def _publish(
-    session: AsyncSession, loaded: LoadedConfig, event: Event, recipients: tuple[str, ...]
-) -> None:
-    envelope: Envelope[Event] = Envelope(data=event, source=SOURCE)
-    await add_event(session, envelope)
-    await enqueue_webhooks(session=session, loaded=loaded, envelope=envelope, recipients=recipients)
+def _region_recipients(loaded: LoadedConfig, region: str) -> tuple[str, ...]:
+    return tuple(c.coordinator_id for c in loaded.book.directory.covering(region))
 
 
-async def _schedule_ack_timer(session: AsyncSession, escalation: Escalation) -> None:
+async def _schedule_ack_timer(uow: EscalationUnitOfWork, escalation: Escalation) -> None:
     if escalation.acknowledge_by is None:
-        await timers.cancel(session, kind=ACK_TIMER, key=escalation.escalation_id)
+        await uow.cancel(ACK_TIMER, escalation.escalation_id)
     else:
-        await timers.schedule(
-            session, kind=ACK_TIMER, key=escalation.escalation_id, due_at=escalation.acknowledge_by
-        )
+        await uow.schedule(ACK_TIMER, escalation.escalation_id, escalation.acknowledge_by)
+
+
+async def _transitioned(
+    uow: EscalationUnitOfWork,
+    loaded: LoadedConfig,
+    row: EscalationRow,
+    escalation: Escalation,
+    event: Event | None,
+    recipients: tuple[str, ...] = (),
+) -> EscalationRow:
+    """The escalation's new state on its row, then its event published and queued for the
+    recipients' webhooks, and its acknowledgement timer set (or dropped)."""
+    repository.write_escalation(row, escalation)
+    if event is not None:
+        await publish_with_webhooks(uow=uow, loaded=loaded, event=event, recipients=recipients)
+    await _schedule_ack_timer(uow, escalation)
+    return row
+
+
+def _coordinator(principal: Principal) -> Actor:
+    return Actor(kind=ActorKind.COORDINATOR, id=principal.subject)
 
 
 async def raise_escalation(
-    *, session: AsyncSession, loaded: LoadedConfig, request: RaiseRequest, at: datetime
+    *, uow: EscalationUnitOfWork, loaded: LoadedConfig, request: RaiseRequest, at: datetime
 ) -> EscalationRow | None:
     """Raise at the first level, unless the case already has an active escalation."""
-    if await repository.active_escalations(session, request.case_id):
+    if await repository.active_escalations(uow.session, request.case_id):
         return None
     policy = loaded.book.escalation_policy_for(request.trigger, request.preferred_policy)
     if policy is None:
@@ -132,10 +147,9 @@ async def raise_escalation(
         reason=request.reason,
         raised_by=f"{request.raised_by.kind}:{request.raised_by.id}",
         raised_at=at,
-        updated_at=at,
     )
     repository.write_escalation(row, escalation)
-    session.add(row)
+    uow.session.add(row)
     targets = _targets(loaded, escalation)
     assert escalation.acknowledge_by is not None
     event = EscalationRaised(
@@ -155,18 +169,21 @@ async def raise_escalation(
         raised_at=at,
         ack_deadline=escalation.acknowledge_by,
     )
-    await _publish(session, loaded, event, targets)
+    await publish_with_webhooks(uow=uow, loaded=loaded, event=event, recipients=targets)
     ESCALATIONS_RAISED.labels(request.trigger.value).inc()
-    await session.flush()
-    await _schedule_ack_timer(session, escalation)
+    await uow.session.flush()
+    await _schedule_ack_timer(uow, escalation)
     return row
 
 
 async def _load_for_action(
-    session: AsyncSession, loaded: LoadedConfig, escalation_id: str, principal: Principal | None
+    uow: EscalationUnitOfWork,
+    loaded: LoadedConfig,
+    escalation_id: str,
+    principal: Principal | None,
 ) -> tuple[EscalationRow, Escalation]:
-    row = await repository.escalation_for_update(session, escalation_id)
-    if row is None or (principal is not None and not can_see(principal, row.region)):
+    row = await repository.escalation_for_update(uow.session, escalation_id)
+    if row is None or (principal is not None and not principal.covers(row.region)):
         raise EscalationNotFound(escalation_id)
     if principal is not None and not can_act(principal, row.region):
         raise NotAllowed(f"{principal.role} may not act on escalations")
@@ -176,50 +193,43 @@ async def _load_for_action(
     return row, repository.escalation_from_row(row, policy)
 
 
-def _save(row: EscalationRow, escalation: Escalation, at: datetime) -> None:
-    repository.write_escalation(row, escalation)
-    row.updated_at = at
-
-
 async def acknowledge(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
     loaded: LoadedConfig,
     escalation_id: str,
     principal: Principal,
     note: str | None,
     at: datetime,
 ) -> EscalationRow:
-    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    row, escalation = await _load_for_action(uow, loaded, escalation_id, principal)
     try:
-        acknowledged = escalation.acknowledge(by=principal.subject, at=at)
+        acknowledged = escalation.acknowledge(by=principal.subject)
     except EscalationError as error:
         raise InvalidTransition(str(error)) from error
-    _save(row, acknowledged, at)
     event = EscalationAcknowledged(
         escalation_id=row.escalation_id,
         case_id=row.case_id,
         region=row.region,
         level=acknowledged.level_index + 1,
-        by=Actor(kind=ActorKind.COORDINATOR, id=principal.subject),
+        by=_coordinator(principal),
         acknowledged_at=at,
         note=note,
     )
-    await _publish(session, loaded, event, _region_recipients(loaded, row.region))
-    await _schedule_ack_timer(session, acknowledged)
-    return row
+    recipients = _region_recipients(loaded, row.region)
+    return await _transitioned(uow, loaded, row, acknowledged, event, recipients)
 
 
 async def reassign(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
     loaded: LoadedConfig,
     escalation_id: str,
     principal: Principal,
     to: str,
     at: datetime,
 ) -> EscalationRow:
-    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    row, escalation = await _load_for_action(uow, loaded, escalation_id, principal)
     target = loaded.book.directory.get(to)
     if target is None or row.region not in target.regions:
         raise InvalidTransition(f"{to!r} is not a coordinator of region {row.region!r}")
@@ -227,7 +237,6 @@ async def reassign(
         reassigned = escalation.reassign(to=to, at=at)
     except EscalationError as error:
         raise InvalidTransition(str(error)) from error
-    _save(row, reassigned, at)
     assert reassigned.acknowledge_by is not None
     level = reassigned.level_index + 1
     event = EscalationEscalated(
@@ -239,18 +248,16 @@ async def reassign(
         repeat=reassigned.cycle,
         reason=EscalatedBecause.MANUAL,
         targets=_actors((to,)),
-        by=Actor(kind=ActorKind.COORDINATOR, id=principal.subject),
+        by=_coordinator(principal),
         escalated_at=at,
         ack_deadline=reassigned.acknowledge_by,
     )
-    await _publish(session, loaded, event, (to,))
-    await _schedule_ack_timer(session, reassigned)
-    return row
+    return await _transitioned(uow, loaded, row, reassigned, event, (to,))
 
 
 async def resolve(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
     loaded: LoadedConfig,
     escalation_id: str,
     principal: Principal | None,
@@ -258,33 +265,30 @@ async def resolve(
     at: datetime,
     because: ResolvedBecause = ResolvedBecause.MANUAL,
 ) -> EscalationRow:
-    row, escalation = await _load_for_action(session, loaded, escalation_id, principal)
+    row, escalation = await _load_for_action(uow, loaded, escalation_id, principal)
     if escalation.status is EscalationStatus.RESOLVED:
         raise InvalidTransition(f"escalation {escalation_id} is already resolved")
     by = principal.subject if principal else SYSTEM.id
-    resolved = escalation.resolve(by=by, at=at)
-    _save(row, resolved, at)
-    actor = Actor(kind=ActorKind.COORDINATOR, id=principal.subject) if principal else SYSTEM
+    resolved = escalation.resolve(by=by)
     event = EscalationResolved(
         escalation_id=row.escalation_id,
         case_id=row.case_id,
         region=row.region,
         reason=because,
-        by=actor,
+        by=_coordinator(principal) if principal else SYSTEM,
         resolved_at=at,
         note=note,
     )
-    await _publish(session, loaded, event, _region_recipients(loaded, row.region))
-    await _schedule_ack_timer(session, resolved)
-    return row
+    recipients = _region_recipients(loaded, row.region)
+    return await _transitioned(uow, loaded, row, resolved, event, recipients)
 
 
 async def resolve_for_case(
-    *, session: AsyncSession, loaded: LoadedConfig, case_id: str, at: datetime
+    *, uow: EscalationUnitOfWork, loaded: LoadedConfig, case_id: str, at: datetime
 ) -> None:
-    for row in await repository.active_escalations(session, case_id):
+    for row in await repository.active_escalations(uow.session, case_id):
         await resolve(
-            session=session,
+            uow=uow,
             loaded=loaded,
             escalation_id=row.escalation_id,
             principal=None,
@@ -294,37 +298,33 @@ async def resolve_for_case(
         )
 
 
-async def escalate_if_unacknowledged(
-    *, session: AsyncSession, loaded: LoadedConfig, escalation_id: str, now: datetime
-) -> None:
+async def escalate_unacknowledged(timer: Timer, uow: EscalationUnitOfWork) -> None:
     """The acknowledgement timer fell due: move up a level (or start over), or stop."""
+    loaded = await uow.deps.config.current(uow.session)
+    now = uow.deps.clock()
     try:
-        row, escalation = await _load_for_action(session, loaded, escalation_id, None)
+        row, escalation = await _load_for_action(uow, loaded, timer.key, None)
     except (EscalationNotFound, InvalidTransition):
         return
     moved = escalation.escalate_if_unacknowledged(at=now)
     if moved == escalation:
-        await _schedule_ack_timer(session, escalation)
+        await _schedule_ack_timer(uow, escalation)
         return
-    _save(row, moved, now)
-    if moved.acknowledge_by is not None:
-        targets = _targets(loaded, moved)
-        event = EscalationEscalated(
-            escalation_id=row.escalation_id,
-            case_id=row.case_id,
-            region=row.region,
-            from_level=escalation.level_index + 1,
-            to_level=moved.level_index + 1,
-            repeat=moved.cycle,
-            reason=EscalatedBecause.UNACKNOWLEDGED,
-            targets=_actors(targets),
-            by=SYSTEM,
-            escalated_at=now,
-            ack_deadline=moved.acknowledge_by,
-        )
-        await _publish(session, loaded, event, targets)
-    await _schedule_ack_timer(session, moved)
-
-
-def _region_recipients(loaded: LoadedConfig, region: str) -> tuple[str, ...]:
-    return tuple(c.coordinator_id for c in loaded.book.directory.covering(region))
+    if moved.acknowledge_by is None:  # out of levels and repeats: it stays where it is
+        await _transitioned(uow, loaded, row, moved, None)
+        return
+    targets = _targets(loaded, moved)
+    event = EscalationEscalated(
+        escalation_id=row.escalation_id,
+        case_id=row.case_id,
+        region=row.region,
+        from_level=escalation.level_index + 1,
+        to_level=moved.level_index + 1,
+        repeat=moved.cycle,
+        reason=EscalatedBecause.UNACKNOWLEDGED,
+        targets=_actors(targets),
+        by=SYSTEM,
+        escalated_at=now,
+        ack_deadline=moved.acknowledge_by,
+    )
+    await _transitioned(uow, loaded, row, moved, event, targets)

@@ -1,16 +1,15 @@
-"""Webhook deliveries, queued in the same transaction as the event they carry."""
+"""Webhook deliveries, queued in the same transaction as the published event they carry."""
 
 from __future__ import annotations
 
 import json
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope
 from switchboard.escalation.adapters.config_store import LoadedConfig
 from switchboard.escalation.adapters.orm import WebhookDeliveryRow
 from switchboard.escalation.domain.webhooks import DeliveryStatus
+from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 
 
 def webhook_body(envelope: Envelope[Event]) -> str:
@@ -26,13 +25,26 @@ def webhook_body(envelope: Envelope[Event]) -> str:
     )
 
 
-async def enqueue_webhooks(
+async def publish_with_webhooks(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
+    loaded: LoadedConfig,
+    event: Event,
+    recipients: tuple[str, ...],
+) -> None:
+    """Publish the event, and queue it for the recipients' webhooks under its id and time."""
+    (envelope,) = await uow.publish(event)
+    enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
+
+
+def enqueue_webhooks(
+    *,
+    uow: EscalationUnitOfWork,
     loaded: LoadedConfig,
     envelope: Envelope[Event],
     recipients: tuple[str, ...],
 ) -> int:
+    """One delivery per recipient with a webhook; how many were queued."""
     body = webhook_body(envelope)
     region = str(getattr(envelope.data, "region", ""))
     queued = 0
@@ -40,7 +52,7 @@ async def enqueue_webhooks(
         webhook = loaded.webhook_of(coordinator_id)
         if webhook is None:
             continue
-        session.add(
+        uow.session.add(
             WebhookDeliveryRow(
                 message_id=envelope.id,
                 coordinator_id=coordinator_id,

@@ -1,4 +1,4 @@
-"""Starting, pausing, completing and firing SLA clocks; every change writes the outbox."""
+"""Starting, pausing, completing and firing SLA clocks; every change publishes its event."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from prometheus_client import Counter
 
-from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import SlaAchieved, SlaBreached, SlaWarned
 from switchboard.contracts.events.common import Channel, Priority
 from switchboard.contracts.events.sla import SlaMetric
@@ -18,6 +17,8 @@ from switchboard.escalation.adapters import repository
 from switchboard.escalation.adapters.config_store import LoadedConfig
 from switchboard.escalation.adapters.orm import CaseRow, ClockRow
 from switchboard.escalation.domain.calendar import BusinessCalendar
+from switchboard.escalation.domain.cases import CaseStatus
+from switchboard.escalation.domain.escalation import TriggerKind
 from switchboard.escalation.domain.sla import (
     BREACH_FRACTION,
     CaseProfile,
@@ -26,12 +27,16 @@ from switchboard.escalation.domain.sla import (
     SlaClock,
     SlaPolicy,
 )
-from switchboard.escalation.metrics import SLA_THRESHOLDS_FIRED
-from switchboard.servicekit import timers
-from switchboard.servicekit.outbox import add_event, add_events
+from switchboard.escalation.service_layer import escalations, triggers
+from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
+from switchboard.servicekit.timers import Timer
 
-SOURCE = "/switchboard/escalation"
 SLA_TIMER = "sla-clock"
+SLA_THRESHOLDS_FIRED = Counter(
+    "escalation_sla_thresholds_fired_total",
+    "SLA warnings and breaches emitted, by metric and kind",
+    ["metric", "kind"],
+)
 
 
 def case_profile(case: CaseRow) -> CaseProfile:
@@ -45,15 +50,15 @@ def case_profile(case: CaseRow) -> CaseProfile:
 
 async def start_clock(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
     case: CaseRow,
     policy: SlaPolicy,
     metric: Metric,
     calendar: BusinessCalendar,
     at: datetime,
-) -> ClockRow | None:
+) -> None:
     if metric not in policy.targets:
-        return None
+        return
     clock = SlaClock.start(metric=metric, policy=policy, at=at)
     row = ClockRow(
         clock_id=str(uuid.uuid4()),
@@ -65,13 +70,12 @@ async def start_clock(
         started_at=at,
     )
     repository.write_clock(row, clock)
-    session.add(row)
-    await schedule_next(session=session, row=row, clock=clock, calendar=calendar)
-    return row
+    uow.session.add(row)
+    await _schedule_next(uow, row, clock, calendar)
 
 
 async def start_case_clocks(
-    *, session: AsyncSession, case: CaseRow, loaded: LoadedConfig, at: datetime
+    *, uow: EscalationUnitOfWork, case: CaseRow, loaded: LoadedConfig, at: datetime
 ) -> None:
     policy = loaded.book.sla_policy_for(case_profile(case))
     case.sla_policy = policy.name if policy else None
@@ -80,24 +84,24 @@ async def start_case_clocks(
     calendar = loaded.book.calendar_for(case.region)
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
         await start_clock(
-            session=session, case=case, policy=policy, metric=metric, calendar=calendar, at=at
+            uow=uow, case=case, policy=policy, metric=metric, calendar=calendar, at=at
         )
 
 
-async def schedule_next(
-    *, session: AsyncSession, row: ClockRow, clock: SlaClock, calendar: BusinessCalendar
+async def _schedule_next(
+    uow: EscalationUnitOfWork, row: ClockRow, clock: SlaClock, calendar: BusinessCalendar
 ) -> None:
-    await session.flush()
+    await uow.session.flush()
     upcoming = clock.next_due(calendar=calendar)
     if upcoming is None:
-        await timers.cancel(session, kind=SLA_TIMER, key=row.clock_id)
+        await uow.cancel(SLA_TIMER, row.clock_id)
     else:
-        await timers.schedule(session, kind=SLA_TIMER, key=row.clock_id, due_at=upcoming[1])
+        await uow.schedule(SLA_TIMER, row.clock_id, upcoming[1])
 
 
 async def complete_clocks(
     *,
-    session: AsyncSession,
+    uow: EscalationUnitOfWork,
     case: CaseRow,
     metrics: tuple[Metric, ...],
     loaded: LoadedConfig,
@@ -105,58 +109,58 @@ async def complete_clocks(
 ) -> None:
     """The response or resolution happened: stop the clocks and say how they ended."""
     calendar = loaded.book.calendar_for(case.region)
-    for row in await repository.open_clocks(session, case.case_id, metrics):
+    for row in await repository.open_clocks(uow.session, case.case_id, metrics):
         before = repository.clock_from_row(row)
         clock = before.complete(at=at, calendar=calendar)
         repository.write_clock(row, clock)
-        await timers.cancel(session, kind=SLA_TIMER, key=row.clock_id)
+        await uow.cancel(SLA_TIMER, row.clock_id)
         if clock.state is ClockState.ACHIEVED:
-            await _emit(
-                session, _sla_event(SlaAchieved, row, clock, case, calendar, at, achieved_at=at)
+            await uow.publish(
+                _sla_event(SlaAchieved, row, clock, case, calendar, at, achieved_at=at)
             )
         elif BREACH_FRACTION not in before.fired:
-            await _emit(
-                session, _sla_event(SlaBreached, row, clock, case, calendar, at, breached_at=at)
+            await uow.publish(
+                _sla_event(SlaBreached, row, clock, case, calendar, at, breached_at=at)
             )
 
 
 async def pause_clocks(
-    *, session: AsyncSession, case: CaseRow, loaded: LoadedConfig, at: datetime
+    *, uow: EscalationUnitOfWork, case: CaseRow, loaded: LoadedConfig, at: datetime
 ) -> None:
     """The case now waits on the customer."""
     calendar = loaded.book.calendar_for(case.region)
-    for row in await repository.open_clocks(session, case.case_id, (Metric.RESOLUTION,)):
+    for row in await repository.open_clocks(uow.session, case.case_id, (Metric.RESOLUTION,)):
         clock = repository.clock_from_row(row).pause(at=at, calendar=calendar)
         repository.write_clock(row, clock)
-        await schedule_next(session=session, row=row, clock=clock, calendar=calendar)
+        await _schedule_next(uow, row, clock, calendar)
 
 
 async def resume_clocks(
-    *, session: AsyncSession, case: CaseRow, loaded: LoadedConfig, at: datetime
+    *, uow: EscalationUnitOfWork, case: CaseRow, loaded: LoadedConfig, at: datetime
 ) -> None:
     """The customer wrote: the clocks count again."""
     calendar = loaded.book.calendar_for(case.region)
-    for row in await repository.open_clocks(session, case.case_id, (Metric.RESOLUTION,)):
+    for row in await repository.open_clocks(uow.session, case.case_id, (Metric.RESOLUTION,)):
         clock = repository.clock_from_row(row).resume(at=at)
         repository.write_clock(row, clock)
-        await schedule_next(session=session, row=row, clock=clock, calendar=calendar)
+        await _schedule_next(uow, row, clock, calendar)
 
 
-async def retarget_case(*, session: AsyncSession, case: CaseRow, loaded: LoadedConfig) -> None:
+async def retarget_case(*, uow: EscalationUnitOfWork, case: CaseRow, loaded: LoadedConfig) -> None:
     """The priority changed: apply the policy that now matches to the running clocks."""
     policy = loaded.book.sla_policy_for(case_profile(case))
     if policy is None or policy.name == case.sla_policy:
         return
     case.sla_policy = policy.name
     calendar = loaded.book.calendar_for(case.region)
-    for row in await repository.open_clocks(session, case.case_id):
+    for row in await repository.open_clocks(uow.session, case.case_id):
         if Metric(row.metric) not in policy.targets:
             continue
         clock = repository.clock_from_row(row).retarget(policy=policy)
         repository.write_clock(row, clock)
         row.policy = policy.name
         row.escalate_at = sorted(policy.escalate_at_fractions)
-        await schedule_next(session=session, row=row, clock=clock, calendar=calendar)
+        await _schedule_next(uow, row, clock, calendar)
 
 
 @dataclass(frozen=True)
@@ -168,18 +172,34 @@ class FiredClock:
     to_escalate: tuple[float, ...]
 
 
-async def fire_clocks(
-    *, session: AsyncSession, clock_ids: Sequence[str], loaded: LoadedConfig, now: datetime
+async def fire_sla_clock(timer: Timer, uow: EscalationUnitOfWork) -> None:
+    """One clock's timer (for pollers without batch handlers): a batch of one."""
+    await fire_sla_clocks([timer], uow)
+
+
+async def fire_sla_clocks(batch: list[Timer], uow: EscalationUnitOfWork) -> None:
+    """Many clocks' timers fell due: one config lookup, set-based clock updates, one outbox
+    insert and one timer upsert; then the (rare) escalations, one clock at a time."""
+    loaded = await uow.deps.config.current(uow.session)
+    now = uow.deps.clock()
+    clock_ids = [timer.key for timer in batch]
+    for fired in await _fire_clocks(uow=uow, clock_ids=clock_ids, loaded=loaded, now=now):
+        if fired.to_escalate and fired.case_status != CaseStatus.RESOLVED:
+            await _escalate_fired_clock(uow, loaded, fired, now)
+
+
+async def _fire_clocks(
+    *, uow: EscalationUnitOfWork, clock_ids: Sequence[str], loaded: LoadedConfig, now: datetime
 ) -> list[FiredClock]:
-    """Many clocks' timers fell due: emit each threshold reached, once, for all of them.
+    """Emit each threshold reached, once, for all the clocks at once.
 
     Set-based, so a burst of due clocks costs a handful of statements, not a handful per
     clock: one locked SELECT, one executemany UPDATE (only the clocks that fired a
     threshold), one outbox insert and one timer upsert. Returns one `FiredClock` per clock
     found (ids without a clock are skipped), in lock order."""
-    rows = await repository.due_clocks(session, clock_ids)
+    rows = await repository.due_clocks(uow.session, clock_ids)
     changed: list[tuple[str, SlaClock]] = []
-    envelopes: list[Envelope[Any]] = []
+    events: list[SlaWarned | SlaBreached] = []
     upcoming_timers: list[tuple[str, datetime, dict[str, Any] | None]] = []
     counted: list[tuple[str, str]] = []
     results: list[FiredClock] = []
@@ -205,7 +225,7 @@ async def fire_clocks(
                     fraction=fraction,
                     warned_at=now,
                 )
-            envelopes.append(Envelope(data=event, source=SOURCE))
+            events.append(event)
             counted.append((row.metric, "breach" if fraction == BREACH_FRACTION else "warning"))
         upcoming = clock.next_due(calendar=calendar)
         if upcoming is not None:  # the poller already removed the timer that fired
@@ -220,12 +240,32 @@ async def fire_clocks(
             )
         )
     # Clock rows first, then their events: the ordering rule of the outbox (see servicekit).
-    await repository.save_fired_clocks(session, changed)
-    await add_events(session, envelopes)
-    await timers.schedule_many(session, kind=SLA_TIMER, due=upcoming_timers)
+    await repository.save_fired_clocks(uow.session, changed)
+    await uow.publish(*events)
+    await uow.schedule_many(SLA_TIMER, upcoming_timers)
     for metric, kind in counted:
         SLA_THRESHOLDS_FIRED.labels(metric, kind).inc()
     return results
+
+
+async def _escalate_fired_clock(
+    uow: EscalationUnitOfWork, loaded: LoadedConfig, fired: FiredClock, now: datetime
+) -> None:
+    case = await uow.session.get(CaseRow, fired.case_id)
+    if case is None:
+        return
+    breach = 1.0 in fired.to_escalate
+    policy = loaded.book.sla_policy_named(fired.policy)
+    await triggers.raise_for_case(
+        uow=uow,
+        loaded=loaded,
+        case=case,
+        trigger=TriggerKind.SLA_BREACH if breach else TriggerKind.SLA_WARNING,
+        at=now,
+        reason=f"{fired.metric} {'breached' if breach else 'at risk'}",
+        raised_by=escalations.SYSTEM,
+        preferred_policy=policy.escalation_policy if policy else None,
+    )
 
 
 SlaEventType = TypeVar("SlaEventType", SlaWarned, SlaBreached, SlaAchieved)
@@ -259,7 +299,3 @@ def _sla_event(
         team=case.team,
         **when,
     )
-
-
-async def _emit(session: AsyncSession, event: SlaWarned | SlaBreached | SlaAchieved) -> None:
-    await add_event(session, Envelope(data=event, source=SOURCE))

@@ -1,22 +1,16 @@
-"""Triggers other than a breach, on PostgreSQL: a detractor survey, a repeat contact, a
+"""Triggers other than a breach, in-process: a detractor survey, a repeat contact, a
 warning that the SLA policy escalates on, and an agent's reply that makes nothing happen."""
 
 from datetime import timedelta
 
-import pytest
-
 from switchboard.contracts.events import (
     CaseReopened,
-    ContactReceived,
     DetractorAlerted,
     EscalationRaised,
     SlaWarned,
 )
-from switchboard.escalation.config import load_config
 
-from .conftest import case_opened, escalation_config
-
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+from ..conftest import case_opened, customer_wrote, escalation_config
 
 
 async def test_a_detractor_alert_escalates_the_case(stack):
@@ -68,20 +62,8 @@ async def test_a_repeat_contact_reopening_a_case_escalates_and_restarts_resoluti
 async def test_a_polite_message_raises_nothing(stack):
     opened = case_opened(at=stack.clock.at)
     await stack.deliver(opened)
-    await stack.deliver(
-        ContactReceived(
-            case_id=opened.case_id,
-            customer_id=opened.customer_id,
-            region="nordics",
-            channel="email",
-            contact_id="c-2",
-            received_at=stack.clock.advance(minutes=1),
-            outcome="joined",
-            language="nb",
-            language_confidence=0.9,
-            text="Hei, takk for hjelpen så langt!",
-        )
-    )
+    text = "Hei, takk for hjelpen så langt!"
+    await stack.deliver(customer_wrote(opened, at=stack.clock.advance(minutes=1), text=text))
     assert await stack.events(EscalationRaised) == []
 
 
@@ -91,8 +73,7 @@ async def test_a_policy_may_escalate_on_a_warning(stack):
         "    escalation_policy: standard\n    escalate_at: [0.75, 1.0]\nescalation_policies",
     )
     assert config != escalation_config()
-    async with stack.sessions() as session, session.begin():
-        await stack.config.replace(session, config=load_config(config), by="test")
+    await stack.configured(config)
     opened = case_opened(at=stack.clock.at)
     await stack.deliver(opened)
     stack.clock.advance(minutes=45)  # 75 % of the default policy's hour

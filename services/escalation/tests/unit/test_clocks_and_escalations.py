@@ -1,4 +1,5 @@
-"""Handlers and durable timers on PostgreSQL, driven by a controlled clock."""
+"""Escalation's event and timer handlers in-process, driven by a controlled clock: SLA clocks in
+business time, policies, escalations moving up and stopping, webhooks queued with events."""
 
 from datetime import timedelta
 
@@ -6,10 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from switchboard.contracts.events import (
-    AgentReplied,
     CaseQueued,
-    CaseResolved,
-    ContactReceived,
     EscalationEscalated,
     EscalationRaised,
     EscalationResolved,
@@ -21,36 +19,7 @@ from switchboard.escalation.adapters.orm import EscalationRow, WebhookDeliveryRo
 from switchboard.escalation.service_layer import escalations
 from switchboard.servicekit.auth import Principal, Role
 
-from .conftest import case_opened
-
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-
-def replied(opened, *, at, first=True):
-    return AgentReplied(
-        case_id=opened.case_id,
-        region=opened.region,
-        channel=opened.channel,
-        agent_id="agent-1",
-        message_id="m-1",
-        replied_at=at,
-        is_first_response=first,
-    )
-
-
-def customer_wrote(opened, *, at, text="Any news?"):
-    return ContactReceived(
-        case_id=opened.case_id,
-        customer_id=opened.customer_id,
-        region=opened.region,
-        channel=opened.channel,
-        contact_id="contact-2",
-        received_at=at,
-        outcome="joined",
-        language="nb",
-        language_confidence=0.9,
-        text=text,
-    )
+from ..conftest import case_opened, customer_wrote, replied, resolved
 
 
 async def test_warnings_then_breach_count_business_time_only(stack):
@@ -146,11 +115,10 @@ async def test_unacknowledged_escalations_move_up_and_acknowledged_ones_stop(sta
     (moved,) = await stack.events(EscalationEscalated)
     assert (moved.from_level, moved.to_level, [t.id for t in moved.targets]) == (1, 2, ["magnus"])
     magnus = Principal("magnus", Role.COORDINATOR, frozenset({"nordics"}))
-    async with stack.sessions() as session, session.begin():
-        loaded = await stack.config.current(session)
+    async with stack.transaction() as uow:
         await escalations.acknowledge(
-            session=session,
-            loaded=loaded,
+            uow=uow,
+            loaded=await uow.deps.config.current(uow.session),
             escalation_id=raised.escalation_id,
             principal=magnus,
             note="on it",
@@ -168,12 +136,11 @@ async def test_a_coordinator_of_another_region_can_neither_see_nor_act(stack):
     await stack.fire_timers()
     (raised,) = await stack.events(EscalationRaised)
     camille = Principal("camille", Role.COORDINATOR, frozenset({"france"}))
-    async with stack.sessions() as session:
-        loaded = await stack.config.current(session)
+    async with stack.transaction() as uow:
         with pytest.raises(escalations.EscalationNotFound):
             await escalations.resolve(
-                session=session,
-                loaded=loaded,
+                uow=uow,
+                loaded=await uow.deps.config.current(uow.session),
                 escalation_id=raised.escalation_id,
                 principal=camille,
                 note=None,
@@ -186,27 +153,13 @@ async def test_resolving_the_case_stops_clocks_and_escalations(stack):
     await stack.deliver(opened)
     stack.clock.advance(hours=1)
     await stack.fire_timers()
-    await stack.deliver(
-        CaseResolved(
-            case_id=opened.case_id,
-            region="nordics",
-            channel="email",
-            agent_id="agent-1",
-            customer_id=opened.customer_id,
-            language="nb",
-            opened_at=opened.opened_at,
-            resolved_at=stack.clock.advance(minutes=1),
-            resolution_code="fixed",
-            first_contact_resolution=True,
-            handle_seconds=60,
-        )
-    )
-    (resolved,) = await stack.events(EscalationResolved)
-    assert resolved.reason == "case_resolved"
+    await stack.deliver(resolved(opened, at=stack.clock.advance(minutes=1)))
+    (escalation_resolved,) = await stack.events(EscalationResolved)
+    assert escalation_resolved.reason == "case_resolved"
     stack.clock.advance(days=5)
     assert await stack.fire_timers() == 0
-    async with stack.sessions() as session:
-        (row,) = (await session.execute(select(EscalationRow))).scalars()
+    async with stack.transaction() as uow:
+        (row,) = (await uow.session.execute(select(EscalationRow))).scalars()
     assert row.status == "resolved"
 
 
@@ -224,8 +177,8 @@ async def test_an_angry_message_escalates_and_webhooks_are_queued_with_the_event
     assert raised.trigger == "angry_message"
     assert raised.trigger_event_id == event_id
     assert "threatening" in raised.reason
-    async with stack.sessions() as session:
-        deliveries = list((await session.execute(select(WebhookDeliveryRow))).scalars())
+    async with stack.transaction() as uow:
+        deliveries = list((await uow.session.execute(select(WebhookDeliveryRow))).scalars())
     assert [(d.coordinator_id, d.event_type) for d in deliveries] == [
         ("nora", "switchboard.escalation.raised")
     ]

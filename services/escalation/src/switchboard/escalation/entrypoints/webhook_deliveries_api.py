@@ -1,23 +1,23 @@
-"""Admins: the active configuration (policies, calendars, coordinators) and webhook deliveries."""
+"""Admins: the webhook delivery queue, each delivery's log of attempts, and resending a dead
+delivery."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
-from switchboard.escalation.config import EscalationConfig
 from switchboard.escalation.domain.webhooks import DeliveryStatus
-from switchboard.escalation.entrypoints.auth import AdminDep
-from switchboard.escalation.entrypoints.dependencies import ServiceDep, SessionDep
+from switchboard.escalation.entrypoints.dependencies import UnitOfWorkDep
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.http.problems import Problem
+from switchboard.servicekit.service.dependencies import AdminDep, SessionDep
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin/webhook-deliveries", tags=["admin"])
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a BIGINT
 
 
@@ -47,23 +47,7 @@ class AttemptView(BaseModel):
     duration_ms: float
 
 
-@router.get("/config")
-async def read_config(_: AdminDep, service: ServiceDep, session: SessionDep) -> dict[str, Any]:
-    loaded = await service.config.current(session)
-    return {"version": loaded.version, "config": loaded.config.model_dump(mode="json")}
-
-
-@router.put("/config")
-async def replace_config(
-    config: EscalationConfig, admin: AdminDep, service: ServiceDep, session: SessionDep
-) -> dict[str, Any]:
-    """Replace policies, calendars and coordinators at once (validated as a whole)."""
-    async with session.begin():
-        version = await service.config.replace(session, config=config, by=f"admin:{admin.subject}")
-    return {"version": version}
-
-
-@router.get("/webhook-deliveries", response_model=list[DeliveryView])
+@router.get("", response_model=list[DeliveryView])
 async def list_deliveries(
     _: AdminDep,
     session: SessionDep,
@@ -76,7 +60,7 @@ async def list_deliveries(
     return [DeliveryView.model_validate(r) for r in (await session.execute(query)).scalars()]
 
 
-@router.get("/webhook-deliveries/{delivery_id}/attempts", response_model=list[AttemptView])
+@router.get("/{delivery_id}/attempts", response_model=list[AttemptView])
 async def delivery_log(
     delivery_id: DeliveryId, _: AdminDep, session: SessionDep
 ) -> list[AttemptView]:
@@ -88,14 +72,13 @@ async def delivery_log(
     return [AttemptView.model_validate(r) for r in (await session.execute(query)).scalars()]
 
 
-@router.post("/webhook-deliveries/{delivery_id}/retry", response_model=DeliveryView)
-async def retry_delivery(delivery_id: DeliveryId, _: AdminDep, session: SessionDep) -> DeliveryView:
+@router.post("/{delivery_id}/retry", response_model=DeliveryView)
+async def retry_delivery(delivery_id: DeliveryId, _: AdminDep, uow: UnitOfWorkDep) -> DeliveryView:
     """Send a dead delivery again (after the receiver was fixed)."""
-    async with session.begin():
-        row = await session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
-        if row is None:
-            raise Problem(404, f"no webhook delivery {delivery_id}")
-        if row.status != DeliveryStatus.DEAD.value:
-            raise Problem(409, f"delivery {delivery_id} is {row.status}, not dead")
-        row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING.value, 0, utcnow()
-        return DeliveryView.model_validate(row)
+    row = await uow.session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
+    if row is None:
+        raise Problem(404, f"no webhook delivery {delivery_id}")
+    if row.status != DeliveryStatus.DEAD.value:
+        raise Problem(409, f"delivery {delivery_id} is {row.status}, not dead")
+    row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING.value, 0, utcnow()
+    return DeliveryView.model_validate(row)

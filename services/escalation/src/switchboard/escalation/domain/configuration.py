@@ -4,20 +4,11 @@ the admin API) turned into domain objects."""
 from __future__ import annotations
 
 import base64
-import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from switchboard.escalation.domain.calendar import BusinessCalendar, WeeklyHours
 from switchboard.escalation.domain.escalation import (
@@ -35,34 +26,8 @@ from switchboard.escalation.domain.sla import (
     Metric,
     SlaPolicy,
 )
+from switchboard.servicekit.durations import Duration
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """`90`, `"90s"`, `"15m"`, `"1h30m"`, `"2d"` → a positive timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str) and _DURATION_PART.sub("", value.replace(" ", "")) == "":
-        parts = _DURATION_PART.findall(value.replace(" ", ""))
-        if not parts:
-            raise ValueError(f"invalid duration {value!r}")
-        seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    else:
-        raise ValueError(f"invalid duration {value!r}; use e.g. 90, '15m', '1h30m', '2d'")
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return timedelta(seconds=seconds)
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(lambda value: value.total_seconds(), return_type=float, when_used="json"),
-]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w .:-]*$")]
 
 

@@ -2,11 +2,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from switchboard.escalation.domain.triggers import (
-    CombinedClassifier,
+from switchboard.escalation.domain.message_classifier import (
     KeywordClassifier,
     LanguageRules,
     MessageAssessment,
+    MessageClassifier,
     MessageFlag,
     RuleMatch,
 )
@@ -76,6 +76,20 @@ def test_the_matches_explain_the_decision():
     assessment = CLASSIFIER.assess("Unacceptable. My lawyer will call.", language="en")
     assert {match.flag for match in assessment.matches} == {ANGRY, THREATENING}
     assert all(match.language == "en" for match in assessment.matches)
+
+
+class CombinedClassifier:
+    """Several classifiers at once (e.g. keywords and a model); a flag from any one counts."""
+
+    def __init__(self, classifiers: list[MessageClassifier]) -> None:
+        self._classifiers = tuple(classifiers)
+
+    def assess(self, text: str, *, language: str | None) -> MessageAssessment:
+        assessments = [c.assess(text, language=language) for c in self._classifiers]
+        return MessageAssessment(
+            tuple(match for a in assessments for match in a.matches),
+            frozenset(flag for a in assessments for flag in a.flags),
+        )
 
 
 class ProfanityModel:

@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from switchboard.escalation.config import load_config, parse_duration
+from switchboard.escalation.domain.configuration import load_config
 from switchboard.escalation.domain.escalation import TriggerKind
 from switchboard.escalation.domain.sla import CaseProfile, Metric
+from switchboard.servicekit.durations import parse_duration
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "escalation.example.yaml"
 
@@ -31,7 +32,7 @@ def test_the_example_configuration_loads_into_a_policy_book():
     ("text", "seconds"),
     [(90, 90), ("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1.5h", 5400)],
 )
-def test_durations(text, seconds):
+def test_the_duration_spellings_of_escalation_configurations_still_parse(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 

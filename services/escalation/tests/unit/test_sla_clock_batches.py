@@ -1,41 +1,23 @@
-"""SLA clock timers fired as one batch (the poller's batch handler), on PostgreSQL."""
+"""SLA clock timers fired as one batch (the poller's batch handler), in-process."""
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from switchboard.contracts.events import (
-    CaseResolved,
     EscalationRaised,
     SlaAchieved,
     SlaBreached,
     SlaWarned,
 )
 from switchboard.escalation.adapters.orm import CaseRow, ClockRow
-from switchboard.escalation.service_layer.sla_clocks import SLA_TIMER
+from switchboard.escalation.service_layer import sla_clocks
+from switchboard.escalation.service_layer.handlers import TIMER_HANDLERS
 from switchboard.servicekit.timers import Timer, TimerPoller
 
-from .conftest import case_opened
+from ..conftest import case_opened, resolved
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 CASES = 40
-
-
-def resolved(opened, *, at):
-    return CaseResolved(
-        case_id=opened.case_id,
-        region=opened.region,
-        channel=opened.channel,
-        agent_id="agent-1",
-        customer_id=opened.customer_id,
-        language="nb",
-        opened_at=opened.opened_at,
-        resolved_at=at,
-        resolution_code="fixed",
-        first_contact_resolution=True,
-        handle_seconds=60,
-    )
 
 
 def thresholds(events, case_id, metric):
@@ -49,14 +31,14 @@ def thresholds(events, case_id, metric):
 async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolved_cases(stack):
     batches: list[int] = []
 
-    async def recording(session, batch: list[Timer]) -> None:
+    async def recording(batch: list[Timer], uow) -> None:
         batches.append(len(batch))
-        await stack.handlers.fire_sla_clocks(session, batch)
+        await sla_clocks.fire_sla_clocks(batch, uow)
 
     poller = TimerPoller(
-        sessions=stack.sessions,
-        handlers=stack.handlers.timer_handlers(),
-        batch_handlers={SLA_TIMER: recording},
+        units=stack.units,
+        handlers=TIMER_HANDLERS,
+        batch_handlers={sla_clocks.SLA_TIMER: recording},
         clock=stack.clock,
     )
     opened = [case_opened(at=stack.clock.at) for _ in range(CASES)]
@@ -67,8 +49,8 @@ async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolve
     await stack.deliver(resolved(answered, at=stack.clock.advance(minutes=10)))
     # Resolved as far as the batch can see, though its clock's timer is still due (the
     # resolution landing while the timer was due): events still go out, no escalation.
-    async with stack.sessions() as session, session.begin():
-        await session.execute(
+    async with stack.transaction() as uow:
+        await uow.session.execute(
             update(CaseRow).where(CaseRow.case_id == guarded.case_id).values(status="resolved")
         )
 
@@ -91,9 +73,9 @@ async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolve
     assert sorted(e.case_id for e in raised) == sorted(e.case_id for e in waiting)
     assert {(e.trigger, e.level) for e in raised} == {("sla_breach", 1)}
 
-    async with stack.sessions() as session:
+    async with stack.transaction() as uow:
         clocks = (
-            await session.execute(select(ClockRow).where(ClockRow.metric == "first_response"))
+            await uow.session.execute(select(ClockRow).where(ClockRow.metric == "first_response"))
         ).scalars()
         states = {row.case_id: (row.state, tuple(row.fired)) for row in clocks}
     assert states.pop(answered.case_id) == ("achieved", ())

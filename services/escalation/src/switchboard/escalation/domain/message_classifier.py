@@ -141,17 +141,3 @@ def _assessment(matches: list[RuleMatch]) -> MessageAssessment:
     if anger >= ANGER_THRESHOLD:
         flags.add(MessageFlag.ANGRY)
     return MessageAssessment(tuple(matches), frozenset(flags))
-
-
-class CombinedClassifier:
-    """Several classifiers at once (e.g. keywords and a model); a flag from any one counts."""
-
-    def __init__(self, classifiers: Iterable[MessageClassifier]) -> None:
-        self._classifiers = tuple(classifiers)
-
-    def assess(self, text: str, *, language: str | None) -> MessageAssessment:
-        assessments = [c.assess(text, language=language) for c in self._classifiers]
-        return MessageAssessment(
-            tuple(match for a in assessments for match in a.matches),
-            frozenset(flag for a in assessments for flag in a.flags),
-        )

@@ -1,0 +1,42 @@
+"""Escalation's handler tables: which use case runs for each event it reads and each of its
+durable timers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.events import (
+    AgentReplied,
+    CaseAssigned,
+    CaseOpened,
+    CaseQueued,
+    CaseReopened,
+    CaseResolved,
+    ContactReceived,
+    DetractorAlerted,
+)
+from switchboard.escalation.service_layer import cases, escalations, sla_clocks, triggers
+from switchboard.servicekit.consumer import Handler
+from switchboard.servicekit.timers import BatchTimerHandler, TimerHandler
+
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {
+    CaseOpened: cases.open_case,
+    ContactReceived: cases.receive_contact,
+    CaseReopened: cases.reopen_case,
+    CaseQueued: cases.requeue_case,
+    CaseAssigned: cases.record_assignment,
+    AgentReplied: cases.record_reply,
+    CaseResolved: cases.resolve_case,
+    DetractorAlerted: triggers.escalate_detractor,
+}
+TIMER_HANDLERS: Mapping[str, TimerHandler] = {
+    sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clock,
+    escalations.ACK_TIMER: escalations.escalate_unacknowledged,
+    triggers.VIP_TIMER: triggers.escalate_waiting_vip,
+}
+TIMER_BATCH_HANDLERS: Mapping[str, BatchTimerHandler] = {
+    # SLA clocks fall due by the thousand (a Monday morning, an outage): the poller hands
+    # over every claimed timer of the kind at once.
+    sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clocks,
+}

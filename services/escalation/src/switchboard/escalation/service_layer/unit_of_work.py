@@ -1,0 +1,33 @@
+"""What escalation's use cases, routes and workers share: the service's dependencies, handed
+to every unit of work as ``uow.deps``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
+from switchboard.escalation.adapters.live_feed import LiveFeed
+from switchboard.escalation.adapters.webhook_sender import WebhookSender
+from switchboard.escalation.domain.message_classifier import MessageClassifier
+from switchboard.servicekit.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class EscalationDeps:
+    config: ConfigStore
+    """Policies, calendars and coordinators: every use case decides with them."""
+    classifier: MessageClassifier
+    """Tells angry and threatening customer messages."""
+    clock: Callable[[], datetime]
+    """The time a fired timer acts at (a test's clock in tests)."""
+    live_feed: LiveFeed
+    """Escalation events of every replica for the live streams (a worker)."""
+    webhook_sender: WebhookSender
+    """Delivers the queued webhooks (a worker)."""
+    config_file: ConfigFile | None
+    """Stored as the active configuration when the service starts, if there is one."""
+
+
+EscalationUnitOfWork = UnitOfWork[EscalationDeps]

@@ -1,0 +1,36 @@
+"""Escalation as servicekit sees it: the topics it reads and writes, its schema (the ORM and
+the migrations agree), its command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from switchboard.contracts.topics import ASSIGNMENTS, CASES, ESCALATIONS, FEEDBACK_ALERTS, SLA
+from switchboard.escalation.bootstrap import DEFINITION
+from switchboard.escalation.entrypoints.cli import cli
+from switchboard.servicekit.testing.schema import migration_drift
+
+EXAMPLE = Path(__file__).parents[2] / "config" / "escalation.example.yaml"
+
+
+def test_escalation_reads_cases_assignments_and_alerts_and_writes_sla_and_escalations():
+    assert set(DEFINITION.reads) == {CASES, ASSIGNMENTS, FEEDBACK_ALERTS}
+    assert set(DEFINITION.writes) == {SLA, ESCALATIONS}
+    assert {topic.writer for topic in DEFINITION.writes} == {DEFINITION.name}
+
+
+def test_the_migrations_build_exactly_the_tables_of_the_orm(tmp_path):
+    schema = DEFINITION.migrations
+    drift = migration_drift(tmp_path, versions_dir=schema.versions_dir, metadata=schema.metadata)
+    assert drift == []
+
+
+def test_check_config_validates_a_file_without_starting_anything(tmp_path):
+    result = CliRunner().invoke(cli, ["check-config", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 4 SLA policies, 1 escalation policies, 4 calendars")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sla_policies: [{name: a, targets: {first_response: soon}}]")
+    assert CliRunner().invoke(cli, ["check-config", str(broken)]).exit_code != 0
