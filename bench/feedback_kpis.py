@@ -31,13 +31,16 @@ import httpx
 from sqlalchemy import text
 
 from switchboard.feedback.adapters import rollup_store
-from switchboard.feedback.bootstrap import bootstrap, build_app, run_migrations
+from switchboard.feedback.bootstrap import DEFINITION
 from switchboard.feedback.domain.kpis import COUNTER_NAMES
 from switchboard.feedback.domain.report import make_slice
 from switchboard.feedback.domain.rollups import Period
+from switchboard.feedback.entrypoints.app import HTTP_API
 from switchboard.feedback.settings import FeedbackSettings
 from switchboard.servicekit.db import create_engine
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
+from switchboard.servicekit.migrations import migrate
+from switchboard.servicekit.service import assemble, service_app
 
 CHANNELS = "ARRAY['phone','email','chat','social']"
 FIRST_DAY = date(2025, 1, 1)
@@ -249,7 +252,8 @@ async def show_plan(engine, args) -> None:
 async def bench(args: argparse.Namespace, cluster: PostgresCluster) -> None:
     await asyncio.to_thread(cluster.create_database, "feedback")
     settings = FeedbackSettings.load(database_url=cluster.url("feedback"))
-    await run_migrations(settings)
+    schema = DEFINITION.migrations
+    await migrate(settings.database_url, versions_dir=schema.versions_dir, metadata=schema.metadata)
     engine = create_engine(settings.database_url)
     if await table_rows(engine, "fb_kpi_rollups") == 0:
         started = time.perf_counter()
@@ -270,15 +274,15 @@ async def bench(args: argparse.Namespace, cluster: PostgresCluster) -> None:
     )
     await show_plan(engine, args)
 
-    runtime = bootstrap(settings, migrate_first=False)  # built, not started: no broker needed
-    app = build_app(settings, runtime=runtime)
+    service = assemble(DEFINITION, settings)  # built, not started: no broker needed
+    app = service_app(service, HTTP_API)
     token = settings.token_verifier().issue(subject="bench", role="admin")
     headers = {"Authorization": f"Bearer {token}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         region_api = await time_api(client, headers, args, facet={})
         agent_api = await time_api(client, headers, args, facet={"agent": ""})
-    store = await time_store(runtime.engine, args)
+    store = await time_store(service.engine, args)
     print(f"GET /kpis region+month (real API):       {summary(region_api)}   [target p99 < 50 ms]")
     print(f"GET /kpis region+agent+month (real API): {summary(agent_api)}")
     print(f"roll-up store query alone:               {summary(store)}")
@@ -308,7 +312,7 @@ async def bench(args: argparse.Namespace, cluster: PostgresCluster) -> None:
         f"the scan reads ~{sample * 30 // (args.regions * args.days):,} rows per region-month "
         "and grows linearly with the answers, the roll-up read stays at one row per bucket"
     )
-    await runtime.engine.dispose()
+    await service.engine.dispose()
     await engine.dispose()
 
 

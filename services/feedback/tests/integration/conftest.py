@@ -6,7 +6,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,9 +15,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, decode, encode
 from switchboard.contracts.events import REGISTRY
-from switchboard.feedback.bootstrap import bootstrap, build_app
+from switchboard.contracts.topics import ASSIGNMENTS, CASES, SLA
+from switchboard.feedback.bootstrap import DEFINITION
+from switchboard.feedback.entrypoints.app import HTTP_API
 from switchboard.feedback.settings import FeedbackSettings
 from switchboard.servicekit.kafka import make_producer
+from switchboard.servicekit.service import assemble, service_app
 
 SURVEY_DELAY_SECONDS = 1.5
 
@@ -30,10 +32,11 @@ class FeedbackWorld:
     producer: AIOKafkaProducer
     bootstrap: str
 
-    async def publish(self, event: Event | Envelope[Event], *, topic: str) -> None:
-        """Send an upstream event the way its writer would, to this test's input topic."""
+    async def publish(self, event: Event | Envelope[Event]) -> None:
+        """Send an upstream event the way its writer would, to this test's copy of its topic."""
         envelope = event if isinstance(event, Envelope) else Envelope(event, "/tests/upstream")
         record = encode(envelope)
+        topic = self.settings.topic_name(envelope.data.topic.name)
         await self.producer.send_and_wait(
             topic, value=record.value, key=record.key, headers=record.headers
         )
@@ -70,10 +73,6 @@ class FeedbackWorld:
         return found
 
 
-def instant(seconds_ago: float = 0) -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
-
-
 @pytest.fixture
 async def world(database_url: str, kafka_bootstrap: str) -> AsyncIterator[FeedbackWorld]:
     suffix = uuid.uuid4().hex[:10]
@@ -81,9 +80,10 @@ async def world(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Feedba
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
         consumer_group=f"feedback-test-{suffix}",
-        cases_topic=f"test-cases-{suffix}",
-        assignments_topic=f"test-assignments-{suffix}",
-        sla_topic=f"test-sla-{suffix}",
+        topic_names={
+            topic.name: f"test-{topic.name.removeprefix('switchboard.')}-{suffix}"
+            for topic in (CASES, ASSIGNMENTS, SLA)
+        },
         survey_delay_seconds=SURVEY_DELAY_SECONDS,
         public_base_url="http://127.0.0.1:8004",
         region_time_zones={"nordics": "Europe/Copenhagen"},
@@ -91,10 +91,10 @@ async def world(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Feedba
         outbox_poll_seconds=0.1,
         topic_partitions=1,
     )
-    runtime = bootstrap(settings)
-    app = build_app(settings, runtime=runtime)
+    service = assemble(DEFINITION, settings, migrate_first=True)
+    app = service_app(service, HTTP_API)
     producer = make_producer(kafka_bootstrap)
-    await runtime.start()
+    await service.runtime.start()
     await producer.start()
     transport = httpx.ASGITransport(app=app)
     try:
@@ -102,4 +102,4 @@ async def world(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Feedba
             yield FeedbackWorld(settings, client, producer, kafka_bootstrap)
     finally:
         await producer.stop()
-        await runtime.stop()
+        await service.runtime.stop()

@@ -1,8 +1,10 @@
-"""``switchboard-feedback`` migrates, serves and reports ready on the real broker and database."""
+"""``switchboard-feedback migrate``, then ``switchboard-feedback`` (no command: serve) gets
+ready on the real broker and database."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -22,7 +24,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_the_service_starts_migrates_and_gets_ready(database_url, kafka_bootstrap):
+async def test_the_service_migrates_then_serves_and_gets_ready(database_url, kafka_bootstrap):
     port = free_port()
     suffix = uuid.uuid4().hex[:8]
     env = os.environ | {
@@ -30,12 +32,20 @@ async def test_the_service_starts_migrates_and_gets_ready(database_url, kafka_bo
         "SWITCHBOARD_FEEDBACK_DATABASE_URL": database_url,
         "SWITCHBOARD_FEEDBACK_HTTP_PORT": str(port),
         "SWITCHBOARD_FEEDBACK_CONSUMER_GROUP": f"feedback-cli-{suffix}",
-        "SWITCHBOARD_FEEDBACK_CASES_TOPIC": f"test-cases-{suffix}",
-        "SWITCHBOARD_FEEDBACK_ASSIGNMENTS_TOPIC": f"test-assignments-{suffix}",
-        "SWITCHBOARD_FEEDBACK_SLA_TOPIC": f"test-sla-{suffix}",
+        "SWITCHBOARD_FEEDBACK_TOPIC_NAMES": json.dumps(
+            {
+                f"switchboard.{name}": f"test-{name}-{suffix}"
+                for name in ("cases", "assignments", "sla")
+            }
+        ),
     }
+    command = [sys.executable, "-m", "switchboard.feedback.entrypoints.cli"]
+    migrated = subprocess.run(
+        [*command, "migrate"], env=env, capture_output=True, timeout=60, check=False
+    )
+    assert migrated.returncode == 0, migrated.stderr.decode(errors="replace")
     service = subprocess.Popen(
-        [sys.executable, "-m", "switchboard.feedback.entrypoints.cli"],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

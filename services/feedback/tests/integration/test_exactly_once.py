@@ -11,25 +11,21 @@ from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import SurveyRequested
 from switchboard.contracts.topics import SURVEYS
 
-from .builders import case_opened, case_resolved, new_id
-from .conftest import SURVEY_DELAY_SECONDS, instant
+from ..builders import case_opened, case_resolved, instant, new_id
+from .conftest import SURVEY_DELAY_SECONDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 async def test_a_redelivered_resolution_is_counted_once_and_surveyed_once(world):
     case_id, customer_id, opened_at = new_id("case"), new_id("cust"), instant(300)
-    settings = world.settings
-    await world.publish(
-        case_opened(case_id=case_id, customer_id=customer_id, at=opened_at),
-        topic=settings.cases_topic,
-    )
+    await world.publish(case_opened(case_id=case_id, customer_id=customer_id, at=opened_at))
     resolved = Envelope(
         case_resolved(case_id=case_id, customer_id=customer_id, opened_at=opened_at, at=instant()),
         "/tests/upstream",
     )
     for _ in range(3):
-        await world.publish(resolved, topic=settings.assignments_topic)
+        await world.publish(resolved)
 
     requests = await world.events_for(SURVEYS.name, case_id=case_id, expect=1)
     await asyncio.sleep(SURVEY_DELAY_SECONDS)
@@ -43,8 +39,7 @@ async def test_a_redelivered_resolution_is_counted_once_and_surveyed_once(world)
 async def test_concurrent_answers_to_one_survey_accept_exactly_one(world):
     case_id, customer_id, opened_at = new_id("case"), new_id("cust"), instant(300)
     await world.publish(
-        case_resolved(case_id=case_id, customer_id=customer_id, opened_at=opened_at, at=instant()),
-        topic=world.settings.assignments_topic,
+        case_resolved(case_id=case_id, customer_id=customer_id, opened_at=opened_at, at=instant())
     )
     (request,) = await world.events_for(SURVEYS.name, case_id=case_id, expect=1)
     path = urlsplit(request.data.link).path

@@ -12,8 +12,8 @@ from switchboard.contracts.events import SurveyAnswered, SurveyRequested
 from switchboard.contracts.topics import SURVEYS
 from switchboard.servicekit.testing.helpers import eventually
 
-from .builders import case_opened, case_resolved, new_id, sla_outcome
-from .conftest import FeedbackWorld, instant
+from ..builders import case_opened, case_resolved, instant, new_id, sla_outcome
+from .conftest import FeedbackWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -23,15 +23,13 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")  # the world's zone for "nordics"
 async def answered_survey(world: FeedbackWorld) -> SurveyAnswered:
     """A resolved case whose survey the customer answers now (CSAT 5)."""
     case_id, customer_id, opened_at = new_id("case"), new_id("cust"), instant(600)
-    settings = world.settings
     await world.publish(
-        case_opened(case_id=case_id, customer_id=customer_id, at=opened_at, language="da"),
-        topic=settings.cases_topic,
+        case_opened(case_id=case_id, customer_id=customer_id, at=opened_at, language="da")
     )
     resolved = case_resolved(
         case_id=case_id, customer_id=customer_id, opened_at=opened_at, at=instant(0), language="da"
     )
-    await world.publish(resolved, topic=settings.assignments_topic)
+    await world.publish(resolved)
     (request,) = [e.data for e in await world.events_for(SURVEYS.name, case_id=case_id, expect=1)]
     assert isinstance(request, SurveyRequested)
     answer = await world.client.post(urlsplit(request.link).path, json={"csat": 5})
@@ -58,7 +56,7 @@ async def test_an_answer_and_sla_results_land_in_their_local_hour(world):
     ten, one = (at.replace(minute=0).isoformat() for at in (achieved_at, breached_at))
     for at, achieved in ((achieved_at, True), (breached_at, False)):
         outcome = sla_outcome(case_id=new_id("case"), at=at, achieved=achieved)
-        await world.publish(outcome, topic=world.settings.sla_topic)
+        await world.publish(outcome)
     answered = await answered_survey(world)
     headers = world.bearer(role="coordinator", regions=["nordics"])
 

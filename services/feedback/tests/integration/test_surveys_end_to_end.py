@@ -10,15 +10,16 @@ import pytest
 from switchboard.contracts.events import DetractorAlerted, SurveyAnswered, SurveyRequested
 from switchboard.contracts.topics import FEEDBACK_ALERTS, SURVEYS
 
-from .builders import (
+from ..builders import (
     agent_replied,
     case_opened,
     case_reopened,
     case_resolved,
+    instant,
     new_id,
     sla_outcome,
 )
-from .conftest import SURVEY_DELAY_SECONDS, FeedbackWorld, instant
+from .conftest import SURVEY_DELAY_SECONDS, FeedbackWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -26,14 +27,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 async def resolve_case(world: FeedbackWorld, *, language: str, customer_id: str | None = None):
     case_id, customer_id = new_id("case"), customer_id or new_id("cust")
     opened_at = instant(600)
-    settings = world.settings
     await world.publish(
-        case_opened(case_id=case_id, customer_id=customer_id, at=opened_at, language=language),
-        topic=settings.cases_topic,
+        case_opened(case_id=case_id, customer_id=customer_id, at=opened_at, language=language)
     )
-    await world.publish(
-        agent_replied(case_id=case_id, at=instant(540)), topic=settings.assignments_topic
-    )
+    await world.publish(agent_replied(case_id=case_id, at=instant(540)))
     resolved = case_resolved(
         case_id=case_id,
         customer_id=customer_id,
@@ -41,7 +38,7 @@ async def resolve_case(world: FeedbackWorld, *, language: str, customer_id: str 
         at=instant(0),
         language=language,
     )
-    await world.publish(resolved, topic=settings.assignments_topic)
+    await world.publish(resolved)
     return case_id, customer_id, resolved
 
 
@@ -147,8 +144,7 @@ async def test_a_case_reopened_before_the_delay_gets_no_survey(world):
             customer_id=customer_id,
             resolved_at=resolved.resolved_at,
             at=instant(0),
-        ),
-        topic=world.settings.cases_topic,
+        )
     )
     control_case, _, _ = await resolve_case(world, language="en")
     await survey_requested(world, control_case)  # the delay has run out for both cases by now
@@ -170,10 +166,7 @@ async def test_a_customer_is_not_surveyed_twice_within_the_suppression_window(wo
 
 async def test_sla_attainment_is_counted_from_sla_events(world):
     for achieved in (True, True, True, False):
-        await world.publish(
-            sla_outcome(case_id=new_id("case"), at=instant(0), achieved=achieved),
-            topic=world.settings.sla_topic,
-        )
+        await world.publish(sla_outcome(case_id=new_id("case"), at=instant(0), achieved=achieved))
 
     async def attainment():
         response = await world.client.get(

@@ -5,7 +5,6 @@ from switchboard.feedback.domain.answers import (
     DetractorRule,
     InvalidAnswer,
     Threshold,
-    asks_for_reasons,
     validate_answer,
 )
 from switchboard.feedback.domain.templates import Question, template_for
@@ -77,10 +76,3 @@ def test_the_detractor_threshold_is_configurable():
     strict = DetractorRule(thresholds=(Threshold(Question.CSAT, 3),))
     assert strict.breached(Answer(csat=3)) == Threshold(Question.CSAT, 3)
     assert strict.breached(Answer(nps=0)) is None
-
-
-def test_reasons_are_asked_on_a_low_score_only():
-    assert asks_for_reasons(Answer(csat=3))
-    assert asks_for_reasons(Answer(nps=6))
-    assert asks_for_reasons(Answer(ces=3))
-    assert not asks_for_reasons(Answer(csat=4, nps=7, ces=4))

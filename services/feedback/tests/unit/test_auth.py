@@ -1,6 +1,6 @@
 import pytest
 
-from switchboard.feedback.entrypoints.auth import authorize_kpi_read
+from switchboard.feedback.entrypoints.kpis_api import authorize_kpi_read
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.http import Problem
 

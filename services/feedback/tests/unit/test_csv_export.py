@@ -2,8 +2,12 @@ import csv
 import io
 from datetime import date
 
-from switchboard.feedback.domain.csv_export import COLUMNS, KpiRow, iter_csv, to_csv
+from switchboard.feedback.domain.csv_export import COLUMNS, KpiRow, csv_cells, iter_csv
 from switchboard.feedback.domain.kpis import answer_counters, compute_kpis
+
+
+def to_csv(rows: list[KpiRow]) -> str:
+    return "".join(iter_csv(rows))
 
 
 def row(facet_value: str = "a1") -> KpiRow:
@@ -29,9 +33,15 @@ def test_identifiers_that_look_like_formulas_are_neutralised():
     assert records[0]["facet_value"] == "'=HYPERLINK(1)"
 
 
-def test_streaming_yields_the_same_text():
+def test_streaming_yields_the_same_text_as_writing_at_once():
     rows = [row(), row("a2")]
-    assert "".join(iter_csv(rows)) == to_csv(rows)
+    at_once = io.StringIO()
+    writer = csv.writer(at_once, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(csv_cells(r) for r in rows)
+    chunks = list(iter_csv(rows))
+    assert "".join(chunks) == at_once.getvalue()
+    assert len(chunks) > len(rows) > 1
 
 
 def test_an_empty_export_still_has_its_header():

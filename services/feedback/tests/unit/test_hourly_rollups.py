@@ -24,10 +24,10 @@ from switchboard.feedback.domain.rollups import (
     Slice,
     increments,
     local_hour,
-    merge_into,
-    read_series,
     zone_for,
 )
+
+from .rollups_in_memory import merge_into, read_series
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ZONES = {"nordics": "Europe/Copenhagen", "india": "Asia/Kolkata", "americas": "America/Chicago"}

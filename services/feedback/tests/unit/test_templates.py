@@ -2,7 +2,6 @@ import pytest
 
 from switchboard.feedback.domain.template_texts import REASON_CODES, TEXTS
 from switchboard.feedback.domain.templates import (
-    SUPPORTED_LANGUAGES,
     TEMPLATES,
     Question,
     template_for,
@@ -13,7 +12,7 @@ REQUIRED = {"da", "fi", "fr", "pl", "nb", "sv", "de", "en"}
 
 
 def test_every_required_language_has_a_template():
-    assert REQUIRED <= SUPPORTED_LANGUAGES
+    assert set(TEMPLATES) >= REQUIRED
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Feedback's settings, read from ``SWITCHBOARD_FEEDBACK_*`` variables by ``bootstrap()``."""
+"""Feedback's settings, read from ``SWITCHBOARD_FEEDBACK_*`` variables when the service is
+assembled (never at import)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from switchboard.contracts.topics import ASSIGNMENTS, CASES, SLA
 from switchboard.feedback.domain.answers import DetractorRule, Threshold
 from switchboard.feedback.domain.surveys import SurveyPolicy
 from switchboard.feedback.domain.templates import Question
@@ -25,10 +25,6 @@ class FeedbackSettings(BearerServiceSettings):
     service_name: str = "feedback"
     database_url: str = "sqlite+aiosqlite:///./.data/feedback.db"
     http_port: int = 8004
-    consumer_group: str = "feedback"
-    cases_topic: str = CASES.name
-    assignments_topic: str = ASSIGNMENTS.name
-    sla_topic: str = SLA.name
 
     survey_delay_seconds: float = Field(default=3600, ge=0)
     survey_suppression_days: float = Field(default=30, ge=0)

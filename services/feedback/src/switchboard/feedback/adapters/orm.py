@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, MetaData, SmallInteger, String, Text, false
+from sqlalchemy import JSON, BigInteger, Date, Index, SmallInteger, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.feedback.domain.kpis import COUNTER_NAMES
-from switchboard.servicekit.db import UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "pk": "pk_%(table_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-}
+from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, date: Date, dict[str, Any]: JSON}
+    metadata = service_metadata()
+    type_annotation_map = TYPE_ANNOTATIONS
 
 
-class CaseRecord(Base):
+class CaseRow(Base):
     """What feedback knows of a case, assembled from the cases and assignments topics."""
 
     __tablename__ = "fb_cases"
@@ -46,7 +37,7 @@ class CaseRecord(Base):
     reopened_at: Mapped[datetime | None]
 
 
-class CustomerRecord(Base):
+class CustomerRow(Base):
     """The last survey sent to a customer; its row lock serialises suppression decisions."""
 
     __tablename__ = "fb_customers"
@@ -55,7 +46,7 @@ class CustomerRecord(Base):
     last_surveyed_at: Mapped[datetime | None]
 
 
-class SurveyRecord(Base):
+class SurveyRow(Base):
     __tablename__ = "fb_surveys"
 
     survey_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -64,7 +55,6 @@ class SurveyRecord(Base):
     region: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(35))
-    template_language: Mapped[str] = mapped_column(String(8))
     questions: Mapped[list[str]] = mapped_column(JSON)
     thread_ref: Mapped[str | None] = mapped_column(Text)
     vip: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -75,7 +65,7 @@ class SurveyRecord(Base):
     answered_at: Mapped[datetime | None]
 
 
-class AnswerRecord(Base):
+class AnswerRow(Base):
     """One answer per survey, kept whole for audit and export; KPIs read the roll-ups."""
 
     __tablename__ = "fb_answers"
@@ -95,7 +85,7 @@ class AnswerRecord(Base):
     answered_at: Mapped[datetime]
 
 
-class FollowUpRecord(Base):
+class FollowUpRow(Base):
     """A detractor alert raised; escalation turns it into a follow-up with an owner."""
 
     __tablename__ = "fb_followups"
@@ -113,7 +103,7 @@ def _counter() -> Mapped[int]:
     return mapped_column(BigInteger, default=0, server_default="0")
 
 
-class RollupRecord(Base):
+class RollupRow(Base):
     """Additive KPI counters of one bucket: period x region x facet x bucket start (x hour).
 
     The key's order serves the read: equality on the first four columns, a range on the
@@ -149,4 +139,4 @@ class RollupRecord(Base):
     cases_reopened: Mapped[int] = _counter()
 
 
-ROLLUP_COUNTER_COLUMNS = tuple(RollupRecord.__table__.c[name] for name in COUNTER_NAMES)
+ROLLUP_COUNTER_COLUMNS = tuple(RollupRow.__table__.c[name] for name in COUNTER_NAMES)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from switchboard.feedback.adapters.orm import ROLLUP_COUNTER_COLUMNS, RollupRecord
+from switchboard.feedback.adapters.orm import ROLLUP_COUNTER_COLUMNS, RollupRow
 from switchboard.feedback.domain.kpis import COUNTER_NAMES, Counters
 from switchboard.feedback.domain.rollups import Measurement, Period, Slice, increments
 from switchboard.servicekit.db import dialect_of
@@ -40,12 +40,11 @@ async def add_measurement(
     if not rows or not touched:
         return
     insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    statement = insert(RollupRecord).values(rows)
+    statement = insert(RollupRow).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
         set_={
-            name: getattr(RollupRecord, name) + getattr(statement.excluded, name)
-            for name in touched
+            name: getattr(RollupRow, name) + getattr(statement.excluded, name) for name in touched
         },
     )
     await session.execute(statement)
@@ -53,10 +52,10 @@ async def add_measurement(
 
 def _slice_filter(period_parameter: str = "period") -> tuple[ColumnElement[bool], ...]:
     return (
-        RollupRecord.period == bindparam(period_parameter),
-        RollupRecord.region == bindparam("region"),
-        RollupRecord.facet == bindparam("facet"),
-        RollupRecord.facet_value == bindparam("facet_value"),
+        RollupRow.period == bindparam(period_parameter),
+        RollupRow.region == bindparam("region"),
+        RollupRow.facet == bindparam("facet"),
+        RollupRow.facet_value == bindparam("facet_value"),
     )
 
 
@@ -69,18 +68,18 @@ def _build_slice_statement() -> Select[Any]:
     midnight), so hour rows need not go back to the first case.
     Built once with bound parameters, so a read only binds values to a cached statement.
     """
-    change = RollupRecord.cases_opened + RollupRecord.cases_reopened - RollupRecord.resolutions
+    change = RollupRow.cases_opened + RollupRow.cases_reopened - RollupRow.resolutions
     first = bindparam("first_bucket", type_=Date)
     last = bindparam("last_bucket", type_=Date)
     opening = (
         select(func.coalesce(func.sum(change), 0).label("open_before"))
-        .where(*_slice_filter("opening_period"), RollupRecord.bucket < first)
+        .where(*_slice_filter("opening_period"), RollupRow.bucket < first)
         .subquery("opening")
     )
-    in_range = and_(*_slice_filter(), RollupRecord.bucket >= first, RollupRecord.bucket <= last)
-    columns = (opening.c.open_before, RollupRecord.bucket, RollupRecord.hour)
+    in_range = and_(*_slice_filter(), RollupRow.bucket >= first, RollupRow.bucket <= last)
+    columns = (opening.c.open_before, RollupRow.bucket, RollupRow.hour)
     return select(*columns, *ROLLUP_COUNTER_COLUMNS).select_from(
-        opening.outerjoin(RollupRecord, in_range)
+        opening.outerjoin(RollupRow, in_range)
     )
 
 

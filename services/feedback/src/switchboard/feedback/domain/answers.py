@@ -86,13 +86,3 @@ class DetractorRule:
             if value is not None and value <= threshold.at_most:
                 return threshold
         return None
-
-
-LOW_SCORE = DetractorRule(
-    thresholds=(Threshold(Question.CSAT, 3), Threshold(Question.NPS, 6), Threshold(Question.CES, 3))
-)
-"""Scores low enough that the form asks for reasons (neutral CSAT and CES included)."""
-
-
-def asks_for_reasons(answer: Answer) -> bool:
-    return LOW_SCORE.breached(answer) is not None

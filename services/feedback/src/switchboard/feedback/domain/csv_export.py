@@ -60,7 +60,3 @@ def iter_csv(rows: Iterable[KpiRow]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-def to_csv(rows: Iterable[KpiRow]) -> str:
-    return "".join(iter_csv(rows))

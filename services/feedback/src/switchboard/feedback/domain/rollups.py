@@ -13,7 +13,7 @@ exactly the sum of the regions' buckets.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -173,15 +173,6 @@ class Slice:
     def last_bucket(self) -> date:
         return period_start(self.last, self.period)
 
-    def matches(self, key: RollupKey) -> bool:
-        return (
-            key.period is self.period
-            and key.region == self.region
-            and key.facet is self.facet
-            and key.facet_value == self.facet_value
-            and self.first_bucket <= key.bucket <= self.last_bucket
-        )
-
     def bucket_starts(self) -> list[date]:
         """Dates; for hours, aware local datetimes (a ``datetime`` is a ``date``)."""
         starts: list[date] = []
@@ -201,20 +192,3 @@ class Slice:
         if self.period is not Period.HOUR:
             return bucket
         return hour_start(bucket, min(hour, hours_in_day(bucket, self.zone) - 1), self.zone)
-
-
-def read_series(store: Mapping[RollupKey, Counters], query: Slice) -> dict[date, Counters]:
-    """Counters per bucket of the slice (empty buckets as zeros), from an in-memory store."""
-    series = {start: Counters() for start in query.bucket_starts()}
-    for key, counters in store.items():
-        if query.matches(key):
-            start = query.series_start(key.bucket, key.hour)
-            series[start] = series[start] + counters
-    return series
-
-
-def merge_into(
-    store: dict[RollupKey, Counters], additions: Iterable[tuple[RollupKey, Counters]]
-) -> None:
-    for key, counters in additions:
-        store[key] = store.get(key, Counters()) + counters

@@ -111,7 +111,6 @@ def _build(language: str) -> SurveyTemplate:
 
 
 TEMPLATES: dict[str, SurveyTemplate] = {language: _build(language) for language in TEXTS}
-SUPPORTED_LANGUAGES = frozenset(TEMPLATES)
 
 
 def template_language(language_tag: str | None) -> str:

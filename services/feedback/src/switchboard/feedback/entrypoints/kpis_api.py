@@ -14,12 +14,12 @@ from switchboard.feedback.adapters import rollup_store
 from switchboard.feedback.domain.csv_export import KpiRow, iter_csv
 from switchboard.feedback.domain.report import InvalidSlice, KpiReport, build_report, make_slice
 from switchboard.feedback.domain.rollups import ALL_REGIONS, Period, zone_for
-from switchboard.feedback.entrypoints.auth import authorize_kpi_read
-from switchboard.feedback.entrypoints.deps import PrincipalDep, ReadDep, SettingsDep
-from switchboard.servicekit.db import utcnow
+from switchboard.feedback.entrypoints.dependencies import FeedbackServiceDep, ReadConnectionDep
+from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.http import Problem
+from switchboard.servicekit.service.dependencies import PrincipalDep, require_region
 
-kpis = APIRouter(tags=["kpis"])
+router = APIRouter(tags=["kpis"])
 
 REGION = r"^([a-z][a-z0-9-]{0,31}|\*)$"
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]{1,128}$"  # no spaces, no control characters (nor NUL)
@@ -38,13 +38,25 @@ class KpiParams(BaseModel):
     to: date | None = None
 
 
+def authorize_kpi_read(principal: Principal, *, region: str, agent_id: str | None) -> None:
+    """Admins read everything; coordinators their regions; agents their own numbers."""
+    if principal.role is Role.ADMIN:
+        return
+    if region == ALL_REGIONS:
+        raise Problem(403, f"your token does not cover region {region!r}")
+    require_region(principal, region)
+    if principal.role is Role.AGENT and agent_id != principal.subject:
+        raise Problem(403, "agents may read only their own KPIs (agent=<your id>)")
+
+
 async def read_report(
-    connection: ReadDep,
-    settings: SettingsDep,
+    connection: ReadConnectionDep,
+    service: FeedbackServiceDep,
     principal: PrincipalDep,
     params: Annotated[KpiParams, Query()],
 ) -> KpiReport:
-    last = params.to or utcnow().date()
+    settings = service.settings
+    last = params.to or service.deps.clock().date()
     try:
         query = make_slice(
             region=params.region,
@@ -67,7 +79,7 @@ async def read_report(
 ReportDep = Annotated[KpiReport, Depends(read_report)]
 
 
-@kpis.get("/kpis")
+@router.get("/kpis")
 async def read_kpis(report: ReportDep) -> dict[str, Any]:
     """KPIs of one slice: the total over the range, and one entry per period bucket (for
     hours, ``bucket_start`` is a local time with the region's UTC offset)."""
@@ -86,7 +98,7 @@ async def read_kpis(report: ReportDep) -> dict[str, Any]:
     }
 
 
-@kpis.get("/kpis.csv")
+@router.get("/kpis.csv")
 async def export_kpis(report: ReportDep) -> StreamingResponse:
     """The same series as CSV, one row per bucket."""
     query = report.query

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.feedback.adapters.orm import SurveyRecord
+from switchboard.feedback.adapters.orm import SurveyRow
 from switchboard.feedback.domain.answers import Answer, InvalidAnswer
 from switchboard.feedback.domain.surveys import (
     SurveyAlreadyAnswered,
@@ -21,14 +21,18 @@ from switchboard.feedback.domain.surveys import (
     ensure_open,
 )
 from switchboard.feedback.domain.tokens import ExpiredToken, InvalidToken, verify_survey_link
-from switchboard.feedback.entrypoints.deps import SessionDep, SettingsDep
+from switchboard.feedback.entrypoints.dependencies import (
+    FeedbackService,
+    FeedbackServiceDep,
+    FeedbackUnitOfWorkDep,
+)
 from switchboard.feedback.entrypoints.survey_page import survey_form_html, thanks_html
-from switchboard.feedback.settings import FeedbackSettings
-from switchboard.feedback.surveying import answer_survey, template_of
-from switchboard.servicekit.db import utcnow
+from switchboard.feedback.service_layer.answers import answer_survey
+from switchboard.feedback.service_layer.surveys import template_of
 from switchboard.servicekit.http import Problem
+from switchboard.servicekit.service.dependencies import SessionDep
 
-surveys = APIRouter(prefix="/surveys", tags=["surveys"])
+router = APIRouter(prefix="/surveys", tags=["surveys"])
 
 REFUSAL_STATUS: dict[type[SurveyRefused], int] = {
     UnknownSurvey: 404,
@@ -37,9 +41,10 @@ REFUSAL_STATUS: dict[type[SurveyRefused], int] = {
 }
 
 
-def survey_id_of(token: str, settings: FeedbackSettings) -> str:
+def survey_id_of(token: str, service: FeedbackService) -> str:
+    secrets, now = service.settings.link_secret_bytes, service.deps.clock()
     try:
-        link = verify_survey_link(token=token, secrets=settings.link_secret_bytes, now=utcnow())
+        link = verify_survey_link(token=token, secrets=secrets, now=now)
     except InvalidToken as error:
         raise Problem(404, "this survey link is not valid") from error
     except ExpiredToken as error:
@@ -51,14 +56,13 @@ def refusal(error: SurveyRefused) -> Problem:
     return Problem(REFUSAL_STATUS[type(error)], str(error))
 
 
-async def open_survey(
-    session: AsyncSession, token: str, settings: FeedbackSettings
-) -> SurveyRecord:
-    survey = await session.get(SurveyRecord, survey_id_of(token, settings))
+async def open_survey(session: AsyncSession, token: str, service: FeedbackService) -> SurveyRow:
+    survey = await session.get(SurveyRow, survey_id_of(token, service))
+    now = service.deps.clock()
     try:
         if survey is None:
             raise UnknownSurvey()
-        ensure_open(expires_at=survey.expires_at, answered_at=survey.answered_at, now=utcnow())
+        ensure_open(expires_at=survey.expires_at, answered_at=survey.answered_at, now=now)
     except SurveyRefused as error:
         raise refusal(error) from error
     return survey
@@ -68,12 +72,12 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-@surveys.get("/{token}", response_model=None)
+@router.get("/{token}", response_model=None)
 async def show_survey(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: str, request: Request, session: SessionDep, service: FeedbackServiceDep
 ) -> dict[str, Any] | HTMLResponse:
     """The survey's questions in the customer's language, as JSON or as a small form."""
-    survey = await open_survey(session, token, settings)
+    survey = await open_survey(session, token, service)
     template = template_of(survey)
     if wants_html(request):
         return HTMLResponse(survey_form_html(template, action=str(request.url.path)))
@@ -140,19 +144,16 @@ async def answer_from(request: Request) -> AnswerBody:
         raise Problem(422, f"invalid answer: {detail}", title="Invalid answer") from error
 
 
-@surveys.post("/{token}", status_code=201, response_model=None)
+@router.post("/{token}", status_code=201, response_model=None)
 async def submit_answer(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: str, request: Request, uow: FeedbackUnitOfWorkDep, service: FeedbackServiceDep
 ) -> dict[str, Any] | HTMLResponse:
     """Accept the survey's one answer; a second one is refused with 409."""
-    survey_id = survey_id_of(token, settings)
+    survey_id = survey_id_of(token, service)
     body = await answer_from(request)
     answer = Answer(body.csat, body.nps, body.ces, body.comment, tuple(body.reasons))
     try:
-        async with session.begin():
-            survey = await answer_survey(
-                session=session, survey_id=survey_id, answer=answer, settings=settings, now=utcnow()
-            )
+        survey = await answer_survey(uow, survey_id=survey_id, answer=answer)
     except SurveyRefused as error:
         raise refusal(error) from error
     except InvalidAnswer as error:

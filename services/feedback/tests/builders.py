@@ -1,9 +1,10 @@
-"""Upstream events as intake, routing and escalation write them."""
+"""Upstream events as intake, routing and escalation write them, for unit and integration
+tests alike."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from switchboard.contracts.events import (
     AgentReplied,
@@ -20,6 +21,10 @@ from switchboard.contracts.events.sla import SlaMetric
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def instant(seconds_ago: float = 0) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
 
 
 def case_opened(

@@ -1,0 +1,1 @@
+"""Feedback's tables and the roll-up store."""

@@ -1,0 +1,1 @@
+"""Feedback's use cases and the table of its event and timer handlers."""

@@ -1,0 +1,23 @@
+"""What feedback's use cases receive: a unit of work carrying the service's dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from switchboard.feedback.settings import FeedbackSettings
+from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class FeedbackDeps:
+    settings: FeedbackSettings
+    """Survey policy, questions, link secrets, detractor thresholds, region time zones."""
+    clock: Callable[[], datetime] = utcnow
+    """Now: when a survey is sent or answered, whether a link still answers, where a KPI
+    range ends by default. Tests turn it."""
+
+
+FeedbackUnitOfWork = UnitOfWork[FeedbackDeps]
