@@ -268,7 +268,22 @@ def dependencies(compose: dict[str, Any]) -> list[str]:
                 problems.append(f"{name}: waits for {target} to complete, it restarts")
             if other.get("profiles") and not service.get("profiles"):
                 problems.append(f"{name}: depends on {target}, which only runs in a profile")
+        problems += _migrated_first(name, service, services)
     return problems
+
+
+def _migrated_first(name: str, service: dict[str, Any], services: dict[str, Any]) -> list[str]:
+    """A service that serves starts only after its one-shot migration job completed."""
+    app = app_of(service)
+    if app is None or "serve" not in (service.get("command") or []):
+        return []
+    job = f"{app}-migrate"
+    waits = (service.get("depends_on") or {}).get(job, {}).get("condition")
+    if waits != "service_completed_successfully":
+        return [f"{name}: does not wait for {job} to complete"]
+    if services.get(job, {}).get("command") != [f"switchboard-{app}", "migrate"]:
+        return [f"{job}: does not run switchboard-{app} migrate"]
+    return []
 
 
 def images(compose: dict[str, Any], dockerfile: Dockerfile) -> list[str]:

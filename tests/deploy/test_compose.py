@@ -203,6 +203,10 @@ BREAKS: dict[str, tuple[str, Mutation]] = {
         lambda c, _: c["services"]["postgres"].pop("healthcheck"),
     ),
     "completed but restarting": ("dependencies", _service("topics", "restart", "on-failure")),
+    "served before migrated": (
+        "dependencies",
+        lambda c, _: c["services"]["escalation"]["depends_on"].pop("escalation-migrate"),
+    ),
     "needs a profile": (
         "dependencies",
         lambda c, _: c["services"]["intake"]["depends_on"].__setitem__(

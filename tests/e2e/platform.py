@@ -32,6 +32,7 @@ from switchboard.launcher.processes import (
     SERVICES,
     ServiceProcess,
     log_tails,
+    start_all,
     stop_all,
     wait_ready,
 )
@@ -191,9 +192,9 @@ class Platform:
         venv_bin = Path(sys.executable).parent
         for name in SERVICES:
             env = service_environment(name, wiring, base)
-            service = ServiceProcess(name, wiring.ports[name], env, self.workdir / f"{name}.log")
-            self.services[name] = service
-            service.start(venv_bin)
+            log = self.workdir / f"{name}.log"
+            self.services[name] = ServiceProcess(name, wiring.ports[name], env, log)
+        start_all(self.services.values(), venv_bin)
         wait_ready(self.services.values(), ready_timeout)
 
     def stop(self, grace: float = 10.0) -> None:

@@ -28,6 +28,7 @@ from switchboard.launcher.processes import (
     LaunchError,
     ServiceProcess,
     log_tails,
+    migrate_all,
     stop_all,
     wait_ready,
 )
@@ -195,9 +196,11 @@ class LocalPlatform:
                     f"port {port} for {name} is taken: stop what listens there or choose "
                     f"other ports (--port-base)"
                 )
-            service = ServiceProcess(name, port, env, self.logs_dir / f"{name}.log")
-            self.services[name] = service
+            self.services[name] = ServiceProcess(name, port, env, self.logs_dir / f"{name}.log")
+        report("Services: migrating the four databases")
+        migrate_all(self.services.values(), venv_bin)
+        for service in self.services.values():
             service.start(venv_bin)
-        report("Services: started intake, routing, escalation and feedback; migrating and waiting")
+        report("Services: started intake, routing, escalation and feedback; waiting until ready")
         wait_ready(self.services.values(), options.ready_timeout)
         report("Services: all four ready")

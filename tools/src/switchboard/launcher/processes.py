@@ -1,5 +1,6 @@
-"""One service as a child process: started from its console script, logging to a file,
-stopped with SIGTERM and killed only if it outlives the grace period."""
+"""One service as a child process: migrated by its console script's ``migrate`` command,
+then served by ``serve``, logging to a file, stopped with SIGTERM and killed only if it
+outlives the grace period."""
 
 # Starting our own services' console scripts is this module's purpose.
 # ruff: noqa: S603
@@ -35,11 +36,26 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
+    def migration(self, venv_bin: Path) -> subprocess.Popen[bytes]:
+        """``switchboard-<name> migrate`` as a child process (its output in the log)."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            return subprocess.Popen(
+                [str(venv_bin / f"switchboard-{self.name}"), "migrate"],
+                env=dict(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.log_path.parent,
+                start_new_session=True,
+            )
+
     def start(self, venv_bin: Path) -> None:
+        """Serve; the schema must be current (``migrate_all`` first)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(venv_bin / f"switchboard-{self.name}")],
+                [str(venv_bin / f"switchboard-{self.name}"), "serve"],
                 env=dict(self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -80,6 +96,30 @@ class ServiceProcess:
         if not self.log_path.exists():
             return []
         return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def migrate_all(services: Iterable[ServiceProcess], venv_bin: Path, timeout: float = 120) -> None:
+    """Every service's ``migrate`` at once (each its own database); LaunchError on failure."""
+    running = [(service, service.migration(venv_bin)) for service in services]
+    failed = []
+    for service, process in running:
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait(5)
+        if code != 0:
+            failed.append(f"{service.name} (exit {code}):\n{service.tail()}")
+    if failed:
+        raise LaunchError("migrating failed: " + "\n".join(failed))
+
+
+def start_all(services: Iterable[ServiceProcess], venv_bin: Path) -> None:
+    """Migrate every service, then serve each: migrating is a step of its own."""
+    services = list(services)
+    migrate_all(services, venv_bin)
+    for service in services:
+        service.start(venv_bin)
 
 
 def log_tails(services: Iterable[ServiceProcess], lines: int = 40) -> str:
