@@ -17,29 +17,34 @@ from aiokafka import AIOKafkaProducer
 
 from switchboard.contracts.envelope import Envelope, decode, encode
 from switchboard.contracts.events import REGISTRY, CaseOpened
-from switchboard.contracts.topics import ASSIGNMENTS
-from switchboard.routing.bootstrap import RoutingService, bootstrap
-from switchboard.routing.entrypoints.api import create_app
+from switchboard.contracts.topics import ASSIGNMENTS, CASES
+from switchboard.routing.bootstrap import DEFINITION
+from switchboard.routing.entrypoints.app import HTTP_API
+from switchboard.routing.service_layer.offers.loop import OfferLoop
 from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.service import Service, assemble, service_app
 from switchboard.servicekit.testing.helpers import read_topic
 from switchboard.servicekit.testing.topics import create_topics
 
-pytestmark = pytest.mark.integration
 SECRET = "integration-secret-for-routing-tests-0123456789"
 
 
 @dataclass
 class Replica:
-    service: RoutingService
+    service: Service[RoutingSettings, Any]
     client: httpx.AsyncClient
     app: Any
+
+    @property
+    def offer_loop(self) -> OfferLoop:
+        loop = self.service.deps.offers
+        assert isinstance(loop, OfferLoop)
+        return loop
 
     def headers(
         self, subject: str, role: str = "agent", regions: tuple[str, ...] = ()
     ) -> dict[str, str]:
-        token = self.service.settings.token_verifier().issue(
-            subject=subject, role=role, regions=regions
-        )
+        token = self.service.tokens.issue(subject=subject, role=role, regions=regions)
         return {"Authorization": f"Bearer {token}"}
 
     @property
@@ -137,7 +142,7 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
         settings = RoutingSettings(
             database_url=stack.database_url,
             kafka_bootstrap_servers=stack.kafka,
-            cases_topic=stack.cases_topic,
+            topic_names={CASES.name: stack.cases_topic},
             consumer_group=f"routing-{stack.cases_topic}",
             replica_name=name,
             jwt_secret=SECRET,
@@ -149,8 +154,8 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
             heartbeat_seconds=0.5,  # gone after 1.5 s without a beat, even on a busy machine
             environment="test",
         )
-        service = bootstrap(settings)
-        app = create_app(service)
+        service = assemble(DEFINITION, settings, migrate_first=True)
+        app = service_app(service, HTTP_API)
         await service.runtime.start()
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://routing.test"

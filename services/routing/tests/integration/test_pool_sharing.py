@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from switchboard.contracts.events import CaseOffered
 from switchboard.routing.adapters.orm import OfferRow
+from switchboard.routing.domain.model import Presence
 from switchboard.routing.domain.ownership import owner_of
 from switchboard.servicekit.testing.helpers import eventually
 
@@ -44,7 +45,7 @@ async def test_each_replica_offers_the_cases_of_its_pools_and_takes_over_when_on
     first, second = await start_replica(A), await start_replica(B)
 
     async def both_see_each_other() -> bool:
-        return all(r.service.router.ownership.replicas == {A, B} for r in (first, second))
+        return all(r.offer_loop.ownership.replicas == {A, B} for r in (first, second))
 
     assert await eventually(both_see_each_other, timeout=10)
     held = regions_held_by_both()
@@ -66,7 +67,7 @@ async def test_each_replica_offers_the_cases_of_its_pools_and_takes_over_when_on
     assert {case_id: by[case_id] for case_id in cases} == {
         case_id: owner_of(region, {A, B}) for case_id, region in cases.items()
     }
-    assert first.service.router.conflicts == second.service.router.conflicts == 0
+    assert first.offer_loop.conflicts == second.offer_loop.conflicts == 0
 
     # A pool without agents: both replicas tell a waiting case's place in the queue,
     # the owner from its index, the other from the database.
@@ -90,7 +91,7 @@ async def test_each_replica_offers_the_cases_of_its_pools_and_takes_over_when_on
     await second.service.runtime.stop()
 
     async def first_alone() -> bool:
-        return first.service.router.ownership.replicas == {A}
+        return first.offer_loop.ownership.replicas == {A}
 
     assert await eventually(first_alone, timeout=10)
     later = {unique("late"): region for region in held[B]}
@@ -108,7 +109,7 @@ async def test_a_case_queued_by_another_replica_wakes_its_pools_owner_at_once(st
     first, second = await start_replica(A), await start_replica(B)
 
     async def both_see_each_other() -> bool:
-        return all(r.service.router.ownership.replicas == {A, B} for r in (first, second))
+        return all(r.offer_loop.ownership.replicas == {A, B} for r in (first, second))
 
     assert await eventually(both_see_each_other, timeout=10)
     held = regions_held_by_both(count=2)
@@ -118,17 +119,18 @@ async def test_a_case_queued_by_another_replica_wakes_its_pools_owner_at_once(st
         await first.hire(agents[region], region=region, capacity={"chat": 20})
         assert (await first.presence(agents[region], "available")).status_code == 200
 
-    async def agents_indexed_by_their_owners() -> bool:
-        routers = {A: first.service.router, B: second.service.router}
-        return all(
-            agents[region] in routers[owner].engine.agents
+    async def agents_indexed_available_by_their_owners() -> bool:
+        loops = {A: first.offer_loop, B: second.offer_loop}
+        indexed = [
+            loops[owner].index.agents.get(agents[region])
             for owner, regions in held.items()
             for region in regions
-        )
+        ]
+        return all(each is not None and each.presence is Presence.AVAILABLE for each in indexed)
 
-    assert await eventually(agents_indexed_by_their_owners, timeout=10)
+    assert await eventually(agents_indexed_available_by_their_owners, timeout=10)
     for replica in (first, second):
-        replica.service.router.sync_seconds = 120.0  # from here on only notices wake a router
+        replica.offer_loop.sync_seconds = 120.0  # from here on only notices wake a loop
 
     cases = {unique("case"): region for region in held[A] + held[B] for _ in range(5)}
     for case_id, region in cases.items():
@@ -139,5 +141,5 @@ async def test_a_case_queued_by_another_replica_wakes_its_pools_owner_at_once(st
         return {e.case_id for e in events if isinstance(e, CaseOffered)} == set(cases)
 
     assert await eventually(all_offered, timeout=15), "offered long before the next timed sync"
-    notices = first.service.router.notices_for_me + second.service.router.notices_for_me
+    notices = first.offer_loop.notices_for_me + second.offer_loop.notices_for_me
     assert notices > 0, "some cases reached the consumer of the replica not owning their pool"

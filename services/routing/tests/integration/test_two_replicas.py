@@ -145,7 +145,7 @@ async def test_two_replicas_never_double_assign_nor_overfill(stack, start_replic
         ).scalar_one()
     await engine.dispose()
     elapsed = time.monotonic() - began
-    conflicts = [replica.service.router.conflicts for replica in replicas]
+    conflicts = [replica.offer_loop.conflicts for replica in replicas]
     print(
         f"{CASES} cases done in {elapsed:.1f}s; offers by replica {dict(by_replica)}, "
         f"declined {declined}, presence flips {dict(flips)}, conflicts {conflicts}"

@@ -43,6 +43,9 @@ def item(
     department="billing",
     preferred_agent=None,
     preferred_until=None,
+    policy="",
+    step=0,
+    step_started_at: datetime | None = None,
 ) -> WorkItem:
     return WorkItem(
         case_id=case_id,
@@ -55,4 +58,7 @@ def item(
         department=department,
         preferred_agent=preferred_agent,
         preferred_until=preferred_until,
+        policy=policy,
+        step=step,
+        step_started_at=step_started_at,
     )

@@ -90,3 +90,60 @@ def test_a_policy_name_the_case_rows_cannot_store_is_refused(name):
     with pytest.raises(PolicyError, match="at most 128 printable characters") as caught:
         policy_set_from_data(document)
     assert caught.value.where == "policies[0].name"
+
+
+@pytest.mark.parametrize("timeout", [20, 20.0, "20s", "20", "PT20S", "0h20s"])
+def test_a_step_timeout_reads_any_duration_spelling_and_the_older_seconds(timeout):
+    for key in ("timeout", "timeout_seconds"):
+        if key == "timeout_seconds" and isinstance(timeout, str):
+            continue
+        document = {
+            "policies": [
+                {
+                    "name": "p",
+                    "steps": [{"requires": "tech >= 1", key: timeout}],
+                    "fallback": "true",
+                }
+            ]
+        }
+        step = policy_set_from_data(document).by_name("p").steps[0]
+        assert step.timeout == timedelta(seconds=20), key
+
+
+def test_the_offer_timeout_reads_both_spellings_and_defaults_to_thirty_seconds():
+    def offer_timeout(**entry):
+        document = {"policies": [{"name": "p", "steps": [], **entry}]}
+        return policy_set_from_data(document).by_name("p").offer_timeout
+
+    assert offer_timeout(offer_timeout="1m30s") == timedelta(seconds=90)
+    assert offer_timeout(offer_timeout="PT2M") == timedelta(minutes=2)
+    assert offer_timeout(offer_timeout_seconds=15) == timedelta(seconds=15)
+    assert offer_timeout() == timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("step", "where"),
+    [
+        ({"requires": "tech > 1", "timeout": "soon"}, "policies[0].steps[0].timeout"),
+        ({"requires": "tech > 1", "timeout": "0s"}, "policies[0].steps[0].timeout"),
+        (
+            {"requires": "tech > 1", "timeout_seconds": "20s"},
+            "policies[0].steps[0].timeout_seconds",
+        ),
+        (
+            {"requires": "tech > 1", "timeout": "20s", "timeout_seconds": 20},
+            "policies[0].steps[0].timeout",
+        ),
+        ({"requires": "tech > 1"}, "policies[0].steps[0].timeout"),
+    ],
+)
+def test_a_bad_or_missing_step_timeout_is_refused_where_it_is(step, where):
+    with pytest.raises(PolicyError) as caught:
+        policy_set_from_data({"policies": [{"name": "p", "steps": [step]}]})
+    assert caught.value.where == where
+
+
+def test_a_bad_offer_timeout_is_refused_where_it_is():
+    with pytest.raises(PolicyError) as caught:
+        policy_set_from_data({"policies": [{"name": "p", "offer_timeout": "forever"}]})
+    assert caught.value.where == "policies[0].offer_timeout"

@@ -1,138 +1,92 @@
-"""The composition root: engine, sessions, producer, relay, consumer, timers and router,
-built from settings when called. Nothing is built at import time; nothing starts here."""
+"""Routing as servicekit builds it: its dependencies and its definition.
+
+Nothing is built at import time: ``dependencies`` runs when the service is assembled, and
+builds the offer loop before anything that uses it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 
-import yaml
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
 from switchboard.routing.adapters.membership import Membership
-from switchboard.routing.adapters.orm import PolicyDocumentRow, metadata
+from switchboard.routing.adapters.orm import Base
+from switchboard.routing.adapters.policy_file import read_policy_file
 from switchboard.routing.adapters.pool_notices import PoolNotices
-from switchboard.routing.adapters.records import stamp
-from switchboard.routing.context import RoutingContext
+from switchboard.routing.adapters.revisions import wake_on_change
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
-from switchboard.routing.entrypoints.consumer import cases_consumer
-from switchboard.routing.handlers import timer_handlers
 from switchboard.routing.migrations import VERSIONS_DIR
-from switchboard.routing.router import Router
+from switchboard.routing.service_layer.handlers import (
+    BATCH_EVENT_HANDLERS,
+    EVENT_HANDLERS,
+    TIMER_HANDLERS,
+)
+from switchboard.routing.service_layer.offers.loop import OfferLoop
+from switchboard.routing.service_layer.offers.writer import OfferWriter
+from switchboard.routing.service_layer.policies import store_policy_file
+from switchboard.routing.service_layer.unit_of_work import PoliciesInForce, RoutingDeps
 from switchboard.routing.settings import RoutingSettings
-from switchboard.servicekit.db import create_engine, session_factory, utcnow
-from switchboard.servicekit.kafka import ensure_topics, make_producer
-from switchboard.servicekit.migrations import migrate
-from switchboard.servicekit.outbox import OutboxRelay
-from switchboard.servicekit.runtime import Runtime
-from switchboard.servicekit.timers import TimerPoller
+from switchboard.servicekit.runtime import Worker
+from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
+from switchboard.servicekit.service.definition import StartStep
 
 
-@dataclass(frozen=True)
-class RoutingService:
-    settings: RoutingSettings
-    runtime: Runtime
-    sessions: async_sessionmaker[AsyncSession]
-    context: RoutingContext
-    router: Router
-
-
-def read_policy_file(path: Path) -> dict[str, object]:
-    """Parse and validate the policy YAML; a bad file stops the start with its location."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected a mapping with a 'policies' list")
-    policy_set_from_data(document)
-    return document
-
-
-async def store_policy_file(
-    sessions: async_sessionmaker[AsyncSession], document: dict[str, object]
-) -> None:
-    async with sessions() as session, session.begin():
-        row = await session.get(PolicyDocumentRow, 1, with_for_update=True)
-        if row is None:
-            row = PolicyDocumentRow(id=1, document=document, revision=0, updated_at=utcnow())
-            session.add(row)
-        row.document, row.updated_at = document, utcnow()
-        stamp(session, row)
-
-
-def bootstrap(
-    settings: RoutingSettings | None = None, *, run_migrations: bool = True
-) -> RoutingService:
-    settings = settings or RoutingSettings.load()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id=settings.replica_name)
+def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps:
     document = read_policy_file(settings.policies_file) if settings.policies_file else None
-    policies = (
+    policies = PoliciesInForce(
         policy_set_from_data(document)
         if document
         else PolicySet(policies=(), default=catch_all_policy())
     )
-    context = RoutingContext(
+    sharded = settings.pool_sharding
+    offer_loop = OfferLoop(
+        sessions=resources.sessions,
         policies=policies,
-        pool_by_department=settings.pool_by_department,
-        preferred_agent_for=timedelta(seconds=settings.preferred_agent_seconds),
+        writer=OfferWriter(replica=settings.replica_name),
         replica=settings.replica_name,
-    )
-    router = Router(
-        sessions=sessions,
-        context=context,
         sync_seconds=settings.sync_seconds,
         offers_per_transaction=settings.offers_per_transaction,
         membership=Membership(
-            sessions=sessions,
+            sessions=resources.sessions,
             replica=settings.replica_name,
             heartbeat_seconds=settings.heartbeat_seconds,
         )
-        if settings.pool_sharding
+        if sharded
         else None,
-        notices=PoolNotices(engine) if settings.pool_sharding else None,
+        notices=PoolNotices(resources.engine) if sharded else None,
     )
-    context.wake = router.wake
-    context.owns = router.owns
-    context.offer_on_arrival = router.offer_on_arrival
-    consumer = cases_consumer(
-        settings=settings, sessions=sessions, producer=producer, context=context
+    wake_on_change(resources.sessions, offer_loop.wake)
+    return RoutingDeps(
+        policies=policies,
+        pool_by_department=settings.pool_by_department,
+        preferred_agent_for=timedelta(seconds=settings.preferred_agent_seconds),
+        offers=offer_loop,
+        sessions=resources.sessions,
+        policy_file=document,
     )
-    before_start = [
-        partial(
-            ensure_topics,
-            settings.kafka_bootstrap_servers,
-            [settings.cases_topic, ASSIGNMENTS.name, AGENT_STATUS.name, consumer.dead_letter_topic],
-            partitions=settings.topic_partitions,
-        )
-    ]
-    if document:
-        before_start.insert(0, partial(store_policy_file, sessions, document))
-    if run_migrations:
-        before_start.insert(
-            0, partial(migrate, settings.database_url, versions_dir=VERSIONS_DIR, metadata=metadata)
-        )
-    runtime = Runtime(
-        engine=engine,
-        sessions=sessions,
-        producer=producer,
-        relay=OutboxRelay(sessions=sessions, producer=producer),
-        consumers=[consumer],
-        pollers=[
-            TimerPoller(
-                sessions=sessions,
-                handlers=timer_handlers(context),
-                # One timer per transaction: a batch would lock its timers' cases and
-                # agents in timer order, not in the (case, agent) order the router uses.
-                batch_size=1,
-                poll_seconds=settings.timer_poll_seconds,
-            )
-        ],
-        workers=[router],
-        before_start=before_start,
-    )
-    return RoutingService(
-        settings=settings, runtime=runtime, sessions=sessions, context=context, router=router
-    )
+
+
+def workers(deps: RoutingDeps) -> Sequence[Worker]:
+    return [deps.offers]
+
+
+def start_steps(deps: RoutingDeps) -> Sequence[StartStep]:
+    return [partial(store_policy_file, deps)]
+
+
+DEFINITION = ServiceDefinition(
+    name="routing",
+    settings=RoutingSettings,
+    migrations=Migrations(VERSIONS_DIR, Base.metadata),
+    registry=REGISTRY,
+    dependencies=dependencies,
+    writes=(ASSIGNMENTS, AGENT_STATUS),
+    handlers=EVENT_HANDLERS,
+    batch_handlers=BATCH_EVENT_HANDLERS,
+    timers=TIMER_HANDLERS,
+    workers=workers,
+    start_steps=start_steps,
+)

@@ -9,12 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from switchboard.contracts.topics import CASES
 from switchboard.servicekit.auth import BearerServiceSettings
-
-
-def _unique_replica_name() -> str:
-    return f"routing-{socket.gethostname()}-{os.getpid()}"
 
 
 class RoutingSettings(BearerServiceSettings):
@@ -23,7 +18,6 @@ class RoutingSettings(BearerServiceSettings):
     service_name: str = "routing"
     database_url: str = "sqlite+aiosqlite:///./.data/routing.db"
     http_port: int = 8002
-    consumer_group: str = "routing"
     policies_file: Path | None = None
     pool_by_department: bool = False
     """A pool is a region, or region and department when this is set."""
@@ -33,15 +27,17 @@ class RoutingSettings(BearerServiceSettings):
     """Longest a replica goes without reading what changed: bounds how late it sees a case
     queued, or an agent freed, by another replica (its own changes wake it at once). An
     idle read is one small query."""
-    consumer_records_per_transaction: int = 50
+    consumer_records_per_transaction: int = Field(default=50, ge=1)
     """Consecutive case events handled in one transaction (one commit) under load."""
+    timer_batch_size: int = 1
+    """One timer per transaction: a batch would lock its timers' cases and agents in timer
+    order, not in the (case, agent) order the offer writer uses."""
     offers_per_transaction: int = 100
-    """Offers the router commits together; a refused one costs only itself."""
+    """Offers the offer loop commits together; a refused one costs only itself."""
     replica_name: str = Field(
         default_factory=lambda: f"routing-{socket.gethostname()}-{os.getpid()}"
     )
     """Unique per replica: it names the replica's heartbeat and the offers it made."""
-    cases_topic: str = CASES.name
     pool_sharding: bool = True
     """Live replicas share out the pools (each indexes its own); off: every replica all."""
     heartbeat_seconds: float = 2.0

@@ -22,9 +22,8 @@ async def remember_last_agent(
     """The customer's last agent is ``agent_id`` from now on (the later resolution wins)."""
     await session.execute(
         _upsert(dialect_of(session)),
-        {"customer_id": customer_id, "agent_id": agent_id, "resolved_at": resolved_at,
-         "active": True},
-    )  # fmt: skip
+        {"customer_id": customer_id, "agent_id": agent_id, "resolved_at": resolved_at},
+    )
 
 
 @functools.cache
@@ -33,5 +32,5 @@ def _upsert(dialect: str) -> Any:
     statement = insert(LastAgentRow)
     return statement.on_conflict_do_update(
         index_elements=[LastAgentRow.customer_id],
-        set_={name: statement.excluded[name] for name in ("agent_id", "resolved_at", "active")},
+        set_={name: statement.excluded[name] for name in ("agent_id", "resolved_at")},
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,16 +21,14 @@ class Membership:
         sessions: async_sessionmaker[AsyncSession],
         replica: str,
         heartbeat_seconds: float,
-        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.replica = replica
         self.heartbeat_seconds = heartbeat_seconds
-        self.clock = clock
 
     async def beat(self) -> frozenset[str]:
         """Record this replica's heartbeat; the names of the live replicas (itself included)."""
-        now = self.clock()
+        now = utcnow()
         alive_since = now - timedelta(seconds=self.heartbeat_seconds * MISSED_BEATS)
         async with self.sessions() as session, session.begin():
             row = await session.get(ReplicaRow, self.replica)

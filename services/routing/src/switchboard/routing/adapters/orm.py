@@ -1,29 +1,20 @@
-"""Routing's own tables. Every row carries ``revision``: replicas sync what changed after
-the revision they last saw. Revisions come from one counter row, locked until commit, so
-they become visible in order."""
+"""Routing's own tables. Agents, cases and the policy document carry ``revision``: replicas
+sync what changed after the revision they last saw (see ``revisions.py``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, MetaData, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from switchboard.servicekit.db import UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = metadata
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    metadata = service_metadata()
+    type_annotation_map = {**TYPE_ANNOTATIONS, list[str]: JSON}
 
 
 class AgentRow(Base):
@@ -39,8 +30,6 @@ class AgentRow(Base):
     load: Mapped[dict[str, Any]]
     presence: Mapped[str] = mapped_column(String(16))
     idle_since: Mapped[datetime]
-    missed_offers: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     revision: Mapped[int] = mapped_column(Integer, index=True)
 
 
@@ -72,7 +61,6 @@ class CaseRow(Base):
     resolved_at: Mapped[datetime | None]
     transfers: Mapped[int] = mapped_column(Integer, default=0)
     reopens: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     revision: Mapped[int] = mapped_column(Integer, index=True)
 
 
@@ -90,7 +78,7 @@ class OfferRow(Base):
     explanation: Mapped[dict[str, Any]]
 
 
-class RevisionCounter(Base):
+class RevisionCounterRow(Base):
     __tablename__ = "routing_revision"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,7 +100,6 @@ class LastAgentRow(Base):
     customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128))
     resolved_at: Mapped[datetime]
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ReplicaRow(Base):

@@ -3,7 +3,7 @@
 A replica's consumer also gets cases of pools another replica owns: it queues them, and
 the owner would find them on its next timed sync. Instead the queueing transaction sends a
 notice naming those pools, which PostgreSQL delivers only if it commits; each replica
-listens on one connection and wakes its router when a notice names a pool it owns. The
+listens on one connection and wakes its offer loop when a notice names a pool it owns. The
 timed sync stays the safety net (a notice sent while a replica reconnects is lost, and
 SQLite, a single-replica database, has no notices).
 """

@@ -1,5 +1,5 @@
 """Queue position and estimated wait read from the database, for cases in pools another
-replica indexes (the owner's engine answers from memory; these answer from the rows)."""
+replica indexes (the owner's routing index answers from memory; these answer from the rows)."""
 
 from __future__ import annotations
 

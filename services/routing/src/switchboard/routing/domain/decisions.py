@@ -1,11 +1,10 @@
-"""What the engine proposes, with the reasons a person can read."""
+"""What the routing index proposes, with the reasons a person can read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from switchboard.routing.domain.model import Channel
 
@@ -62,35 +61,3 @@ class Decision:
     decided_at: datetime
     offer_expires_at: datetime
     passed_over: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def explanation(self) -> dict[str, Any]:
-        return {
-            "trigger": self.trigger.value,
-            "policy": self.policy,
-            "step": self.step,
-            "requirement": self.requirement,
-            "matched": [term for term, held in self.matched if held],
-            "runner_up": {
-                "kind": self.runner_up.kind,
-                "id": self.runner_up.id,
-                "reason": self.runner_up.reason,
-            },
-            "passed_over": [
-                {"agent_id": agent_id, "failed": list(failed)}
-                for agent_id, failed in self.passed_over
-            ],
-        }
-
-
-@dataclass(slots=True)
-class Outcome:
-    """Everything one engine operation changed, for the adapters to persist and publish."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    requeued: list[str] = field(default_factory=list)
-    set_away: list[str] = field(default_factory=list)
-
-    def extend(self, other: Outcome) -> None:
-        self.decisions.extend(other.decisions)
-        self.requeued.extend(other.requeued)
-        self.set_away.extend(other.set_away)

@@ -94,10 +94,6 @@ class Agent:
     idle_since: datetime | None = None
     load: dict[Channel, int] = field(default_factory=dict)
 
-    @property
-    def routable(self) -> bool:
-        return self.presence is Presence.AVAILABLE
-
     def can_take(self, channel: Channel) -> bool:
         return self.presence is Presence.AVAILABLE and self.capacity.can_take(channel, self.load)
 
@@ -112,7 +108,14 @@ class Agent:
             self.presence is other.presence
             and self.idle_since == other.idle_since
             and _held(self.load) == _held(other.load)
-            and self.pools == other.pools
+            and self.same_profile(other)
+        )
+
+    def same_profile(self, other: Agent) -> bool:
+        """Whether ``other`` has this agent's pools, skills, languages, place and capacity:
+        everything a requirement or a pool looks at, unlike presence, load and idle time."""
+        return (
+            self.pools == other.pools
             and self.skills == other.skills
             and self.languages == other.languages
             and self.region == other.region
@@ -123,6 +126,13 @@ class Agent:
 
 def _held(load: Mapping[Channel, int]) -> dict[Channel, int]:
     return {channel: count for channel, count in load.items() if count}
+
+
+def pool_for(*, region: str, department: str | None, by_department: bool) -> str:
+    """A case's pool: its region, or region and department when pools go by department."""
+    if by_department and department:
+        return f"{region}/{department}"
+    return region
 
 
 @dataclass(slots=True, eq=False)
@@ -150,4 +160,4 @@ class WorkItem:
     agent_id: str | None = None
     arrival: int = 0
     filing: int = 0
-    rank: int = 0  # the engine's ordering key of the latest filing (see ranks.py)
+    rank: int = 0  # the index's ordering key of the latest filing (see ranks.py)

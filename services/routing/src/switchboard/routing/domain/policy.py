@@ -1,4 +1,9 @@
-"""Routing policies as data: ordered steps that broaden over time, then a fallback."""
+"""Routing policies as data: ordered steps that broaden over time, then a fallback.
+
+A step's ``timeout`` and a policy's ``offer_timeout`` are durations in servicekit's one
+syntax (``20``, ``"20s"``, ``"1m30s"``, ``"PT2M"``); the older ``timeout_seconds`` and
+``offer_timeout_seconds`` numbers are still read.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from switchboard.routing.domain.expressions import (
     Requirement,
     compile_requirement,
 )
+from switchboard.servicekit.durations import EXAMPLES, parse_duration
 
 MATCH_ALL = "true"
 DEFAULT_OFFER_TIMEOUT = timedelta(seconds=30)
@@ -145,18 +151,17 @@ def policy_from_data(entry: Any, *, where: str) -> Policy:
     steps = [_step(raw, where=f"{where}.steps[{index}]") for index, raw in enumerate(raw_steps)]
     fallback = _requirement(entry.get("fallback", MATCH_ALL), where=f"{where}.fallback")
     steps.append(Step(fallback, None))
-    offer_timeout = _seconds(
-        entry.get("offer_timeout_seconds", DEFAULT_OFFER_TIMEOUT.total_seconds()),
-        where=f"{where}.offer_timeout_seconds",
-    )
+    offer_timeout = _duration(entry, "offer_timeout", where=where) or DEFAULT_OFFER_TIMEOUT
     return Policy(name=name, when=when, steps=tuple(steps), offer_timeout=offer_timeout)
 
 
 def _step(raw: Any, *, where: str) -> Step:
     if not isinstance(raw, Mapping):
-        raise PolicyError("expected a mapping with 'requires' and 'timeout_seconds'", where=where)
+        raise PolicyError("expected a mapping with 'requires' and 'timeout'", where=where)
     requirement = _requirement(raw.get("requires"), where=f"{where}.requires")
-    timeout = _seconds(raw.get("timeout_seconds"), where=f"{where}.timeout_seconds")
+    timeout = _duration(raw, "timeout", where=where)
+    if timeout is None:
+        raise PolicyError(f"a step needs a timeout ({EXAMPLES})", where=f"{where}.timeout")
     return Step(requirement, timeout)
 
 
@@ -169,7 +174,20 @@ def _requirement(raw: Any, *, where: str, case_only: bool = False) -> Requiremen
         raise PolicyError(error.reason, where=where, column=error.column) from error
 
 
-def _seconds(raw: Any, *, where: str) -> timedelta:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-        raise PolicyError("expected a positive number of seconds", where=where)
-    return timedelta(seconds=raw)
+def _duration(entry: Mapping[str, Any], key: str, *, where: str) -> timedelta | None:
+    """``key`` in any duration spelling, or ``<key>_seconds`` as a number (the older
+    spelling, still read); None when neither is given."""
+    old_key = f"{key}_seconds"
+    if key in entry and old_key in entry:
+        raise PolicyError(f"give {key} or {old_key}, not both", where=f"{where}.{key}")
+    if old_key in entry:
+        seconds = entry[old_key]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+            raise PolicyError("expected a positive number of seconds", where=f"{where}.{old_key}")
+        return timedelta(seconds=seconds)
+    if key not in entry:
+        return None
+    try:
+        return parse_duration(entry[key])
+    except ValueError as error:
+        raise PolicyError(str(error), where=f"{where}.{key}") from error

@@ -1,19 +1,45 @@
-"""Typed dependencies shared by the routing API's routers."""
+"""What routing's routes depend on: servicekit's session, unit of work and caller, with
+routing's own types."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Path, Query
+
+from switchboard.routing.entrypoints.schemas import IDENTIFIER
+from switchboard.routing.service_layer.unit_of_work import RoutingDeps, RoutingUnitOfWork
+from switchboard.servicekit.service.dependencies import (
+    PrincipalDep,
+    ServiceDep,
+    SessionDep,
+    begin_unit_of_work,
+)
+
+__all__ = [
+    "ActingAgent",
+    "AgentId",
+    "CaseId",
+    "PrincipalDep",
+    "RoutingDepsDep",
+    "RoutingUnitOfWorkDep",
+    "SessionDep",
+]
+
+RoutingUnitOfWorkDep = Annotated[RoutingUnitOfWork, Depends(begin_unit_of_work, scope="function")]
+"""Committed when the route returns, before the answer is sent: a client that got its
+answer finds the change."""
 
 
-async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.routing.sessions() as session, session.begin():
-        yield session
+async def routing_deps(service: ServiceDep) -> RoutingDeps:
+    deps: RoutingDeps = service.deps
+    return deps
 
 
-SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
-"""Committed when the endpoint returns, before the answer is sent (``scope="function"``;
-the default would commit after sending): a client that got its answer finds the change."""
+RoutingDepsDep = Annotated[RoutingDeps, Depends(routing_deps)]
+
+AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
+CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
+ActingAgent = Annotated[
+    str | None, Query(min_length=1, max_length=128, pattern=IDENTIFIER, description="admins only")
+]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from switchboard.routing.adapters import overview_reading
 from switchboard.routing.domain.model import Presence
-from switchboard.routing.entrypoints.auth import PrincipalDep, overview_regions
-from switchboard.routing.entrypoints.dependencies import SessionDep
+from switchboard.routing.entrypoints.access import overview_regions
+from switchboard.routing.entrypoints.dependencies import PrincipalDep, SessionDep
 from switchboard.routing.entrypoints.schemas import AgentView, QueueView, agent_view
 
 router = APIRouter(prefix="/v1", tags=["overview"])

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
-from switchboard.routing.adapters.orm import AgentRow
+from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import Presence
 
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
@@ -117,6 +117,23 @@ class CaseView(BaseModel):
     queue_position: int | None = None
     estimated_wait_seconds: float | None = None
     explanation: dict[str, Any] | None = None
+
+
+def case_view(row: CaseRow, *, position: int | None = None, wait: float | None = None) -> CaseView:
+    return CaseView(
+        case_id=row.case_id,
+        state=row.state,
+        pool=row.pool,
+        channel=row.channel,
+        priority=row.priority,
+        policy=row.policy,
+        step=row.step,
+        agent_id=row.agent_id,
+        enqueued_at=row.enqueued_at,
+        queue_position=position,
+        estimated_wait_seconds=wait,
+        explanation=row.explanation,
+    )
 
 
 class PolicyDocument(BaseModel):

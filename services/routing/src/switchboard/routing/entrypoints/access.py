@@ -5,32 +5,21 @@ their token's regions but act only for themselves, like agents."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-
-from switchboard.routing.settings import RoutingSettings
-from switchboard.servicekit.auth import Principal, Role, TokenVerifier, bearer_principal
+from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.http import Problem
-
-
-def _tokens(request: Request) -> TokenVerifier:
-    settings: RoutingSettings = request.app.state.routing.settings
-    return settings.token_verifier()
-
-
-PrincipalDep = Annotated[Principal, Depends(bearer_principal(_tokens))]
-
-
-def require_admin(who: Principal) -> None:
-    if who.role is not Role.ADMIN:
-        raise Problem(403, "this needs the admin role")
 
 
 def acting_agent(who: Principal, agent_id: str) -> None:
     """Agents and coordinators act only for themselves; an admin may act for anyone."""
     if who.role is not Role.ADMIN and who.subject != agent_id:
         raise Problem(403, "only an admin may act for another agent")
+
+
+def agent_acting(who: Principal, agent_id: str | None) -> str:
+    """The agent a request acts for: the caller, or the one an admin names."""
+    acting = agent_id or who.subject
+    acting_agent(who, acting)
+    return acting
 
 
 def may_read(who: Principal, *, owner: str | None, region: str | None = None) -> bool:

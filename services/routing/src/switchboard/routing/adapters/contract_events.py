@@ -1,15 +1,10 @@
-"""Contract events built from routing's rows, staged in the outbox of the caller's transaction."""
+"""Contract events built from routing's rows and the index's decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from switchboard.contracts.base import Event
-from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import AgentStatusChanged, CaseQueued
 from switchboard.contracts.events.agent_status import ChannelLoad
 from switchboard.contracts.events.agent_status import Presence as WirePresence
@@ -25,19 +20,8 @@ from switchboard.contracts.events.explanation import (
 )
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.decisions import Decision
-from switchboard.servicekit.outbox import add_event, add_events
 
-SOURCE = "/switchboard/routing"
 TITLE_LIMIT = 200
-
-
-async def publish(session: AsyncSession, event: Event) -> None:
-    await add_event(session, Envelope(data=event, source=SOURCE))
-
-
-async def publish_all(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Stage several events with one statement, in order."""
-    await add_events(session, [Envelope(data=event, source=SOURCE) for event in events])
 
 
 def explanation_of(decision: Decision) -> Explanation:

@@ -1,0 +1,24 @@
+"""What routing does with each event it reads and each of its timers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.events import CaseOpened, CaseReopened
+from switchboard.routing.service_layer.cases import (
+    queue_opened_cases,
+    requeue_reopened_case,
+    review_case,
+)
+from switchboard.routing.service_layer.offers.answers import expire_offer
+from switchboard.routing.service_layer.timer_kinds import OFFER_TIMER, REVIEW_TIMER
+from switchboard.servicekit.consumer import BatchHandler, Handler
+from switchboard.servicekit.timers import TimerHandler
+
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {CaseReopened: requeue_reopened_case}
+BATCH_EVENT_HANDLERS: Mapping[type[Event], BatchHandler] = {CaseOpened: queue_opened_cases}
+TIMER_HANDLERS: Mapping[str, TimerHandler] = {
+    OFFER_TIMER: expire_offer,
+    REVIEW_TIMER: review_case,
+}

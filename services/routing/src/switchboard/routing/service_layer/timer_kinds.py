@@ -1,0 +1,6 @@
+"""Routing's durable timers, each keyed by what it is about."""
+
+OFFER_TIMER = "routing.offer-expiry"
+"""Keyed by offer id: an offer not answered in time expires."""
+REVIEW_TIMER = "routing.case-review"
+"""Keyed by case id: a waiting case's step times out, or its preferred agent's wait ends."""

@@ -1,0 +1,62 @@
+"""What every routing use case receives: a unit of work carrying routing's dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.contracts.base import Event
+from switchboard.routing.adapters.orm import CaseRow
+from switchboard.routing.domain.policy import PolicySet
+from switchboard.servicekit.runtime import Worker
+from switchboard.servicekit.unit_of_work import UnitOfWork
+
+
+@dataclass
+class PoliciesInForce:
+    """The routing policies this replica files cases by: those it started with, then the
+    latest document stored (here, or by another replica and seen by the offer loop)."""
+
+    current: PolicySet
+
+
+class OfferPort(Worker, Protocol):
+    """The replica's offer loop as the use cases see it (and the runtime runs it)."""
+
+    def owns(self, pool: str) -> bool:
+        """Whether this replica routes the pool (the others are told of cases queued there)."""
+        ...
+
+    def wake(self) -> None:
+        """Look for offers now rather than at the next timed sync."""
+        ...
+
+    async def offer_on_arrival(self, uow: UnitOfWork[Any], cases: list[CaseRow]) -> list[Event]:
+        """Offer what it can of ``cases``, queued in ``uow``'s transaction, to free agents
+        in that same transaction; the events to publish after the cases' CaseQueued."""
+        ...
+
+    def queue_position(self, case_id: str) -> int | None: ...
+
+    def estimated_wait(self, case_id: str) -> timedelta | None: ...
+
+
+@dataclass(frozen=True)
+class RoutingDeps:
+    policies: PoliciesInForce
+    pool_by_department: bool
+    """A pool is a region, or region and department when this is set."""
+    preferred_agent_for: timedelta
+    """How long a reopened case, or a returning customer's, waits for their last agent."""
+    offers: OfferPort
+    sessions: async_sessionmaker[AsyncSession]
+    """For start steps, which run outside any unit of work."""
+    policy_file: Mapping[str, object] | None = None
+    """The policy document this replica was started with, stored before it serves."""
+
+
+RoutingUnitOfWork = UnitOfWork[RoutingDeps]
