@@ -92,3 +92,28 @@ async def test_a_batch_of_due_clocks_emits_each_threshold_once_and_skips_resolve
         assert thresholds(sla, event.case_id, "first_response") == expected
         assert thresholds(sla, event.case_id, "resolution") == [("SlaWarned", 0.5)]
     assert len(await stack.events(EscalationRaised)) == len(waiting)
+
+
+async def test_two_clocks_of_one_case_breaching_in_one_batch_raise_one_escalation(stack):
+    poller = TimerPoller(
+        units=stack.units,
+        handlers=TIMER_HANDLERS,
+        batch_handlers={sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clocks},
+        clock=stack.clock,
+    )
+    opened = [case_opened(at=stack.clock.at) for _ in range(3)]
+    for event in opened:
+        await stack.deliver(event)
+
+    stack.clock.advance(days=2)  # first response and resolution both breached by now
+    while await poller.fire_due():
+        pass
+
+    breached = await stack.events(SlaBreached)
+    for event in opened:
+        assert sorted(e.metric for e in breached if e.case_id == event.case_id) == [
+            "first_response",
+            "resolution",
+        ]
+    raised = await stack.events(EscalationRaised)
+    assert sorted(e.case_id for e in raised) == sorted(e.case_id for e in opened)

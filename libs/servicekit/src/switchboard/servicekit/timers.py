@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind
-from sqlalchemy import delete, select, update
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,10 +73,27 @@ async def schedule_many(
     kind: str,
     due: Sequence[tuple[str, datetime, dict[str, Any] | None]],
 ) -> None:
-    """Set (or move) several timers of one kind with one statement: (key, due_at, payload)."""
+    """Set (or move) several timers of one kind with one statement: (key, due_at, payload);
+    where a key comes twice, the last one counts."""
     if not due:
         return
     trace = current_trace_headers()
+    dialect = dialect_of(session)
+    if dialect == "postgresql":
+        latest = {key: (due_at, payload) for key, due_at, payload in due}
+        if any(due_at.tzinfo is None for due_at, _ in latest.values()):
+            raise ValueError("naive datetime given where an aware UTC instant is required")
+        await session.execute(
+            _UPSERT_ARRAYS,
+            {
+                "kind": kind,
+                "keys": list(latest),
+                "due_at": [due_at for due_at, _ in latest.values()],
+                "payloads": [json.dumps(payload or {}) for _, payload in latest.values()],
+                "trace": json.dumps(trace) if trace is not None else None,
+            },
+        )
+        return
     rows = [
         {
             "kind": kind,
@@ -88,7 +107,20 @@ async def schedule_many(
         }
         for key, due_at, payload in due
     ]
-    await session.execute(_upsert(dialect_of(session)), rows)
+    await session.execute(_upsert(dialect), rows)
+
+
+_UPSERT_ARRAYS = text(
+    "INSERT INTO sk_timers (kind, key, due_at, payload, attempts, last_error, dead_at, trace)"
+    " SELECT :kind, due.key, due.due_at, CAST(due.payload AS JSON), 0, NULL, NULL,"
+    " CAST(:trace AS JSON)"
+    " FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:due_at AS TIMESTAMPTZ[]),"
+    " CAST(:payloads AS TEXT[])) AS due (key, due_at, payload)"
+    " ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at,"
+    " payload = excluded.payload, attempts = 0, last_error = NULL, dead_at = NULL,"
+    " trace = excluded.trace"
+)
+"""PostgreSQL: many timers in one statement from arrays, not one execution per timer."""
 
 
 @functools.cache
@@ -215,7 +247,7 @@ class TimerPoller:
 
     async def _fire_batch(self, uow: UnitOfWork[Any], kind: str, rows: list[Any]) -> None:
         ids = [row.id for row in rows]
-        await uow.session.execute(delete(timers).where(timers.c.id.in_(ids)))
+        await uow.session.execute(_delete_ids(dialect_of(uow.session)), {"ids": ids})
         batch = [Timer(r.kind, r.key, r.due_at, dict(r.payload), r.attempts) for r in rows]
         with span_from_headers(
             f"timers {kind}",
@@ -254,6 +286,14 @@ class TimerPoller:
                 dead_at=now if attempts >= self._max_attempts else None,
             )
         )
+
+
+@functools.cache
+def _delete_ids(dialect: str) -> Any:
+    """DELETE of the given timer ids; on PostgreSQL one array, so one prepared statement."""
+    if dialect == "postgresql":
+        return delete(timers).where(timers.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    return delete(timers).where(timers.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _raise_if_transient(error: Exception) -> None:

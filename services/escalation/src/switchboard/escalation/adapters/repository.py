@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.escalation.adapters.orm import CaseRow, ClockRow, EscalationRow
@@ -17,6 +31,7 @@ from switchboard.escalation.domain.escalation import (
     TriggerKind,
 )
 from switchboard.escalation.domain.sla import ClockState, Metric, SlaClock
+from switchboard.servicekit.db import dialect_of
 
 ACTIVE_ESCALATION = (EscalationStatus.OPEN.value, EscalationStatus.ACKNOWLEDGED.value)
 
@@ -95,29 +110,50 @@ async def open_clocks(
 
 CLOCKS = cast(Table, ClockRow.__table__)
 CASES = cast(Table, CaseRow.__table__)
+ESCALATIONS = cast(Table, EscalationRow.__table__)
+
+
+def _due_clocks(ids: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(
+            CLOCKS,
+            CASES.c.channel,
+            CASES.c.priority,
+            CASES.c.agent_id,
+            CASES.c.team,
+            CASES.c.status.label("case_status"),
+            CASES.c.region.label("case_region"),
+            CASES.c.customer_id,
+            CASES.c.vip,
+            CASES.c.sla_policy,
+        )
+        .join(CASES, CASES.c.case_id == CLOCKS.c.case_id)
+        .where(ids)
+        .order_by(CLOCKS.c.case_id, CLOCKS.c.started_at, CLOCKS.c.clock_id)
+        .with_for_update(of=CLOCKS)
+    )
 
 
 # Built once: these run for every batch of fired timers, and building a statement costs
-# more than executing it.
-_DUE_CLOCKS = (
-    select(
-        CLOCKS,
-        CASES.c.channel,
-        CASES.c.priority,
-        CASES.c.agent_id,
-        CASES.c.team,
-        CASES.c.status.label("case_status"),
-    )
-    .join(CASES, CASES.c.case_id == CLOCKS.c.case_id)
-    .where(CLOCKS.c.clock_id.in_(bindparam("clock_ids", expanding=True)))
-    .order_by(CLOCKS.c.case_id, CLOCKS.c.started_at, CLOCKS.c.clock_id)
-    .with_for_update(of=CLOCKS)
-)
-_SAVE_FIRED = (
-    update(CLOCKS)
+# more than executing it. PostgreSQL takes the ids as one array (the statement stays the
+# same whatever their number) and updates from arrays in one statement, not one per row.
+_DUE_CLOCKS = {
+    "postgresql": _due_clocks(
+        CLOCKS.c.clock_id == any_(bindparam("clock_ids", type_=ARRAY(String)))
+    ),
+    "sqlite": _due_clocks(CLOCKS.c.clock_id.in_(bindparam("clock_ids", expanding=True))),
+}
+_SAVE_FIRED: dict[str, Executable] = {
+    "postgresql": text(
+        "UPDATE esc_sla_clocks SET fired = CAST(fired_now.fired AS JSON), state = fired_now.state"
+        " FROM unnest(CAST(:clock_ids AS VARCHAR[]), CAST(:fired AS TEXT[]),"
+        " CAST(:states AS VARCHAR[])) AS fired_now (clock_id, fired, state)"
+        " WHERE esc_sla_clocks.clock_id = fired_now.clock_id"
+    ),
+    "sqlite": update(CLOCKS)
     .where(CLOCKS.c.clock_id == bindparam("target_clock_id"))
-    .values(fired=bindparam("fired"), state=bindparam("state"))
-)
+    .values(fired=bindparam("fired"), state=bindparam("state")),
+}
 
 
 async def due_clocks(session: AsyncSession, clock_ids: Sequence[str]) -> list[Any]:
@@ -128,15 +164,27 @@ async def due_clocks(session: AsyncSession, clock_ids: Sequence[str]) -> list[An
     than deadlock (PostgreSQL still breaks any deadlock; the poller then retries alone)."""
     if not clock_ids:
         return []
-    return list((await session.execute(_DUE_CLOCKS, {"clock_ids": list(clock_ids)})).all())
+    statement = _DUE_CLOCKS[dialect_of(session)]
+    return list((await session.execute(statement, {"clock_ids": list(clock_ids)})).all())
 
 
 async def save_fired_clocks(session: AsyncSession, fired: Sequence[tuple[str, SlaClock]]) -> None:
-    """Store the fired thresholds and state of many clocks with one executemany UPDATE."""
+    """Store the fired thresholds and state of many clocks with one statement."""
     if not fired:
         return
+    dialect = dialect_of(session)
+    if dialect == "postgresql":
+        await session.execute(
+            _SAVE_FIRED[dialect],
+            {
+                "clock_ids": [clock_id for clock_id, _ in fired],
+                "fired": [json.dumps(sorted(clock.fired)) for _, clock in fired],
+                "states": [clock.state.value for _, clock in fired],
+            },
+        )
+        return
     await session.execute(
-        _SAVE_FIRED,
+        _SAVE_FIRED[dialect],
         [
             {"target_clock_id": clock_id, "fired": sorted(clock.fired), "state": clock.state.value}
             for clock_id, clock in fired
@@ -151,6 +199,50 @@ async def active_escalations(session: AsyncSession, case_id: str) -> list[Escala
         .with_for_update()
     )
     return list((await session.execute(query)).scalars())
+
+
+async def cases_with_active_escalations(session: AsyncSession, case_ids: Sequence[str]) -> set[str]:
+    """Which of these cases have an active escalation, their rows locked (in one read)."""
+    if not case_ids:
+        return set()
+    query = (
+        select(EscalationRow.case_id)
+        .where(
+            EscalationRow.case_id.in_(sorted(set(case_ids))),
+            EscalationRow.status.in_(ACTIVE_ESCALATION),
+        )
+        .with_for_update()
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def add_escalations(
+    session: AsyncSession, raised: Sequence[tuple[Escalation, dict[str, Any]]]
+) -> None:
+    """Insert new escalations with one statement; each with the row's fields the domain
+    object does not hold (priority, reason, raised_by)."""
+    if not raised:
+        return
+    rows = [
+        {
+            "escalation_id": escalation.escalation_id,
+            "case_id": escalation.case_id,
+            "region": escalation.region,
+            "trigger": escalation.trigger.value,
+            "policy": escalation.policy.name,
+            "raised_at": escalation.raised_at,
+            "status": escalation.status.value,
+            "level_index": escalation.level_index,
+            "cycle": escalation.cycle,
+            "acknowledge_by": escalation.acknowledge_by,
+            "assignee": escalation.assignee,
+            "acknowledged_by": escalation.acknowledged_by,
+            "resolved_by": escalation.resolved_by,
+            **fields,
+        }
+        for escalation, fields in raised
+    ]
+    await session.execute(insert(ESCALATIONS), rows)
 
 
 async def escalation_for_update(session: AsyncSession, escalation_id: str) -> EscalationRow | None:

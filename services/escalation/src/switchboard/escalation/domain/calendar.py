@@ -144,6 +144,16 @@ class BusinessCalendar:
         return self._public_holidays is not None and local_date in self._public_holidays
 
     @cached_property
+    def _always_open(self) -> bool:
+        """Open around the clock every day: business time is plain elapsed time."""
+        whole_day = (OpeningSpan(0, SECONDS_PER_DAY),)
+        return (
+            self.country is None
+            and not self.closed_dates
+            and all(spans == whole_day for spans in self.weekly_hours.spans_by_weekday)
+        )
+
+    @cached_property
     def _intervals_by_date(self) -> dict[date, tuple[tuple[datetime, datetime], ...]]:
         return {}
 
@@ -189,6 +199,8 @@ class BusinessCalendar:
         remaining = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
         if remaining < timedelta(0):
             raise ValueError("business time to add must not be negative")
+        if self._always_open:
+            return _as_utc(start) + remaining
         for opens, closes in self.open_intervals(start):
             if remaining <= closes - opens:
                 return opens + remaining
@@ -201,6 +213,8 @@ class BusinessCalendar:
         total = timedelta(0)
         if end <= start:
             return total
+        if self._always_open:
+            return end - start
         for opens, closes in self.open_intervals(start):
             if opens >= end:
                 break

@@ -45,13 +45,14 @@ def enqueue_webhooks(
     recipients: tuple[str, ...],
 ) -> int:
     """One delivery per recipient with a webhook; how many were queued."""
-    body = webhook_body(envelope)
     region = str(getattr(envelope.data, "region", ""))
+    body = None
     queued = 0
     for coordinator_id in dict.fromkeys(recipients):
         webhook = loaded.webhook_of(coordinator_id)
         if webhook is None:
             continue
+        body = body or webhook_body(envelope)
         uow.session.add(
             WebhookDeliveryRow(
                 message_id=envelope.id,

@@ -27,7 +27,7 @@ from switchboard.escalation.domain.sla import (
     SlaClock,
     SlaPolicy,
 )
-from switchboard.escalation.service_layer import escalations, triggers
+from switchboard.escalation.service_layer import escalations
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.timers import Timer
 
@@ -170,6 +170,17 @@ class FiredClock:
     policy: str
     case_status: str
     to_escalate: tuple[float, ...]
+    case: CaseFields
+    """What an escalation of the case needs (read with the clock, not loaded again)."""
+
+
+@dataclass(frozen=True)
+class CaseFields:
+    region: str
+    priority: int
+    customer_id: str
+    vip: bool
+    sla_policy: str | None
 
 
 async def fire_sla_clock(timer: Timer, uow: EscalationUnitOfWork) -> None:
@@ -179,13 +190,39 @@ async def fire_sla_clock(timer: Timer, uow: EscalationUnitOfWork) -> None:
 
 async def fire_sla_clocks(batch: list[Timer], uow: EscalationUnitOfWork) -> None:
     """Many clocks' timers fell due: one config lookup, set-based clock updates, one outbox
-    insert and one timer upsert; then the (rare) escalations, one clock at a time."""
+    insert and one timer upsert; then the escalations the thresholds call for, raised
+    together (one per case, not for a resolved one)."""
     loaded = await uow.deps.config.current(uow.session)
     now = uow.deps.clock()
     clock_ids = [timer.key for timer in batch]
-    for fired in await _fire_clocks(uow=uow, clock_ids=clock_ids, loaded=loaded, now=now):
-        if fired.to_escalate and fired.case_status != CaseStatus.RESOLVED:
-            await _escalate_fired_clock(uow, loaded, fired, now)
+    fired = await _fire_clocks(uow=uow, clock_ids=clock_ids, loaded=loaded, now=now)
+    requests = [
+        _escalation_request(loaded, clock)
+        for clock in fired
+        if clock.to_escalate and clock.case_status != CaseStatus.RESOLVED
+    ]
+    if requests:
+        await escalations.raise_escalations(uow=uow, loaded=loaded, requests=requests, at=now)
+
+
+def _escalation_request(loaded: LoadedConfig, fired: FiredClock) -> escalations.RaiseRequest:
+    breach = BREACH_FRACTION in fired.to_escalate
+    preferred = None
+    for name in (fired.policy, fired.case.sla_policy):  # the clock's policy, else the case's
+        policy = loaded.book.sla_policy_named(name) if name else None
+        if preferred is None and policy is not None:
+            preferred = policy.escalation_policy
+    return escalations.RaiseRequest(
+        case_id=fired.case_id,
+        region=fired.case.region,
+        priority=fired.case.priority,
+        trigger=TriggerKind.SLA_BREACH if breach else TriggerKind.SLA_WARNING,
+        raised_by=escalations.SYSTEM,
+        customer_id=fired.case.customer_id,
+        vip=fired.case.vip,
+        reason=f"{fired.metric} {'breached' if breach else 'at risk'}",
+        preferred_policy=preferred,
+    )
 
 
 async def _fire_clocks(
@@ -237,6 +274,9 @@ async def _fire_clocks(
                 policy=row.policy,
                 case_status=row.case_status,
                 to_escalate=tuple(f for f in fired if f in row.escalate_at),
+                case=CaseFields(
+                    row.case_region, row.priority, row.customer_id, row.vip, row.sla_policy
+                ),
             )
         )
     # Clock rows first, then their events: the ordering rule of the outbox (see servicekit).
@@ -246,26 +286,6 @@ async def _fire_clocks(
     for metric, kind in counted:
         SLA_THRESHOLDS_FIRED.labels(metric, kind).inc()
     return results
-
-
-async def _escalate_fired_clock(
-    uow: EscalationUnitOfWork, loaded: LoadedConfig, fired: FiredClock, now: datetime
-) -> None:
-    case = await uow.session.get(CaseRow, fired.case_id)
-    if case is None:
-        return
-    breach = 1.0 in fired.to_escalate
-    policy = loaded.book.sla_policy_named(fired.policy)
-    await triggers.raise_for_case(
-        uow=uow,
-        loaded=loaded,
-        case=case,
-        trigger=TriggerKind.SLA_BREACH if breach else TriggerKind.SLA_WARNING,
-        at=now,
-        reason=f"{fired.metric} {'breached' if breach else 'at risk'}",
-        raised_by=escalations.SYSTEM,
-        preferred_policy=policy.escalation_policy if policy else None,
-    )
 
 
 SlaEventType = TypeVar("SlaEventType", SlaWarned, SlaBreached, SlaAchieved)
