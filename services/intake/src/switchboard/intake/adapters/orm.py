@@ -103,3 +103,16 @@ class ContactRow(Base):
     text: Mapped[str] = mapped_column(Text)
     request: Mapped[dict[str, Any]]
     """The validated request as the adapter sent it, normalised."""
+
+
+class CaseHolderRow(Base):
+    """Who holds a case now, as routing's assignment events say: the agent who accepted it
+    or had it transferred to them (none while it waits in a queue). Decides who may read
+    its conversation."""
+
+    __tablename__ = "intake_case_holders"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    since: Mapped[datetime]
+    """When routing made the change; an older event changes nothing."""

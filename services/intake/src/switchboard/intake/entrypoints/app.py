@@ -6,7 +6,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from switchboard.intake.bootstrap import DEFINITION
-from switchboard.intake.entrypoints import adapters_api, contacts_api, customers_api
+from switchboard.intake.entrypoints import (
+    adapters_api,
+    contacts_api,
+    conversations_api,
+    customers_api,
+)
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.http import RateLimitRule, path_segment
 from switchboard.servicekit.service import HttpApi, app_from_environment
@@ -23,7 +28,12 @@ def adapter_rate_limits(settings: IntakeSettings) -> list[RateLimitRule]:
 HTTP_API: HttpApi[IntakeSettings] = HttpApi(
     title="Switchboard intake",
     description="Channel adapters post contacts; intake turns them into cases.",
-    routers=(contacts_api.router, adapters_api.router, customers_api.router),
+    routers=(
+        contacts_api.router,
+        adapters_api.router,
+        customers_api.router,
+        conversations_api.router,
+    ),
     rate_limits=adapter_rate_limits,
 )
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.events import CaseResolved
+from switchboard.contracts.events import CaseAssigned, CaseResolved, CaseTransferred
+from switchboard.intake.service_layer.holders import record_assignment, record_transfer
 from switchboard.intake.service_layer.resolutions import record_resolution
 from switchboard.servicekit.consumer import Handler
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {CaseResolved: record_resolution}
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {
+    CaseAssigned: record_assignment,
+    CaseTransferred: record_transfer,
+    CaseResolved: record_resolution,
+}

@@ -1,0 +1,77 @@
+"""A case's conversation: every message in order, full text, for the agent who holds the
+case, coordinators of its region and admins."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from switchboard.intake.entrypoints.dependencies import SessionDep
+from switchboard.intake.service_layer import conversations
+from switchboard.intake.service_layer.conversations import NotAllowed, Position, UnknownCase
+from switchboard.servicekit.http import Problem
+from switchboard.servicekit.service.dependencies import PrincipalDep
+
+router = APIRouter(prefix="/v1/cases", tags=["conversations"])
+CASE_ID = r"^[A-Za-z0-9._:-]+$"
+CURSOR = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
+@router.get("/{case_id}/messages")
+async def case_messages(
+    case_id: Annotated[str, Path(min_length=1, max_length=64, pattern=CASE_ID)],
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    after: Annotated[str | None, Query(max_length=400, pattern=CURSOR)] = None,
+) -> dict[str, Any]:
+    """The case's messages, oldest first, ``limit`` at a time; ``next`` is the cursor of the
+    following page (``after=``), null on the last. An e-mail's HTML comes sanitised."""
+    try:
+        page = await conversations.read_conversation(
+            session, principal, case_id, after=_position(after), limit=limit
+        )
+    except UnknownCase as error:
+        raise Problem(404, f"no case {case_id!r}") from error
+    except NotAllowed as error:
+        raise Problem(
+            403, "only the agent holding the case, its region's coordinators and admins"
+        ) from error
+    case = page.case
+    return {
+        "case_id": case.id,
+        "customer_id": case.customer_id,
+        "channel": case.channel,
+        "region": case.region,
+        "status": case.status,
+        "subject": case.subject,
+        "language": case.language,
+        "opened_at": case.opened_at,
+        "held_by": page.holder,
+        "messages": [asdict(message) for message in page.messages],
+        "next": _cursor(page.next) if page.next else None,
+    }
+
+
+def _cursor(position: Position) -> str:
+    raw = json.dumps([position.at.isoformat(), position.message_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _position(cursor: str | None) -> Position | None:
+    if cursor is None:
+        return None
+    try:
+        at, message_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or not isinstance(message_id, str):
+            raise ValueError("not a cursor of this API")
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as error:
+        raise Problem(400, "after= is not a cursor this API gave") from error
+    return Position(moment, message_id)

@@ -1,0 +1,92 @@
+"""A case's conversation on the real stack: routing's assignment arrives through Kafka, the
+holding agent reads every message from PostgreSQL, page by page; another agent may not."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from switchboard.contracts.envelope import Envelope, encode
+from switchboard.contracts.events import CaseAssigned
+from switchboard.contracts.events.explanation import (
+    CandidateKind,
+    DecisionTrigger,
+    Explanation,
+    RunnerUp,
+    WonBy,
+)
+from switchboard.servicekit.kafka import make_producer
+from switchboard.servicekit.testing.helpers import eventually
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+async def assign_as_routing(intake, case_id: str, agent_id: str) -> None:
+    now = datetime.now(UTC)
+    assigned = CaseAssigned(
+        case_id=case_id,
+        region="nordics",
+        channel="chat",
+        agent_id=agent_id,
+        offer_id=uuid.uuid4().hex,
+        assigned_at=now,
+        enqueued_at=now - timedelta(seconds=5),
+        explanation=Explanation(
+            trigger=DecisionTrigger.CASE_ARRIVED,
+            policy_id="default",
+            step_index=0,
+            requirement="true",
+            runner_up=RunnerUp(kind=CandidateKind.AGENT, won_by=WonBy.NONE, reason="alone"),
+        ),
+    )
+    record = encode(Envelope(data=assigned, source="/switchboard/routing"))
+    producer = make_producer(intake.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            record.topic, record.value, key=record.key, headers=record.headers
+        )
+    finally:
+        await producer.stop()
+
+
+def agent(intake, agent_id: str) -> dict[str, str]:
+    token = intake.service.tokens.issue(subject=agent_id, role="agent")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_the_holding_agent_reads_the_whole_conversation_in_pages(intake, chat_body):
+    chat = await intake.register("chat", region="nordics")
+    token = uuid.uuid4().hex
+    texts = [f"Hej, besked nummer {n}: pakken er ikke kommet." for n in range(5)]
+    answers = [
+        await intake.post(chat, chat_body(token, message_id=f"m-{token}-{n}", message=text))
+        for n, text in enumerate(texts)
+    ]
+    [case_id] = {answer.json()["case_id"] for answer in answers}
+    path = f"/v1/cases/{case_id}/messages"
+    agent_id = f"agent-{token[:8]}"
+    assert (await intake.client.get(path, headers=agent(intake, agent_id))).status_code == 403
+
+    await assign_as_routing(intake, case_id, agent_id)
+
+    async def readable() -> bool:
+        answer = await intake.client.get(path, headers=agent(intake, agent_id))
+        return answer.status_code == 200
+
+    assert await eventually(readable, timeout=20)
+    seen, cursor = [], None
+    while True:
+        page = await intake.client.get(
+            path,
+            params={"limit": 2, **({"after": cursor} if cursor else {})},
+            headers=agent(intake, agent_id),
+        )
+        assert page.status_code == 200, page.text
+        seen += [message["text"] for message in page.json()["messages"]]
+        if (cursor := page.json()["next"]) is None:
+            break
+    assert seen == texts
+    assert (await intake.client.get(path, headers=agent(intake, "someone-else"))).status_code == 403
