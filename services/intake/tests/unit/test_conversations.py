@@ -2,25 +2,12 @@
 agent holding the case, its region's coordinators, admins), every message in order with its
 full text, e-mail HTML sanitised, attachments' metadata, pages by cursor."""
 
-import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
-import pytest
-
-from switchboard.contracts.events import CaseAssigned, CaseTransferred
+from switchboard.contracts.events import CaseTransferred
 from switchboard.contracts.events.common import Actor, ActorKind, Channel
-from switchboard.contracts.events.explanation import (
-    CandidateKind,
-    DecisionTrigger,
-    Explanation,
-    RunnerUp,
-    WonBy,
-)
-from switchboard.intake.domain.signatures import sign
-from switchboard.intake.entrypoints.app import HTTP_API
-from switchboard.servicekit.service import service_app
+
+from .people_and_adapters import adapter, assigned, bearer, post
 
 LONG_TEXT = "Hej, min faktura er forkert. " * 200  # far past any excerpt on the topics
 HTML = (
@@ -28,65 +15,6 @@ HTML = (
     '<script>alert("x")</script><a href="javascript:alert(1)">her</a>'
     '<a href="https://acme.test/faktura">link</a><img src="cid:inv1"></p>'
 )
-
-
-@pytest.fixture
-async def app(intake):
-    transport = httpx.ASGITransport(app=service_app(intake.service, HTTP_API))
-    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
-        yield client
-
-
-def bearer(intake, subject: str, role: str, regions=()) -> dict[str, str]:
-    token = intake.service.tokens.issue(
-        subject=subject, role=role, regions=regions, ttl=timedelta(minutes=5)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def admin(intake):
-    return bearer(intake, "ops", "admin")
-
-
-async def adapter(app, admin, channel: str) -> dict:
-    spec = {"id": f"{channel}-nordics", "channel": channel, "region": "nordics"}
-    registered = await app.post("/v1/admin/adapters", json=spec, headers=admin)
-    assert registered.status_code == 201, registered.text
-    return registered.json()
-
-
-async def post(app, adapter: dict, body: dict) -> dict:
-    raw = json.dumps(body).encode()
-    headers = sign(
-        secret=adapter["secret"], webhook_id=uuid.uuid4().hex, body=raw, at=datetime.now(UTC)
-    )
-    answer = await app.post(
-        f"/v1/adapters/{adapter['id']}/contacts/{adapter['channel']}",
-        content=raw,
-        headers={"content-type": "application/json", **headers},
-    )
-    assert answer.status_code == 202, answer.text
-    return answer.json()
-
-
-def assigned(case_id: str, agent_id: str, at: datetime) -> CaseAssigned:
-    return CaseAssigned(
-        case_id=case_id,
-        region="nordics",
-        channel=Channel.EMAIL,
-        agent_id=agent_id,
-        offer_id=uuid.uuid4().hex,
-        assigned_at=at,
-        enqueued_at=at - timedelta(seconds=30),
-        explanation=Explanation(
-            trigger=DecisionTrigger.CASE_ARRIVED,
-            policy_id="default",
-            step_index=0,
-            requirement="true",
-            runner_up=RunnerUp(kind=CandidateKind.AGENT, won_by=WonBy.NONE, reason="alone"),
-        ),
-    )
 
 
 async def test_the_agent_holding_the_case_reads_every_message_in_full_and_others_may_not(

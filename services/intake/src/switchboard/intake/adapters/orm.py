@@ -76,6 +76,8 @@ class CaseRow(Base):
     last_activity_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
+    resolution_code: Mapped[str | None] = mapped_column(String(64))
+    """How routing's agent resolved it last (``CaseResolved``), for the customer's history."""
 
 
 class ContactRow(Base):
@@ -116,3 +118,15 @@ class CaseHolderRow(Base):
     agent_id: Mapped[str | None] = mapped_column(String(64))
     since: Mapped[datetime]
     """When routing made the change; an older event changes nothing."""
+
+
+class CustomerNoteRow(Base):
+    """What a coordinator or admin wrote down about a customer, for whoever serves them next."""
+
+    __tablename__ = "intake_customer_notes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"), index=True)
+    author: Mapped[str] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

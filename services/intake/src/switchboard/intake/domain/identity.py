@@ -99,3 +99,23 @@ def normalise_handle(platform: str, raw: str) -> str:
 
 def chat_visitor_identity(visitor_id: str) -> IdentityKey:
     return IdentityKey(IdentityKind.CHAT_VISITOR, visitor_id.strip())
+
+
+def identity_of(kind: IdentityKind, raw: str) -> IdentityKey:
+    """An identity as someone looking a customer up types it, normalised as contacts' are:
+    an e-mail address, an E.164 number (with its +), ``platform:handle``, a chat visitor id."""
+    match kind:
+        case IdentityKind.EMAIL:
+            return IdentityKey(kind, normalise_email(raw))
+        case IdentityKind.PHONE:
+            return IdentityKey(kind, normalise_phone(raw))
+        case IdentityKind.SOCIAL:
+            platform, colon, handle = raw.partition(":")
+            if not colon:
+                raise InvalidIdentity(f"a social identity is platform:handle, not {raw!r}")
+            platform = normalise_platform(platform)
+            return IdentityKey(kind, f"{platform}:{normalise_handle(platform, handle)}")
+        case IdentityKind.CHAT_VISITOR:
+            if not raw.strip():
+                raise InvalidIdentity("a chat visitor id is not blank")
+            return chat_visitor_identity(raw)

@@ -10,6 +10,7 @@ from switchboard.intake.entrypoints import (
     adapters_api,
     contacts_api,
     conversations_api,
+    customer_records_api,
     customers_api,
 )
 from switchboard.intake.settings import IntakeSettings
@@ -33,6 +34,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         adapters_api.router,
         customers_api.router,
         conversations_api.router,
+        customer_records_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

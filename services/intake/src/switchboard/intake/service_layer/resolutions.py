@@ -19,3 +19,4 @@ async def record_resolution(message: Envelope[CaseResolved], uow: IntakeUnitOfWo
         return
     case.status = CaseStatus.RESOLVED.value
     case.resolved_at = resolved.resolved_at
+    case.resolution_code = resolved.resolution_code

@@ -1,0 +1,64 @@
+"""What the conversation and customer-record tests share: intake's app over ASGI, tokens for
+each role, adapters of the nordics region, signed posts, routing's assignment event."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from switchboard.contracts.events import CaseAssigned
+from switchboard.contracts.events.common import Channel
+from switchboard.contracts.events.explanation import (
+    CandidateKind,
+    DecisionTrigger,
+    Explanation,
+    RunnerUp,
+    WonBy,
+)
+from switchboard.intake.domain.signatures import sign
+
+
+def bearer(intake, subject: str, role: str, regions=()) -> dict[str, str]:
+    token = intake.service.tokens.issue(
+        subject=subject, role=role, regions=regions, ttl=timedelta(minutes=5)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def adapter(app, admin, channel: str) -> dict:
+    spec = {"id": f"{channel}-nordics", "channel": channel, "region": "nordics"}
+    registered = await app.post("/v1/admin/adapters", json=spec, headers=admin)
+    assert registered.status_code == 201, registered.text
+    return registered.json()
+
+
+async def post(app, adapter: dict, body: dict) -> dict:
+    raw = json.dumps(body).encode()
+    headers = sign(
+        secret=adapter["secret"], webhook_id=uuid.uuid4().hex, body=raw, at=datetime.now(UTC)
+    )
+    answer = await app.post(
+        f"/v1/adapters/{adapter['id']}/contacts/{adapter['channel']}",
+        content=raw,
+        headers={"content-type": "application/json", **headers},
+    )
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def assigned(case_id: str, agent_id: str, at: datetime) -> CaseAssigned:
+    return CaseAssigned(
+        case_id=case_id,
+        region="nordics",
+        channel=Channel.EMAIL,
+        agent_id=agent_id,
+        offer_id=uuid.uuid4().hex,
+        assigned_at=at,
+        enqueued_at=at - timedelta(seconds=30),
+        explanation=Explanation(
+            trigger=DecisionTrigger.CASE_ARRIVED,
+            policy_id="default",
+            step_index=0,
+            requirement="true",
+            runner_up=RunnerUp(kind=CandidateKind.AGENT, won_by=WonBy.NONE, reason="alone"),
+        ),
+    )
