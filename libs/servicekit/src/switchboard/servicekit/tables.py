@@ -1,4 +1,5 @@
-"""The tables servicekit keeps in every service's database: outbox, inbox and timers.
+"""The tables servicekit keeps in every service's database: outbox, inbox, timers and
+outgoing HTTP deliveries.
 
 They live in their own metadata and their own alembic branch (``servicekit``), so a
 service's migrations never redefine them.
@@ -10,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -70,3 +72,38 @@ timers = Table(
         sqlite_where=Column("dead_at").is_(None),
     ),
 )
+
+deliveries = Table(
+    "sk_deliveries",
+    kit_metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("stream", String(64), nullable=False),
+    Column("recipient", String(128), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("event_type", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index("ix_sk_deliveries_due", "status", "next_attempt_at"),
+    Index("uq_sk_deliveries_message", "stream", "message_id", "recipient", unique=True),
+)
+"""Signed HTTP requests waiting to be sent, sent, or dead after their retries: one per
+message and recipient of a stream (coordinators' webhooks, adapters' outbound messages)."""
+
+delivery_attempts = Table(
+    "sk_delivery_attempts",
+    kit_metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", _BigId, nullable=False, index=True),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Float, nullable=False),
+)
+"""Each delivery's log: every attempt with the answer's status or the error."""
