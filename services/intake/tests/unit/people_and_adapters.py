@@ -5,6 +5,8 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from switchboard.contracts.events import CaseAssigned
 from switchboard.contracts.events.common import Channel
 from switchboard.contracts.events.explanation import (
@@ -32,17 +34,21 @@ async def adapter(app, admin, channel: str) -> dict:
 
 
 async def post(app, adapter: dict, body: dict) -> dict:
+    """A contact, signed as the adapter signs it; its 202 answer."""
+    path = f"/v1/adapters/{adapter['id']}/contacts/{adapter['channel']}"
+    answer = await sign_and_post(app, adapter, path, body)
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+async def sign_and_post(app, adapter: dict, path: str, body: dict) -> httpx.Response:
     raw = json.dumps(body).encode()
     headers = sign(
         secret=adapter["secret"], webhook_id=uuid.uuid4().hex, body=raw, at=datetime.now(UTC)
     )
-    answer = await app.post(
-        f"/v1/adapters/{adapter['id']}/contacts/{adapter['channel']}",
-        content=raw,
-        headers={"content-type": "application/json", **headers},
+    return await app.post(
+        path, content=raw, headers={"content-type": "application/json", **headers}
     )
-    assert answer.status_code == 202, answer.text
-    return answer.json()
 
 
 def assigned(case_id: str, agent_id: str, at: datetime) -> CaseAssigned:

@@ -69,7 +69,7 @@ async def test_the_agent_holding_the_case_reads_every_message_in_full_and_others
     assert one["subject"] == "Faktura 1234"
     assert one["sender"] == {
         "kind": "customer",
-        "customer_id": first["customer_id"],
+        "id": first["customer_id"],
         "address": "ann@example.dk",
         "name": "Ann Jensen",
     }

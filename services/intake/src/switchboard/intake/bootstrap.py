@@ -4,6 +4,7 @@ time; ``intake_dependencies`` runs once per process, when the service is assembl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 
 from switchboard.contracts.events import REGISTRY
@@ -15,11 +16,14 @@ from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.migrations import VERSIONS_DIR
 from switchboard.intake.service_layer.channel_adapters import seal_stored_secrets
 from switchboard.intake.service_layer.handlers import EVENT_HANDLERS
+from switchboard.intake.service_layer.replies import OUTBOUND_STREAM, delivery_settled
 from switchboard.intake.service_layer.unit_of_work import IntakeDeps
 from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 from switchboard.servicekit.service.definition import StartStep
+from switchboard.servicekit.unit_of_work import UnitsOfWork
 
 
 def intake_dependencies(
@@ -47,11 +51,29 @@ def intake_dependencies(
             resources.sessions, box=secret_box, ttl_seconds=settings.adapter_cache_seconds
         ),
         accept_batch_size=settings.accept_batch_size,
+        mail_domain=settings.mail_domain,
+        outbound_retry=RetryPolicy(
+            first_delay=timedelta(seconds=settings.outbound_first_retry_seconds),
+            max_delay=timedelta(seconds=settings.outbound_max_retry_seconds),
+            max_attempts=settings.outbound_max_attempts,
+        ),
+        outbound_timeout_seconds=settings.outbound_timeout_seconds,
     )
 
 
-def group_commit(deps: IntakeDeps) -> Sequence[Worker]:
-    return [deps.batcher]
+def group_commit_and_replies(deps: IntakeDeps) -> Sequence[Worker]:
+    """The group commit of accepted contacts, and the sender of replies to adapters."""
+    return [
+        deps.batcher,
+        DeliverySender(
+            units=UnitsOfWork(deps.sessions, deps),
+            endpoint_of=deps.adapters.outbound_endpoint,
+            retry=deps.outbound_retry,
+            on_settled=delivery_settled,
+            streams=(OUTBOUND_STREAM,),
+            timeout_seconds=deps.outbound_timeout_seconds,
+        ),
+    ]
 
 
 def seal_secrets_under_the_first_key(deps: IntakeDeps) -> Sequence[StartStep]:
@@ -66,6 +88,6 @@ DEFINITION = ServiceDefinition(
     dependencies=intake_dependencies,
     writes=(CASES,),
     handlers=EVENT_HANDLERS,
-    workers=group_commit,
+    workers=group_commit_and_replies,
     start_steps=seal_secrets_under_the_first_key,
 )

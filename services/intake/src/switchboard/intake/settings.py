@@ -42,6 +42,15 @@ class IntakeSettings(BearerServiceSettings):
     """Most contacts committed in one transaction (group commit under load)."""
     adapter_rate_limit: LimitText = "1000/second;20000/minute"
     """Contacts one adapter may post, per worker process (429 beyond); empty: no limit."""
+    mail_domain: str = Field(
+        default="switchboard.invalid", max_length=253, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"
+    )
+    """The right-hand side of the Message-IDs of e-mail replies (``<reply-id@domain>``)."""
+    outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    outbound_first_retry_seconds: float = Field(default=1.0, gt=0)
+    outbound_max_retry_seconds: float = Field(default=300.0, gt=0)
+    outbound_max_attempts: int = Field(default=8, ge=1, le=50)
+    """Attempts to hand a reply to its adapter before it counts as failed."""
 
     @field_validator("http_workers")
     @classmethod

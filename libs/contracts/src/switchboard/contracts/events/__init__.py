@@ -21,7 +21,13 @@ from switchboard.contracts.events.assignments import (
     OfferDeclined,
     OfferExpired,
 )
-from switchboard.contracts.events.cases import CaseOpened, CaseReopened, ContactReceived
+from switchboard.contracts.events.cases import (
+    CaseOpened,
+    CaseReopened,
+    ContactReceived,
+    ReplyDeliveryChanged,
+    ReplyPosted,
+)
 from switchboard.contracts.events.escalations import (
     EscalationAcknowledged,
     EscalationEscalated,
@@ -67,6 +73,8 @@ __all__ = [
     "EscalationResolved",
     "OfferDeclined",
     "OfferExpired",
+    "ReplyDeliveryChanged",
+    "ReplyPosted",
     "SlaAchieved",
     "SlaBreached",
     "SlaWarned",

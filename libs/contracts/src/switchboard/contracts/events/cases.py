@@ -103,4 +103,50 @@ class CaseReopened(CaseEvent):
     note: Note | None = None
 
 
-EVENTS: tuple[type[Event], ...] = (CaseOpened, ContactReceived, CaseReopened)
+class ReplyPosted(CaseEvent):
+    """An agent's reply to the customer, recorded by intake as an outbound message of the
+    case and on its way through the case's channel adapter. Routing counts it as a
+    response (the first one once, for the first-response SLA)."""
+
+    event_type: ClassVar[str] = "switchboard.reply.posted"
+
+    reply_id: Id
+    agent_id: Id
+    posted_at: AwareDatetime
+    adapter_id: Id
+    """The channel adapter it is sent through."""
+    subject: Title | None = None
+    text: Excerpt = ""
+    text_truncated: bool = False
+
+
+class DeliveryState(StrEnum):
+    ACCEPTED = "accepted"
+    """The channel adapter took it (answered 2xx to the signed request)."""
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    """The adapter could not deliver it, or never took it within its retries."""
+
+
+class ReplyDeliveryChanged(CaseEvent):
+    """How far a reply got: taken by the adapter, then as the adapter reports it (sent,
+    delivered, read), or failed with the reason."""
+
+    event_type: ClassVar[str] = "switchboard.reply.delivery-changed"
+
+    reply_id: Id
+    agent_id: Id
+    state: DeliveryState
+    changed_at: AwareDatetime
+    reason: Note | None = None
+
+
+EVENTS: tuple[type[Event], ...] = (
+    CaseOpened,
+    ContactReceived,
+    CaseReopened,
+    ReplyPosted,
+    ReplyDeliveryChanged,
+)

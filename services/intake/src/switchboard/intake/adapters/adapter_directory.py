@@ -12,6 +12,7 @@ from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SecretBox
 from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
 from switchboard.intake.domain.values import Channel
+from switchboard.servicekit.deliveries import Endpoint
 
 
 def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
@@ -25,6 +26,7 @@ def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
         current_secret=box.open(row.current_secret),
         previous_secret=box.open(row.previous_secret) if row.previous_secret else None,
         previous_secret_expires_at=row.previous_secret_expires_at,
+        outbound_url=row.outbound_url,
     )
 
 
@@ -53,6 +55,16 @@ class AdapterDirectory:
         view = adapter_view(row, self._box)
         self._cache[adapter_id] = (time.monotonic(), view)
         return view
+
+    async def outbound_endpoint(
+        self, session: AsyncSession, stream: str, adapter_id: str
+    ) -> Endpoint | None:
+        """Where and with which secret a reply goes to the adapter now (the delivery
+        sender's look-up); None once it has no outbound address or is disabled."""
+        adapter = await self.get(adapter_id)
+        if adapter is None or not adapter.enabled or not adapter.outbound_url:
+            return None
+        return Endpoint(url=adapter.outbound_url, secret=adapter.current_secret)
 
     def forget(self, adapter_id: str) -> None:
         self._cache.pop(adapter_id, None)

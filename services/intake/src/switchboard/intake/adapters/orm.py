@@ -34,6 +34,8 @@ class AdapterRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     rotated_at: Mapped[datetime | None]
+    outbound_url: Mapped[str | None] = mapped_column(String(2048))
+    """Where replies to its customers are posted (signed with the adapter's current secret)."""
 
 
 class CustomerRow(Base):
@@ -130,3 +132,30 @@ class CustomerNoteRow(Base):
     author: Mapped[str] = mapped_column(String(256))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ReplyRow(Base):
+    """An agent's reply: an outbound message of the case's conversation, sent through the
+    adapter of the customer's latest message, with how far its delivery got."""
+
+    __tablename__ = "intake_replies"
+    __table_args__ = (Index(None, "case_id", "posted_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("intake_cases.id"))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    adapter_id: Mapped[str] = mapped_column(ForeignKey("intake_adapters.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    posted_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(998))
+    html: Mapped[str | None] = mapped_column(Text)
+    """Sanitised when posted."""
+    attachments: Mapped[dict[str, Any]]
+    """``{"items": [...]}``: references (URL, file name, type, size), not contents."""
+    thread_ref: Mapped[str | None] = mapped_column(String(1100), index=True)
+    """``email:<Message-ID>`` of an e-mail reply: the customer's answer threads back by it."""
+    delivery: Mapped[str] = mapped_column(String(16))
+    """queued, accepted (the adapter took it), sent, delivered, read or failed."""
+    delivery_changed_at: Mapped[datetime]
+    delivery_error: Mapped[str | None] = mapped_column(Text)

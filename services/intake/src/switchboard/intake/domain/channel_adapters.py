@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from switchboard.intake.domain.values import Channel
 
 ADAPTER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+OutboundUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s/?#]+\S*$")]
 
 
 class AdapterSpec(BaseModel):
@@ -24,6 +26,8 @@ class AdapterSpec(BaseModel):
     default_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     """Where national-format phone numbers from this adapter are dialled (ISO 3166)."""
     department: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    outbound_url: OutboundUrl | None = None
+    """Where replies to the customers it brings are posted, signed with its current secret."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class AdapterView:
     current_secret: str
     previous_secret: str | None = None
     previous_secret_expires_at: datetime | None = None
+    outbound_url: str | None = None
 
     def secrets_in_use(self, now: datetime) -> tuple[str, ...]:
         """The current secret, and the previous one until its grace period ends."""
@@ -56,5 +61,6 @@ class AdapterView:
             "default_country": self.default_country,
             "department": self.department,
             "enabled": self.enabled,
+            "outbound_url": self.outbound_url,
             "previous_secret_expires_at": self.previous_secret_expires_at,
         }

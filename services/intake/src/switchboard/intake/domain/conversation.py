@@ -22,21 +22,24 @@ never ``javascript:`` or ``data:``."""
 class Direction(StrEnum):
     INBOUND = "inbound"
     """From the customer."""
+    OUTBOUND = "outbound"
+    """An agent's reply."""
 
 
-class Delivery(StrEnum):
-    RECEIVED = "received"
-    """An inbound message intake accepted."""
+RECEIVED = "received"
+"""The delivery state of an inbound message intake accepted (replies have their own:
+``domain.replies.ReplyDelivery``)."""
 
 
 @dataclass(frozen=True)
 class Sender:
     kind: str
-    """``customer`` for inbound messages."""
-    customer_id: str
-    address: str | None
+    """``customer`` (inbound) or ``agent`` (a reply)."""
+    id: str
+    """The customer's or the agent's id."""
+    address: str | None = None
     """How the customer reached us: e-mail address, E.164 number, social handle, chat visitor."""
-    name: str | None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,11 @@ class Message:
     html: str | None
     """Sanitised: safe to put into a page as it is."""
     attachments: tuple[AttachmentInfo, ...]
-    delivery: Delivery
-    outcome: str
-    """What the contact did to its case (``ContactOutcome``: opened, joined, reopened)."""
+    delivery: str
+    """``received`` for inbound messages; a reply's state (queued … read, or failed)."""
+    delivery_error: str | None = None
+    outcome: str | None = None
+    """What an inbound contact did to its case (``ContactOutcome``: opened, joined, reopened)."""
 
 
 def inbound_message(
@@ -81,7 +86,7 @@ def inbound_message(
         channel=channel,
         sender=Sender(
             kind="customer",
-            customer_id=customer_id,
+            id=customer_id,
             address=_address(channel, request),
             name=_name(channel, request),
         ),
@@ -97,8 +102,45 @@ def inbound_message(
             )
             for each in request.get("attachments") or ()
         ),
-        delivery=Delivery.RECEIVED,
+        delivery=RECEIVED,
         outcome=outcome,
+    )
+
+
+def outbound_message(
+    *,
+    reply_id: str,
+    agent_id: str,
+    channel: str,
+    text: str,
+    subject: str | None,
+    html: str | None,
+    attachments: list[dict[str, Any]],
+    posted_at: datetime,
+    delivery: str,
+    delivery_error: str | None,
+) -> Message:
+    """An agent's reply as a message of its case's conversation (its HTML was sanitised
+    when it was posted)."""
+    return Message(
+        id=reply_id,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        sender=Sender(kind="agent", id=agent_id),
+        at=posted_at,
+        text=text,
+        subject=subject,
+        html=html,
+        attachments=tuple(
+            AttachmentInfo(
+                filename=each.get("filename"),
+                content_type=each["content_type"],
+                size_bytes=each["size_bytes"],
+            )
+            for each in attachments
+        ),
+        delivery=delivery,
+        delivery_error=delivery_error,
     )
 
 

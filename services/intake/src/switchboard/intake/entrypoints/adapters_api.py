@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterSpec
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterSpec, OutboundUrl
 from switchboard.intake.entrypoints.dependencies import (
     AdminDep,
     IntakeServiceDep,
@@ -24,9 +24,20 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
 
 
-class AdapterState(BaseModel):
+class AdapterChanges(BaseModel):
+    """What an operator changes on an adapter: enabled, its outbound address (null removes it)."""
+
     model_config = ConfigDict(extra="forbid")
-    enabled: bool
+    enabled: bool | None = None
+    outbound_url: OutboundUrl | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give enabled and/or outbound_url")
+        if "enabled" in self.model_fields_set and self.enabled is None:
+            raise ValueError("enabled is true or false")
+        return self
 
 
 @router.get("/adapters")
@@ -68,14 +79,14 @@ async def rotate_secret(adapter_id: AdapterId, uow: UnitOfWorkDep, _: AdminDep) 
 
 @router.patch("/adapters/{adapter_id}")
 async def change_adapter(
-    adapter_id: AdapterId, state: AdapterState, uow: UnitOfWorkDep, _: AdminDep
+    adapter_id: AdapterId, changes: AdapterChanges, uow: UnitOfWorkDep, _: AdminDep
 ) -> dict[str, Any]:
     try:
-        view = await channel_adapters.set_enabled(
+        view = await channel_adapters.change_adapter(
             session=uow.session,
             box=uow.deps.secret_box,
             adapter_id=adapter_id,
-            enabled=state.enabled,
+            changes=changes.model_dump(include=changes.model_fields_set),
         )
     except UnknownAdapter as error:
         raise Problem(404, f"no adapter {adapter_id!r}") from error

@@ -12,6 +12,7 @@ from switchboard.intake.entrypoints import (
     conversations_api,
     customer_records_api,
     customers_api,
+    deliveries_api,
 )
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.http import RateLimitRule, path_segment
@@ -35,6 +36,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         customers_api.router,
         conversations_api.router,
         customer_records_api.router,
+        deliveries_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

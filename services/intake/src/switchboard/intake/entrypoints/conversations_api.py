@@ -1,5 +1,5 @@
 """A case's conversation: every message in order, full text, for the agent who holds the
-case, coordinators of its region and admins."""
+case, coordinators of its region and admins; the holding agent's replies."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import base64
 import binascii
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from switchboard.intake.entrypoints.dependencies import SessionDep
-from switchboard.intake.service_layer import conversations
+from switchboard.intake.domain.replies import ReplyRefused, ReplyRequest
+from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDep
+from switchboard.intake.service_layer import conversations, replies
 from switchboard.intake.service_layer.conversations import NotAllowed, Position, UnknownCase
+from switchboard.intake.service_layer.replies import NoOutbound
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.service.dependencies import PrincipalDep
 
@@ -75,3 +77,36 @@ def _position(cursor: str | None) -> Position | None:
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as error:
         raise Problem(400, "after= is not a cursor this API gave") from error
     return Position(moment, message_id)
+
+
+@router.post("/{case_id}/replies", status_code=202)
+async def post_reply(
+    case_id: Annotated[str, Path(min_length=1, max_length=64, pattern=CASE_ID)],
+    reply: ReplyRequest,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """The agent holding the case replies to the customer: recorded as an outbound message,
+    published, and sent through the adapter of the customer's latest message (202 once it
+    is queued; its delivery state shows in the conversation)."""
+    try:
+        row = await replies.post_reply(
+            uow=uow, principal=principal, case_id=case_id, reply=reply, now=datetime.now(UTC)
+        )
+    except UnknownCase as error:
+        raise Problem(404, f"no case {case_id!r}") from error
+    except NotAllowed as error:
+        raise Problem(403, "only the agent holding the case replies to its customer") from error
+    except ReplyRefused as error:
+        raise Problem(422, str(error)) from error
+    except NoOutbound as error:
+        raise Problem(
+            409, f"adapter {error.args[0]!r} has no outbound address to send replies to"
+        ) from error
+    return {
+        "reply_id": row.id,
+        "case_id": row.case_id,
+        "delivery": row.delivery,
+        "subject": row.subject,
+        "message_id": f"<{row.thread_ref.removeprefix('email:')}>" if row.thread_ref else None,
+    }

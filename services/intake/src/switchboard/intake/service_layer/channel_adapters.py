@@ -4,6 +4,7 @@ secrets under the operator's first key. Called by the admin API and the command 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -55,13 +56,16 @@ async def rotate_secret(
     return adapter_view(row, box), secret
 
 
-async def set_enabled(
-    *, session: AsyncSession, box: SecretBox, adapter_id: str, enabled: bool
+async def change_adapter(
+    *, session: AsyncSession, box: SecretBox, adapter_id: str, changes: Mapping[str, object]
 ) -> AdapterView:
+    """Enable or disable it, set or remove its outbound address."""
     row = await session.get(AdapterRow, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
-    row.enabled = enabled
+    for name in ("enabled", "outbound_url"):
+        if name in changes:
+            setattr(row, name, changes[name])
     return adapter_view(row, box)
 
 

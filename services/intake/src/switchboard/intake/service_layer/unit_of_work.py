@@ -12,6 +12,7 @@ from switchboard.intake.adapters.secret_box import SecretBox
 from switchboard.intake.domain.language import ContactLanguageDetector
 from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.service_layer.contacts.group_commit import AcceptBatcher
+from switchboard.servicekit.deliveries import RetryPolicy
 from switchboard.servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 
@@ -27,6 +28,9 @@ class IntakeDeps:
     previous_secret_grace: timedelta
     adapters: AdapterDirectory
     accept_batch_size: int
+    mail_domain: str = "switchboard.invalid"
+    outbound_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    outbound_timeout_seconds: float = 5.0
     batcher: AcceptBatcher = field(init=False)
     """Writes accepted contacts in group commits, each in a unit of work with these very
     dependencies (a worker of the runtime)."""

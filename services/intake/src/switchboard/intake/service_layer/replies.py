@@ -1,0 +1,206 @@
+"""Replies that reach the customer: the agent holding a case posts one; intake records it as
+an outbound message, publishes ``ReplyPosted`` and queues it for the adapter of the
+customer's latest message (a signed request, retried, dead after its attempts); the
+adapter's answer and its later reports move the reply's delivery state, each change
+published as ``ReplyDeliveryChanged``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
+from switchboard.contracts.events.cases import DeliveryState
+from switchboard.contracts.events.common import Channel
+from switchboard.intake.adapters.orm import (
+    AdapterRow,
+    CaseHolderRow,
+    CaseRow,
+    ContactRow,
+    ReplyRow,
+)
+from switchboard.intake.domain.conversation import safe_html
+from switchboard.intake.domain.replies import (
+    ReplyDelivery,
+    ReplyRequest,
+    addressing,
+    check_fits,
+    email_message_id,
+    outbound_document,
+    reply_subject,
+)
+from switchboard.intake.service_layer.conversations import NotAllowed, UnknownCase
+from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.deliveries import DeliveryStatus, Outgoing, Settled, enqueue
+
+OUTBOUND_STREAM = "adapter-outbound"
+OUTBOUND_TYPE = "switchboard.reply.outbound"
+EXCERPT = 1000
+
+
+class NoOutbound(LookupError):
+    """The adapter of the customer's latest message has no outbound address."""
+
+
+class UnknownReply(LookupError):
+    pass
+
+
+async def post_reply(
+    *, uow: IntakeUnitOfWork, principal: Principal, case_id: str, reply: ReplyRequest, now: datetime
+) -> ReplyRow:
+    session = uow.session
+    case = await session.get(CaseRow, case_id)
+    if case is None:
+        raise UnknownCase(case_id)
+    holder = await session.get(CaseHolderRow, case_id)
+    if principal.role is not Role.AGENT or holder is None or holder.agent_id != principal.subject:
+        raise NotAllowed(case_id)
+    check_fits(case.channel, reply)
+    latest = await _latest_inbound(session, case)
+    adapter = await session.get(AdapterRow, latest.adapter_id)
+    if adapter is None or not adapter.outbound_url:
+        raise NoOutbound(latest.adapter_id)
+    reply_id = str(uuid.uuid4())
+    is_email = case.channel == "email"
+    message_id = email_message_id(reply_id, uow.deps.mail_domain) if is_email else None
+    subject = reply_subject(case.subject, reply.subject) if is_email else None
+    row = ReplyRow(
+        id=reply_id,
+        case_id=case.id,
+        agent_id=principal.subject,
+        adapter_id=adapter.id,
+        channel=case.channel,
+        posted_at=now,
+        text=reply.text,
+        subject=subject,
+        html=safe_html(reply.html) if reply.html else None,
+        attachments={"items": [a.model_dump() for a in reply.attachments]},
+        thread_ref=f"email:{message_id}" if message_id else None,
+        delivery=ReplyDelivery.QUEUED.value,
+        delivery_changed_at=now,
+    )
+    session.add(row)
+    await uow.publish(
+        ReplyPosted(
+            case_id=case.id,
+            customer_id=case.customer_id,
+            region=case.region,
+            channel=Channel(case.channel),
+            reply_id=reply_id,
+            agent_id=principal.subject,
+            posted_at=now,
+            adapter_id=adapter.id,
+            subject=subject[:200] if subject else None,
+            text=reply.text[:EXCERPT],
+            text_truncated=len(reply.text) > EXCERPT,
+        )
+    )
+    document = outbound_document(
+        reply_id=reply_id,
+        case_id=case.id,
+        channel=case.channel,
+        reply=reply,
+        subject=subject,
+        to=addressing(case.channel, latest.request),
+        message_id=message_id,
+        posted_at=now,
+    )
+    body = json.dumps(
+        {"type": OUTBOUND_TYPE, "timestamp": now.isoformat(), "data": document},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    await enqueue(
+        session,
+        [
+            Outgoing(
+                stream=OUTBOUND_STREAM,
+                recipient=adapter.id,
+                message_id=reply_id,
+                event_type=OUTBOUND_TYPE,
+                body=body,
+                url=adapter.outbound_url,
+                region=case.region,
+            )
+        ],
+        at=now,
+    )
+    return row
+
+
+async def _latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
+    query = (
+        select(ContactRow)
+        .where(ContactRow.case_id == case.id, ContactRow.channel == case.channel)
+        .order_by(ContactRow.received_at.desc(), ContactRow.id.desc())
+        .limit(1)
+    )
+    latest = (await session.execute(query)).scalar()
+    if latest is None:  # every case starts with a contact of its channel
+        raise UnknownCase(case.id)
+    return latest
+
+
+async def delivery_settled(uow: IntakeUnitOfWork, settled: Settled) -> None:
+    """The adapter took the reply (accepted), or never did within its attempts (failed)."""
+    if settled.stream != OUTBOUND_STREAM:
+        return
+    if settled.status is DeliveryStatus.DELIVERED:
+        await _move(uow, settled.message_id, ReplyDelivery.ACCEPTED, at=settled.at, reason=None)
+    elif settled.status is DeliveryStatus.DEAD:
+        reason = f"the adapter did not take it in {settled.attempts} attempts: {settled.error}"
+        await _move(uow, settled.message_id, ReplyDelivery.FAILED, at=settled.at, reason=reason)
+    else:
+        row = await uow.session.get(ReplyRow, settled.message_id, with_for_update=True)
+        if row is not None:
+            row.delivery_error = settled.error
+
+
+@dataclass(frozen=True)
+class Report:
+    reply_id: str
+    state: ReplyDelivery
+    at: datetime
+    reason: str | None = None
+
+
+async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Report) -> ReplyRow:
+    """The adapter reports how far a reply got (sent, delivered, read, failed); a report
+    that would move it backwards, or after it failed, changes nothing."""
+    row = await uow.session.get(ReplyRow, report.reply_id, with_for_update=True)
+    if row is None or row.adapter_id != adapter_id:
+        raise UnknownReply(report.reply_id)
+    await _move(uow, row.id, report.state, at=report.at, reason=report.reason)
+    return row
+
+
+async def _move(
+    uow: IntakeUnitOfWork, reply_id: str, state: ReplyDelivery, *, at: datetime, reason: str | None
+) -> None:
+    row = await uow.session.get(ReplyRow, reply_id, with_for_update=True)
+    if row is None or not ReplyDelivery(row.delivery).moves_to(state):
+        return
+    row.delivery, row.delivery_changed_at = state.value, at
+    row.delivery_error = reason if state is ReplyDelivery.FAILED else None
+    case = await uow.session.get(CaseRow, row.case_id)
+    assert case is not None
+    await uow.publish(
+        ReplyDeliveryChanged(
+            case_id=case.id,
+            customer_id=case.customer_id,
+            region=case.region,
+            channel=Channel(case.channel),
+            reply_id=row.id,
+            agent_id=row.agent_id,
+            state=DeliveryState(state.value),
+            changed_at=at,
+            reason=reason[:2000] if reason else None,
+        )
+    )

@@ -1,0 +1,234 @@
+"""Replies that reach the customer, in-process on SQLite with the adapter's outbound endpoint
+a real HTTP server on loopback: the holding agent replies, the adapter receives it signed
+with its secret and addressed from the customer's latest message (e-mail with threading
+headers), reports how far it got; a reply the adapter never takes ends failed."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
+from switchboard.intake.entrypoints.app import HTTP_API
+from switchboard.servicekit.deliveries import DeliverySender
+from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.service import service_app
+from switchboard.servicekit.testing.in_process import InProcessService
+from switchboard.servicekit.testing.receiver import SignedReceiver, serving
+
+from .people_and_adapters import assigned, bearer, post, sign_and_post
+
+FAST_RETRIES = {
+    "outbound_first_retry_seconds": 0.05,
+    "outbound_max_retry_seconds": 0.1,
+    "outbound_max_attempts": 2,
+    "mail_domain": "mail.acme.test",
+}
+
+
+@pytest.fixture
+async def quick(tmp_path, definition):
+    """Intake whose replies give up after two quick attempts."""
+    service = await InProcessService.start(definition, tmp_path, **FAST_RETRIES)
+    yield service
+    await service.close()
+
+
+@pytest.fixture
+async def client(quick):
+    transport = httpx.ASGITransport(app=service_app(quick.service, HTTP_API))
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+        yield client
+
+
+def sender_of(service: InProcessService) -> DeliverySender:
+    definition = service.service.definition
+    [sender] = [w for w in definition.workers(service.deps) if isinstance(w, DeliverySender)]
+    return sender
+
+
+async def send_until_settled(service: InProcessService, rounds: int = 60) -> None:
+    sender = sender_of(service)
+    async with httpx.AsyncClient(timeout=2) as http:
+        for _ in range(rounds):
+            await sender.deliver_due(http)
+            await asyncio.sleep(0.03)
+
+
+async def register(client, admin, channel: str, outbound_url: str | None) -> dict:
+    spec = {"id": f"{channel}-nordics", "channel": channel, "region": "nordics"}
+    if outbound_url:
+        spec["outbound_url"] = outbound_url
+    registered = await client.post("/v1/admin/adapters", json=spec, headers=admin)
+    assert registered.status_code == 201, registered.text
+    return registered.json()
+
+
+async def test_an_e_mail_reply_reaches_the_adapter_signed_threaded_and_reported(quick, client):
+    admin = bearer(quick, "ops", "admin")
+    port = free_port()
+    mail = await register(client, admin, "email", f"http://127.0.0.1:{port}/email-nordics")
+    assert mail["outbound_url"] == f"http://127.0.0.1:{port}/email-nordics"
+    first = await post(
+        client,
+        mail,
+        {
+            "sender": "Ann@Example.dk",
+            "to": ["support@acme.test"],
+            "subject": "Faktura 1234",
+            "text_body": "Hej, min faktura er forkert.",
+            "message_id": "<m1@example.dk>",
+            "references": ["<m0@example.dk>"],
+        },
+    )
+    case_id = first["case_id"]
+    replies = f"/v1/cases/{case_id}/replies"
+    text = {
+        "text": "Hej Ann, vi har rettet fakturaen.",
+        "html": "<p>Rettet<script>x()</script></p>",
+    }
+    assert (
+        await client.post(replies, json=text, headers=bearer(quick, "a1", "agent"))
+    ).status_code == 403
+    await quick.deliver(assigned(case_id, "a1", quick_now()))
+    for someone in (bearer(quick, "a2", "agent"), admin):
+        refused = await client.post(replies, json=text, headers=someone)
+        assert refused.status_code == 403, refused.text
+
+    posted = await client.post(replies, json=text, headers=bearer(quick, "a1", "agent"))
+    assert posted.status_code == 202, posted.text
+    reply = posted.json()
+    assert reply["delivery"] == "queued"
+    assert reply["subject"] == "Re: Faktura 1234"
+    assert reply["message_id"] == f"<{reply['reply_id']}@mail.acme.test>"
+    [event] = await quick.published(ReplyPosted)
+    assert (event.reply_id, event.agent_id, event.adapter_id) == (
+        reply["reply_id"],
+        "a1",
+        mail["id"],
+    )
+
+    receiver = SignedReceiver(secret=mail["secret"])
+    async with serving(receiver.app(), port):
+        await send_until_settled(quick, rounds=5)
+    [(recipient, payload, headers)] = receiver.received
+    assert recipient == mail["id"]
+    assert headers["webhook-id"] == reply["reply_id"]
+    assert payload["type"] == "switchboard.reply.outbound"
+    data = payload["data"]
+    assert data["to"] == ["ann@example.dk"]
+    assert data["in_reply_to"] == "<m1@example.dk>"
+    assert data["references"] == ["<m0@example.dk>", "<m1@example.dk>"]
+    assert (data["subject"], data["message_id"]) == (reply["subject"], reply["message_id"])
+    assert data["text"] == text["text"]
+    assert data["html"] == "<p>Rettet</p>"
+    changes = await quick.published(ReplyDeliveryChanged)
+    assert [c.state for c in changes] == ["accepted"]
+
+    for state in ("delivered", "sent"):  # a late "sent" moves nothing back
+        answer = await sign_and_post(
+            client,
+            mail,
+            f"/v1/adapters/{mail['id']}/deliveries",
+            {"reply_id": reply["reply_id"], "state": state},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["delivery"] == "delivered"
+    unknown = await sign_and_post(
+        client, mail, f"/v1/adapters/{mail['id']}/deliveries", {"reply_id": "nope", "state": "read"}
+    )
+    assert unknown.status_code == 404
+    bad = await sign_and_post(
+        client,
+        mail,
+        f"/v1/adapters/{mail['id']}/deliveries",
+        {"reply_id": reply["reply_id"], "state": "teleported"},
+    )
+    assert bad.status_code == 422
+    assert [c.state for c in await quick.published(ReplyDeliveryChanged)] == [
+        "accepted",
+        "delivered",
+    ]
+
+    conversation = await client.get(
+        f"/v1/cases/{case_id}/messages", headers=bearer(quick, "a1", "agent")
+    )
+    inbound, outbound = conversation.json()["messages"]
+    assert (inbound["direction"], outbound["direction"]) == ("inbound", "outbound")
+    assert outbound["sender"] == {"kind": "agent", "id": "a1", "address": None, "name": None}
+    assert (outbound["text"], outbound["delivery"]) == (text["text"], "delivered")
+
+
+async def test_a_reply_the_adapter_never_takes_ends_failed_and_says_why(quick, client):
+    admin = bearer(quick, "ops", "admin")
+    port = free_port()  # nothing listens there
+    chat = await register(client, admin, "chat", f"http://127.0.0.1:{port}/chat-nordics")
+    opened = await post(
+        client, chat, {"session_id": "s1", "visitor": {"id": "v1"}, "message": "Hej?"}
+    )
+    await quick.deliver(assigned(opened["case_id"], "a1", quick_now()))
+    agent = bearer(quick, "a1", "agent")
+    replies = f"/v1/cases/{opened['case_id']}/replies"
+    for not_for_chat in (
+        {"text": "x", "subject": "s"},
+        {"text": "x", "html": "<p>x</p>"},
+        {"text": "x" * 4001},
+    ):
+        refused = await client.post(replies, json=not_for_chat, headers=agent)
+        assert refused.status_code == 422, refused.text
+    assert (await client.post(replies, json={"text": "  "}, headers=agent)).status_code == 422
+
+    posted = await client.post(
+        replies, json={"text": "Hej! Hvad kan jeg hjælpe med?"}, headers=agent
+    )
+    assert posted.status_code == 202, posted.text
+    await send_until_settled(quick, rounds=20)
+    [failed] = await quick.published(ReplyDeliveryChanged)
+    assert failed.state == "failed"
+    assert failed.reason.startswith("the adapter did not take it in 2 attempts: ConnectError")
+    conversation = await client.get(f"/v1/cases/{opened['case_id']}/messages", headers=agent)
+    reply = conversation.json()["messages"][-1]
+    assert (reply["delivery"], reply["delivery_error"]) == ("failed", failed.reason)
+
+
+async def test_no_reply_without_an_outbound_address_or_on_a_phone_case(quick, client):
+    admin = bearer(quick, "ops", "admin")
+    chat = await register(client, admin, "chat", None)
+    opened = await post(
+        client, chat, {"session_id": "s1", "visitor": {"id": "v1"}, "message": "Hej?"}
+    )
+    await quick.deliver(assigned(opened["case_id"], "a1", quick_now()))
+    agent = bearer(quick, "a1", "agent")
+    replies = f"/v1/cases/{opened['case_id']}/replies"
+    missing = await client.post(replies, json={"text": "Hej"}, headers=agent)
+    assert missing.status_code == 409, missing.text
+    assert "outbound address" in missing.json()["detail"]
+    changed = await client.patch(
+        f"/v1/admin/adapters/{chat['id']}",
+        json={"outbound_url": "http://127.0.0.1:9/chat"},
+        headers=admin,
+    )
+    assert changed.json()["outbound_url"] == "http://127.0.0.1:9/chat"
+    assert changed.json()["enabled"] is True
+    for wrong in ({}, {"outbound_url": "ftp://x"}, {"enabled": None}):
+        bad = await client.patch(f"/v1/admin/adapters/{chat['id']}", json=wrong, headers=admin)
+        assert bad.status_code == 422, (wrong, bad.text)
+    assert (await client.post(replies, json={"text": "Hej"}, headers=agent)).status_code == 202
+
+    phone = await register(client, admin, "phone", "http://127.0.0.1:9/phone")
+    call = await post(
+        client,
+        phone,
+        {"event": "call_missed", "call_id": "c1", "caller_number": "+4520123456"},
+    )
+    await quick.deliver(assigned(call["case_id"], "a1", quick_now()))
+    refused = await client.post(
+        f"/v1/cases/{call['case_id']}/replies", json={"text": "Hej"}, headers=agent
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "a phone case takes no written reply"
+
+
+def quick_now() -> datetime:
+    return datetime.now(UTC)
