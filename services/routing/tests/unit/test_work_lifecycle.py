@@ -11,6 +11,7 @@ from switchboard.contracts.events import (
     CaseQueued,
     CaseResolved,
     CaseTransferred,
+    ReplyPosted,
 )
 from switchboard.routing.adapters.orm import LastAgentRow
 from switchboard.routing.service_layer import work
@@ -34,6 +35,37 @@ async def test_only_the_first_reply_counts_as_the_first_response(desk):
     replies = await desk.service.published(AgentReplied)
     assert [(r.message_id, r.is_first_response) for r in replies] == [("m1", True), ("m2", False)]
     assert (await desk.case("c1")).first_response_at == desk.clock.now
+
+
+async def test_a_reply_posted_through_intake_and_one_recorded_here_count_the_first_once(desk):
+    await desk.hire("a")
+    await desk.cycle()
+    await assigned(desk, "c1", "a")
+
+    def posted(reply_id: str) -> ReplyPosted:
+        return ReplyPosted(
+            case_id="c1",
+            customer_id="customer-c1",
+            region="nordics",
+            channel="chat",
+            reply_id=reply_id,
+            agent_id="a",
+            posted_at=desk.clock.now,
+            adapter_id="chat-nordics",
+            text="Hej",
+        )
+
+    first = await desk.service.deliver(posted("r1"))
+    await desk.do(work.record_reply, case_id="c1", agent_id="a", message_id="m2")
+    await desk.service.deliver(posted("r3"))
+    await desk.service.deliver(*first)  # redelivered: the inbox skips it
+
+    replies = await desk.service.published(AgentReplied)
+    assert [(r.message_id, r.is_first_response) for r in replies] == [
+        ("r1", True),
+        ("m2", False),
+        ("r3", False),
+    ]
 
 
 async def test_wrap_up_holds_the_slot_until_it_ends_and_a_call_blocks_everything(desk):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.events import CaseOpened, CaseReopened
+from switchboard.contracts.events import CaseOpened, CaseReopened, ReplyPosted
 from switchboard.routing.service_layer.cases import (
     queue_opened_cases,
     requeue_reopened_case,
@@ -13,10 +13,14 @@ from switchboard.routing.service_layer.cases import (
 )
 from switchboard.routing.service_layer.offers.answers import expire_offer
 from switchboard.routing.service_layer.timer_kinds import OFFER_TIMER, REVIEW_TIMER
+from switchboard.routing.service_layer.work import record_posted_reply
 from switchboard.servicekit.consumer import BatchHandler, Handler
 from switchboard.servicekit.timers import TimerHandler
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {CaseReopened: requeue_reopened_case}
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {
+    CaseReopened: requeue_reopened_case,
+    ReplyPosted: record_posted_reply,
+}
 BATCH_EVENT_HANDLERS: Mapping[type[Event], BatchHandler] = {CaseOpened: queue_opened_cases}
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
     OFFER_TIMER: expire_offer,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from switchboard.contracts.events import AgentReplied, CaseResolved, CaseTransferred
+from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import AgentReplied, CaseResolved, CaseTransferred, ReplyPosted
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.contracts.events.common import Channel
 from switchboard.routing.adapters import repository
 from switchboard.routing.adapters.contract_events import agent_actor, agent_fields
 from switchboard.routing.adapters.last_agents import remember_last_agent
-from switchboard.routing.adapters.orm import CaseRow
+from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.adapters.records import item_from_row
 from switchboard.routing.domain.model import ItemState, pool_for
 from switchboard.routing.service_layer.queueing import enter_queue, exclude, release_slot
@@ -36,6 +37,28 @@ async def record_reply(
         )
     )
     return case
+
+
+async def record_posted_reply(message: Envelope[ReplyPosted], uow: RoutingUnitOfWork) -> None:
+    """A reply posted through intake is a response like one recorded here: the first of
+    the case (whichever path recorded it) is flagged once for the first-response SLA.
+    Counted even if the case moved on meanwhile: the customer got it."""
+    posted = message.data
+    case = await uow.session.get(CaseRow, posted.case_id, with_for_update=True)
+    agent = await uow.session.get(AgentRow, posted.agent_id)
+    if case is None or agent is None:
+        return
+    is_first = case.first_response_at is None
+    if is_first:
+        case.first_response_at = posted.posted_at
+    await uow.publish(
+        AgentReplied(
+            **agent_fields(case, agent),
+            message_id=posted.reply_id,
+            replied_at=posted.posted_at,
+            is_first_response=is_first,
+        )
+    )
 
 
 async def transfer_case(
