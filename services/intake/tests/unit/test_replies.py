@@ -151,10 +151,27 @@ async def test_an_e_mail_reply_reaches_the_adapter_signed_threaded_and_reported(
         "delivered",
     ]
 
+    # A colleague of the customer answers the reply alone (In-Reply-To its Message-ID, no
+    # References), from another address: only the reply's Message-ID leads to the case.
+    answer = await post(
+        client,
+        mail,
+        {
+            "sender": "bob@example.dk",
+            "to": ["support@acme.test"],
+            "subject": "Re: Faktura 1234",
+            "text_body": "Tak!",
+            "message_id": "<m3@example.dk>",
+            "in_reply_to": reply["message_id"],
+        },
+    )
+    assert (answer["case_id"], answer["outcome"]) == (case_id, "joined")
+
     conversation = await client.get(
         f"/v1/cases/{case_id}/messages", headers=bearer(quick, "a1", "agent")
     )
-    inbound, outbound = conversation.json()["messages"]
+    inbound, outbound, answered = conversation.json()["messages"]
+    assert answered["text"] == "Tak!"
     assert (inbound["direction"], outbound["direction"]) == ("inbound", "outbound")
     assert outbound["sender"] == {"kind": "agent", "id": "a1", "address": None, "name": None}
     assert (outbound["text"], outbound["delivery"]) == (text["text"], "delivered")

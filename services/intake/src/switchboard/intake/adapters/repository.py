@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement, CompoundSelect, Select
 from sqlalchemy.sql.elements import Label
 
-from switchboard.intake.adapters.orm import CaseRow, ContactRow, CustomerRow, IdentityRow
+from switchboard.intake.adapters.orm import CaseRow, ContactRow, CustomerRow, IdentityRow, ReplyRow
 from switchboard.intake.domain.threading import CandidateCase, CaseStatus
 from switchboard.intake.domain.values import Channel
 from switchboard.servicekit.db import dialect_of
@@ -116,6 +116,18 @@ def _look_up_statement(
             )
             .where(_one_of(ContactRow.thread_ref, "thread_refs", dialect))
             .distinct()
+        )
+        branches.append(  # an answer to an agent's reply (its Message-ID)
+            select(
+                _kind("thread"),
+                ReplyRow.thread_ref,
+                ReplyRow.case_id,
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+            ).where(_one_of(ReplyRow.thread_ref, "thread_refs", dialect))
         )
     return union_all(*[branch.subquery().select() for branch in branches])
 
