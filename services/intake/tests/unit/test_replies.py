@@ -4,12 +4,12 @@ with its secret and addressed from the customer's latest message (e-mail with th
 headers), reports how far it got; a reply the adapter never takes ends failed."""
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
+from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted, SurveyRequested
 from switchboard.intake.entrypoints.app import HTTP_API
 from switchboard.servicekit.deliveries import DeliverySender
 from switchboard.servicekit.devinfra import free_port
@@ -249,3 +249,67 @@ async def test_no_reply_without_an_outbound_address_or_on_a_phone_case(quick, cl
 
 def quick_now() -> datetime:
     return datetime.now(UTC)
+
+
+def survey_requested(case: dict, channel: str, language: str, survey_id: str) -> SurveyRequested:
+    now = quick_now()
+    return SurveyRequested(
+        survey_id=survey_id,
+        case_id=case["case_id"],
+        customer_id=case["customer_id"],
+        channel=channel,
+        language=language,
+        region="nordics",
+        link=f"https://surveys.acme.test/s/{survey_id}",
+        questions=("csat",),
+        requested_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+
+
+async def test_a_survey_request_goes_out_through_the_case_s_adapter_in_the_customer_s_language(
+    quick, client
+):
+    admin = bearer(quick, "ops", "admin")
+    port = free_port()
+    mail = await register(client, admin, "email", f"http://127.0.0.1:{port}/email-nordics")
+    case = await post(
+        client,
+        mail,
+        {
+            "sender": "ann@example.dk",
+            "to": ["support@acme.test"],
+            "subject": "Pakke",
+            "text_body": "Hej, hvor er min pakke?",
+            "message_id": "<p1@example.dk>",
+        },
+    )
+    request = survey_requested(case, "email", "da", "survey-1")
+    await quick.deliver(request)
+    await quick.deliver(request)  # the same survey again (another envelope): sent once
+    receiver = SignedReceiver(secret=mail["secret"])
+    async with serving(receiver.app(), port):
+        await send_until_settled(quick, rounds=5)
+    [(_, payload, headers)] = receiver.received
+    data = payload["data"]
+    assert headers["webhook-id"] == "survey-1"
+    assert (data["kind"], data["language"], data["to"]) == ("survey", "da", ["ann@example.dk"])
+    assert data["subject"] == "Hvordan klarede vi det?"
+    assert data["text"].endswith("https://surveys.acme.test/s/survey-1")
+    assert data["in_reply_to"] == "<p1@example.dk>"
+    assert not await quick.published(ReplyPosted), "a survey is no agent's response"
+
+    conversation = await client.get(f"/v1/cases/{case['case_id']}/messages", headers=admin)
+    survey = conversation.json()["messages"][-1]
+    assert survey["sender"] == {"kind": "system", "id": "feedback", "address": None, "name": None}
+    assert survey["delivery"] == "accepted"
+
+    phone = await register(client, admin, "phone", "http://127.0.0.1:9/phone")
+    call = await post(
+        client, phone, {"event": "call_missed", "call_id": "c9", "caller_number": "+4520123456"}
+    )
+    await quick.deliver(survey_requested(call, "phone", "da", "survey-2"))
+    messages = (await client.get(f"/v1/cases/{call['case_id']}/messages", headers=admin)).json()[
+        "messages"
+    ]
+    assert [m["direction"] for m in messages] == ["inbound"], "no written survey on a call"

@@ -135,15 +135,19 @@ class CustomerNoteRow(Base):
 
 
 class ReplyRow(Base):
-    """An agent's reply: an outbound message of the case's conversation, sent through the
-    adapter of the customer's latest message, with how far its delivery got."""
+    """An outbound message of the case's conversation — an agent's reply or a survey
+    request — sent through the adapter of the customer's latest message, with how far its
+    delivery got."""
 
     __tablename__ = "intake_replies"
     __table_args__ = (Index(None, "case_id", "posted_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("intake_cases.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="reply")
+    """``reply`` (an agent's) or ``survey`` (feedback's survey request, sent by intake)."""
     agent_id: Mapped[str] = mapped_column(String(128))
+    """The agent who replied; ``feedback`` for a survey request."""
     adapter_id: Mapped[str] = mapped_column(ForeignKey("intake_adapters.id"))
     channel: Mapped[str] = mapped_column(String(16))
     posted_at: Mapped[datetime]

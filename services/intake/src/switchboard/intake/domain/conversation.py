@@ -34,7 +34,7 @@ RECEIVED = "received"
 @dataclass(frozen=True)
 class Sender:
     kind: str
-    """``customer`` (inbound) or ``agent`` (a reply)."""
+    """``customer`` (inbound), ``agent`` (a reply) or ``system`` (``feedback``'s survey)."""
     id: str
     """The customer's or the agent's id."""
     address: str | None = None
@@ -119,14 +119,15 @@ def outbound_message(
     posted_at: datetime,
     delivery: str,
     delivery_error: str | None,
+    kind: str = "reply",
 ) -> Message:
-    """An agent's reply as a message of its case's conversation (its HTML was sanitised
-    when it was posted)."""
+    """An agent's reply (or, ``kind="survey"``, a survey invitation sent for feedback) as a
+    message of its case's conversation (its HTML was sanitised when it was posted)."""
     return Message(
         id=reply_id,
         direction=Direction.OUTBOUND,
         channel=channel,
-        sender=Sender(kind="agent", id=agent_id),
+        sender=Sender(kind="agent" if kind == "reply" else "system", id=agent_id),
         at=posted_at,
         text=text,
         subject=subject,

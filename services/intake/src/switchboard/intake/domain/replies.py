@@ -108,7 +108,7 @@ def email_message_id(reply_id: str, mail_domain: str) -> str:
     return f"{reply_id}@{mail_domain}"
 
 
-def _header_id(message_id: str) -> str:
+def header_id(message_id: str) -> str:
     """A Message-ID as e-mail headers write it."""
     return f"<{message_id}>"
 
@@ -122,8 +122,8 @@ def addressing(channel: str, latest: Mapping[str, Any]) -> dict[str, Any]:
             in_reply_to = latest.get("message_id")
             return {
                 "to": [latest["sender"]],
-                "in_reply_to": _header_id(in_reply_to) if in_reply_to else None,
-                "references": [_header_id(ref) for ref in references],
+                "in_reply_to": header_id(in_reply_to) if in_reply_to else None,
+                "references": [header_id(ref) for ref in references],
             }
         case "chat":
             return {"session_id": latest["session_id"], "visitor_id": latest["visitor"]["id"]}
@@ -153,6 +153,7 @@ def outbound_document(
     the text, and for e-mail the subject, sanitised HTML and threading headers (Message-ID,
     In-Reply-To, References as the headers write them: ``<id>``)."""
     document: dict[str, Any] = {
+        "kind": "reply",
         "reply_id": reply_id,
         "case_id": case_id,
         "channel": channel,
@@ -165,6 +166,6 @@ def outbound_document(
         document |= {
             "subject": subject,
             "html": safe_html(reply.html) if reply.html else None,
-            "message_id": _header_id(message_id) if message_id else None,
+            "message_id": header_id(message_id) if message_id else None,
         }
     return document

@@ -70,6 +70,7 @@ def _outbound(row: ReplyRow) -> Message:
         posted_at=row.posted_at,
         delivery=row.delivery,
         delivery_error=row.delivery_error,
+        kind=row.kind,
     )
 
 

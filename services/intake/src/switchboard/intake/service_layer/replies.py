@@ -10,6 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +64,7 @@ async def post_reply(
     if principal.role is not Role.AGENT or holder is None or holder.agent_id != principal.subject:
         raise NotAllowed(case_id)
     check_fits(case.channel, reply)
-    latest = await _latest_inbound(session, case)
+    latest = await latest_inbound(session, case)
     adapter = await session.get(AdapterRow, latest.adapter_id)
     if adapter is None or not adapter.outbound_url:
         raise NoOutbound(latest.adapter_id)
@@ -74,6 +75,7 @@ async def post_reply(
     row = ReplyRow(
         id=reply_id,
         case_id=case.id,
+        kind="reply",
         agent_id=principal.subject,
         adapter_id=adapter.id,
         channel=case.channel,
@@ -112,8 +114,25 @@ async def post_reply(
         message_id=message_id,
         posted_at=now,
     )
+    await queue_for_adapter(
+        session, adapter=adapter, case=case, message_id=reply_id, document=document, at=now
+    )
+    return row
+
+
+async def queue_for_adapter(
+    session: AsyncSession,
+    *,
+    adapter: AdapterRow,
+    case: CaseRow,
+    message_id: str,
+    document: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Queue an outbound message for the adapter's outbound address (it must have one)."""
+    assert adapter.outbound_url
     body = json.dumps(
-        {"type": OUTBOUND_TYPE, "timestamp": now.isoformat(), "data": document},
+        {"type": OUTBOUND_TYPE, "timestamp": at.isoformat(), "data": document},
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -123,19 +142,19 @@ async def post_reply(
             Outgoing(
                 stream=OUTBOUND_STREAM,
                 recipient=adapter.id,
-                message_id=reply_id,
+                message_id=message_id,
                 event_type=OUTBOUND_TYPE,
                 body=body,
                 url=adapter.outbound_url,
                 region=case.region,
             )
         ],
-        at=now,
+        at=at,
     )
-    return row
 
 
-async def _latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
+async def latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
+    """The customer's latest message on the case's channel: where outbound messages go."""
     query = (
         select(ContactRow)
         .where(ContactRow.case_id == case.id, ContactRow.channel == case.channel)
@@ -189,6 +208,8 @@ async def _move(
         return
     row.delivery, row.delivery_changed_at = state.value, at
     row.delivery_error = reason if state is ReplyDelivery.FAILED else None
+    if row.kind != "reply":  # a survey request: its state shows in the conversation only
+        return
     case = await uow.session.get(CaseRow, row.case_id)
     assert case is not None
     await uow.publish(

@@ -1,4 +1,4 @@
-"""Replies: agents' outbound messages (intake_replies) and the adapters' outbound address
+"""Replies: outbound messages (agents' replies, survey requests) (intake_replies) and the adapters' outbound address
 (intake_adapters.outbound_url)
 
 Revision ID: in0006
@@ -23,6 +23,7 @@ def upgrade() -> None:
         "intake_replies",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("case_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("agent_id", sa.String(length=128), nullable=False),
         sa.Column("adapter_id", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),

@@ -1,0 +1,91 @@
+"""Feedback asked for a survey: intake sends the invitation through the same outbound path
+as replies — the adapter of the customer's latest message, in the case's channel, in the
+customer's language — and keeps it in the conversation with its delivery state."""
+
+from __future__ import annotations
+
+import logging
+
+from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import SurveyRequested
+from switchboard.intake.adapters.orm import AdapterRow, CaseRow, ReplyRow
+from switchboard.intake.domain.replies import (
+    TEXT_LIMITS,
+    ReplyDelivery,
+    addressing,
+    email_message_id,
+    header_id,
+)
+from switchboard.intake.domain.survey_invitations import invitation_for
+from switchboard.intake.service_layer.replies import latest_inbound, queue_for_adapter
+from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+log = logging.getLogger(__name__)
+SURVEY_SENDER = "feedback"
+
+
+async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUnitOfWork) -> None:
+    """One invitation per survey; none on a channel that takes no written message (phone),
+    and a failed one, visible in the conversation, when the adapter has no outbound address."""
+    request, session = message.data, uow.session
+    if request.channel.value not in TEXT_LIMITS:
+        return
+    if await session.get(ReplyRow, request.survey_id) is not None:
+        return
+    case = await session.get(CaseRow, request.case_id)
+    if case is None:
+        log.warning("survey %s for unknown case %s", request.survey_id, request.case_id)
+        return
+    latest = await latest_inbound(session, case)
+    adapter = await session.get(AdapterRow, latest.adapter_id)
+    language, invitation = invitation_for(request.language)
+    text = invitation.text.format(link=request.link)
+    is_email = case.channel == "email"
+    message_id = email_message_id(request.survey_id, uow.deps.mail_domain) if is_email else None
+    now = request.requested_at
+    row = ReplyRow(
+        id=request.survey_id,
+        case_id=case.id,
+        kind="survey",
+        agent_id=SURVEY_SENDER,
+        adapter_id=latest.adapter_id,
+        channel=case.channel,
+        posted_at=now,
+        text=text,
+        subject=invitation.subject if is_email else None,
+        html=None,
+        attachments={"items": []},
+        thread_ref=f"email:{message_id}" if message_id else None,
+        delivery=ReplyDelivery.QUEUED.value,
+        delivery_changed_at=now,
+    )
+    session.add(row)
+    if adapter is None or not adapter.outbound_url:
+        row.delivery = ReplyDelivery.FAILED.value
+        row.delivery_error = f"adapter {latest.adapter_id!r} has no outbound address"
+        return
+    document = {
+        "kind": "survey",
+        "survey_id": request.survey_id,
+        "case_id": case.id,
+        "channel": case.channel,
+        "posted_at": now.isoformat(),
+        "language": language,
+        "text": text,
+        "link": str(request.link),
+        "questions": [question.value for question in request.questions],
+        "expires_at": request.expires_at.isoformat(),
+        "attachments": [],
+        **addressing(case.channel, latest.request),
+    }
+    if is_email:
+        assert message_id is not None
+        document |= {"subject": invitation.subject, "message_id": header_id(message_id)}
+    await queue_for_adapter(
+        session,
+        adapter=adapter,
+        case=case,
+        message_id=request.survey_id,
+        document=document,
+        at=now,
+    )
