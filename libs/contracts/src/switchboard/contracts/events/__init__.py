@@ -25,6 +25,7 @@ from switchboard.contracts.events.cases import (
     CaseOpened,
     CaseReopened,
     ContactReceived,
+    CustomerMerged,
     ReplyDeliveryChanged,
     ReplyPosted,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "CaseResolved",
     "CaseTransferred",
     "ContactReceived",
+    "CustomerMerged",
     "DetractorAlerted",
     "EscalationAcknowledged",
     "EscalationEscalated",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.events.common import (
+    Actor,
     Channel,
     Confidence,
     Excerpt,
@@ -143,10 +144,27 @@ class ReplyDeliveryChanged(CaseEvent):
     reason: Note | None = None
 
 
+class CustomerMerged(Event):
+    """Two records were one customer: the merged one's identities, cases and history now
+    belong to the survivor. Keyed by the survivor."""
+
+    topic: ClassVar[Topic] = CASES
+    key_field: ClassVar[str] = "survivor_id"
+    event_type: ClassVar[str] = "switchboard.customer.merged"
+
+    survivor_id: Id
+    merged_id: Id
+    merged_at: AwareDatetime
+    by: Actor
+    case_ids: tuple[Id, ...] = Field(default=(), max_length=10_000)
+    """The merged customer's cases, now the survivor's."""
+
+
 EVENTS: tuple[type[Event], ...] = (
     CaseOpened,
     ContactReceived,
     CaseReopened,
     ReplyPosted,
     ReplyDeliveryChanged,
+    CustomerMerged,
 )

@@ -163,3 +163,30 @@ class ReplyRow(Base):
     """queued, accepted (the adapter took it), sent, delivered, read or failed."""
     delivery_changed_at: Mapped[datetime]
     delivery_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CustomerMergeRow(Base):
+    """A customer record merged into another: its identities, cases and notes moved to the
+    survivor; the merged id still answers, pointing there."""
+
+    __tablename__ = "intake_customer_merges"
+
+    merged_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survivor_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"), index=True)
+    merged_at: Mapped[datetime]
+    merged_by: Mapped[str] = mapped_column(String(256))
+
+
+class MergeProposalRow(Base):
+    """Two customers one contact's identities led to: probably one person. Proposed when the
+    contact arrived; merged or dismissed by a coordinator or admin."""
+
+    __tablename__ = "intake_merge_proposals"
+
+    first_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The pair in id order (stored once)."""
+    second_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    """open, merged or dismissed."""

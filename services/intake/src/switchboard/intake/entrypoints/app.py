@@ -13,6 +13,7 @@ from switchboard.intake.entrypoints import (
     customer_records_api,
     customers_api,
     deliveries_api,
+    merges_api,
 )
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.http import RateLimitRule, path_segment
@@ -37,6 +38,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         conversations_api.router,
         customer_records_api.router,
         deliveries_api.router,
+        merges_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

@@ -19,6 +19,7 @@ from switchboard.intake.adapters.orm import (
     CaseHolderRow,
     CaseRow,
     ContactRow,
+    CustomerMergeRow,
     CustomerNoteRow,
     CustomerRow,
     IdentityRow,
@@ -70,6 +71,8 @@ class CustomerRecord:
     """Newest first."""
     notes: Sequence[Note]
     """Newest first."""
+    merged_ids: Sequence[str]
+    """Customer records merged into this one (their ids lead here)."""
 
 
 async def customer_of(session: AsyncSession, identity: IdentityKey) -> str:
@@ -82,12 +85,15 @@ async def customer_of(session: AsyncSession, identity: IdentityKey) -> str:
 async def read_record(
     session: AsyncSession, principal: Principal, customer_id: str, *, cases: int = 50
 ) -> CustomerRecord:
+    merged_into = await session.get(CustomerMergeRow, customer_id)
+    if merged_into is not None:  # its record lives on in the survivor's
+        customer_id = merged_into.survivor_id
     customer = await session.get(CustomerRow, customer_id)
     if customer is None:
         raise UnknownCustomer(customer_id)
     case_rows = await _cases(session, customer_id, cases)
     holders = await _holders(session, [case.id for case in case_rows])
-    await _check_access(session, principal, customer, holders)
+    await check_access(session, principal, customer, holders)
     identities = (
         await session.execute(
             select(IdentityRow.key)
@@ -138,6 +144,13 @@ async def read_record(
             for case in case_rows
         ],
         notes=[Note(n.id, n.author, n.text, n.created_at) for n in notes],
+        merged_ids=list(
+            await session.scalars(
+                select(CustomerMergeRow.merged_id)
+                .where(CustomerMergeRow.survivor_id == customer_id)
+                .order_by(CustomerMergeRow.merged_at)
+            )
+        ),
     )
 
 
@@ -150,7 +163,7 @@ async def add_note(
     customer = await session.get(CustomerRow, customer_id)
     if customer is None:
         raise UnknownCustomer(customer_id)
-    await _check_access(session, principal, customer, {})
+    await check_access(session, principal, customer, {})
     note = CustomerNoteRow(
         id=str(uuid.uuid4()),
         customer_id=customer_id,
@@ -181,7 +194,7 @@ async def _holders(session: AsyncSession, case_ids: Sequence[str]) -> dict[str, 
     return {case_id: agent_id for case_id, agent_id in await session.execute(query)}
 
 
-async def _check_access(
+async def check_access(
     session: AsyncSession,
     principal: Principal,
     customer: CustomerRow,

@@ -25,6 +25,7 @@ from switchboard.intake.domain.language import LanguageGuess
 from switchboard.intake.domain.priority import escalate_on_reopen
 from switchboard.intake.domain.threading import CaseStatus, ThreadAction, decide_thread
 from switchboard.intake.domain.values import Priority
+from switchboard.intake.service_layer import merge_proposals
 from switchboard.intake.service_layer.contacts import case_events
 
 if TYPE_CHECKING:
@@ -133,6 +134,10 @@ async def _accept_new(
         reopen_window=deps.reopen_window,
     )
     contact_id = repository.new_id()
+    if len(owners := set(known.identity_owners.values())) > 1:  # probably one person
+        await merge_proposals.propose(
+            uow.session, customer_ids=owners, contact_id=contact_id, at=now
+        )
     priority = deps.priorities.resolve(
         channel=contact.channel,
         requested=contact.priority,
