@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from switchboard.routing.adapters import changes as changes_module
 from switchboard.routing.adapters.changes import changes_since
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, PolicyDocumentRow
 from switchboard.routing.adapters.revisions import wake_on_change
@@ -112,3 +113,14 @@ async def test_the_policy_document_is_stamped_and_read_back_once(desk):
         assert changes.policy_document == {"policies": [{"name": "all", "fallback": "true"}]}
         later = await changes_since(session, row.revision, wanted=lambda pool: True)
         assert later.policy_document is None
+
+
+async def test_waiting_cases_are_read_whole_in_slices(desk, monkeypatch):
+    """A replica rebuilding its index reads every waiting case: more ids than one statement
+    may carry (asyncpg: 32,767 parameters), so they are read in slices."""
+    monkeypatch.setattr(changes_module, "CASES_PER_READ", 2)
+    for number in range(5):
+        await desk.open_case(f"c{number}")
+    async with desk.service.service.sessions() as session:
+        changes = await changes_since(session, 0, wanted=lambda pool: True)
+    assert sorted(row.case_id for row in changes.cases) == [f"c{n}" for n in range(5)]

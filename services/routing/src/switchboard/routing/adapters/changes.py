@@ -18,6 +18,9 @@ from switchboard.routing.adapters.orm import (
 )
 from switchboard.routing.domain.model import ItemState
 
+CASES_PER_READ = 10_000
+"""Waiting cases read whole per statement (one parameter each)."""
+
 
 @dataclass(frozen=True)
 class Changes:
@@ -54,9 +57,13 @@ async def changes_since(
     settled: list[str] = []
     for case_id, state, pool in changed:
         (waiting if state == ItemState.WAITING.value and wanted(pool) else settled).append(case_id)
-    cases = []
-    if waiting:  # read whole now, possibly newer than ``top``: the caller checks again
-        cases = list(await session.scalars(select(CaseRow).where(CaseRow.case_id.in_(waiting))))
+    cases: list[CaseRow] = []
+    # Read whole now, possibly newer than ``top``: the caller checks again. In slices: a
+    # replica (re)building its index reads every waiting case, more ids than one statement
+    # may carry (asyncpg takes at most 32,767 parameters).
+    for start in range(0, len(waiting), CASES_PER_READ):
+        ids = waiting[start : start + CASES_PER_READ]
+        cases += await session.scalars(select(CaseRow).where(CaseRow.case_id.in_(ids)))
     document = await session.scalar(
         select(PolicyDocumentRow).where(PolicyDocumentRow.revision.between(*in_window))
     )

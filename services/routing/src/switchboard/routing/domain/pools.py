@@ -145,17 +145,32 @@ class PoolIndex:
         return iter(self.idle.get(channel, {}).values())
 
     def place_idle(self, agent: Agent, channel: Channel) -> None:
+        """Put the agent in its place in the channel's idle order (after those idle as long).
+
+        Most agents are idle since just now and go last; one idle a little longer (freed at
+        a moment before the latest offer's) moves only the newer agents at the tail."""
         queue = self.idle.setdefault(channel, {})
         queue.pop(agent.id, None)
-        if queue and agent.idle_since is not None:
-            newest = next(reversed(queue.values()))
-            if newest.idle_since is not None and newest.idle_since > agent.idle_since:
-                queue[agent.id] = agent
-                ordered = sorted(queue.values(), key=_idle_order)
-                queue.clear()
-                queue.update((each.id, each) for each in ordered)
-                return
+        since = agent.idle_since
+        if not queue:
+            queue[agent.id] = agent
+            return
+        if since is None:  # idle since ever: first of all (rare)
+            queue[agent.id] = agent
+            ordered = sorted(queue.values(), key=_idle_order)
+            queue.clear()
+            queue.update((each.id, each) for each in ordered)
+            return
+        newer: list[Agent] = []
+        while queue:
+            last_id, last = queue.popitem()  # the newest
+            if last.idle_since is None or last.idle_since <= since:
+                queue[last_id] = last
+                break
+            newer.append(last)
         queue[agent.id] = agent
+        for each in reversed(newer):
+            queue[each.id] = each
 
     def drop_idle(self, agent_id: str, channel: Channel) -> None:
         queue = self.idle.get(channel)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from switchboard.routing.adapters.orm import PolicyDocumentRow
 from switchboard.routing.domain.policy import PolicySet, policy_set_from_data
 from switchboard.routing.service_layer.unit_of_work import RoutingDeps, RoutingUnitOfWork
@@ -35,5 +37,11 @@ async def store_policy_file(deps: RoutingDeps) -> None:
     """A start step: the document the replica was started with becomes the stored one."""
     if deps.policy_file is None:
         return
-    async with UnitsOfWork(deps.sessions, deps).begin() as uow:
-        await replace_policies(uow=uow, document=deps.policy_file)
+    try:
+        async with UnitsOfWork(deps.sessions, deps).begin() as uow:
+            await replace_policies(uow=uow, document=deps.policy_file)
+    except IntegrityError:
+        # Replicas started together: another stored the first document while this one
+        # found none. The row exists now; this replica's document replaces it (locked).
+        async with UnitsOfWork(deps.sessions, deps).begin() as uow:
+            await replace_policies(uow=uow, document=deps.policy_file)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from datetime import datetime, timedelta
 from functools import partial
@@ -37,6 +38,19 @@ from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
+
+
+FREEZE_AFTER_CASES = 10_000
+"""A sync that indexed this many cases (a replica's first, or a re-share) built objects that
+live as long as the index: they are kept out of the garbage collector's rounds."""
+
+
+def settle_long_lived() -> None:
+    """Collect once, then freeze what is left (the index) out of the collector's
+    generations: with a million waiting cases, every full collection would otherwise walk
+    them all — seconds-long pauses of the offer loop (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
 
 
 class OfferLoop:
@@ -183,7 +197,18 @@ class OfferLoop:
         self._to_refresh = []
 
     async def sync(self) -> list[Decision]:
-        """Feed the index what changed since the last revision seen; its proposals."""
+        """Feed the index what changed since the last revision seen; its proposals. The
+        first (re)builds the index from every waiting case: the collector is paused while
+        it does (a million new objects would set off full collections again and again)."""
+        if self.seen == 0 and gc.isenabled():
+            gc.disable()
+            try:
+                return await self._sync()
+            finally:
+                gc.enable()
+        return await self._sync()
+
+    async def _sync(self) -> list[Decision]:
         async with self.sessions() as session:
             changes = await changes_since(session, self.seen, wanted=self.ownership.owns)
         now = self.clock()
@@ -198,6 +223,8 @@ class OfferLoop:
         for agent in changes.agents:
             decisions += self.index.upsert_agent(agent_from_row(agent), now=now)
         self.seen = changes.revision
+        if len(changes.cases) >= FREEZE_AFTER_CASES:
+            settle_long_lived()
         return decisions
 
     async def refresh(self, decision: Decision) -> list[Decision]:
