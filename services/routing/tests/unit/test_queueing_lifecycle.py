@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import CaseOffered, CaseQueued, CaseReopened
+from switchboard.contracts.events import CaseOffered, CaseQueued, CaseReopened, CustomerMerged
+from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.routing.service_layer import work
 from switchboard.routing.service_layer.cases import review_case
 from switchboard.routing.service_layer.offers import answers
@@ -140,6 +141,30 @@ async def test_a_returning_customer_waits_for_their_last_agent_then_anyone(desk)
     assert await desk.cycle() == 1
     later = (await desk.service.published(CaseOffered))[-1]
     assert (later.case_id, later.agent_id) == ("second", "stranger")
+
+
+async def test_a_merged_customer_s_last_agent_is_the_survivor_s(desk):
+    await desk.hire("last", capacity={"chat": 1})
+    await desk.cycle()
+    await desk.open_case("first", customer_id="cust-dup")
+    await desk.do(answers.accept_offer, case_id="first", agent_id="last")
+    await desk.do(
+        work.resolve_case, case_id="first", agent_id="last", resolution_code="ok", note=None
+    )
+    await desk.service.deliver(
+        CustomerMerged(
+            survivor_id="cust-1",
+            merged_id="cust-dup",
+            merged_at=desk.clock.now,
+            by=Actor(kind=ActorKind.COORDINATOR, id="camilla"),
+            case_ids=("first",),
+        )
+    )
+    assert (await desk.case("first")).customer_id == "cust-1"
+
+    await desk.open_case("second", customer_id="cust-1")
+
+    assert (await desk.case("second")).preferred_agent == "last"
 
 
 async def test_a_reopened_case_waits_again_for_its_last_agent_first(desk):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.events import CaseOpened, CaseReopened, ReplyPosted
+from switchboard.contracts.events import CaseOpened, CaseReopened, CustomerMerged, ReplyPosted
 from switchboard.routing.service_layer.cases import (
     queue_opened_cases,
     requeue_reopened_case,
     review_case,
 )
+from switchboard.routing.service_layer.customers import merge_customers
 from switchboard.routing.service_layer.offers.answers import expire_offer
 from switchboard.routing.service_layer.timer_kinds import OFFER_TIMER, REVIEW_TIMER
 from switchboard.routing.service_layer.work import record_posted_reply
@@ -20,6 +21,7 @@ from switchboard.servicekit.timers import TimerHandler
 EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseReopened: requeue_reopened_case,
     ReplyPosted: record_posted_reply,
+    CustomerMerged: merge_customers,
 }
 BATCH_EVENT_HANDLERS: Mapping[type[Event], BatchHandler] = {CaseOpened: queue_opened_cases}
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
