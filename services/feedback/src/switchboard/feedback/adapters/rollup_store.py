@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -22,9 +22,30 @@ KEY_COLUMNS = ("period", "region", "facet", "facet_value", "bucket", "hour")
 async def add_measurement(
     session: AsyncSession, *, measurement: Measurement, zone: ZoneInfo
 ) -> None:
-    """Add the measurement's counters to each of its buckets, in the caller's transaction."""
+    """Add the measurement's counters to each of its buckets, in the caller's transaction.
+
+    One statement whose SQL never changes, whatever the buckets and counters (a counter the
+    measurement leaves at 0 gains 0): compiled once and prepared, not compiled anew per
+    measurement with one bound parameter per value. Buckets are upserted in key order, so
+    concurrent measurements lock shared rows in the same order."""
     counters = measurement.counters.as_dict()
-    touched = {name: value for name, value in counters.items() if value}
+    if not any(counters.values()):
+        return
+    keys = sorted(increments(measurement, zone=zone))
+    if not keys:
+        return
+    if dialect_of(session) == "postgresql":
+        arrays: dict[str, list[Any]] = {
+            "period": [key.period.value for key in keys],
+            "region": [key.region for key in keys],
+            "facet": [key.facet.value for key in keys],
+            "facet_value": [key.facet_value for key in keys],
+            "bucket": [key.bucket for key in keys],
+            "hour": [key.hour for key in keys],
+        }
+        arrays |= {name: [value] * len(keys) for name, value in counters.items()}
+        await session.execute(_UPSERT_ARRAYS, arrays)
+        return
     rows = [
         {
             "period": key.period.value,
@@ -35,19 +56,37 @@ async def add_measurement(
             "hour": key.hour,
             **counters,
         }
-        for key in sorted(increments(measurement, zone=zone))
+        for key in keys
     ]
-    if not rows or not touched:
-        return
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    statement = insert(RollupRow).values(rows)
-    statement = statement.on_conflict_do_update(
+    await session.execute(_sqlite_upsert(), rows)
+
+
+_KEY_TYPES = ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DATE", "SMALLINT")
+_UPSERT_ARRAYS = text(  # only constant names go into the SQL text
+    f"INSERT INTO fb_kpi_rollups ({', '.join(KEY_COLUMNS + COUNTER_NAMES)})"  # noqa: S608
+    f" SELECT {', '.join(KEY_COLUMNS + COUNTER_NAMES)} FROM unnest("
+    + ", ".join(
+        [f"CAST(:{name} AS {kind}[])" for name, kind in zip(KEY_COLUMNS, _KEY_TYPES, strict=True)]
+        + [f"CAST(:{name} AS BIGINT[])" for name in COUNTER_NAMES]
+    )
+    + f") WITH ORDINALITY AS staged ({', '.join(KEY_COLUMNS + COUNTER_NAMES)}, position)"
+    " ORDER BY position"
+    f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
+    + ", ".join(f"{name} = fb_kpi_rollups.{name} + excluded.{name}" for name in COUNTER_NAMES)
+)
+"""PostgreSQL: the buckets as one array per column, upserted in the given (key) order."""
+
+
+@functools.cache
+def _sqlite_upsert() -> Any:
+    statement = sqlite_insert(RollupRow)
+    return statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
         set_={
-            name: getattr(RollupRow, name) + getattr(statement.excluded, name) for name in touched
+            name: getattr(RollupRow, name) + getattr(statement.excluded, name)
+            for name in COUNTER_NAMES
         },
     )
-    await session.execute(statement)
 
 
 def _slice_filter(period_parameter: str = "period") -> tuple[ColumnElement[bool], ...]:
