@@ -9,7 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from switchboard.contracts.events import DetractorAlerted, SurveyAnswered, SurveyRequested
+from switchboard.contracts.events import (
+    CustomerMerged,
+    DetractorAlerted,
+    SurveyAnswered,
+    SurveyRequested,
+)
+from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.feedback.adapters.orm import CustomerRow, FollowUpRow, SurveyRow
 from switchboard.feedback.domain.answers import Answer
 from switchboard.feedback.domain.surveys import SurveyAlreadyAnswered, SurveyExpired
@@ -186,3 +192,25 @@ async def test_a_survey_link_answered_too_late_is_refused(feedback, clock):
     with pytest.raises(SurveyExpired):
         await answer(feedback, request.survey_id, Answer(csat=5))
     assert (await totals(feedback, around=request.requested_at.date())).surveys_answered == 0
+
+
+async def test_a_merged_customer_s_survey_suppresses_the_survivor_s_next(feedback, clock):
+    _, merged = await resolve(feedback, clock)
+    assert await feedback.fire_timers(now=clock.turn(SURVEY_DELAY)) == 1
+    await feedback.deliver(
+        CustomerMerged(
+            survivor_id="cust-survivor",
+            merged_id=merged,
+            merged_at=clock.now,
+            by=Actor(kind=ActorKind.COORDINATOR, id="camilla"),
+        )
+    )
+    async with feedback.service.sessions() as session:
+        assert await session.get(CustomerRow, merged) is None
+        moved = (await session.execute(select(SurveyRow))).scalars().one()
+    assert moved.customer_id == "cust-survivor"
+
+    clock.turn(timedelta(days=1))
+    await resolve(feedback, clock, customer_id="cust-survivor")
+    assert await feedback.fire_timers(now=clock.turn(SURVEY_DELAY)) == 0, "surveyed a day ago"
+    assert len(await feedback.published(SurveyRequested)) == 1

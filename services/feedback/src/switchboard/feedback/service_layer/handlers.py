@@ -10,6 +10,7 @@ from switchboard.contracts.events import (
     CaseOpened,
     CaseReopened,
     CaseResolved,
+    CustomerMerged,
     SlaAchieved,
     SlaBreached,
 )
@@ -20,6 +21,7 @@ from switchboard.feedback.service_layer.cases import (
     record_case_resolved,
     record_sla_outcome,
 )
+from switchboard.feedback.service_layer.customers import merge_customers
 from switchboard.feedback.service_layer.surveys import SURVEY_DUE, send_due_survey
 from switchboard.servicekit.consumer import Handler
 from switchboard.servicekit.timers import TimerHandler
@@ -31,6 +33,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseResolved: record_case_resolved,
     SlaAchieved: record_sla_outcome,
     SlaBreached: record_sla_outcome,
+    CustomerMerged: merge_customers,
 }
 
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {SURVEY_DUE: send_due_survey}
