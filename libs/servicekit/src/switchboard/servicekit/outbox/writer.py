@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, encode
+from switchboard.servicekit.db.engine import dialect_of
 from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.tables import outbox
@@ -54,8 +56,37 @@ async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Event]]
                 "created_at": now,
             }
         )
-    await session.execute(insert(outbox), rows)
+    if dialect_of(session) == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _ARRAY_COLUMNS}
+        columns["headers"] = [json.dumps(headers) for headers in columns["headers"]]
+        await session.execute(_INSERT_ARRAYS, columns)
+    else:
+        await session.execute(insert(outbox), rows)
     call_after_commit(session, _wake_relays)
+
+
+_ARRAY_COLUMNS = (
+    "event_id",
+    "lane",
+    "topic",
+    "key",
+    "event_type",
+    "headers",
+    "payload",
+    "created_at",
+)
+_INSERT_ARRAYS = text(
+    "INSERT INTO sk_outbox (event_id, lane, topic, key, event_type, headers, payload, created_at)"
+    " SELECT event_id, lane, topic, key, event_type, CAST(headers AS JSON), payload, created_at"
+    " FROM unnest(CAST(:event_id AS VARCHAR[]), CAST(:lane AS INTEGER[]),"
+    " CAST(:topic AS VARCHAR[]), CAST(:key AS VARCHAR[]), CAST(:event_type AS VARCHAR[]),"
+    " CAST(:headers AS TEXT[]), CAST(:payload AS BYTEA[]), CAST(:created_at AS TIMESTAMPTZ[]))"
+    " WITH ORDINALITY AS staged"
+    " (event_id, lane, topic, key, event_type, headers, payload, created_at, position)"
+    " ORDER BY position"
+)
+"""PostgreSQL: the rows as one array per column, in one statement (not one per row), in
+the given order."""
 
 
 class OutboxWakeup:
