@@ -71,12 +71,20 @@ format: $(STAMP)
 	$(BIN)/ruff format libs services tools bench tests
 	$(BIN)/ruff check --fix .
 
-## bench: benchmark scripts on the local broker and database; each prints its numbers and
-## a baseline measured in the same run. BENCH=name runs one of them (e.g. BENCH=outbox_relay).
-BENCHES := outbox_relay routing_engine intake_accept e2e_contact_to_offer escalation_timers feedback_kpis
+## bench: every benchmark on private brokers and databases, as production runs; each prints
+## its numbers with a baseline measured in the same run and its targets (✓/✗), and ends with
+## "RESULT <name>: ok". All run; the target fails if any could not measure.
+## BENCH=name runs one (e.g. BENCH=outbox_relay); BENCH_ARGS=--smoke runs them at tiny size.
+BENCHES := outbox_relay routing_engine routing_offers intake_accept escalation_timers feedback_kpis e2e_contact_to_offer service_startup
 BENCH ?= $(BENCHES)
+BENCH_ARGS ?=
 bench: setup
-	@for b in $(BENCH); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+	@failed=""; for b in $(BENCH); do \
+		echo "== bench/$$b.py $(BENCH_ARGS)"; \
+		$(BIN)/python bench/$$b.py $(BENCH_ARGS) || failed="$$failed $$b"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "benchmarks that failed:$$failed"; exit 1; fi; \
+	echo "all benchmarks ran: $(BENCH)"
 
 clean:
 	rm -rf $(VENV) .cache .data
