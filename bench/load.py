@@ -17,9 +17,10 @@ import asyncio
 import collections
 import json
 import multiprocessing
+import queue
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -73,6 +74,8 @@ class LoadResult:
     """Requests still unanswered when the drain time ran out."""
     client_cpu_seconds: float = 0.0
     elapsed: float = 0.0
+    shifted_seconds: float = 0.0
+    """How much later than planned an open loop started (its clients were late to start)."""
 
     def statuses(self) -> dict[int, int]:
         return dict(collections.Counter(answer.status for answer in self.answers))
@@ -126,11 +129,44 @@ def closed_loop(
     return _run(jobs)
 
 
+START_LEAD_SECONDS = 0.25
+"""After every client is ready, the first request goes out this much later at the earliest."""
+
+
 def _run(jobs: list[dict[str, Any]]) -> LoadResult:
+    """One process per job. Each starts (a spawned process imports the caller's script:
+    seconds on a busy machine), says it is ready and waits; then all go at once. In an open
+    loop, if the first request's due time has passed by then, every due time moves later by
+    as much (the schedule keeps its shape; the clients' start-up is not counted as latency)."""
     context = multiprocessing.get_context("spawn")
-    with context.Pool(len(jobs)) as pool:
-        parts = pool.map(_client_process, jobs)
-    result = LoadResult()
+    ready, go = context.Barrier(len(jobs) + 1), context.Barrier(len(jobs) + 1)
+    shift = context.Value("d", 0.0)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_client_main, args=(job, ready, go, shift, results), daemon=True)
+        for job in jobs
+    ]
+    for process in processes:
+        process.start()
+    try:
+        ready.wait(timeout=300)
+        dues = [r.due for job in jobs if job["mode"] == "open" for r in job["requests"]]
+        if dues:
+            shift.value = max(0.0, time.time() + START_LEAD_SECONDS - min(dues))
+        go.wait(timeout=60)
+        parts: list[LoadResult] = []
+        while len(parts) < len(jobs):
+            try:
+                parts.append(results.get(timeout=1.0))
+            except queue.Empty:
+                if any(not p.is_alive() and p.exitcode not in (0, None) for p in processes):
+                    raise RuntimeError("a load-generating process died") from None
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    result = LoadResult(shifted_seconds=shift.value)
     for part in parts:
         result.answers += part.answers
         for kind, count in part.errors.items():
@@ -139,6 +175,14 @@ def _run(jobs: list[dict[str, Any]]) -> LoadResult:
         result.client_cpu_seconds += part.client_cpu_seconds
         result.elapsed = max(result.elapsed, part.elapsed)
     return result
+
+
+def _client_main(job: dict[str, Any], ready: Any, go: Any, shift: Any, results: Any) -> None:
+    ready.wait()
+    go.wait()
+    if shift.value:
+        job = job | {"requests": [replace(r, due=r.due + shift.value) for r in job["requests"]]}
+    results.put(_client_process(job))
 
 
 def _client_process(job: dict[str, Any]) -> LoadResult:
