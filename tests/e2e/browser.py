@@ -78,3 +78,15 @@ async def open_console(browser: Browser, base: str, bearer: str, **context: obje
     await expect(page.locator("#escalation-list")).to_have_attribute("data-loaded", "true")
     assert "token" not in page.url, "the token must leave the address bar"
     return watched
+
+
+async def open_workspace(browser: Browser, base: str, bearer: str, **context: object) -> Watched:
+    """Routing's agent workspace, signed in through the link's #token fragment."""
+    page = await (await browser.new_context(**context)).new_page()  # type: ignore[arg-type]
+    watched = Watched(page)
+    await page.goto(f"{base}/workspace#token={bearer}")
+    await expect(page.locator("#work")).to_have_attribute(
+        "data-loaded", "true", timeout=LIVE_TIMEOUT_MS
+    )
+    assert "token" not in page.url, "the token must leave the address bar"
+    return watched

@@ -31,6 +31,7 @@ def test_the_console_reaches_routing_and_feedback_and_they_allow_its_origin() ->
     escalation = service_environment("escalation", wiring(), base={})
     assert escalation["SWITCHBOARD_ESCALATION_CONSOLE_ROUTING_URL"] == "http://127.0.0.1:9102"
     assert escalation["SWITCHBOARD_ESCALATION_CONSOLE_FEEDBACK_URL"] == "http://127.0.0.1:9104"
+    assert escalation["SWITCHBOARD_ESCALATION_CONSOLE_INTAKE_URL"] == "http://127.0.0.1:9101"
     assert escalation["SWITCHBOARD_ESCALATION_CONFIG_FILE"] == "/demo/escalation.yaml"
     for service in ("routing", "feedback"):
         env = service_environment(service, wiring(), base={})
@@ -45,6 +46,14 @@ def test_the_console_reaches_routing_and_feedback_and_they_allow_its_origin() ->
     assert feedback["SWITCHBOARD_FEEDBACK_PUBLIC_BASE_URL"] == "http://127.0.0.1:9104"
     # All local customers share 127.0.0.1: the per-address limit must not throttle a demo.
     assert feedback["SWITCHBOARD_FEEDBACK_SURVEY_RATE_LIMIT"] == "600/minute"
+
+
+def test_the_workspace_reaches_intake_and_intake_allows_the_workspace_and_console() -> None:
+    routing = service_environment("routing", wiring(), base={})
+    assert routing["SWITCHBOARD_ROUTING_WORKSPACE_INTAKE_URL"] == "http://127.0.0.1:9101"
+    intake = service_environment("intake", wiring(), base={})
+    origins = intake["SWITCHBOARD_INTAKE_CORS_ORIGINS"].split(",")
+    assert origins == ["http://127.0.0.1:9102", "http://127.0.0.1:9103"]
 
 
 def test_what_the_user_exported_for_a_service_wins() -> None:

@@ -22,6 +22,7 @@ from ..conftest import NO_BROKER
 pytestmark = pytest.mark.timeout(30)
 ROUTING = "http://127.0.0.1:9102"
 FEEDBACK = "http://localhost:9104/"
+INTAKE = "http://127.0.0.1:9101"
 CONSOLE = resources.files("switchboard.escalation.entrypoints") / "console"
 MODULES = sorted(f.name for f in CONSOLE.iterdir() if f.name.endswith(".js"))
 IMPORT = re.compile(r"^\s*(?:import|export)\b[^;]*?\bfrom\s*[\"']([^\"']+)[\"']", re.MULTILINE)
@@ -34,6 +35,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         kafka_bootstrap_servers=NO_BROKER,
         console_routing_url=ROUTING,
         console_feedback_url=FEEDBACK,
+        console_intake_url=INTAKE,
     )
     service = assemble(DEFINITION, settings)
     transport = httpx.ASGITransport(app=service_app(service, HTTP_API))
@@ -87,7 +89,7 @@ async def test_the_page_is_served_with_a_strict_content_security_policy(client):
     assert policy["default-src"] == ["'none'"]
     assert policy["script-src"] == ["'self'"]
     assert policy["style-src"] == ["'self'"]
-    assert policy["connect-src"] == ["'self'", ROUTING, "http://localhost:9104"]
+    assert policy["connect-src"] == ["'self'", ROUTING, "http://localhost:9104", INTAKE]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["form-action"] == ["'none'"]
 
@@ -141,11 +143,15 @@ async def test_the_entry_module_reaches_every_module_by_relative_url(client):
     assert reached == set(MODULES)
 
 
-async def test_config_gives_the_browser_routing_and_feedback(client):
+async def test_config_gives_the_browser_routing_feedback_and_intake(client):
     response = await client.get("/console/config.json")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"routing_url": ROUTING, "feedback_url": "http://localhost:9104"}
+    assert response.json() == {
+        "routing_url": ROUTING,
+        "feedback_url": "http://localhost:9104",
+        "intake_url": INTAKE,
+    }
 
 
 @pytest.mark.parametrize(
@@ -187,6 +193,8 @@ def test_console_urls_must_be_plain_http_base_urls(url):
 def test_console_urls_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("SWITCHBOARD_ESCALATION_CONSOLE_ROUTING_URL", "http://127.0.0.1:7002/")
     monkeypatch.setenv("SWITCHBOARD_ESCALATION_CONSOLE_FEEDBACK_URL", "https://127.0.0.1:7004")
+    monkeypatch.setenv("SWITCHBOARD_ESCALATION_CONSOLE_INTAKE_URL", "http://127.0.0.1:7001/")
     settings = EscalationSettings.load()
+    assert settings.console_intake_url == "http://127.0.0.1:7001"
     assert settings.console_routing_url == "http://127.0.0.1:7002"
     assert settings.console_feedback_url == "https://127.0.0.1:7004"

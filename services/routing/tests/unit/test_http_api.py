@@ -65,7 +65,17 @@ async def test_an_agent_is_hired_made_available_offered_a_case_and_works_it(api,
     work = await api.client.get("/v1/agents/a1/work", headers=api.headers("a1"))
     assert [(c["case_id"], c["state"]) for c in work.json()] == [("c1", "offered")]
     assert work.json()[0]["explanation"]["trigger"] == "case_arrived"
+    # What the agent workspace shows of an offer: its countdown's end, the case's facts.
+    offered = work.json()[0]
+    assert offered["offer_expires_at"] is not None
+    assert (offered["customer_id"], offered["region"], offered["language"]) == (
+        "customer-c1",
+        "nordics",
+        "da",
+    )
     assert (await api.act("a1", "c1", "accept")).json()["state"] == "assigned"
+    held = await api.client.get("/v1/agents/a1/work", headers=api.headers("a1"))
+    assert [(c["state"], c["offer_expires_at"]) for c in held.json()] == [("assigned", None)]
     replied = await api.act("a1", "c1", "replies", {"message_id": "m1"})
     assert replied.status_code == 200
     resolved = await api.act("a1", "c1", "resolve", {"resolution_code": "refunded"})

@@ -147,6 +147,13 @@ def _print_addresses(platform: LocalPlatform, options: LaunchOptions) -> None:
         console_url, coordinators_in(options.escalation_config), options.jwt_secret
     ):
         console.print(f"  {who}: {link}", soft_wrap=True)
+    workspace_url = f"{platform.url('routing')}/workspace"
+    console.print(
+        f"Agent workspace: [link={workspace_url}]{workspace_url}[/link]; sign in with a token of "
+        "an agent in routing's directory (GET /v1/agents lists them): "
+        f"{workspace_url}#token=$(.venv/bin/switchboard-routing token --subject AGENT_ID)",
+        soft_wrap=True,
+    )
     console.print(
         "Subscribe to a topic: kcat -C -b "
         f"{platform.kafka_bootstrap} -t switchboard.cases -f '%h\\n%s\\n'"

@@ -41,12 +41,19 @@ def prefix(service: str) -> str:
 def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
     """The settings the launcher gives ``service``, without the env prefix."""
     console_origin = wiring.url("escalation")
+    workspace_origin = wiring.url("routing")
     specific: dict[str, dict[str, str]] = {
-        "intake": {},
-        "routing": {"CORS_ORIGINS": console_origin},
+        # The agent workspace (routing's) and the console's conversation panel read
+        # conversations and customers from intake in the browser.
+        "intake": {"CORS_ORIGINS": f"{workspace_origin},{console_origin}"},
+        "routing": {
+            "CORS_ORIGINS": console_origin,
+            "WORKSPACE_INTAKE_URL": wiring.url("intake"),
+        },
         "escalation": {
             "CONSOLE_ROUTING_URL": wiring.url("routing"),
             "CONSOLE_FEEDBACK_URL": wiring.url("feedback"),
+            "CONSOLE_INTAKE_URL": wiring.url("intake"),
         },
         "feedback": {
             "CORS_ORIGINS": console_origin,

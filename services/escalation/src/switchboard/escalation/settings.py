@@ -31,8 +31,10 @@ class EscalationSettings(BearerServiceSettings):
     """Where the coordinator console's browser reaches routing (queues, agents)."""
     console_feedback_url: str = "http://127.0.0.1:8004"
     """Where the coordinator console's browser reaches feedback (KPIs)."""
+    console_intake_url: str = "http://127.0.0.1:8001"
+    """Where the coordinator console's browser reaches intake (a case's conversation)."""
 
-    @field_validator("console_routing_url", "console_feedback_url")
+    @field_validator("console_routing_url", "console_feedback_url", "console_intake_url")
     @classmethod
     def _http_base_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.servicekit.auth import BearerServiceSettings
@@ -42,3 +43,16 @@ class RoutingSettings(BearerServiceSettings):
     """Live replicas share out the pools (each indexes its own); off: every replica all."""
     heartbeat_seconds: float = 2.0
     """How often a replica says it is alive; after three missed beats its pools move."""
+    workspace_intake_url: str = "http://127.0.0.1:8001"
+    """Where the agent workspace's browser reaches intake (conversations, customers, replies)."""
+
+    @field_validator("workspace_intake_url")
+    @classmethod
+    def _http_base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8001")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be a plain base URL, without query, fragment or credentials")
+        return value.strip().rstrip("/")

@@ -34,8 +34,12 @@ def origin(url: str) -> str:
 
 
 def security_headers(settings: EscalationSettings) -> dict[str, str]:
-    """Only our own scripts and styles; data only from here, routing and feedback."""
-    connect_to = [origin(settings.console_routing_url), origin(settings.console_feedback_url)]
+    """Only our own scripts and styles; data only from here, routing, feedback and intake."""
+    connect_to = [
+        origin(settings.console_routing_url),
+        origin(settings.console_feedback_url),
+        origin(settings.console_intake_url),
+    ]
     connect = " ".join(["'self'", *dict.fromkeys(connect_to)])
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,6 +68,7 @@ async def console_config(settings: SettingsDep) -> JSONResponse:
     config = {
         "routing_url": settings.console_routing_url,
         "feedback_url": settings.console_feedback_url,
+        "intake_url": settings.console_intake_url,
     }
     return JSONResponse(config, headers={**security_headers(settings), "cache-control": "no-store"})
 

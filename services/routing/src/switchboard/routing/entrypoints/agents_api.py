@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from switchboard.routing.adapters.orm import AgentRow, CaseRow
+from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
 from switchboard.routing.domain.model import ItemState
 from switchboard.routing.entrypoints.access import acting_agent, may_read, require_reader
 from switchboard.routing.entrypoints.dependencies import (
@@ -70,9 +70,14 @@ async def agent_work(agent_id: AgentId, who: PrincipalDep, session: SessionDep) 
     if not may_read(who, owner=agent_id):
         agent = await session.get(AgentRow, agent_id)
         require_reader(who, owner=agent_id, region=agent.region if agent else None)
-    rows = await session.scalars(
-        select(CaseRow)
+    rows = await session.execute(
+        select(CaseRow, OfferRow.expires_at)
+        .outerjoin(OfferRow, OfferRow.offer_id == CaseRow.offer_id)
         .where(CaseRow.agent_id == agent_id, CaseRow.state.in_(HELD))
         .order_by(CaseRow.case_id)
     )
-    return [case_view(row) for row in rows.all()]
+    offered = ItemState.OFFERED.value
+    return [
+        case_view(row, offer_expires_at=expires_at if row.state == offered else None)
+        for row, expires_at in rows.all()
+    ]

@@ -5,14 +5,26 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from switchboard.routing.bootstrap import DEFINITION
-from switchboard.routing.entrypoints import agents_api, cases_api, overview_api, policies_api
+from switchboard.routing.entrypoints import (
+    agents_api,
+    cases_api,
+    overview_api,
+    policies_api,
+    workspace_api,
+)
 from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.service import HttpApi, app_from_environment
 
 HTTP_API: HttpApi[RoutingSettings] = HttpApi(
     title="Switchboard routing",
     description="Gets every case to the best available agent, and explains why.",
-    routers=(agents_api.router, cases_api.router, policies_api.router, overview_api.router),
+    routers=(
+        agents_api.router,
+        cases_api.router,
+        policies_api.router,
+        overview_api.router,
+        workspace_api.router,
+    ),
 )
 
 

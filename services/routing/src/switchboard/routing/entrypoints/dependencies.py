@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Query
 
 from switchboard.routing.entrypoints.schemas import IDENTIFIER
 from switchboard.routing.service_layer.unit_of_work import RoutingDeps, RoutingUnitOfWork
+from switchboard.routing.settings import RoutingSettings
 from switchboard.servicekit.service.dependencies import (
     PrincipalDep,
     ServiceDep,
@@ -24,6 +25,7 @@ __all__ = [
     "RoutingDepsDep",
     "RoutingUnitOfWorkDep",
     "SessionDep",
+    "SettingsDep",
 ]
 
 RoutingUnitOfWorkDep = Annotated[RoutingUnitOfWork, Depends(begin_unit_of_work, scope="function")]
@@ -37,6 +39,14 @@ async def routing_deps(service: ServiceDep) -> RoutingDeps:
 
 
 RoutingDepsDep = Annotated[RoutingDeps, Depends(routing_deps)]
+
+
+async def routing_settings(service: ServiceDep) -> RoutingSettings:
+    settings: RoutingSettings = service.settings
+    return settings
+
+
+SettingsDep = Annotated[RoutingSettings, Depends(routing_settings)]
 
 AgentId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]
 CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER)]

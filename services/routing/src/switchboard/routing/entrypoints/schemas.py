@@ -117,9 +117,21 @@ class CaseView(BaseModel):
     queue_position: int | None = None
     estimated_wait_seconds: float | None = None
     explanation: dict[str, Any] | None = None
+    customer_id: str | None = None
+    region: str | None = None
+    department: str | None = None
+    language: str | None = None
+    offer_expires_at: datetime | None = None
+    """While the case is offered: when the offer lapses (in an agent's work list)."""
 
 
-def case_view(row: CaseRow, *, position: int | None = None, wait: float | None = None) -> CaseView:
+def case_view(
+    row: CaseRow,
+    *,
+    position: int | None = None,
+    wait: float | None = None,
+    offer_expires_at: datetime | None = None,
+) -> CaseView:
     return CaseView(
         case_id=row.case_id,
         state=row.state,
@@ -133,6 +145,11 @@ def case_view(row: CaseRow, *, position: int | None = None, wait: float | None =
         queue_position=position,
         estimated_wait_seconds=wait,
         explanation=row.explanation,
+        customer_id=row.customer_id,
+        region=row.region,
+        department=row.department,
+        language=row.language,
+        offer_expires_at=offer_expires_at,
     )
 
 

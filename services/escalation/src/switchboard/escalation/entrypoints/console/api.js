@@ -1,4 +1,4 @@
-// Calls to escalation (this origin), routing and feedback (their bases from
+// Calls to escalation (this origin), routing, feedback and intake (their bases from
 // /console/config.json), each with the coordinator's bearer token. A 401 signs out.
 import { signOut } from "./session.js";
 import { state } from "./state.js";
@@ -54,6 +54,7 @@ async function call(base, path, { method = "GET", body } = {}) {
 export const escalation = (path, options) => call("", path, options);
 export const routing = (path) => call(state.config.routing_url, path);
 export const feedback = (path) => call(state.config.feedback_url, path);
+export const intake = (path) => call(state.config.intake_url, path);
 
 // fetch and not EventSource: EventSource cannot send a bearer token.
 export async function openEscalationStream(generation, signal) {

@@ -1,6 +1,7 @@
 // Switchboard coordinator console. No framework, no build step: native modules and plain
 // DOM. This entry signs in, starts the stream and the polls, and wires the page's controls.
 import { loadConfig, Unauthorized } from "./api.js";
+import { closeConversation, openConversation } from "./conversation.js";
 import { $ } from "./dom.js";
 import { renderEscalations } from "./escalations.js";
 import { loadKpis } from "./kpis.js";
@@ -56,7 +57,15 @@ document.addEventListener("DOMContentLoaded", () => {
     if (token) signIn(token);
     else showSignIn("Paste a token first.");
   });
-  $("sign-out").addEventListener("click", () => signOut("You signed out."));
+  $("sign-out").addEventListener("click", () => {
+    closeConversation();
+    signOut("You signed out.");
+  });
+  $("conversation-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    openConversation($("conversation-case").value);
+  });
+  $("conversation-close").addEventListener("click", closeConversation);
   $("region").addEventListener("change", (event) => {
     chooseRegion(event.target.value);
     renderEscalations();

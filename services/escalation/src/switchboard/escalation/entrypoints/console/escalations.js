@@ -1,6 +1,7 @@
 // The open and acknowledged escalations: the list, kept in step with the stream, and the
 // coordinator's actions on each row (acknowledge, hand over, resolve).
 import { escalation, failure, Unauthorized } from "./api.js";
+import { openConversation } from "./conversation.js";
 import { $, el, notify } from "./dom.js";
 import { age, when, words } from "./format.js";
 import { discover } from "./session.js";
@@ -125,6 +126,7 @@ function buildRow(id) {
     el("button", { type: "button", class: "acknowledge", text: "Acknowledge" }),
     el("button", { type: "button", class: "secondary reassign-open", text: "Reassign…" }),
     el("button", { type: "button", class: "secondary resolve", text: "Resolve" }),
+    el("button", { type: "button", class: "secondary conversation", text: "Conversation" }),
   );
   const actions = cell("Actions", "actions-cell");
   actions.append(buttons, reassignForm);
@@ -134,6 +136,10 @@ function buildRow(id) {
   );
   buttons.querySelector(".acknowledge").addEventListener("click", () => act(id, "acknowledge", {}));
   buttons.querySelector(".resolve").addEventListener("click", () => act(id, "resolve", {}));
+  buttons.querySelector(".conversation").addEventListener("click", () => {
+    const item = state.escalations.get(id);
+    if (item) openConversation(item.case_id);
+  });
   buttons.querySelector(".reassign-open").addEventListener("click", () => {
     reassignForm.hidden = false;
     buttons.hidden = true;
