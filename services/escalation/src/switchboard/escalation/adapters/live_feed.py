@@ -102,6 +102,8 @@ class LiveFeed:
             await consumer.position(partition)
 
     def _forward(self, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+        if not self._subscriptions:  # nobody watches: no need to decode (bursts of raises)
+            return
         try:
             envelope = decode(self._registry, value, headers)
         except UndecodableEvent:

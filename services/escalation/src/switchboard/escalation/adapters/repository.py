@@ -13,8 +13,8 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    any_,
     bindparam,
+    func,
     insert,
     select,
     text,
@@ -137,10 +137,16 @@ def _due_clocks(ids: ColumnElement[bool]) -> Select[Any]:
 # Built once: these run for every batch of fired timers, and building a statement costs
 # more than executing it. PostgreSQL takes the ids as one array (the statement stays the
 # same whatever their number) and updates from arrays in one statement, not one per row.
+_DUE_IDS = (
+    func.unnest(bindparam("clock_ids", type_=ARRAY(String)))
+    .table_valued("clock_id")
+    .render_derived(name="due_ids")
+)
 _DUE_CLOCKS = {
-    "postgresql": _due_clocks(
-        CLOCKS.c.clock_id == any_(bindparam("clock_ids", type_=ARRAY(String)))
-    ),
+    # Joined to the unnested ids, not ``clock_id = ANY(:ids)``: from about a thousand ids
+    # on, PostgreSQL plans ANY as sequential scans of every clock and case (the cost grows
+    # with the open clocks, ~150 ms a batch at 240,000); the join stays index lookups.
+    "postgresql": _due_clocks(CLOCKS.c.clock_id == _DUE_IDS.c.clock_id),
     "sqlite": _due_clocks(CLOCKS.c.clock_id.in_(bindparam("clock_ids", expanding=True))),
 }
 _SAVE_FIRED: dict[str, Executable] = {
@@ -165,7 +171,8 @@ async def due_clocks(session: AsyncSession, clock_ids: Sequence[str]) -> list[An
     if not clock_ids:
         return []
     statement = _DUE_CLOCKS[dialect_of(session)]
-    return list((await session.execute(statement, {"clock_ids": list(clock_ids)})).all())
+    ids = list(dict.fromkeys(clock_ids))
+    return list((await session.execute(statement, {"clock_ids": ids})).all())
 
 
 async def save_fired_clocks(session: AsyncSession, fired: Sequence[tuple[str, SlaClock]]) -> None:

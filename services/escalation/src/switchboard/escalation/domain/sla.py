@@ -181,7 +181,8 @@ class SlaClock:
     def pending_thresholds(self) -> tuple[float, ...]:
         if self.completed_at is not None:
             return ()
-        return tuple(t for t in self.thresholds if t not in self.fired)
+        fired = self.fired
+        return tuple([t for t in self.thresholds if t not in fired])
 
     def next_due(self, *, calendar: BusinessCalendar) -> tuple[float, datetime] | None:
         """The next threshold still to fire and when it falls due, if the clock is counting."""

@@ -7,6 +7,7 @@ acknowledgement timer in the same transaction.
 from __future__ import annotations
 
 import uuid
+from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -191,8 +192,8 @@ async def raise_escalations(
     envelopes = await uow.publish(*events)
     for envelope, recipients in zip(envelopes, targets, strict=True):
         enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
-    for request, _ in raised:
-        ESCALATIONS_RAISED.labels(request.trigger.value).inc()
+    for trigger, count in Tally(request.trigger.value for request, _ in raised).items():
+        ESCALATIONS_RAISED.labels(trigger).inc(count)
     await uow.schedule_many(
         ACK_TIMER,
         [(e.escalation_id, e.acknowledge_by, None) for _, e in raised if e.acknowledge_by],

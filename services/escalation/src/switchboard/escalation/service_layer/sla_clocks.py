@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -283,8 +284,8 @@ async def _fire_clocks(
     await repository.save_fired_clocks(uow.session, changed)
     await uow.publish(*events)
     await uow.schedule_many(SLA_TIMER, upcoming_timers)
-    for metric, kind in counted:
-        SLA_THRESHOLDS_FIRED.labels(metric, kind).inc()
+    for (metric, kind), count in Tally(counted).items():
+        SLA_THRESHOLDS_FIRED.labels(metric, kind).inc(count)
     return results
 
 
