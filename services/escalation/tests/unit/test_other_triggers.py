@@ -7,6 +7,7 @@ from switchboard.contracts.events import (
     CaseReopened,
     DetractorAlerted,
     EscalationRaised,
+    ReplyDeliveryChanged,
     SlaWarned,
 )
 
@@ -37,6 +38,33 @@ async def test_a_detractor_alert_escalates_the_case(stack):
         event_id,
         "Worst support ever",
     )
+
+
+async def test_a_reply_that_could_not_be_delivered_escalates_and_its_progress_does_not(stack):
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+
+    def changed(state: str, reason: str | None = None) -> ReplyDeliveryChanged:
+        return ReplyDeliveryChanged(
+            case_id=opened.case_id,
+            customer_id=opened.customer_id,
+            region="nordics",
+            channel="email",
+            reply_id="reply-1",
+            agent_id="agent-1",
+            state=state,
+            changed_at=stack.clock.advance(minutes=1),
+            reason=reason,
+        )
+
+    await stack.deliver(changed("accepted"))
+    await stack.deliver(changed("delivered"))
+    assert await stack.events(EscalationRaised) == []
+    event_id = await stack.deliver(changed("failed", "mailbox full"))
+    (raised,) = await stack.events(EscalationRaised)
+    assert raised.trigger_event_id == event_id
+    assert raised.reason == "reply reply-1 was not delivered: mailbox full"
+    assert (raised.raised_by.kind, raised.raised_by.id) == ("system", "intake")
 
 
 async def test_a_repeat_contact_reopening_a_case_escalates_and_restarts_resolution(stack):

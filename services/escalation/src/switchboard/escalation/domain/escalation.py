@@ -26,6 +26,7 @@ class TriggerKind(enum.StrEnum):
     THREATENING_MESSAGE = "threatening_message"
     VIP_WAITING = "vip_waiting"
     REPEAT_CONTACT = "repeat_contact"
+    DELIVERY_FAILED = "delivery_failed"
 
 
 @dataclass(frozen=True)

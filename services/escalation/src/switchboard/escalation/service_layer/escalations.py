@@ -75,8 +75,12 @@ class RaiseRequest:
 
 
 def _wire_trigger(trigger: TriggerKind) -> Trigger:
+    """The contract's (v1) name of a trigger: it has none for a threatening message nor
+    a failed delivery, which go out as their nearest (the reason says which)."""
     if trigger is TriggerKind.THREATENING_MESSAGE:
         return Trigger.ANGRY_MESSAGE
+    if trigger is TriggerKind.DELIVERY_FAILED:
+        return Trigger.MANUAL
     return Trigger(trigger.value)
 
 

@@ -15,6 +15,7 @@ from switchboard.contracts.events import (
     CaseResolved,
     ContactReceived,
     DetractorAlerted,
+    ReplyDeliveryChanged,
 )
 from switchboard.escalation.service_layer import cases, escalations, sla_clocks, triggers
 from switchboard.servicekit.consumer import Handler
@@ -29,6 +30,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     AgentReplied: cases.record_reply,
     CaseResolved: cases.resolve_case,
     DetractorAlerted: triggers.escalate_detractor,
+    ReplyDeliveryChanged: triggers.escalate_failed_delivery,
 }
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
     sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clock,

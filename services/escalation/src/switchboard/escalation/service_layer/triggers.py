@@ -1,13 +1,14 @@
 """What raises an escalation for a case besides an SLA clock (see ``sla_clocks``) and a
 person (the API): a detractor survey, an angry or threatening message, a repeat contact,
-a VIP customer still waiting for a first response."""
+a VIP customer still waiting for a first response, a reply that could not be delivered."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import ContactReceived, DetractorAlerted
+from switchboard.contracts.events import ContactReceived, DetractorAlerted, ReplyDeliveryChanged
+from switchboard.contracts.events.cases import DeliveryState
 from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.escalation.adapters import repository
 from switchboard.escalation.adapters.config_store import LoadedConfig
@@ -115,4 +116,30 @@ async def escalate_waiting_vip(timer: Timer, uow: EscalationUnitOfWork) -> None:
         at=uow.deps.clock(),
         reason="VIP customer still waiting for a first response",
         raised_by=escalations.SYSTEM,
+    )
+
+
+async def escalate_failed_delivery(
+    message: Envelope[ReplyDeliveryChanged], uow: EscalationUnitOfWork
+) -> None:
+    """A reply to the customer failed for good (after intake's retries, or as the adapter
+    reported): escalate, so someone reaches the customer another way."""
+    changed = message.data
+    if changed.state is not DeliveryState.FAILED:
+        return
+    loaded = await uow.deps.config.current(uow.session)
+    case = await uow.session.get(CaseRow, changed.case_id)
+    request = RaiseRequest(
+        case_id=changed.case_id,
+        region=changed.region,
+        priority=case.priority if case else 3,
+        trigger=TriggerKind.DELIVERY_FAILED,
+        raised_by=Actor(kind=ActorKind.SYSTEM, id="intake"),
+        customer_id=changed.customer_id,
+        vip=case.vip if case else False,
+        reason=f"reply {changed.reply_id} was not delivered: {changed.reason or 'failed'}"[:2000],
+        trigger_event_id=message.id,
+    )
+    await escalations.raise_escalation(
+        uow=uow, loaded=loaded, request=request, at=changed.changed_at
     )
