@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from fastapi import FastAPI
@@ -41,4 +42,14 @@ def app_from_environment(definition: ServiceDefinition[Any, Any], api: HttpApi[A
     to it); the schema must be current already (``migrate`` ran)."""
     settings = definition.settings.load()
     prepare_process(settings)
-    return service_app(assemble(definition, settings), api)
+    app = service_app(assemble(definition, settings), api)
+    settle_startup_objects()
+    return app
+
+
+def settle_startup_objects() -> None:
+    """What start-up built (modules, language models, the app) lives as long as the
+    process: collected once, then frozen out of the collector's generations, so that full
+    collections under load walk only what requests create (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()

@@ -16,6 +16,7 @@ import uvicorn
 from switchboard.servicekit.auth.cli import token_command
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.process import prepare_process
+from switchboard.servicekit.service.app import settle_startup_objects
 from switchboard.servicekit.service.assembly import assemble
 from switchboard.servicekit.service.definition import CommandsHook, ServiceDefinition
 
@@ -88,6 +89,7 @@ async def _run_until_signalled(definition: ServiceDefinition[Any, Any], settings
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     await service.runtime.start()
+    settle_startup_objects()
     try:
         await stop.wait()
     finally:
