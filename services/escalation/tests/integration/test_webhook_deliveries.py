@@ -14,10 +14,14 @@ from sqlalchemy import select
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import EscalationRaised
 from switchboard.contracts.events.common import Actor, ActorKind
-from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
-from switchboard.escalation.adapters.webhook_sender import WebhookSender
-from switchboard.escalation.domain.webhooks import RetryPolicy
-from switchboard.escalation.service_layer.notifications import enqueue_webhooks
+from switchboard.escalation.adapters.webhook_endpoints import CoordinatorWebhooks
+from switchboard.escalation.service_layer.notifications import (
+    COORDINATOR_WEBHOOKS,
+    enqueue_webhooks,
+)
+from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
+from switchboard.servicekit.tables import deliveries, delivery_attempts
+from switchboard.servicekit.unit_of_work import without_dependencies
 
 from ..conftest import escalation_config
 from .conftest import WebhookReceiver, free_port, serving
@@ -42,20 +46,21 @@ def raised_event() -> EscalationRaised:
     )
 
 
-async def queue_and_send(stack, receiver, *, max_attempts: int) -> WebhookSender:
+async def queue_and_send(stack, receiver, *, max_attempts: int) -> DeliverySender:
     port = free_port()
     await stack.configured(escalation_config(webhooks=f"http://127.0.0.1:{port}"))
     async with stack.transaction() as uow:
-        queued = enqueue_webhooks(
+        queued = await enqueue_webhooks(
             uow=uow,
             loaded=await uow.deps.config.current(uow.session),
             envelope=Envelope(data=raised_event(), source="/t"),
             recipients=("nora", "camille"),  # camille has no webhook
         )
     assert queued == 1
-    sender = WebhookSender(
-        sessions=stack.sessions,
-        config=stack.deps.config,
+    sender = DeliverySender(
+        units=without_dependencies(stack.sessions),
+        endpoint_of=CoordinatorWebhooks(stack.deps.config).endpoint_of,
+        streams=(COORDINATOR_WEBHOOKS,),
         retry=RetryPolicy(
             first_delay=timedelta(milliseconds=50),
             max_delay=timedelta(milliseconds=200),
@@ -67,24 +72,24 @@ async def queue_and_send(stack, receiver, *, max_attempts: int) -> WebhookSender
         for _ in range(100):
             await sender.deliver_due(client)
             async with stack.sessions() as session:
-                (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+                (row,) = (await session.execute(select(deliveries))).all()
             if row.status != "pending":
                 break
             await asyncio.sleep(0.05)
     return sender
 
 
-async def attempts(stack) -> list[WebhookAttemptRow]:
+async def attempts(stack) -> list:
     async with stack.sessions() as session:
-        query = select(WebhookAttemptRow).order_by(WebhookAttemptRow.id)
-        return list((await session.execute(query)).scalars())
+        query = select(delivery_attempts).order_by(delivery_attempts.c.id)
+        return list((await session.execute(query)).all())
 
 
 async def test_a_failing_endpoint_is_retried_then_receives_the_signed_event(stack):
     receiver = WebhookReceiver(flaky={"nora"})
     await queue_and_send(stack, receiver, max_attempts=5)
     async with stack.sessions() as session:
-        (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+        (row,) = (await session.execute(select(deliveries))).all()
     assert (row.status, row.attempts) == ("delivered", 2)
     assert [a.status_code for a in await attempts(stack)] == [503, 204]
     ((who, payload),) = receiver.received
@@ -99,7 +104,7 @@ async def test_after_n_failures_the_delivery_is_dead_and_kept_in_the_log(stack):
     receiver.refuse_all = True
     await queue_and_send(stack, receiver, max_attempts=3)
     async with stack.sessions() as session:
-        (row,) = (await session.execute(select(WebhookDeliveryRow))).scalars()
+        (row,) = (await session.execute(select(deliveries))).all()
     assert (row.status, row.attempts, row.last_error) == ("dead", 3, "HTTP 500")
     log = await attempts(stack)
     assert [a.status_code for a in log] == [500, 500, 500]

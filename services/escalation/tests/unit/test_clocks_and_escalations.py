@@ -15,9 +15,10 @@ from switchboard.contracts.events import (
     SlaBreached,
     SlaWarned,
 )
-from switchboard.escalation.adapters.orm import EscalationRow, WebhookDeliveryRow
+from switchboard.escalation.adapters.orm import EscalationRow
 from switchboard.escalation.service_layer import escalations
 from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.tables import deliveries
 
 from ..conftest import case_opened, customer_wrote, replied, resolved
 
@@ -178,8 +179,8 @@ async def test_an_angry_message_escalates_and_webhooks_are_queued_with_the_event
     assert raised.trigger_event_id == event_id
     assert "threatening" in raised.reason
     async with stack.transaction() as uow:
-        deliveries = list((await uow.session.execute(select(WebhookDeliveryRow))).scalars())
-    assert [(d.coordinator_id, d.event_type) for d in deliveries] == [
+        queued = list((await uow.session.execute(select(deliveries))).all())
+    assert [(d.recipient, d.event_type) for d in queued] == [
         ("nora", "switchboard.escalation.raised")
     ]
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from switchboard.contracts.envelope import Envelope, decode
 from switchboard.contracts.events import REGISTRY, EscalationRaised
-from switchboard.escalation.adapters.orm import CaseRow, ClockRow, WebhookDeliveryRow
+from switchboard.escalation.adapters.orm import CaseRow, ClockRow
 from switchboard.escalation.service_layer.sla_clocks import SLA_TIMER
 from switchboard.escalation.service_layer.triggers import VIP_TIMER
-from switchboard.servicekit.tables import outbox, timers
+from switchboard.servicekit.tables import deliveries, outbox, timers
 
 from ..conftest import case_opened, customer_wrote
 
@@ -65,8 +65,8 @@ async def test_a_webhook_delivery_carries_the_envelope_published_with_it(stack):
     await stack.deliver(customer_wrote(opened, at=stack.clock.advance(minutes=5), text=angry))
     (raised,) = [e for e in await staged_envelopes(stack) if isinstance(e.data, EscalationRaised)]
     async with stack.transaction() as uow:
-        (delivery,) = (await uow.session.execute(select(WebhookDeliveryRow))).scalars()
-    assert (delivery.coordinator_id, delivery.message_id) == ("nora", raised.id)
+        (delivery,) = (await uow.session.execute(select(deliveries))).all()
+    assert (delivery.recipient, delivery.message_id) == ("nora", raised.id)
     assert delivery.created_at == delivery.next_attempt_at == raised.time
     body = json.loads(delivery.body)
     assert (body["type"], body["timestamp"]) == (raised.type, raised.time.isoformat())

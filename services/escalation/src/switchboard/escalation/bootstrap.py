@@ -12,21 +12,23 @@ from switchboard.contracts.topics import ESCALATIONS, SLA
 from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
 from switchboard.escalation.adapters.live_feed import LiveFeed
 from switchboard.escalation.adapters.orm import Base
-from switchboard.escalation.adapters.webhook_sender import WebhookSender
+from switchboard.escalation.adapters.webhook_endpoints import CoordinatorWebhooks
 from switchboard.escalation.domain.message_classifier import KeywordClassifier
-from switchboard.escalation.domain.webhooks import RetryPolicy
 from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.escalation.service_layer.handlers import (
     EVENT_HANDLERS,
     TIMER_BATCH_HANDLERS,
     TIMER_HANDLERS,
 )
+from switchboard.escalation.service_layer.notifications import COORDINATOR_WEBHOOKS
 from switchboard.escalation.service_layer.unit_of_work import EscalationDeps
 from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 from switchboard.servicekit.service.definition import StartStep
+from switchboard.servicekit.unit_of_work import without_dependencies
 
 
 def escalation_dependencies(
@@ -45,9 +47,10 @@ def escalation_dependencies(
             topic=ESCALATIONS.name,
             registry=REGISTRY,
         ),
-        webhook_sender=WebhookSender(
-            sessions=resources.sessions,
-            config=config,
+        webhook_sender=DeliverySender(
+            units=without_dependencies(resources.sessions),
+            endpoint_of=CoordinatorWebhooks(config).endpoint_of,
+            streams=(COORDINATOR_WEBHOOKS,),
             retry=RetryPolicy(
                 first_delay=timedelta(seconds=settings.webhook_first_retry_seconds),
                 max_delay=timedelta(seconds=settings.webhook_max_retry_seconds),

@@ -81,44 +81,6 @@ class EscalationRow(Base):
     __table_args__ = (Index("ix_esc_escalations_region_status", "region", "status"),)
 
 
-class WebhookDeliveryRow(Base):
-    """One escalation event to one coordinator's endpoint: a durable queue of its own."""
-
-    __tablename__ = "esc_webhook_deliveries"
-
-    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    message_id: Mapped[str] = mapped_column(String(64))
-    coordinator_id: Mapped[str] = mapped_column(String(128))
-    region: Mapped[str] = mapped_column(String(32))
-    url: Mapped[str] = mapped_column(String(2048))
-    event_type: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    delivered_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        Index("ix_esc_webhook_deliveries_due", "status", "next_attempt_at"),
-        Index("uq_esc_webhook_deliveries_message", "message_id", "coordinator_id", unique=True),
-    )
-
-
-class WebhookAttemptRow(Base):
-    """The delivery log: every attempt with its outcome."""
-
-    __tablename__ = "esc_webhook_attempts"
-
-    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(_BigId, index=True)
-    attempted_at: Mapped[datetime]
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
-    duration_ms: Mapped[float] = mapped_column(Float)
-
-
 class ConfigRow(Base):
     """The active configuration document (policies, calendars, coordinators), versioned."""
 

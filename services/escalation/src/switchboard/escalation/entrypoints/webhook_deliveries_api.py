@@ -4,18 +4,19 @@ delivery."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from switchboard.escalation.adapters.orm import WebhookAttemptRow, WebhookDeliveryRow
-from switchboard.escalation.domain.webhooks import DeliveryStatus
 from switchboard.escalation.entrypoints.dependencies import UnitOfWorkDep
+from switchboard.escalation.service_layer.notifications import COORDINATOR_WEBHOOKS
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.deliveries import DeliveryStatus, NotDead, resend
 from switchboard.servicekit.http.problems import Problem
 from switchboard.servicekit.service.dependencies import AdminDep, SessionDep
+from switchboard.servicekit.tables import deliveries, delivery_attempts
 
 router = APIRouter(prefix="/v1/admin/webhook-deliveries", tags=["admin"])
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a BIGINT
@@ -54,10 +55,15 @@ async def list_deliveries(
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryView]:
-    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+    query = (
+        select(deliveries)
+        .where(deliveries.c.stream == COORDINATOR_WEBHOOKS)
+        .order_by(deliveries.c.id.desc())
+        .limit(limit)
+    )
     if status:
-        query = query.where(WebhookDeliveryRow.status == status.value)
-    return [DeliveryView.model_validate(r) for r in (await session.execute(query)).scalars()]
+        query = query.where(deliveries.c.status == status.value)
+    return [_view(row) for row in (await session.execute(query)).all()]
 
 
 @router.get("/{delivery_id}/attempts", response_model=list[AttemptView])
@@ -65,20 +71,32 @@ async def delivery_log(
     delivery_id: DeliveryId, _: AdminDep, session: SessionDep
 ) -> list[AttemptView]:
     query = (
-        select(WebhookAttemptRow)
-        .where(WebhookAttemptRow.delivery_id == delivery_id)
-        .order_by(WebhookAttemptRow.id)
+        select(delivery_attempts)
+        .join(deliveries, deliveries.c.id == delivery_attempts.c.delivery_id)
+        .where(
+            delivery_attempts.c.delivery_id == delivery_id,
+            deliveries.c.stream == COORDINATOR_WEBHOOKS,
+        )
+        .order_by(delivery_attempts.c.id)
     )
-    return [AttemptView.model_validate(r) for r in (await session.execute(query)).scalars()]
+    return [AttemptView.model_validate(r) for r in (await session.execute(query)).all()]
 
 
 @router.post("/{delivery_id}/retry", response_model=DeliveryView)
 async def retry_delivery(delivery_id: DeliveryId, _: AdminDep, uow: UnitOfWorkDep) -> DeliveryView:
     """Send a dead delivery again (after the receiver was fixed)."""
-    row = await uow.session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
-    if row is None:
+    stream = await uow.session.scalar(
+        select(deliveries.c.stream).where(deliveries.c.id == delivery_id)
+    )
+    if stream != COORDINATOR_WEBHOOKS:
         raise Problem(404, f"no webhook delivery {delivery_id}")
-    if row.status != DeliveryStatus.DEAD.value:
-        raise Problem(409, f"delivery {delivery_id} is {row.status}, not dead")
-    row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING.value, 0, utcnow()
-    return DeliveryView.model_validate(row)
+    try:
+        row = await resend(uow.session, delivery_id, at=utcnow())
+    except NotDead as error:
+        raise Problem(409, str(error)) from error
+    assert row is not None
+    return _view(row)
+
+
+def _view(row: Any) -> DeliveryView:
+    return DeliveryView.model_validate({**row._mapping, "coordinator_id": row.recipient})

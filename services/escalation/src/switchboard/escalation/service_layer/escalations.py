@@ -195,7 +195,7 @@ async def raise_escalations(
     ]
     envelopes = await uow.publish(*events)
     for envelope, recipients in zip(envelopes, targets, strict=True):
-        enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
+        await enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
     for trigger, count in Tally(request.trigger.value for request, _ in raised).items():
         ESCALATIONS_RAISED.labels(trigger).inc(count)
     await uow.schedule_many(

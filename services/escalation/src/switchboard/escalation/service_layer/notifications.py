@@ -1,28 +1,15 @@
-"""Webhook deliveries, queued in the same transaction as the published event they carry."""
+"""Webhook deliveries to coordinators, queued (servicekit's deliveries, stream
+``coordinator-webhooks``) in the same transaction as the published event they carry."""
 
 from __future__ import annotations
-
-import json
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope
 from switchboard.escalation.adapters.config_store import LoadedConfig
-from switchboard.escalation.adapters.orm import WebhookDeliveryRow
-from switchboard.escalation.domain.webhooks import DeliveryStatus
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
+from switchboard.servicekit.deliveries import Outgoing, enqueue, standard_webhook_body
 
-
-def webhook_body(envelope: Envelope[Event]) -> str:
-    """The Standard Webhooks payload shape: type, timestamp and the event's data."""
-    return json.dumps(
-        {
-            "type": envelope.type,
-            "timestamp": envelope.time.isoformat(),
-            "data": envelope.data.model_dump(mode="json"),
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+COORDINATOR_WEBHOOKS = "coordinator-webhooks"
 
 
 async def publish_with_webhooks(
@@ -34,10 +21,10 @@ async def publish_with_webhooks(
 ) -> None:
     """Publish the event, and queue it for the recipients' webhooks under its id and time."""
     (envelope,) = await uow.publish(event)
-    enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
+    await enqueue_webhooks(uow=uow, loaded=loaded, envelope=envelope, recipients=recipients)
 
 
-def enqueue_webhooks(
+async def enqueue_webhooks(
     *,
     uow: EscalationUnitOfWork,
     loaded: LoadedConfig,
@@ -46,26 +33,23 @@ def enqueue_webhooks(
 ) -> int:
     """One delivery per recipient with a webhook; how many were queued."""
     region = str(getattr(envelope.data, "region", ""))
-    body = None
-    queued = 0
+    body: str | None = None
+    outgoing = []
     for coordinator_id in dict.fromkeys(recipients):
         webhook = loaded.webhook_of(coordinator_id)
         if webhook is None:
             continue
-        body = body or webhook_body(envelope)
-        uow.session.add(
-            WebhookDeliveryRow(
+        body = body or standard_webhook_body(envelope)
+        outgoing.append(
+            Outgoing(
+                stream=COORDINATOR_WEBHOOKS,
+                recipient=coordinator_id,
                 message_id=envelope.id,
-                coordinator_id=coordinator_id,
-                region=region,
-                url=webhook.url,
                 event_type=envelope.type,
                 body=body,
-                status=DeliveryStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=envelope.time,
-                created_at=envelope.time,
+                url=webhook.url,
+                region=region,
             )
         )
-        queued += 1
-    return queued
+    await enqueue(uow.session, outgoing, at=envelope.time)
+    return len(outgoing)

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
 from switchboard.escalation.adapters.live_feed import LiveFeed
-from switchboard.escalation.adapters.webhook_sender import WebhookSender
 from switchboard.escalation.domain.message_classifier import MessageClassifier
+from switchboard.servicekit.deliveries import DeliverySender
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
 
@@ -24,8 +24,8 @@ class EscalationDeps:
     """The time a fired timer acts at (a test's clock in tests)."""
     live_feed: LiveFeed
     """Escalation events of every replica for the live streams (a worker)."""
-    webhook_sender: WebhookSender
-    """Delivers the queued webhooks (a worker)."""
+    webhook_sender: DeliverySender
+    """Delivers the queued coordinator webhooks (a worker; servicekit's deliveries)."""
     config_file: ConfigFile | None
     """Stored as the active configuration when the service starts, if there is one."""
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from switchboard.escalation.domain.webhooks import Delivery, DeliveryStatus, RetryPolicy
+from switchboard.servicekit.deliveries import Delivery, DeliveryStatus, RetryPolicy
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 POLICY = RetryPolicy(
