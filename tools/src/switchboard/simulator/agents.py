@@ -13,6 +13,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Awaitable
+from typing import Any
 
 import httpx
 
@@ -20,6 +21,7 @@ from switchboard.simulator.api import Platform, PlatformError
 from switchboard.simulator.clock import SimClock, lognormal
 from switchboard.simulator.report import DayReport
 from switchboard.simulator.scenario import AgentSpec
+from switchboard.simulator.texts import REPLIES
 
 HANDLE_MEDIAN_SECONDS = {"phone": 360.0, "chat": 540.0, "email": 720.0, "social": 420.0}
 """Median handle times in simulated seconds; a lognormal with sigma 0.6 around them."""
@@ -28,6 +30,10 @@ REPLY_MEDIAN_SECONDS = 90.0
 WRAP_UP_MEDIAN_SECONDS = 45.0
 DECLINE_RATE = 0.05
 TRANSFER_RATE = 0.05
+REPLY_TRIES = 10
+REPLY_RETRY_SECONDS = 0.3
+"""Real seconds between tries of a reply intake refused because it does not know yet that
+the agent holds the case."""
 LONGEST_THINK = 6.0
 """Real seconds: stay well inside the offer time-out of the demo policies (15 s)."""
 RETURN_AFTER_MISSED_OFFER = 60.0
@@ -44,9 +50,12 @@ class SimAgent:
         rng: random.Random,
         report: DayReport,
         replies: dict[str, str],
+        languages: dict[str, str] | None = None,
     ) -> None:
         self.spec, self.platform, self.clock, self.rng = spec, platform, clock, rng
         self.report, self.replies = report, replies
+        self.languages = languages if languages is not None else {}
+        """Case id → the customer's language (what the agent answers in)."""
         self.wanted = "offline"
         self.work: set[asyncio.Task[None]] = set()
         self.handling: set[str] = set()
@@ -100,10 +109,7 @@ class SimAgent:
             return
         self.report.offers.accepted += 1
         await self.clock.wait(lognormal(rng, REPLY_MEDIAN_SECONDS, 0.5))
-        message_id = f"<{uuid.uuid4().hex}@agents.switchboard.example>"
-        if (await self._act(case_id, "replies", {"message_id": message_id})).status_code == 200:
-            self.report.replies += 1
-            self.replies[case_id] = message_id
+        await self._reply(case_id, channel)
         await self.clock.wait(lognormal(rng, HANDLE_MEDIAN_SECONDS[channel], 0.6))
         if rng.random() < TRANSFER_RATE:
             note = "needs a billing specialist"
@@ -118,6 +124,37 @@ class SimAgent:
         self.report.resolutions += 1
         await self.clock.wait(lognormal(rng, WRAP_UP_MEDIAN_SECONDS, 0.4))
         await self._act(case_id, "wrap-up/finish")
+
+    async def _reply(self, case_id: str, channel: str) -> None:
+        """On the phone the agent answers by talking (routing's ``/replies`` records it);
+        on the written channels through intake, in the customer's language, which sends it
+        through the case's adapter. Intake learns who holds the case from routing's events,
+        so a reply right after the accept may be refused (403) for a moment: tried again."""
+        if channel == "phone":
+            message_id = f"<{uuid.uuid4().hex}@agents.switchboard.example>"
+            body = {"message_id": message_id}
+            if (await self._act(case_id, "replies", body)).status_code == 200:
+                self.report.replies += 1
+            return
+        subject, text = REPLIES.get(self.languages.get(case_id, "en"), REPLIES["en"])
+        reply: dict[str, Any] = {"text": text}
+        if channel == "email":
+            reply["subject"] = subject
+        conversation = self.report.conversation
+        for _ in range(REPLY_TRIES):
+            response = await self.platform.reply(self.id, case_id, reply)
+            if response.status_code != 403:
+                break
+            await asyncio.sleep(REPLY_RETRY_SECONDS)
+        if response.status_code == 202:
+            self.report.replies += 1
+            conversation.replies_sent += 1
+            if message_id := response.json().get("message_id"):
+                self.replies[case_id] = message_id
+        elif response.status_code >= 500:
+            self.report.error(f"reply on {case_id} by {self.id}: {response.status_code}")
+        else:
+            conversation.replies_refused += 1
 
     async def _act(
         self, case_id: str, action: str, body: dict[str, str] | None = None

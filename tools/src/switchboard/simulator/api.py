@@ -62,8 +62,12 @@ class Platform:
 
     # -- set-up (admin) -------------------------------------------------------------------
 
-    async def register_adapter(self, adapter_id: str, channel: str, region: str) -> Adapter:
+    async def register_adapter(
+        self, adapter_id: str, channel: str, region: str, outbound_url: str | None = None
+    ) -> Adapter:
         body = {"id": adapter_id, "channel": channel, "region": region}
+        if outbound_url is not None:
+            body["outbound_url"] = outbound_url
         response = await self.http.post(
             f"{self.urls.intake}/v1/admin/adapters", json=body, headers=self.auth(ADMIN, "admin")
         )
@@ -91,12 +95,30 @@ class Platform:
     async def post_contact(self, adapter: Adapter, payload: Payload) -> httpx.Response:
         """Signed like the adapter signs; a 429 or a dropped connection is retried with the
         same webhook id, which intake answers idempotently."""
+        return await self._signed_post(
+            adapter, adapter.path, payload, f"a {adapter.channel} contact"
+        )
+
+    async def report_delivery(
+        self, adapter: Adapter, reply_id: str, state: str, reason: str | None = None
+    ) -> httpx.Response:
+        """How far an outbound message got (sent, delivered, read, failed), signed like a
+        contact: ``POST /v1/adapters/{id}/deliveries``."""
+        report: Payload = {"reply_id": reply_id, "state": state}
+        if reason is not None:
+            report["reason"] = reason
+        path = f"/v1/adapters/{adapter.id}/deliveries"
+        return await self._signed_post(adapter, path, report, f"a {state} report")
+
+    async def _signed_post(
+        self, adapter: Adapter, path: str, payload: Payload, what: str
+    ) -> httpx.Response:
         body = encode(payload)
         headers = signed_headers(adapter.secret, body)
         for attempt in range(5):
             try:
                 response = await self.http.post(
-                    f"{self.urls.intake}{adapter.path}", content=body, headers=headers
+                    f"{self.urls.intake}{path}", content=body, headers=headers
                 )
             except httpx.TransportError:
                 await asyncio.sleep(0.2 * (attempt + 1))
@@ -104,7 +126,7 @@ class Platform:
             if response.status_code != 429:
                 return response
             await asyncio.sleep(_retry_after(response))
-        raise PlatformError(f"intake did not accept a {adapter.channel} contact after 5 tries")
+        raise PlatformError(f"intake did not accept {what} after 5 tries")
 
     # -- an agent -------------------------------------------------------------------------
 
@@ -121,6 +143,15 @@ class Platform:
     ) -> httpx.Response:
         return await self.http.post(
             f"{self.urls.routing}/v1/cases/{case_id}/{action}",
+            json=body,
+            headers=self.auth(agent_id),
+        )
+
+    async def reply(self, agent_id: str, case_id: str, body: dict[str, Any]) -> httpx.Response:
+        """The agent holding the case answers the customer through intake, which sends it
+        through the case's channel adapter."""
+        return await self.http.post(
+            f"{self.urls.intake}/v1/cases/{case_id}/replies",
             json=body,
             headers=self.auth(agent_id),
         )

@@ -166,3 +166,48 @@ def social_contact(
         "item_id": uuid.uuid4().hex,
         "text": text,
     }
+
+
+def answer_on_thread(
+    customer: Customer, outbound: Payload, *, region: str, text: str, at: datetime
+) -> Payload:
+    """The customer writes back on the thread of a reply they received (``outbound`` is the
+    ``data`` intake sent the adapter): an e-mail In-Reply-To the reply's Message-ID, a
+    message in the same chat session, a message in the same social conversation."""
+    channel = outbound["channel"]
+    common = _common(customer, None, at)
+    if channel == "email":
+        reply_id = outbound["message_id"]
+        chain = [*outbound.get("references", []), reply_id]
+        message_id = new_message_id()
+        customer.last_email = [*chain, message_id]
+        subject = outbound.get("subject") or ""
+        return common | {
+            "sender": customer.email,
+            "sender_name": customer.name,
+            "to": [SUPPORT_ADDRESS.format(region=region)],
+            "subject": subject if subject.startswith("Re: ") else f"Re: {subject}",
+            "text_body": text,
+            "message_id": message_id,
+            "in_reply_to": reply_id,
+            "references": chain,
+        }
+    if channel == "chat":
+        return common | {
+            "session_id": outbound["session_id"],
+            "message_id": uuid.uuid4().hex,
+            "visitor": {"id": customer.visitor_id, "name": customer.name, "email": customer.email},
+            "message": text,
+        }
+    if channel == "social":
+        public = outbound["visibility"] == "public"
+        return common | {
+            "platform": outbound["platform"],
+            "handle": customer.handle,
+            "visibility": outbound["visibility"],
+            "kind": "post" if public else "message",
+            "item_id": uuid.uuid4().hex,
+            "conversation_id": outbound["conversation_id"],
+            "text": text,
+        }
+    raise ValueError(f"no written answer on {channel}")

@@ -143,12 +143,16 @@ def _print_urls(console: Console, urls: Urls) -> None:
 def _print_outcome(console: Console, result: DayReport) -> None:
     answered = result.surveys_answered
     scores = [s.csat for s in answered if s.csat is not None]
+    conversation = result.conversation
     console.print(
         f"run {result.run_id}: {result.days} day(s){' (interrupted)' if result.interrupted else ''}"
         f", {len(result.accepted)}/{len(result.contacts)} contacts accepted, "
         f"offers {result.offers.seen} seen / {result.offers.accepted} accepted / "
         f"{result.offers.declined} declined, {result.transfers} transfers, "
-        f"{result.resolutions} resolved, surveys {len(answered)}/{len(result.surveys)} "
+        f"{result.resolutions} resolved, replies {conversation.replies_sent} sent / "
+        f"{conversation.delivered} delivered / {conversation.failed} failed / "
+        f"{conversation.customer_answers} answered by customers, "
+        f"surveys {len(answered)}/{len(result.surveys)} "
         f"answered (mean CSAT {sum(scores) / len(scores) if scores else 0:.1f}), "
         f"SLA breaches {dict(result.sla_breaches)}, escalations {dict(result.escalations)}"
     )

@@ -18,6 +18,7 @@ from switchboard.simulator.arrivals import ArrivalProcess
 from switchboard.simulator.channels import CHANNELS, Adapter
 from switchboard.simulator.clock import SimClock, clock_time
 from switchboard.simulator.observe import EventFeed
+from switchboard.simulator.outbound import AdapterServer
 from switchboard.simulator.plans import ContactPlan, Planner
 from switchboard.simulator.reactions import Reactions
 from switchboard.simulator.report import ContactRecord, DayReport
@@ -78,6 +79,8 @@ class Simulation:
         )
         self.clock = SimClock(config.day_seconds)
         self.replies: dict[str, str] = {}
+        self.languages: dict[str, str] = {}
+        """Case id → the customer's language, for the agents' replies."""
         self.agents = {
             spec.id: SimAgent(
                 spec,
@@ -86,12 +89,14 @@ class Simulation:
                 rng=random.Random(f"{config.seed}:{spec.id}"),
                 report=self.report,
                 replies=self.replies,
+                languages=self.languages,
             )
             for spec in self.world.agents
         }
         self.reactions = Reactions(self)
         self.planner = Planner(self.world, random.Random(config.seed))
         self.adapters: dict[tuple[str, str], Adapter] = {}
+        self.servers: list[AdapterServer] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.day = 0
 
@@ -124,6 +129,7 @@ class Simulation:
                     self.report.kpis = await self.reactions.final_kpis()
             finally:
                 await feed.stop()
+                await self._close_servers()
         finally:
             self.report.interrupted = self.stop.is_set()
             self.report.finished_at = datetime.now(UTC).isoformat()
@@ -135,9 +141,18 @@ class Simulation:
             code = self.world.code(region.name)
             for channel in CHANNELS:
                 adapter_id = f"sim-{self.run_id}-{region.name}-{channel}"
-                self.adapters[region.name, channel] = await self.platform.register_adapter(
-                    adapter_id, channel, code
+                if channel == "phone":  # a call is answered on the phone: nothing goes out
+                    self.adapters[region.name, channel] = await self.platform.register_adapter(
+                        adapter_id, channel, code
+                    )
+                    continue
+                server = AdapterServer(self.reactions.outbound)
+                self.servers.append(server)
+                adapter = await self.platform.register_adapter(
+                    adapter_id, channel, code, outbound_url=server.url
                 )
+                await server.start(adapter)
+                self.adapters[region.name, channel] = adapter
         await asyncio.gather(
             *(self.platform.hire(spec.id, spec.profile()) for spec in self.world.agents)
         )
@@ -213,6 +228,11 @@ class Simulation:
             await asyncio.sleep(0.5)
         for agent in self.agents.values():
             await agent.safely(agent.set_presence("offline"))
+
+    async def _close_servers(self) -> None:
+        for server in self.servers:
+            await server.stop()
+        self.report.conversation.forged = sum(server.forged for server in self.servers)
 
     async def _close_desks(self) -> None:
         """Stop whatever agents and customers are still doing (a stop or the drain's end)."""

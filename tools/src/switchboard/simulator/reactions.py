@@ -9,6 +9,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -24,11 +25,13 @@ from switchboard.contracts.events import (
     SurveyRequested,
 )
 from switchboard.simulator.api import PlatformError
-from switchboard.simulator.channels import Adapter, Payload
-from switchboard.simulator.clock import SimClock
+from switchboard.simulator.channels import Adapter, Payload, answer_on_thread
+from switchboard.simulator.clock import SimClock, clock_time, lognormal
 from switchboard.simulator.customers import Customer, answer_survey, will_answer
+from switchboard.simulator.outbound import Outbound, plan_delivery, report_delivery
 from switchboard.simulator.report import ContactRecord, SurveyRecord
 from switchboard.simulator.summary import Snapshot
+from switchboard.simulator.texts import FOLLOW_UPS
 
 if TYPE_CHECKING:
     from switchboard.simulator.day import Simulation
@@ -41,6 +44,10 @@ ACKNOWLEDGE_RATE = 0.8
 SURVEY_WAIT_AFTER_RESOLUTION = 8.0
 """Real seconds the drain waits after the last resolution for its survey request."""
 POLL_EVERY = 2.0
+CUSTOMER_ANSWER_RATE = 0.25
+"""The share of customers who write back on the thread of a reply they received (once a
+case)."""
+CUSTOMER_ANSWER_MEDIAN_SECONDS = 300.0
 
 
 class Reactions:
@@ -49,6 +56,9 @@ class Reactions:
         self.report = simulation.report
         self.region_of_case: dict[str, str] = {}
         self.email_case: dict[str, str] = {}
+        self.customer_of_case: dict[str, Customer] = {}
+        self.answered_cases: set[str] = set()
+        self.delivery_rng = random.Random(f"{simulation.config.seed}:deliveries")
         self.breached: set[str] = set()
         self.survey_rng = random.Random(f"{simulation.config.seed}:surveys")
         self.coordinator_rng = random.Random(f"{simulation.config.seed}:coordinators")
@@ -82,9 +92,93 @@ class Reactions:
         customer.customer_id = record.customer_id
         customer.contacts += 1
         self.region_of_case[record.case_id] = record.region
+        self.customer_of_case[record.case_id] = customer
+        self.sim.languages.setdefault(record.case_id, record.language)
         if record.channel == "email":
             self.email_case[customer.key] = record.case_id
         self.snapshot.contacts[record.region, record.channel] += 1
+
+    # -- what intake sends the customers ---------------------------------------------------
+
+    def outbound(self, adapter: Adapter, message: Outbound) -> None:
+        """A reply or survey invitation reached one of our adapters (signature verified):
+        the provider reports how far it got, and some customers write back on the thread."""
+        conversation = self.report.conversation
+        conversation.received += 1
+        kind = message.get("kind")
+        reply_id = message.get("reply_id") or message.get("survey_id")
+        if not isinstance(reply_id, str):
+            self.report.error(f"outbound message at {adapter.id} without an id: {kind}")
+            return
+        if kind == "survey":
+            conversation.survey_invitations += 1
+        self.sim.spawn(self._deliver_outbound(adapter, reply_id, message))
+
+    async def _deliver_outbound(self, adapter: Adapter, reply_id: str, message: Outbound) -> None:
+        conversation, rng = self.report.conversation, self.delivery_rng
+        plan = plan_delivery(rng, adapter.channel)
+        try:
+            answers = await report_delivery(
+                self.sim.platform.report_delivery,
+                adapter,
+                reply_id,
+                plan,
+                clock=self.sim.clock,
+                rng=rng,
+            )
+        except (PlatformError, httpx.HTTPError) as error:
+            self.report.error(f"delivery report for {reply_id}: {error}")
+            return
+        for state, status in answers:
+            if status != 200:
+                self.report.error(f"{state} report for {reply_id}: intake answered {status}")
+                return
+        if plan.failed:
+            conversation.failed += 1
+            conversation.failure_reasons[plan.reason or "failed"] += 1
+            return
+        conversation.delivered += 1
+        conversation.read += "read" in plan.states
+        case_id = str(message.get("case_id"))
+        customer = self.customer_of_case.get(case_id)
+        if (
+            message.get("kind") != "reply"
+            or customer is None
+            or case_id in self.answered_cases
+            or rng.random() >= CUSTOMER_ANSWER_RATE
+        ):
+            return
+        self.answered_cases.add(case_id)
+        await self.sim.clock.wait(lognormal(rng, CUSTOMER_ANSWER_MEDIAN_SECONDS, 0.5), at_most=4.0)
+        await self._answer_reply(adapter, customer, case_id, message)
+
+    async def _answer_reply(
+        self, adapter: Adapter, customer: Customer, case_id: str, message: Outbound
+    ) -> None:
+        region = self.region_of_case.get(case_id, customer.region)
+        hour = self.sim.clock.hour()
+        payload = answer_on_thread(
+            customer,
+            message,
+            region=adapter.region,
+            text=FOLLOW_UPS.get(customer.language, FOLLOW_UPS["en"]),
+            at=datetime.now(UTC),
+        )
+        record = ContactRecord(
+            day=self.sim.day,
+            sim_time=clock_time(min(hour, 18.0)),
+            channel=adapter.channel,
+            region=region,
+            language=customer.language,
+            kind="answer",
+            customer=customer.key,
+            adapter_id=adapter.id,
+            status=0,
+        )
+        self.report.contacts.append(record)
+        await self.deliver(adapter, payload, record, customer)
+        if record.status == 202:
+            self.report.conversation.customer_answers += 1
 
     # -- events ---------------------------------------------------------------------------
 
@@ -183,6 +277,9 @@ class Reactions:
         s.offers_accepted, s.resolutions = report.offers.accepted, report.resolutions
         s.surveys_requested = len(report.surveys)
         s.surveys_answered = len(report.surveys_answered)
+        conversation = report.conversation
+        s.replies_sent, s.replies_delivered = conversation.replies_sent, conversation.delivered
+        s.replies_failed, s.customer_answers = conversation.failed, conversation.customer_answers
 
     async def _poll(self) -> None:
         platform = self.sim.platform

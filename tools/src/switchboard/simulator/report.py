@@ -57,6 +57,27 @@ class Offers:
 
 
 @dataclass
+class Conversation:
+    """Replies and what became of them at the simulated adapters."""
+
+    replies_sent: int = 0
+    """Agents' replies intake accepted (202) for sending to the customer."""
+    replies_refused: int = 0
+    """Replies intake would not take (the case had moved on, no outbound address, ...)."""
+    received: int = 0
+    """Outbound messages (replies and survey invitations) our adapters received, signed."""
+    survey_invitations: int = 0
+    forged: int = 0
+    """Outbound requests our adapters refused: the signature did not verify."""
+    delivered: int = 0
+    read: int = 0
+    failed: int = 0
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    customer_answers: int = 0
+    """Customers who wrote back on the thread of a reply (intake's 202)."""
+
+
+@dataclass
 class DayReport:
     run_id: str
     seed: int
@@ -73,6 +94,8 @@ class DayReport:
     contacts: list[ContactRecord] = field(default_factory=list)
     offers: Offers = field(default_factory=Offers)
     replies: int = 0
+    """Replies by the agents (through intake; on the phone, routing's ``/replies``)."""
+    conversation: Conversation = field(default_factory=Conversation)
     transfers: int = 0
     resolutions: int = 0
     surveys: list[SurveyRecord] = field(default_factory=list)

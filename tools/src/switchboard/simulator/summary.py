@@ -28,6 +28,11 @@ class Snapshot:
     resolutions: int = 0
     surveys_requested: int = 0
     surveys_answered: int = 0
+    replies_sent: int = 0
+    replies_delivered: int = 0
+    """Outbound messages (replies and survey invitations) the adapters delivered."""
+    replies_failed: int = 0
+    customer_answers: int = 0
     kpis: dict[str, Any] = field(default_factory=dict)
 
     def total(self, region: str | None = None, channel: str | None = None) -> int:
@@ -54,6 +59,8 @@ def render_table(snapshot: Snapshot) -> Table:
     title = (
         f"Switchboard simulated day {snapshot.day + 1} — {clock_time(snapshot.hour)}  "
         f"offers accepted {snapshot.offers_accepted} · resolved {snapshot.resolutions} · "
+        f"replies {snapshot.replies_sent} (delivered {snapshot.replies_delivered}, "
+        f"failed {snapshot.replies_failed}, answered {snapshot.customer_answers}) · "
         f"surveys {snapshot.surveys_answered}/{snapshot.surveys_requested} answered · "
         f"CSAT {_number(snapshot.kpis.get('csat_percent'), ' %')} · "
         f"NPS {_number(snapshot.kpis.get('nps'))}"
@@ -85,6 +92,8 @@ def hourly_line(snapshot: Snapshot) -> str:
         f"day {snapshot.day + 1} {clock_time(snapshot.hour)} contacts {snapshot.total()} "
         f"({channels}) waiting {_optional(snapshot.waiting, None)} "
         f"accepted {snapshot.offers_accepted} resolved {snapshot.resolutions} "
+        f"replies {snapshot.replies_sent} delivered {snapshot.replies_delivered} "
+        f"failed {snapshot.replies_failed} answered {snapshot.customer_answers} "
         f"SLA warned {sum(snapshot.sla_warnings.values())} breached [{breaches}] "
         f"escalations open {_optional(snapshot.open_escalations, None)} "
         f"surveys {snapshot.surveys_answered}/{snapshot.surveys_requested} "

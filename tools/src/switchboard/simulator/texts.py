@@ -239,3 +239,48 @@ COMMENTS: dict[str, tuple[str, str]] = {
     "fr": ("Aide rapide et aimable, merci.", "J'ai dû attendre beaucoup trop longtemps."),
     "pl": ("Szybka i miła pomoc, dziękuję.", "Musiałem zdecydowanie za długo czekać."),
 }
+
+REPLIES: dict[str, Message] = {
+    "en": (
+        "Your request",
+        "Hello, thank you for writing to us. I have looked into your account and sorted it "
+        "out; you will see the change within a day. Kind regards, customer service",
+    ),
+    "da": (
+        "Din henvendelse",
+        "Hej, tak fordi du skrev til os. Jeg har kigget på din konto og ordnet det; du vil "
+        "kunne se ændringen inden for et døgn. Venlig hilsen, kundeservice",
+    ),
+    "sv": (
+        "Ditt ärende",
+        "Hej, tack för att du hörde av dig. Jag har tittat på ditt konto och ordnat det; du "
+        "kommer att se ändringen inom ett dygn. Vänliga hälsningar, kundtjänst",
+    ),
+    "nb": (
+        "Din henvendelse",
+        "Hei, takk for at du skrev til oss. Jeg har sett på kontoen din og ordnet det; du vil "
+        "se endringen innen et døgn. Vennlig hilsen, kundeservice",
+    ),
+    "fi": (
+        "Yhteydenottosi",
+        "Hei, kiitos viestistäsi. Tarkistin tilisi ja hoidin asian kuntoon; näet muutoksen "
+        "vuorokauden kuluessa. Ystävällisin terveisin, asiakaspalvelu",
+    ),
+    "de": (
+        "Ihre Anfrage",
+        "Guten Tag, vielen Dank für Ihre Nachricht. Ich habe mir Ihr Konto angesehen und die "
+        "Sache erledigt; Sie sehen die Änderung innerhalb eines Tages. Freundliche Grüße, "
+        "Kundenservice",
+    ),
+    "fr": (
+        "Votre demande",
+        "Bonjour, merci de nous avoir écrit. J'ai vérifié votre compte et tout est réglé ; "
+        "vous verrez le changement d'ici un jour. Cordialement, le service client",
+    ),
+    "pl": (
+        "Państwa zgłoszenie",
+        "Dzień dobry, dziękujemy za wiadomość. Sprawdziłem Państwa konto i wszystko "
+        "załatwiłem; zmiana będzie widoczna w ciągu doby. Pozdrawiam, obsługa klienta",
+    ),
+}
+"""What an agent answers, per language: a subject (for e-mail) and the text."""
