@@ -34,3 +34,17 @@ def test_check_config_validates_a_file_without_starting_anything(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("sla_policies: [{name: a, targets: {first_response: soon}}]")
     assert CliRunner().invoke(cli, ["check-config", str(broken)]).exit_code != 0
+
+
+def test_a_migrated_database_counts_as_current_across_the_branches(tmp_path):
+    """es0003 depends on servicekit's sk0003 (it moves data into its tables): alembic then
+    records only es0003, and sk0003 must still count as applied."""
+    import asyncio
+
+    from switchboard.escalation.bootstrap import DEFINITION
+    from switchboard.servicekit.migrations import migrate, require_current
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'escalation.db'}"
+    schema = DEFINITION.migrations
+    asyncio.run(migrate(url, versions_dir=schema.versions_dir, metadata=schema.metadata))
+    asyncio.run(require_current(url, versions_dir=schema.versions_dir, metadata=schema.metadata))
