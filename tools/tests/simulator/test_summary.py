@@ -67,7 +67,8 @@ def test_the_hourly_line_sums_up_the_day():
 
 def test_replies_and_their_deliveries_are_counted_live():
     snap = snapshot(replies_sent=12, replies_delivered=10, replies_failed=1, customer_answers=3)
-    console = Console(record=True, width=300)
+    console = Console(record=True, width=200)
     console.print(render_table(snap))
-    assert "replies 12 (delivered 10, failed 1, answered 3)" in console.export_text()
+    title = " ".join(console.export_text().split())  # the title wraps at the table's width
+    assert "replies 12 (delivered 10, failed 1, answered 3)" in title
     assert "replies 12 delivered 10 failed 1 answered 3" in hourly_line(snap)

@@ -135,7 +135,9 @@ class Reactions:
                 return
         if plan.failed:
             conversation.failed += 1
-            conversation.failure_reasons[plan.reason or "failed"] += 1
+            reason = plan.reason or "failed"
+            reasons = conversation.failure_reasons
+            reasons[reason] = reasons.get(reason, 0) + 1
             return
         conversation.delivered += 1
         conversation.read += "read" in plan.states

@@ -72,7 +72,8 @@ class Conversation:
     delivered: int = 0
     read: int = 0
     failed: int = 0
-    failure_reasons: Counter[str] = field(default_factory=Counter)
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+    """A plain dict: ``asdict`` would rebuild a Counter from its pairs."""
     customer_answers: int = 0
     """Customers who wrote back on the thread of a reply (intake's 202)."""
 
