@@ -70,6 +70,12 @@ async def test_two_records_of_one_person_are_proposed_then_merged(intake, app, a
 
     old = await app.get(f"/v1/customers/{merged}", headers=admin)
     assert old.json()["id"] == survivor, "the merged id leads to the survivor"
+    noted = await app.post(
+        f"/v1/customers/{merged}/notes", json={"text": "Ét nummer"}, headers=nordics
+    )
+    assert noted.status_code == 201, noted.text
+    survivor_notes = (await app.get(f"/v1/customers/{survivor}", headers=admin)).json()["notes"]
+    assert [n["text"] for n in survivor_notes] == ["Ét nummer"], "a note by the old id lands here"
     found = await app.get("/v1/customers", params={"phone": "+4520123456"}, headers=admin)
     assert found.json()["id"] == survivor
     assert (await app.get("/v1/customer-merge-proposals", headers=admin)).json() == []

@@ -67,7 +67,7 @@ async def merge_customers(
     if already := list(gone):
         raise CannotMerge(f"customer {already[0]!r} was merged already")
     for customer in (survivor, merged):
-        await check_access(session, principal, customer, {})
+        await check_access(session, principal, customer)
     case_ids = list(
         await session.scalars(select(CaseRow.id).where(CaseRow.customer_id == merged_id))
     )

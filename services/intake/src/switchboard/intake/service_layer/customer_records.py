@@ -85,15 +85,11 @@ async def customer_of(session: AsyncSession, identity: IdentityKey) -> str:
 async def read_record(
     session: AsyncSession, principal: Principal, customer_id: str, *, cases: int = 50
 ) -> CustomerRecord:
-    merged_into = await session.get(CustomerMergeRow, customer_id)
-    if merged_into is not None:  # its record lives on in the survivor's
-        customer_id = merged_into.survivor_id
-    customer = await session.get(CustomerRow, customer_id)
-    if customer is None:
-        raise UnknownCustomer(customer_id)
+    customer = await current_customer(session, customer_id)
+    customer_id = customer.id
+    await check_access(session, principal, customer)
     case_rows = await _cases(session, customer_id, cases)
     holders = await _holders(session, [case.id for case in case_rows])
-    await check_access(session, principal, customer, holders)
     identities = (
         await session.execute(
             select(IdentityRow.key)
@@ -160,19 +156,28 @@ async def add_note(
     """Coordinators and admins only (agents read notes, they do not write them)."""
     if principal.role is Role.AGENT:
         raise NotAllowed(customer_id)
-    customer = await session.get(CustomerRow, customer_id)
-    if customer is None:
-        raise UnknownCustomer(customer_id)
-    await check_access(session, principal, customer, {})
+    customer = await current_customer(session, customer_id)
+    await check_access(session, principal, customer)
     note = CustomerNoteRow(
         id=str(uuid.uuid4()),
-        customer_id=customer_id,
+        customer_id=customer.id,
         author=f"{principal.role.value}:{principal.subject}",
         text=text,
         created_at=at,
     )
     session.add(note)
     return Note(note.id, note.author, note.text, note.created_at)
+
+
+async def current_customer(session: AsyncSession, customer_id: str) -> CustomerRow:
+    """The customer's record; a merged customer's id leads to the survivor's."""
+    merged_into = await session.get(CustomerMergeRow, customer_id)
+    if merged_into is not None:
+        customer_id = merged_into.survivor_id
+    customer = await session.get(CustomerRow, customer_id)
+    if customer is None:
+        raise UnknownCustomer(customer_id)
+    return customer
 
 
 async def _cases(session: AsyncSession, customer_id: str, limit: int) -> list[CaseRow]:
@@ -194,13 +199,9 @@ async def _holders(session: AsyncSession, case_ids: Sequence[str]) -> dict[str, 
     return {case_id: agent_id for case_id, agent_id in await session.execute(query)}
 
 
-async def check_access(
-    session: AsyncSession,
-    principal: Principal,
-    customer: CustomerRow,
-    holders: dict[str, str | None],
-) -> None:
-    """``holders``: of the cases already read, which the agent may hold (a shortcut)."""
+async def check_access(session: AsyncSession, principal: Principal, customer: CustomerRow) -> None:
+    """Admins; coordinators covering the customer's home region or a region of one of their
+    cases; the agent holding one of their cases. ``NotAllowed`` for anyone else."""
     if principal.role is Role.ADMIN:
         return
     if principal.role is Role.COORDINATOR:
@@ -216,8 +217,6 @@ async def check_access(
         if any(principal.covers(region) for region in regions):
             return
         raise NotAllowed(customer.id)
-    if principal.subject in holders.values():
-        return
     held = await session.execute(
         select(CaseHolderRow.case_id)
         .join(CaseRow, CaseRow.id == CaseHolderRow.case_id)

@@ -52,31 +52,23 @@ def _insert_new_pairs(dialect: str) -> Any:
     )
 
 
+SCANNED = 1_000
+"""Open proposals read per listing, newest first, before the caller's may be picked out."""
+
+
 async def open_proposals(
     session: AsyncSession, principal: Principal, *, limit: int = 100
 ) -> list[MergeProposalRow]:
     """Open proposals the caller may act on (a coordinator: both customers readable)."""
     if principal.role is Role.AGENT:
         raise NotAllowed("merge proposals")
-    rows = list(
-        await session.scalars(
-            select(MergeProposalRow)
-            .where(MergeProposalRow.status == OPEN)
-            .order_by(MergeProposalRow.proposed_at.desc())
-            .limit(limit * 5 if principal.role is Role.COORDINATOR else limit)
-        )
+    rows = await session.scalars(
+        select(MergeProposalRow)
+        .where(MergeProposalRow.status == OPEN)
+        .order_by(MergeProposalRow.proposed_at.desc())
+        .limit(SCANNED)
     )
-    visible = []
-    for row in rows:
-        try:
-            for customer_id in (row.first_id, row.second_id):
-                customer = await session.get(CustomerRow, customer_id)
-                if customer is None:
-                    raise NotAllowed(customer_id)
-                await check_access(session, principal, customer, {})
-        except NotAllowed:
-            continue
-        visible.append(row)
+    visible = [row for row in rows if await _may_act(session, principal, row)]
     return visible[:limit]
 
 
@@ -87,10 +79,21 @@ async def dismiss(
     row = await session.get(MergeProposalRow, (first, second), with_for_update=True)
     if row is None or principal.role is Role.AGENT:
         raise UnknownCustomer(f"{first}+{second}")
-    for customer_id in (first, second):
-        customer = await session.get(CustomerRow, customer_id)
-        if customer is not None:
-            await check_access(session, principal, customer, {})
+    if not await _may_act(session, principal, row):
+        raise NotAllowed(f"{first}+{second}")
     if row.status == OPEN:
         row.status = DISMISSED
     return row
+
+
+async def _may_act(session: AsyncSession, principal: Principal, row: MergeProposalRow) -> bool:
+    """Whether the caller may read both customers of the proposal."""
+    for customer_id in (row.first_id, row.second_id):
+        customer = await session.get(CustomerRow, customer_id)
+        if customer is None:
+            return False
+        try:
+            await check_access(session, principal, customer)
+        except NotAllowed:
+            return False
+    return True
