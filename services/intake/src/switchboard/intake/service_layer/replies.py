@@ -171,15 +171,16 @@ async def delivery_settled(uow: IntakeUnitOfWork, settled: Settled) -> None:
     """The adapter took the reply (accepted), or never did within its attempts (failed)."""
     if settled.stream != OUTBOUND_STREAM:
         return
+    row = await uow.session.get(ReplyRow, settled.message_id, with_for_update=True)
+    if row is None:
+        return
     if settled.status is DeliveryStatus.DELIVERED:
-        await _move(uow, settled.message_id, ReplyDelivery.ACCEPTED, at=settled.at, reason=None)
+        await _move(uow, row, ReplyDelivery.ACCEPTED, at=settled.at, reason=None)
     elif settled.status is DeliveryStatus.DEAD:
         reason = f"the adapter did not take it in {settled.attempts} attempts: {settled.error}"
-        await _move(uow, settled.message_id, ReplyDelivery.FAILED, at=settled.at, reason=reason)
+        await _move(uow, row, ReplyDelivery.FAILED, at=settled.at, reason=reason)
     else:
-        row = await uow.session.get(ReplyRow, settled.message_id, with_for_update=True)
-        if row is not None:
-            row.delivery_error = settled.error
+        row.delivery_error = settled.error
 
 
 @dataclass(frozen=True)
@@ -196,15 +197,15 @@ async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Rep
     row = await uow.session.get(ReplyRow, report.reply_id, with_for_update=True)
     if row is None or row.adapter_id != adapter_id:
         raise UnknownReply(report.reply_id)
-    await _move(uow, row.id, report.state, at=report.at, reason=report.reason)
+    await _move(uow, row, report.state, at=report.at, reason=report.reason)
     return row
 
 
 async def _move(
-    uow: IntakeUnitOfWork, reply_id: str, state: ReplyDelivery, *, at: datetime, reason: str | None
+    uow: IntakeUnitOfWork, row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | None
 ) -> None:
-    row = await uow.session.get(ReplyRow, reply_id, with_for_update=True)
-    if row is None or not ReplyDelivery(row.delivery).moves_to(state):
+    """The reply (locked by the caller) moves to ``state`` if that is forward."""
+    if not ReplyDelivery(row.delivery).moves_to(state):
         return
     row.delivery, row.delivery_changed_at = state.value, at
     row.delivery_error = reason if state is ReplyDelivery.FAILED else None
