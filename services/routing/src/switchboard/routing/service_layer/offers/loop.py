@@ -48,7 +48,9 @@ live as long as the index: they are kept out of the garbage collector's rounds."
 def settle_long_lived() -> None:
     """Collect once, then freeze what is left (the index) out of the collector's
     generations: with a million waiting cases, every full collection would otherwise walk
-    them all — seconds-long pauses of the offer loop (``gc.freeze``)."""
+    them all — seconds-long pauses of the offer loop (``gc.freeze``). What an earlier freeze
+    kept (a previous index, after a re-share) is thawed first, so its cycles are collected."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
