@@ -1,76 +1,29 @@
-"""The agent workspace: one static page (HTML, JS, CSS in ``workspace/`` beside this module)
-and the base URL its browser calls intake at. The page itself holds no data; every data call
-carries the agent's token."""
+"""The agent workspace: one static page (HTML, JS, CSS in ``workspace/`` beside this module,
+served with servicekit's page kit) and the base URL its browser calls intake at. The page
+itself holds no data; every data call carries the agent's token."""
 
 from __future__ import annotations
 
 from importlib import resources
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
-
-from switchboard.routing.entrypoints.dependencies import SettingsDep
+from switchboard.routing.entrypoints.dependencies import routing_settings
 from switchboard.routing.settings import RoutingSettings
-from switchboard.servicekit.http.problems import Problem
-
-# Every script and style sheet of the workspace folder is served (workspace.js is the page's
-# entry module and imports the others by relative URL); index.html is the page itself.
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-FOLDER = resources.files("switchboard.routing.entrypoints") / "workspace"
-PAGE = (FOLDER / "index.html").read_bytes()
-ASSETS = {
-    entry.name: (entry.read_bytes(), MEDIA_TYPES[suffix])
-    for entry in FOLDER.iterdir()
-    if (suffix := "." + entry.name.rpartition(".")[2]) in MEDIA_TYPES
-}
-
-router = APIRouter(prefix="/workspace", tags=["workspace"], include_in_schema=False)
+from switchboard.servicekit.http.static_pages import static_page_router
 
 
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def config(settings: RoutingSettings) -> dict[str, str]:
+    return {"intake_url": settings.workspace_intake_url}
 
 
-def security_headers(settings: RoutingSettings) -> dict[str, str]:
-    """Only our own scripts and styles; data only from here and intake."""
-    connect = " ".join(dict.fromkeys(["'self'", origin(settings.workspace_intake_url)]))
-    policy = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src {connect}; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
-    )
-    return {
-        "content-security-policy": policy,
-        "x-content-type-options": "nosniff",
-        "x-frame-options": "DENY",
-        "referrer-policy": "no-referrer",
-        "cross-origin-opener-policy": "same-origin",
-    }
+def connect_to(settings: RoutingSettings) -> list[str]:
+    """Data only from here and intake."""
+    return [settings.workspace_intake_url]
 
 
-@router.get("")
-async def workspace_page(settings: SettingsDep) -> Response:
-    return Response(
-        PAGE,
-        media_type="text/html; charset=utf-8",
-        headers={**security_headers(settings), "cache-control": "no-store"},
-    )
-
-
-@router.get("/config.json")
-async def workspace_config(settings: SettingsDep) -> JSONResponse:
-    config = {"intake_url": settings.workspace_intake_url}
-    return JSONResponse(config, headers={**security_headers(settings), "cache-control": "no-store"})
-
-
-@router.get("/{name}")
-async def workspace_asset(name: str, settings: SettingsDep) -> Response:
-    if name not in ASSETS:
-        raise Problem(404, f"the workspace has no file {name!r}")
-    content, media_type = ASSETS[name]
-    return Response(
-        content,
-        media_type=media_type,
-        headers={**security_headers(settings), "cache-control": "no-cache"},
-    )
+router = static_page_router(
+    "workspace",
+    resources.files("switchboard.routing.entrypoints") / "workspace",
+    settings=routing_settings,
+    config=config,
+    connect_to=connect_to,
+)

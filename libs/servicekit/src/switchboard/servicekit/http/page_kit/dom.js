@@ -1,5 +1,5 @@
 // Every value from a server goes into the page through textContent or attributes, never as
-// markup: these helpers are the only way the workspace builds elements.
+// markup: these helpers are the only way a page builds elements.
 const SVG = "http://www.w3.org/2000/svg";
 
 export const $ = (id) => document.getElementById(id);

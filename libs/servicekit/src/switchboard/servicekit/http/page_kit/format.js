@@ -1,4 +1,4 @@
-// Times, durations and numbers as the workspace shows them.
+// Times, durations and numbers as the pages show them.
 const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const day = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
 
