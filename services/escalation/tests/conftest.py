@@ -75,9 +75,9 @@ escalation_policies:
       - {{name: coordinator, targets: ["role:coordinator"], acknowledge_within: 15m}}
 coordinators:
   - {{id: nora, name: Nora, regions: [nordics], roles: [team_lead],
-      webhook: {{url: "{webhooks}/hooks/nora", secret: "{WEBHOOK_SECRET}"}}}}
+      webhook: {{url: "{webhooks}/nora", secret: "{WEBHOOK_SECRET}"}}}}
   - {{id: magnus, name: Magnus, regions: [nordics], roles: [manager, coordinator],
-      webhook: {{url: "{webhooks}/hooks/magnus", secret: "{WEBHOOK_SECRET}"}}}}
+      webhook: {{url: "{webhooks}/magnus", secret: "{WEBHOOK_SECRET}"}}}}
   - {{id: camille, name: Camille, regions: [france], roles: [team_lead, coordinator]}}
 vip: {{tiers: [vip], wait: 2s}}
 """

@@ -23,11 +23,12 @@ from switchboard.contracts.topics import ASSIGNMENTS, CASES, ESCALATIONS, FEEDBA
 from switchboard.escalation.bootstrap import DEFINITION
 from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.service import assemble, service_app
+from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 from switchboard.servicekit.testing.topics import create_topics
 
-from ..conftest import case_opened, escalation_config
-from .conftest import WebhookReceiver, free_port, serving
+from ..conftest import WEBHOOK_SECRET, case_opened, escalation_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -117,7 +118,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         kafka_bootstrap,
         [CASES.name, ASSIGNMENTS.name, FEEDBACK_ALERTS.name, SLA.name, ESCALATIONS.name],
     )
-    receiver = WebhookReceiver(flaky={"magnus"})
+    receiver = SignedReceiver(secret=WEBHOOK_SECRET, flaky={"magnus"})
     receiver_port, service_port = free_port(), free_port()
     opened_at = (now + timedelta(seconds=8)).replace(microsecond=0)
     config_file = tmp_path / "escalation.yaml"
@@ -235,7 +236,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         assert camille_stream == []
 
         assert receiver.forged == 0
-        hooks = [(who, payload["type"]) for who, payload in receiver.received]
+        hooks = [(who, payload["type"]) for who, payload, _ in receiver.received]
         assert ("nora", "switchboard.escalation.raised") in hooks
         assert ("magnus", "switchboard.escalation.escalated") in hooks
         assert receiver.refused  # magnus's endpoint failed once and the sender retried

@@ -20,11 +20,12 @@ from switchboard.escalation.service_layer.notifications import (
     enqueue_webhooks,
 )
 from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.tables import deliveries, delivery_attempts
+from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 from switchboard.servicekit.unit_of_work import without_dependencies
 
-from ..conftest import escalation_config
-from .conftest import WebhookReceiver, free_port, serving
+from ..conftest import WEBHOOK_SECRET, escalation_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -86,13 +87,13 @@ async def attempts(stack) -> list:
 
 
 async def test_a_failing_endpoint_is_retried_then_receives_the_signed_event(stack):
-    receiver = WebhookReceiver(flaky={"nora"})
+    receiver = SignedReceiver(secret=WEBHOOK_SECRET, flaky={"nora"})
     await queue_and_send(stack, receiver, max_attempts=5)
     async with stack.sessions() as session:
         (row,) = (await session.execute(select(deliveries))).all()
     assert (row.status, row.attempts) == ("delivered", 2)
     assert [a.status_code for a in await attempts(stack)] == [503, 204]
-    ((who, payload),) = receiver.received
+    ((who, payload, _),) = receiver.received
     assert who == "nora"
     assert payload["type"] == "switchboard.escalation.raised"
     assert payload["data"]["escalation_id"] == "esc-1"
@@ -100,8 +101,7 @@ async def test_a_failing_endpoint_is_retried_then_receives_the_signed_event(stac
 
 
 async def test_after_n_failures_the_delivery_is_dead_and_kept_in_the_log(stack):
-    receiver = WebhookReceiver(flaky=set())
-    receiver.refuse_all = True
+    receiver = SignedReceiver(secret=WEBHOOK_SECRET, refuse_all=True)
     await queue_and_send(stack, receiver, max_attempts=3)
     async with stack.sessions() as session:
         (row,) = (await session.execute(select(deliveries))).all()

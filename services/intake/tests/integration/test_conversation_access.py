@@ -9,39 +9,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from switchboard.contracts.envelope import Envelope, encode
-from switchboard.contracts.events import CaseAssigned
-from switchboard.contracts.events.explanation import (
-    CandidateKind,
-    DecisionTrigger,
-    Explanation,
-    RunnerUp,
-    WonBy,
-)
+from switchboard.contracts.events.common import Channel
 from switchboard.servicekit.kafka import make_producer
 from switchboard.servicekit.testing.helpers import eventually
+
+from ..builders import assigned
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 async def assign_as_routing(intake, case_id: str, agent_id: str) -> None:
-    now = datetime.now(UTC)
-    assigned = CaseAssigned(
-        case_id=case_id,
-        region="nordics",
-        channel="chat",
-        agent_id=agent_id,
-        offer_id=uuid.uuid4().hex,
-        assigned_at=now,
-        enqueued_at=now - timedelta(seconds=5),
-        explanation=Explanation(
-            trigger=DecisionTrigger.CASE_ARRIVED,
-            policy_id="default",
-            step_index=0,
-            requirement="true",
-            runner_up=RunnerUp(kind=CandidateKind.AGENT, won_by=WonBy.NONE, reason="alone"),
-        ),
+    assignment = assigned(
+        case_id, agent_id, datetime.now(UTC), channel=Channel.CHAT, waited=timedelta(seconds=5)
     )
-    record = encode(Envelope(data=assigned, source="/switchboard/routing"))
+    record = encode(Envelope(data=assignment, source="/switchboard/routing"))
     producer = make_producer(intake.bootstrap_servers)
     await producer.start()
     try:

@@ -1,5 +1,6 @@
 """What the conversation and customer-record tests share: intake's app over ASGI, tokens for
-each role, adapters of the nordics region, signed posts, routing's assignment event."""
+each role, adapters of the nordics region, signed posts. Routing's assignment event is in
+../builders.py."""
 
 import json
 import uuid
@@ -7,15 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from switchboard.contracts.events import CaseAssigned
-from switchboard.contracts.events.common import Channel
-from switchboard.contracts.events.explanation import (
-    CandidateKind,
-    DecisionTrigger,
-    Explanation,
-    RunnerUp,
-    WonBy,
-)
 from switchboard.intake.domain.signatures import sign
 
 
@@ -48,23 +40,4 @@ async def sign_and_post(app, adapter: dict, path: str, body: dict) -> httpx.Resp
     )
     return await app.post(
         path, content=raw, headers={"content-type": "application/json", **headers}
-    )
-
-
-def assigned(case_id: str, agent_id: str, at: datetime) -> CaseAssigned:
-    return CaseAssigned(
-        case_id=case_id,
-        region="nordics",
-        channel=Channel.EMAIL,
-        agent_id=agent_id,
-        offer_id=uuid.uuid4().hex,
-        assigned_at=at,
-        enqueued_at=at - timedelta(seconds=30),
-        explanation=Explanation(
-            trigger=DecisionTrigger.CASE_ARRIVED,
-            policy_id="default",
-            step_index=0,
-            requirement="true",
-            runner_up=RunnerUp(kind=CandidateKind.AGENT, won_by=WonBy.NONE, reason="alone"),
-        ),
     )

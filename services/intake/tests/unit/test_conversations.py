@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from switchboard.contracts.events import CaseTransferred
 from switchboard.contracts.events.common import Actor, ActorKind, Channel
 
-from .people_and_adapters import adapter, assigned, bearer, post
+from ..builders import assigned
+from .people_and_adapters import adapter, bearer, post
 
 LONG_TEXT = "Hej, min faktura er forkert. " * 200  # far past any excerpt on the topics
 HTML = (

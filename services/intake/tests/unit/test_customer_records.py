@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from switchboard.contracts.events import CaseResolved
 from switchboard.contracts.events.common import Channel
 
-from .people_and_adapters import adapter, assigned, bearer, post
+from ..builders import assigned
+from .people_and_adapters import adapter, bearer, post
 
 DANISH = "Hej, jeg har ikke modtaget min pakke endnu, og jeg har ventet i over to uger nu."
 

@@ -17,7 +17,8 @@ from switchboard.servicekit.service import service_app
 from switchboard.servicekit.testing.in_process import InProcessService
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 
-from .people_and_adapters import assigned, bearer, post, sign_and_post
+from ..builders import assigned
+from .people_and_adapters import bearer, post, sign_and_post
 
 FAST_RETRIES = {
     "outbound_first_retry_seconds": 0.05,
