@@ -48,7 +48,6 @@ from switchboard.contracts.events.sla import SlaMetric
 from switchboard.contracts.topics import ESCALATIONS, SLA
 from switchboard.escalation.bootstrap import DEFINITION
 from switchboard.launcher.processes import ServiceProcess, stop_all, wait_ready
-from switchboard.servicekit.devinfra._process import free_port
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.outbox import lane_of
 
@@ -345,16 +344,11 @@ def replica(infra: Infra, url: str) -> ServiceProcess:
     config.write_text(CONFIG)
     settings = {
         "DATABASE_URL": url,
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": str(free_port()),
         "ENVIRONMENT": "production",
         "JWT_SECRET": secrets.token_urlsafe(48),
         "CONFIG_FILE": str(config),
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    env |= {f"SWITCHBOARD_ESCALATION_{key}": value for key, value in settings.items()}
-    env |= {"KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap, "PYTHONUNBUFFERED": "1"}
-    return ServiceProcess("escalation", int(settings["HTTP_PORT"]), env, infra.workdir / "esc.log")
+    return infra.service("escalation", settings, log="esc.log")
 
 
 @dataclass

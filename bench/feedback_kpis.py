@@ -35,7 +35,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 from infra import Infra, infrastructure
 from load import Request, http_request, open_loop
 from sqlalchemy import text
@@ -48,8 +47,8 @@ from switchboard.feedback.domain.report import make_slice
 from switchboard.feedback.domain.rollups import Period
 from switchboard.feedback.domain.tokens import sign_survey_link
 from switchboard.feedback.settings import FeedbackSettings
+from switchboard.launcher.processes import migrate_all, stop_all, wait_ready
 from switchboard.servicekit.db import create_engine
-from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.migrations import migrate
 
 CHANNELS = "ARRAY['phone','email','chat','social']"
@@ -235,41 +234,11 @@ TARGET_P99 = 0.050
 LEAD_SECONDS = 10.0
 """Open loop: the first request is due this long after the requests are built, time for
 ``load`` to start its client processes (each imports this script) on a busy machine."""
-LOOPBACK = "127.0.0.1"
+VENV_BIN = Path(sys.executable).parent
 
 
 def load_text() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-
-
-def start_server(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        command, env=os.environ | env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 300
-    last = "no answer"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
-        try:
-            answer = httpx.get(f"http://{LOOPBACK}:{port}/readyz", timeout=2)
-            if answer.status_code == 200:
-                return process
-            last = answer.text
-        except httpx.HTTPError as error:
-            last = repr(error)
-        time.sleep(0.5)
-    stop_server(process)
-    raise RuntimeError(f"server not ready in time ({last}):\n{log.read_text()[-3000:]}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class Traffic:
@@ -396,25 +365,25 @@ def bench(args: argparse.Namespace, infra: Infra) -> list[str]:
     problems: list[str] = []
     database_url = infra.database("feedback")
     asyncio.run(prepare(args, database_url))
-    port = free_port()
     settings = FeedbackSettings.load(database_url=database_url)
-    command = str(Path(sys.executable).with_name("switchboard-feedback"))
-    environment = {
-        "SWITCHBOARD_FEEDBACK_DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        "SWITCHBOARD_FEEDBACK_HTTP_HOST": LOOPBACK,
-        "SWITCHBOARD_FEEDBACK_HTTP_PORT": str(port),
-        "SWITCHBOARD_FEEDBACK_LOG_LEVEL": "WARNING",
-        # Every customer here comes from 127.0.0.1; in production each from their own
-        # address. The limit stays on (its cost counts), high enough never to refuse.
-        "SWITCHBOARD_FEEDBACK_SURVEY_RATE_LIMIT": "1000000/minute",
-    }
+    server = infra.service(
+        "feedback",
+        {
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            # Every customer here comes from 127.0.0.1; in production each from their own
+            # address. The limit stays on (its cost counts), high enough never to refuse.
+            "SURVEY_RATE_LIMIT": "1000000/minute",
+        },
+        inherit=True,  # the tokens and survey links made here must verify in the server
+    )
     # As production deploys: the migrate step (a no-op unless the code moved on since the
     # data was loaded), then serve.
-    subprocess.run([command, "migrate"], env=os.environ | environment, check=True)
-    server = start_server([command, "serve"], environment, port, infra.workdir / "feedback.log")
+    migrate_all([server], VENV_BIN)
+    server.start(VENV_BIN)
     try:
-        base_url = f"http://{LOOPBACK}:{port}"
+        wait_ready([server], 300)
+        base_url = server.url
         traffic = Traffic(args, base_url, settings)
         warm = [traffic.read(time.time() + 1.0 + i / 50) for i in range(args.warmup)]
         open_loop(base_url, warm, clients=1)
@@ -423,7 +392,7 @@ def bench(args: argparse.Namespace, infra: Infra) -> list[str]:
             quiet_runs.append(open_loop(base_url, traffic.phase(answers=False), clients=1))
             busy_runs.append(open_loop(base_url, traffic.phase(answers=True), clients=2))
     finally:
-        stop_server(server)
+        stop_all([server], grace=30)
     store, naive = asyncio.run(baselines(args, database_url))
 
     def show(label: str, runs, prefix: str) -> list[Distribution]:

@@ -11,11 +11,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from switchboard.launcher.processes import LOOPBACK, ServiceProcess
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.devinfra.kafka import KafkaBroker
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
 
@@ -40,6 +42,30 @@ class Infra:
     @property
     def postgres_port(self) -> int | None:
         return self.cluster.port if self.cluster is not None else None
+
+    def service(
+        self,
+        name: str,
+        settings: Mapping[str, str],
+        *,
+        log: str | None = None,
+        inherit: bool = False,
+    ) -> ServiceProcess:
+        """``switchboard-<name>`` (not started) on the benchmark's broker, configured by
+        ``settings`` (keys without the ``SWITCHBOARD_<NAME>_`` prefix), on loopback at a free
+        port unless they name ``HTTP_PORT``, logging to ``log`` (``<name>.log``) in the
+        workdir. No ``SWITCHBOARD_`` variable of this environment reaches it, unless
+        ``inherit``: then its own ``SWITCHBOARD_<NAME>_`` ones do (for a benchmark that loads
+        the service's settings from this environment too and must agree with the server)."""
+        prefix = f"SWITCHBOARD_{name.upper()}_"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        if inherit:
+            env |= {k: v for k, v in os.environ.items() if k.startswith(prefix)}
+        chosen = {"HTTP_HOST": LOOPBACK, "HTTP_PORT": str(free_port())} | dict(settings)
+        env |= {prefix + key: value for key, value in chosen.items()}
+        env |= {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "PYTHONUNBUFFERED": "1"}
+        port = int(chosen["HTTP_PORT"])
+        return ServiceProcess(name, port, env, self.workdir / (log or f"{name}.log"))
 
 
 @contextmanager

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -47,12 +46,15 @@ from switchboard.intake.domain.channel_adapters import AdapterSpec
 from switchboard.intake.domain.signatures import sign
 from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings
+from switchboard.launcher.processes import stop_all, wait_ready
 from switchboard.servicekit.db import create_engine, session_factory
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.tables import outbox
 
 LOOPBACK = "127.0.0.1"
 BENCH_DIR = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
 TARGET_RATIO = 0.60
 LEAD_SECONDS = 10.0
 """Open loop: the first request is due this long after the requests are built, time for
@@ -63,12 +65,6 @@ TEXTS = [
     "Dzień dobry, moja paczka nadal nie dotarła i nikt nie odpowiada na maile.",
     "Hei, tilaukseni ei ole vieläkään saapunut ja haluaisin tietää missä se on.",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
 
 
 def load_text() -> str:
@@ -268,25 +264,16 @@ def run(args: argparse.Namespace) -> list[str]:
         records_before = asyncio.run(kafka_records(infra.bootstrap))
         batch = IntakeSettings.load().accept_batch_size
 
-        intake_port, bare_port = free_port(), free_port()
-        intake = start_server(
-            [
-                str(Path(sys.executable).with_name("switchboard-intake")),
-                "serve",
-                "--workers",
-                str(args.workers),
-            ],
-            {
-                "SWITCHBOARD_INTAKE_DATABASE_URL": intake_db,
-                "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-                "SWITCHBOARD_INTAKE_HTTP_HOST": LOOPBACK,
-                "SWITCHBOARD_INTAKE_HTTP_PORT": str(intake_port),
-                "SWITCHBOARD_INTAKE_LOG_LEVEL": "WARNING",
-            },
-            intake_port,
-            infra.workdir / "intake.log",
+        bare_port = free_port()
+        # The server's settings are this environment's, as the adapter's secret box above.
+        intake = infra.service(
+            "intake",
+            {"DATABASE_URL": intake_db, "HTTP_WORKERS": str(args.workers), "LOG_LEVEL": "WARNING"},
+            inherit=True,
         )
-        stack.callback(stop_server, intake)
+        intake.start(VENV_BIN)
+        stack.callback(stop_all, [intake], 30)
+        wait_ready([intake], 300)
         bare = start_server(
             [
                 sys.executable,
@@ -313,9 +300,9 @@ def run(args: argparse.Namespace) -> list[str]:
         stack.callback(stop_server, bare)
         servers = {
             "intake": (
-                f"http://{LOOPBACK}:{intake_port}/v1/adapters/bench-chat/contacts/chat",
+                f"{intake.url}/v1/adapters/bench-chat/contacts/chat",
                 secret,
-                intake.pid,
+                intake.process.pid,
             ),
             "bare": (f"http://{LOOPBACK}:{bare_port}/contacts", None, bare.pid),
         }

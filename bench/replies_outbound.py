@@ -133,18 +133,13 @@ class Intake:
 def intake_process(infra: Infra, database_url: str, jwt_secret: str) -> ServiceProcess:
     settings = {
         "DATABASE_URL": database_url,
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": str(free_port()),
         "ENVIRONMENT": "production",
         "JWT_SECRET": jwt_secret,
         "ADAPTER_SECRET_KEYS": Fernet.generate_key().decode(),
         "ADAPTER_RATE_LIMIT": "",
         "LOG_LEVEL": "WARNING",
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    env |= {f"SWITCHBOARD_INTAKE_{key}": value for key, value in settings.items()}
-    env |= {"KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap, "PYTHONUNBUFFERED": "1"}
-    return ServiceProcess("intake", int(settings["HTTP_PORT"]), env, infra.workdir / "in.log")
+    return infra.service("intake", settings, log="in.log")
 
 
 async def open_cases(intake: Intake, adapter: dict, count: int) -> list[str]:

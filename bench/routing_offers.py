@@ -61,8 +61,8 @@ from stats import over_runs, ratio
 
 from switchboard.contracts.events import CaseOffered
 from switchboard.contracts.topics import ASSIGNMENTS
+from switchboard.launcher.processes import migrate_all
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
-from switchboard.servicekit.devinfra import free_port
 
 NAME = "routing_offers"
 VENV_BIN = Path(sys.executable).parent
@@ -124,41 +124,23 @@ class Replica:
 
 
 def start_replica(infra: Infra, database_url: str, name: str, policies: Path) -> Replica:
-    port = free_port()
-    prefix = "SWITCHBOARD_ROUTING_"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")} | {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        prefix + "DATABASE_URL": database_url,
-        prefix + "HTTP_PORT": str(port),
-        prefix + "HTTP_HOST": "127.0.0.1",
-        prefix + "CONSUMER_GROUP": "routing",
-        prefix + "REPLICA_NAME": name,
-        prefix + "POLICIES_FILE": str(policies),
-        prefix + "LOG_LEVEL": "WARNING",
+    settings = {
+        "DATABASE_URL": database_url,
+        "CONSUMER_GROUP": "routing",
+        "REPLICA_NAME": name,
+        "POLICIES_FILE": str(policies),
+        "LOG_LEVEL": "WARNING",
     }
-    log = infra.workdir / f"{name}.log"
-    with log.open("ab") as out:
-        began = time.perf_counter()
-        process = subprocess.Popen(
-            [str(VENV_BIN / "switchboard-routing"), "serve"], env=env, stdout=out, stderr=out
-        )
-    return Replica(name, port, process, log, began)
+    service = infra.service("routing", settings, log=f"{name}.log")
+    began = time.perf_counter()
+    service.start(VENV_BIN)
+    assert service.process is not None
+    return Replica(name, service.port, service.process, service.log_path, began)
 
 
 def migrate(infra: Infra, database_url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")} | {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        "SWITCHBOARD_ROUTING_DATABASE_URL": database_url,
-        "SWITCHBOARD_ROUTING_LOG_LEVEL": "WARNING",
-    }
-    with (infra.workdir / "migrate.log").open("ab") as out:
-        subprocess.run(
-            [str(VENV_BIN / "switchboard-routing"), "migrate"],
-            env=env,
-            stdout=out,
-            stderr=out,
-            check=True,
-        )
+    settings = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    migrate_all([infra.service("routing", settings, log="migrate.log")], VENV_BIN)
 
 
 # -- rows as routing's use cases leave them --------------------------------------------

@@ -7,7 +7,6 @@ Repeated; median and spread. Private broker and PostgreSQL, loopback only.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -17,27 +16,16 @@ import httpx
 from infra import infrastructure
 from stats import over_runs
 
-from switchboard.launcher.processes import SERVICES
+from switchboard.launcher.processes import SERVICES, ServiceProcess
 from switchboard.servicekit.devinfra import free_port
 
 VENV_BIN = Path(sys.executable).parent
 
 
-def environment(service: str, database_url: str, bootstrap: str, port: int) -> dict[str, str]:
-    prefix = f"SWITCHBOARD_{service.upper()}_"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    return base | {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        prefix + "DATABASE_URL": database_url,
-        prefix + "HTTP_PORT": str(port),
-        prefix + "CONSUMER_GROUP": f"startup-{service}-{port}",
-        prefix + "LOG_LEVEL": "WARNING",
-    }
-
-
-def timed_start(service: str, env: dict[str, str], port: int, log: Path) -> tuple[float, float]:
+def timed_start(service: ServiceProcess) -> tuple[float, float]:
     """(seconds to migrate, seconds from ``serve`` until ready)."""
-    script = str(VENV_BIN / f"switchboard-{service}")
+    script = str(VENV_BIN / f"switchboard-{service.name}")
+    env, log = dict(service.env), service.log_path
     with log.open("ab") as out:
         began = time.monotonic()
         subprocess.run([script, "migrate"], env=env, stdout=out, stderr=out, check=True)
@@ -48,14 +36,14 @@ def timed_start(service: str, env: dict[str, str], port: int, log: Path) -> tupl
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited: {log.read_text()[-2000:]}")
+                    raise RuntimeError(f"{service.name} exited: {log.read_text()[-2000:]}")
                 try:
-                    if client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    if client.get(f"{service.url}/readyz").status_code == 200:
                         return migrated, time.monotonic() - began
                 except httpx.TransportError:
                     pass
                 if time.monotonic() - began > 120:
-                    raise RuntimeError(f"{service} not ready in 120 s")
+                    raise RuntimeError(f"{service.name} not ready in 120 s")
                 time.sleep(0.05)
     finally:
         process.terminate()
@@ -74,10 +62,13 @@ def main() -> None:
             for _ in range(runs):
                 for service in SERVICES:
                     port = free_port()
-                    env = environment(service, infra.database(service), infra.bootstrap, port)
-                    migrated, ready = timed_start(
-                        service, env, port, infra.workdir / f"{service}.log"
-                    )
+                    settings = {
+                        "DATABASE_URL": infra.database(service),
+                        "HTTP_PORT": str(port),
+                        "CONSUMER_GROUP": f"startup-{service}-{port}",
+                        "LOG_LEVEL": "WARNING",
+                    }
+                    migrated, ready = timed_start(infra.service(service, settings))
                     results[service][0].append(migrated)
                     results[service][1].append(ready)
             for service, (migrations, readies) in results.items():
