@@ -5,11 +5,13 @@ the owner told how each attempt settled in the transaction that records it."""
 from __future__ import annotations
 
 import asyncio
+import errno
 from datetime import timedelta
 from itertools import pairwise
 
 import httpx
-from sqlalchemy import select
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import event, select
 
 from switchboard.servicekit.db import create_engine, session_factory, utcnow
 from switchboard.servicekit.deliveries import (
@@ -158,4 +160,217 @@ async def test_a_queued_delivery_wakes_the_running_sender_at_once(tmp_path):
         await asyncio.wait_for(receiver.arrived.wait(), 5)
         sender.stop()
         await asyncio.wait_for(running, 5)
+    await engine.dispose()
+
+
+# ------------------------------------------------------------------ a batch recorded at once
+
+
+def answering_app(hang: asyncio.Event) -> FastAPI:
+    """``/ok`` 204, ``/moved`` 307, ``/gone`` 410, ``/busy`` 503, ``/hang`` never answers
+    (until ``hang`` is set); none checks signatures (the first test does)."""
+    app = FastAPI()
+    answers = {"ok": 204, "moved": 307, "gone": 410, "busy": 503}
+
+    @app.post("/{recipient}")
+    async def receive(recipient: str, request: Request) -> Response:
+        await request.body()
+        if recipient == "hang":
+            await hang.wait()
+        headers = {"location": "http://127.0.0.1:9/elsewhere"} if recipient == "moved" else {}
+        return Response(status_code=answers.get(recipient, 204), headers=headers)
+
+    return app
+
+
+class Transactions:
+    """How many transactions the engine began (each of the sender's steps opens its own)."""
+
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine.sync_engine, "begin", self._began)
+
+    def _began(self, _connection) -> None:
+        self.count += 1
+
+
+async def test_a_mixed_batch_is_recorded_in_one_transaction(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    port = free_port()
+    hang = asyncio.Event()
+    looked_up: list[tuple[str, str]] = []
+    settled: list[tuple[Settled, int]] = []
+
+    async def endpoint_of(session, stream, recipient):
+        looked_up.append((stream, recipient))
+        if recipient == "nowhere":
+            return None
+        return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
+
+    async def on_settled(uow, outcome: Settled) -> None:
+        assert uow.session.in_transaction()
+        settled.append((outcome, id(uow.session)))
+
+    recipients = ["ok", "ok", "moved", "gone", "busy", "nowhere", "hang", "ok"]
+    async with sessions() as session, session.begin():
+        await enqueue(
+            session,
+            [outgoing(who, f"m{n}", port) for n, who in enumerate(recipients)],
+            at=utcnow(),
+        )
+    sender = DeliverySender(
+        units=without_dependencies(sessions),
+        endpoint_of=endpoint_of,
+        retry=FAST,
+        on_settled=on_settled,
+        timeout_seconds=0.5,
+    )
+    began = Transactions(engine)
+    async with serving(answering_app(hang), port):
+        async with httpx.AsyncClient(timeout=0.5) as client:
+            assert await sender.deliver_due(client) == len(recipients)
+        hang.set()
+
+    assert began.count == 2, "the claim and the batch's record (no look-up here reads a row)"
+    assert sorted(looked_up) == sorted({("adapter-outbound", who) for who in recipients})
+    async with sessions() as session:
+        rows = {r.message_id: r for r in (await session.execute(select(deliveries))).all()}
+        log = (await session.execute(select(delivery_attempts))).all()
+    assert {r.message_id: (r.status, r.attempts) for r in rows.values()} == {
+        "m0": ("delivered", 1),
+        "m1": ("delivered", 1),
+        "m2": ("pending", 1),
+        "m3": ("pending", 1),
+        "m4": ("pending", 1),
+        "m5": ("pending", 1),
+        "m6": ("pending", 1),
+        "m7": ("delivered", 1),
+    }
+    errors = {r.message_id: r.last_error for r in rows.values()}
+    assert errors["m2"] == "HTTP 307"
+    assert errors["m3"] == "HTTP 410"
+    assert errors["m4"] == "HTTP 503"
+    assert errors["m5"] == "nowhere has no endpoint for adapter-outbound any more"
+    assert errors["m6"].startswith("ReadTimeout"), errors["m6"]
+    for delivered in ("m0", "m1", "m7"):
+        assert rows[delivered].delivered_at is not None
+        assert rows[delivered].next_attempt_at is None
+    by_id = {r.id: r.message_id for r in rows.values()}
+    attempted_at = {by_id[a.delivery_id]: a.attempted_at for a in log}
+    for retried in ("m2", "m3", "m4", "m5", "m6"):
+        assert rows[retried].delivered_at is None
+        assert rows[retried].next_attempt_at == attempted_at[retried] + FAST.first_delay
+    assert sorted((by_id[a.delivery_id], a.status_code) for a in log) == [
+        ("m0", 204),
+        ("m1", 204),
+        ("m2", 307),
+        ("m3", 410),
+        ("m4", 503),
+        ("m5", None),
+        ("m6", None),
+        ("m7", 204),
+    ]
+    assert sorted(s.message_id for s, _ in settled) == sorted(rows), "once per delivery"
+    assert len({session for _, session in settled}) == 1, "all in the recording transaction"
+    assert {s.message_id: (s.status, s.error) for s, _ in settled} == {
+        m: (DeliveryStatus(r.status), r.last_error) for m, r in rows.items()
+    }
+    await engine.dispose()
+
+
+async def test_outcomes_the_database_could_not_take_are_recorded_before_anything_is_sent(
+    tmp_path,
+):
+    engine, sessions = await _sessions(tmp_path)
+    port = free_port()
+    receiver = SignedReceiver(secret=SECRET)
+    database_away = True
+    settled: list[str] = []
+
+    async def endpoint_of(session, stream, recipient):
+        return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
+
+    async def on_settled(uow, outcome: Settled) -> None:
+        if database_away:  # as the driver fails when PostgreSQL goes away mid-transaction
+            raise OSError(errno.ECONNREFUSED, "connection refused")
+        settled.append(outcome.message_id)
+
+    async with sessions() as session, session.begin():
+        await enqueue(
+            session, [outgoing("chat", "m1", port), outgoing("mail", "m2", port)], at=utcnow()
+        )
+    sender = DeliverySender(
+        units=without_dependencies(sessions),
+        endpoint_of=endpoint_of,
+        retry=FAST,
+        on_settled=on_settled,
+        timeout_seconds=2,
+    )
+    async with serving(receiver.app(), port), httpx.AsyncClient(timeout=2) as client:
+        try:
+            await sender.deliver_due(client)
+            raise AssertionError("the record failed")
+        except OSError:
+            pass
+        assert len(receiver.received) == 2, "both sent"
+        async with sessions() as session:
+            statuses = list((await session.execute(select(deliveries.c.status))).scalars())
+            assert statuses == ["pending", "pending"], "leased, nothing recorded yet"
+            assert not (await session.execute(select(delivery_attempts))).all()
+        try:
+            await sender.deliver_due(client)
+            raise AssertionError("still away")
+        except OSError:
+            pass
+        database_away = False
+        assert await sender.deliver_due(client) == 0, "recorded, nothing else due"
+    assert len(receiver.received) == 2, "neither sent again"
+    assert sorted(settled) == ["m1", "m2"]
+    async with sessions() as session:
+        rows = (await session.execute(select(deliveries))).all()
+        assert {(r.status, r.attempts) for r in rows} == {("delivered", 1)}
+        assert len((await session.execute(select(delivery_attempts))).all()) == 2
+    await engine.dispose()
+
+
+async def test_an_owner_failing_on_one_outcome_holds_up_only_that_delivery(tmp_path):
+    engine, sessions = await _sessions(tmp_path)
+    port = free_port()
+    receiver = SignedReceiver(secret=SECRET)
+    settled: list[str] = []
+
+    async def endpoint_of(session, stream, recipient):
+        return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
+
+    async def on_settled(uow, outcome: Settled) -> None:
+        if outcome.message_id == "bad":
+            raise ValueError("the owner cannot take this one")
+        uow.after_commit(lambda: settled.append(outcome.message_id))
+
+    async with sessions() as session, session.begin():
+        await enqueue(
+            session,
+            [
+                outgoing("chat", "m1", port),
+                outgoing("chat", "bad", port),
+                outgoing("mail", "m2", port),
+            ],
+            at=utcnow(),
+        )
+    sender = DeliverySender(
+        units=without_dependencies(sessions),
+        endpoint_of=endpoint_of,
+        retry=FAST,
+        on_settled=on_settled,
+        timeout_seconds=2,
+    )
+    async with serving(receiver.app(), port), httpx.AsyncClient(timeout=2) as client:
+        assert await sender.deliver_due(client) == 3
+        assert await sender.deliver_due(client) == 0, "the bad one waits out its lease"
+    assert sorted(settled) == ["m1", "m2"]
+    async with sessions() as session:
+        rows = {r.message_id: r for r in (await session.execute(select(deliveries))).all()}
+    assert (rows["m1"].status, rows["m2"].status) == ("delivered", "delivered")
+    assert (rows["bad"].status, rows["bad"].attempts) == ("pending", 0)
+    assert rows["bad"].next_attempt_at > utcnow() + timedelta(seconds=5), "still leased"
     await engine.dispose()

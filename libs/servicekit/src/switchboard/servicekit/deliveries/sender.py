@@ -4,8 +4,14 @@ with exponential backoff, dead after the policy's last attempt; every attempt lo
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` and leased (their next attempt moved past
 the HTTP timeout) before any request goes out, so replicas never send the same attempt
 twice; a replica that dies mid-request leaves the lease to expire and the row is retried.
-The stream's owner hears how each attempt settled (``on_settled``) in the transaction that
-records it, so it can publish an event or change its own rows with it.
+
+A claimed batch is sent at once (each recipient's endpoint looked up once for the batch),
+and its outcomes are recorded together in one transaction: the rows moved on with one
+statement, the attempts logged with another. The stream's owner hears how each attempt
+settled (``on_settled``) in that transaction, so it can publish an event or change its own
+rows with it. Outcomes the database could not take (it is away) are kept and recorded before
+anything new is claimed; if the process ends first, the lease expires and the requests are
+sent again (receivers deduplicate by ``webhook-id``).
 """
 
 from __future__ import annotations
@@ -14,20 +20,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from prometheus_client import Counter
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.deliveries.queue import register_wakeup
 from switchboard.servicekit.deliveries.schedule import Delivery, DeliveryStatus, RetryPolicy
+from switchboard.servicekit.faults import is_transient
 from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.tables import deliveries, delivery_attempts
 from switchboard.servicekit.unit_of_work import UnitOfWork, UnitsOfWork
@@ -38,6 +45,11 @@ DELIVERY_ATTEMPTS = Counter(
     "Outgoing HTTP delivery attempts, by stream and outcome",
     ["stream", "outcome"],
 )
+LEASE_TIMEOUTS = 3
+"""A claimed row is leased for this many HTTP timeouts."""
+ATTEMPT_TIMEOUTS = 2
+"""No attempt takes longer than this many HTTP timeouts as a whole (connecting, sending and
+a receiver that answers byte by byte), so a batch is recorded within its lease."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,21 @@ def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> 
     }
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """One request made (or found impossible) for a claimed row, not yet recorded."""
+
+    row: Any
+    at: datetime
+    status_code: int | None
+    error: str | None
+    ms: float
+
+
+_Recipient = tuple[str, str]
+"""(stream, recipient)"""
+
+
 class DeliverySender:
     def __init__(
         self,
@@ -105,6 +132,8 @@ class DeliverySender:
         self._clock = clock
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
+        self._unrecorded: list[_Attempt] = []
+        """Attempts made whose outcome the database has not taken yet (it was away)."""
         self.stall = StallWatch("delivery sender", first_pause=poll_seconds)
         register_wakeup(self)
 
@@ -127,14 +156,38 @@ class DeliverySender:
         self._woken.set()
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
+        """Send one claimed batch and record how it went; how many rows were claimed.
+        Outcomes left over from a round the database failed are recorded first (this
+        raises while it is still away, and claims nothing)."""
+        if self._unrecorded:
+            await self._settle(self._unrecorded)
         claimed = await self._claim()
-        if claimed:
-            await asyncio.gather(*(self._deliver(client, row) for row in claimed))
+        if not claimed:
+            return 0
+        endpoints = await self._endpoints(claimed)
+        results = await asyncio.gather(
+            *(
+                self._attempt(client, row, endpoints[(row.stream, row.recipient)])
+                for row in claimed
+                if (row.stream, row.recipient) in endpoints
+            ),
+            return_exceptions=True,
+        )
+        made: list[_Attempt] = []
+        for result in results:
+            if isinstance(result, _Attempt):
+                made.append(result)
+            elif isinstance(result, Exception):
+                log.error("a delivery attempt failed; sent again after its lease", exc_info=result)
+            else:
+                raise result
+        if made:
+            await self._settle(made)
         return len(claimed)
 
     async def _claim(self) -> list[Any]:
         now = self._clock()
-        lease = now + timedelta(seconds=self._timeout * 3)
+        lease = now + timedelta(seconds=self._timeout * LEASE_TIMEOUTS)
         query = (
             select(deliveries)
             .where(
@@ -157,84 +210,134 @@ class DeliverySender:
                 )
         return rows
 
-    async def _deliver(self, client: httpx.AsyncClient, row: Any) -> None:
+    async def _endpoints(self, claimed: Sequence[Any]) -> dict[_Recipient, Endpoint | None]:
+        """Each recipient's endpoint, looked up once for the batch in one session. A
+        recipient whose look-up fails for a reason of its own is left out (its rows wait
+        out their lease, as before); the database being away fails the batch (nothing sent,
+        every row waits out its lease)."""
+        found: dict[_Recipient, Endpoint | None] = {}
+        async with self._units.sessions() as session:
+            for key in dict.fromkeys((row.stream, row.recipient) for row in claimed):
+                try:
+                    found[key] = await self._endpoint_of(session, *key)
+                except Exception as error:
+                    if is_transient(error):
+                        raise
+                    log.exception("looking up the endpoint of %s for %s failed", key[1], key[0])
+                    await session.rollback()
+        return found
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, row: Any, endpoint: Endpoint | None
+    ) -> _Attempt:
         started, at = time.perf_counter(), self._clock()
         status_code: int | None = None
         error: str | None = None
-        async with self._units.sessions() as session:
-            endpoint = await self._endpoint_of(session, row.stream, row.recipient)
         if endpoint is None:
             error = f"{row.recipient} has no endpoint for {row.stream} any more"
         else:
             headers = signed_headers(
                 secret=endpoint.secret, message_id=row.message_id, body=row.body, at=at
             )
+            limit = self._timeout * ATTEMPT_TIMEOUTS
             try:
-                response = await client.post(
-                    endpoint.url, content=row.body.encode(), headers=headers
-                )
+                async with asyncio.timeout(limit):
+                    response = await client.post(
+                        endpoint.url, content=row.body.encode(), headers=headers
+                    )
                 status_code = response.status_code
                 if not response.is_success:
                     error = f"HTTP {status_code}"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
+            except TimeoutError:
+                error = f"TimeoutError: no whole answer within {limit:g} s"
         elapsed_ms = (time.perf_counter() - started) * 1000
-        await self._record(row, at=at, status_code=status_code, error=error, ms=elapsed_ms)
+        return _Attempt(row, at=at, status_code=status_code, error=error, ms=elapsed_ms)
 
-    async def _record(
-        self, row: Any, *, at: datetime, status_code: int | None, error: str | None, ms: float
-    ) -> None:
+    async def _settle(self, made: list[_Attempt]) -> None:
+        """Record these outcomes in one transaction. Should that fail for a reason of its
+        own (an owner's ``on_settled`` raising, say), each is recorded alone, so a bad one
+        holds up only itself (it is logged and its row waits out its lease). What the
+        database could not take because it is away is kept for the next round, and this
+        raises."""
+        self._unrecorded = made
+        try:
+            await self._record(made)
+        except Exception as error:
+            if is_transient(error) or len(made) == 1:
+                if not is_transient(error):
+                    self._unrecorded = []
+                raise
+            log.exception("recording %s delivery attempts together failed; one by one", len(made))
+            for index, each in enumerate(made):
+                try:
+                    await self._record([each])
+                except Exception as alone:
+                    if is_transient(alone):
+                        self._unrecorded = made[index:]
+                        raise
+                    log.exception(
+                        "recording an attempt of delivery %s failed; sent again after its lease",
+                        each.row.id,
+                    )
+        self._unrecorded = []
+
+    async def _record(self, made: Sequence[_Attempt]) -> None:
+        settled: list[Settled] = []
         async with self._units.begin() as uow:
-            current = (
-                await uow.session.execute(
-                    select(deliveries).where(deliveries.c.id == row.id).with_for_update()
+            current = {
+                row.id: row
+                for row in await uow.session.execute(
+                    select(
+                        deliveries.c.id,
+                        deliveries.c.status,
+                        deliveries.c.attempts,
+                        deliveries.c.next_attempt_at,
+                        deliveries.c.last_error,
+                    )
+                    .where(deliveries.c.id.in_(sorted({each.row.id for each in made})))
+                    .order_by(deliveries.c.id)
+                    .with_for_update()
                 )
-            ).first()
-            if current is None:
-                return
-            before = Delivery(
-                DeliveryStatus(current.status),
-                current.attempts,
-                current.next_attempt_at,
-                current.last_error,
-            )
-            after = (
-                before.succeeded()
-                if error is None
-                else before.failed(at=at, error=error, policy=self._retry)
-            )
-            DELIVERY_ATTEMPTS.labels(row.stream, "delivered" if error is None else "failed").inc()
-            await uow.session.execute(
-                update(deliveries)
-                .where(deliveries.c.id == row.id)
-                .values(
-                    status=after.status.value,
-                    attempts=after.attempts,
-                    next_attempt_at=after.next_attempt_at,
-                    last_error=after.last_error,
-                    delivered_at=at if after.status is DeliveryStatus.DELIVERED else None,
+            }
+            changes: list[dict[str, Any]] = []
+            logged: list[dict[str, Any]] = []
+            for each in made:
+                row, error = each.row, each.error
+                now = current.get(row.id)
+                if now is None:
+                    continue
+                before = Delivery(
+                    DeliveryStatus(now.status), now.attempts, now.next_attempt_at, now.last_error
                 )
-            )
-            await uow.session.execute(
-                insert(delivery_attempts).values(
-                    delivery_id=row.id,
-                    attempted_at=at,
-                    status_code=status_code,
-                    error=error,
-                    duration_ms=ms,
+                after = (
+                    before.succeeded()
+                    if error is None
+                    else before.failed(at=each.at, error=error, policy=self._retry)
                 )
-            )
-            if after.status is DeliveryStatus.DEAD:
-                log.warning(
-                    "%s delivery %s to %s dead after %s attempts",
-                    row.stream,
-                    row.id,
-                    row.recipient,
-                    after.attempts,
+                changes.append(
+                    {
+                        "b_id": row.id,
+                        "b_status": after.status.value,
+                        "b_attempts": after.attempts,
+                        "b_next_attempt_at": after.next_attempt_at,
+                        "b_last_error": after.last_error,
+                        "b_delivered_at": (
+                            each.at if after.status is DeliveryStatus.DELIVERED else None
+                        ),
+                    }
                 )
-            if self._on_settled is not None:
-                await self._on_settled(
-                    uow,
+                logged.append(
+                    {
+                        "delivery_id": row.id,
+                        "attempted_at": each.at,
+                        "status_code": each.status_code,
+                        "error": error,
+                        "duration_ms": each.ms,
+                    }
+                )
+                settled.append(
                     Settled(
                         delivery_id=row.id,
                         stream=row.stream,
@@ -244,7 +347,39 @@ class DeliverySender:
                         status=after.status,
                         attempts=after.attempts,
                         error=error,
-                        status_code=status_code,
-                        at=at,
-                    ),
+                        status_code=each.status_code,
+                        at=each.at,
+                    )
                 )
+            if not changes:
+                return
+            await uow.session.execute(_MOVE_ON, changes)
+            await uow.session.execute(insert(delivery_attempts), logged)
+            if self._on_settled is not None:
+                for outcome in settled:
+                    await self._on_settled(uow, outcome)
+        for outcome in settled:
+            outcome_label = "delivered" if outcome.error is None else "failed"
+            DELIVERY_ATTEMPTS.labels(outcome.stream, outcome_label).inc()
+            if outcome.status is DeliveryStatus.DEAD:
+                log.warning(
+                    "%s delivery %s to %s dead after %s attempts",
+                    outcome.stream,
+                    outcome.delivery_id,
+                    outcome.recipient,
+                    outcome.attempts,
+                )
+
+
+_MOVE_ON = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        next_attempt_at=bindparam("b_next_attempt_at", type_=deliveries.c.next_attempt_at.type),
+        last_error=bindparam("b_last_error"),
+        delivered_at=bindparam("b_delivered_at", type_=deliveries.c.delivered_at.type),
+    )
+)
+"""Every recorded row moved on in one statement (executed with one parameter set per row)."""
