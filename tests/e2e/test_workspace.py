@@ -8,6 +8,7 @@ escalation console. Screenshots go to ``SWITCHBOARD_E2E_SCREENSHOT_DIR``."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -92,7 +93,12 @@ async def test_an_agent_takes_a_danish_chat_replies_and_resolves_in_the_workspac
 
         # The reply goes out through intake and reaches the adapter's endpoint, signed.
         await page.locator("#reply-text").fill(REPLY)
-        await page.get_by_role("button", name="Send reply").click()
+        posting = page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/replies"))
+        async with posting as sent:
+            await page.get_by_role("button", name="Send reply").click()
+        # Keyed, so sending it again after a lost answer posts it once (a CORS-allowed header).
+        key = await (await sent.value).header_value("idempotency-key")
+        assert re.fullmatch(r"[0-9a-f]{32}", key or ""), key
         outbound = page.locator('#messages li[data-direction="outbound"]')
         await expect(outbound).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
         await expect(outbound.locator(".text")).to_have_text(REPLY)

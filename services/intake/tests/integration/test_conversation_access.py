@@ -3,6 +3,7 @@ holding agent reads every message from PostgreSQL, page by page; another agent m
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -71,3 +72,31 @@ async def test_the_holding_agent_reads_the_whole_conversation_in_pages(intake, c
             break
     assert seen == texts
     assert (await intake.client.get(path, headers=agent(intake, "someone-else"))).status_code == 403
+
+
+async def test_concurrent_retries_of_a_keyed_reply_post_one_reply(intake, chat_body):
+    chat = await intake.register("chat", region="nordics", outbound_url="http://127.0.0.1:9/c")
+    token = uuid.uuid4().hex
+    answer = await intake.post(chat, chat_body(token))
+    case_id = answer.json()["case_id"]
+    agent_id = f"agent-{token[:8]}"
+    await assign_as_routing(intake, case_id, agent_id)
+    replies = f"/v1/cases/{case_id}/replies"
+    hello = {"text": "Hej! Hvad kan jeg hjælpe med?"}
+    unkeyed = agent(intake, agent_id)
+
+    async def held() -> bool:
+        probe = await intake.client.get(f"/v1/cases/{case_id}/messages", headers=unkeyed)
+        return probe.status_code == 200
+
+    assert await eventually(held, timeout=20)
+    keyed = {**unkeyed, "Idempotency-Key": f"retry-{token}"}
+    racing = await asyncio.gather(
+        *(intake.client.post(replies, json=hello, headers=keyed) for _ in range(6))
+    )
+    assert {r.status_code for r in racing} == {202}, [r.text for r in racing]
+    assert len({r.json()["reply_id"] for r in racing}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in racing) == 5
+    messages = await intake.client.get(f"/v1/cases/{case_id}/messages", headers=unkeyed)
+    outbound = [m for m in messages.json()["messages"] if m["direction"] == "outbound"]
+    assert len(outbound) == 1

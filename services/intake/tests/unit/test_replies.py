@@ -314,3 +314,50 @@ async def test_a_survey_request_goes_out_through_the_case_s_adapter_in_the_custo
         "messages"
     ]
     assert [m["direction"] for m in messages] == ["inbound"], "no written survey on a call"
+
+
+async def test_a_retried_reply_with_an_idempotency_key_is_posted_and_sent_once(quick, client):
+    admin = bearer(quick, "ops", "admin")
+    port = free_port()
+    chat = await register(client, admin, "chat", f"http://127.0.0.1:{port}/chat-nordics")
+    opened = await post(
+        client, chat, {"session_id": "s1", "visitor": {"id": "v1"}, "message": "Hej?"}
+    )
+    await quick.deliver(assigned(opened["case_id"], "a1", quick_now()))
+    agent = bearer(quick, "a1", "agent")
+    replies = f"/v1/cases/{opened['case_id']}/replies"
+    hello = {"text": "Hej! Hvad kan jeg hjælpe med?"}
+    keyed = {**agent, "Idempotency-Key": "c0ffee-1"}
+
+    first = await client.post(replies, json=hello, headers=keyed)
+    assert first.status_code == 202, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    # The client lost the answer and retries: the same reply, nothing new.
+    for retry in [await client.post(replies, json=hello, headers=keyed) for _ in "ab"]:
+        assert retry.status_code == 202, retry.text
+        assert retry.json() == first.json()
+        assert retry.headers["Idempotent-Replayed"] == "true"
+    other = await client.post(replies, json={"text": "Noget andet"}, headers=keyed)
+    assert other.status_code == 422, other.text
+    assert "Idempotency-Key" in other.json()["detail"]
+    for bad_key in ("", "has space", "x" * 201, "ø".encode()):
+        refused = await client.post(
+            replies, json=hello, headers={**agent, "Idempotency-Key": bad_key}
+        )
+        assert refused.status_code == 422, (bad_key, refused.text)
+    another = await client.post(
+        replies, json=hello, headers={**agent, "Idempotency-Key": "c0ffee-2"}
+    )
+    unkeyed = await client.post(replies, json=hello, headers=agent)  # no key: a new reply
+    assert len({r.json()["reply_id"] for r in (first, another, unkeyed)}) == 3
+
+    posted = await quick.published(ReplyPosted)
+    assert len(posted) == 3
+    receiver = SignedReceiver(secret=chat["secret"])
+    async with serving(receiver.app(), port):
+        await send_until_settled(quick, rounds=8)
+    sent = sorted(headers["webhook-id"] for _, _, headers in receiver.received)
+    assert sent == sorted(event.reply_id for event in posted)
+    conversation = await client.get(f"/v1/cases/{opened['case_id']}/messages", headers=agent)
+    outbound = [m for m in conversation.json()["messages"] if m["direction"] == "outbound"]
+    assert len(outbound) == 3

@@ -23,7 +23,7 @@ from switchboard.servicekit.runtime import Runtime
 from switchboard.servicekit.telemetry import tracing_enabled
 
 CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
-CORS_HEADERS = ["Authorization", "Content-Type"]
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 
 
 def create_app(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
@@ -140,7 +140,10 @@ class ReplyRow(Base):
     delivery got."""
 
     __tablename__ = "intake_replies"
-    __table_args__ = (Index(None, "case_id", "posted_at"),)
+    __table_args__ = (
+        Index(None, "case_id", "posted_at"),
+        UniqueConstraint("case_id", "agent_id", "idempotency_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("intake_cases.id"))
@@ -163,6 +166,12 @@ class ReplyRow(Base):
     """queued, accepted (the adapter took it), sent, delivered, read or failed."""
     delivery_changed_at: Mapped[datetime]
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    """The ``Idempotency-Key`` the agent's client sent with the reply, if any: a retry with
+    it gets this reply back instead of sending another."""
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the request a keyed reply was posted with: the same key with another
+    request is refused."""
 
 
 class CustomerMergeRow(Base):

@@ -10,19 +10,20 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from switchboard.intake.domain.replies import ReplyRefused, ReplyRequest
 from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDep
 from switchboard.intake.service_layer import conversations, replies
 from switchboard.intake.service_layer.conversations import NotAllowed, Position, UnknownCase
-from switchboard.intake.service_layer.replies import NoOutbound
+from switchboard.intake.service_layer.replies import KeyReused, NoOutbound
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.service.dependencies import PrincipalDep
 
 router = APIRouter(prefix="/v1/cases", tags=["conversations"])
 CASE_ID = r"^[A-Za-z0-9._:-]+$"
 CURSOR = r"^[A-Za-z0-9_-]+={0,2}$"
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]+$"
 
 
 @router.get("/{case_id}/messages")
@@ -85,14 +86,32 @@ async def post_reply(
     reply: ReplyRequest,
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=IDEMPOTENCY_KEY),
+    ] = None,
 ) -> dict[str, Any]:
     """The agent holding the case replies to the customer: recorded as an outbound message,
     published, and sent through the adapter of the customer's latest message (202 once it
-    is queued; its delivery state shows in the conversation)."""
+    is queued; its delivery state shows in the conversation).
+
+    With an ``Idempotency-Key`` (1 to 200 printable characters) a retry of the same request
+    answers with the reply the first one posted (``Idempotent-Replayed: true``) and sends
+    nothing again; the same key with a different request is refused with 422."""
     try:
-        row = await replies.post_reply(
-            uow=uow, principal=principal, case_id=case_id, reply=reply, now=datetime.now(UTC)
+        posted = await replies.post_reply(
+            uow=uow,
+            principal=principal,
+            case_id=case_id,
+            reply=reply,
+            now=datetime.now(UTC),
+            idempotency_key=idempotency_key,
         )
+    except KeyReused as error:
+        raise Problem(
+            422, "this Idempotency-Key was used for a different reply; use a new key"
+        ) from error
     except UnknownCase as error:
         raise Problem(404, f"no case {case_id!r}") from error
     except NotAllowed as error:
@@ -103,6 +122,9 @@ async def post_reply(
         raise Problem(
             409, f"adapter {error.args[0]!r} has no outbound address to send replies to"
         ) from error
+    row = posted.reply
+    if posted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return {
         "reply_id": row.id,
         "case_id": row.case_id,

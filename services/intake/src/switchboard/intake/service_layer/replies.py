@@ -6,13 +6,14 @@ published as ``ReplyDeliveryChanged``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
@@ -38,11 +39,13 @@ from switchboard.intake.domain.replies import (
 from switchboard.intake.service_layer.conversations import NotAllowed, UnknownCase
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.db import dialect_of
 from switchboard.servicekit.deliveries import DeliveryStatus, Outgoing, Settled, enqueue
 
 OUTBOUND_STREAM = "adapter-outbound"
 OUTBOUND_TYPE = "switchboard.reply.outbound"
 EXCERPT = 1000
+IDEMPOTENCY_LOCKS = 0x1D3  # first key of pg_advisory_xact_lock(int, int) for reply keys
 
 
 class NoOutbound(LookupError):
@@ -53,13 +56,40 @@ class UnknownReply(LookupError):
     pass
 
 
+class KeyReused(ValueError):
+    """The Idempotency-Key was used for another reply with a different request."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    reply: ReplyRow
+    replayed: bool
+    """An earlier request with the same Idempotency-Key posted it; nothing new was sent."""
+
+
 async def post_reply(
-    *, uow: IntakeUnitOfWork, principal: Principal, case_id: str, reply: ReplyRequest, now: datetime
-) -> ReplyRow:
+    *,
+    uow: IntakeUnitOfWork,
+    principal: Principal,
+    case_id: str,
+    reply: ReplyRequest,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Posted:
+    """Post the holding agent's reply; with an ``idempotency_key`` a retry of the same
+    request returns the reply it posted (even once the case moved on) instead of a second
+    one, and the key with a different request is refused."""
     session = uow.session
     case = await session.get(CaseRow, case_id)
     if case is None:
         raise UnknownCase(case_id)
+    digest = request_digest(reply) if idempotency_key else None
+    if idempotency_key and principal.role is Role.AGENT:
+        earlier = await keyed_reply(session, case_id, principal.subject, idempotency_key)
+        if earlier is not None:
+            if earlier.request_digest != digest:
+                raise KeyReused(idempotency_key)
+            return Posted(earlier, replayed=True)
     holder = await session.get(CaseHolderRow, case_id)
     if principal.role is not Role.AGENT or holder is None or holder.agent_id != principal.subject:
         raise NotAllowed(case_id)
@@ -87,6 +117,8 @@ async def post_reply(
         thread_ref=f"email:{message_id}" if message_id else None,
         delivery=ReplyDelivery.QUEUED.value,
         delivery_changed_at=now,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
     )
     session.add(row)
     await uow.publish(
@@ -117,7 +149,30 @@ async def post_reply(
     await queue_for_adapter(
         session, adapter=adapter, case=case, message_id=reply_id, document=document, at=now
     )
-    return row
+    return Posted(row, replayed=False)
+
+
+def request_digest(reply: ReplyRequest) -> str:
+    return hashlib.sha256(reply.model_dump_json().encode()).hexdigest()
+
+
+async def keyed_reply(
+    session: AsyncSession, case_id: str, agent_id: str, key: str
+) -> ReplyRow | None:
+    """The reply the agent posted on the case with this key. On PostgreSQL requests with
+    the same key wait here for each other (a transaction lock on the key), so concurrent
+    retries post one reply: the next finds the first's once it committed. (SQLite, for
+    development, writes one transaction at a time; there a racing retry fails on the
+    unique key instead.)"""
+    if dialect_of(session) == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))"),
+            {"namespace": IDEMPOTENCY_LOCKS, "key": json.dumps([case_id, agent_id, key])},
+        )
+    query = select(ReplyRow).where(
+        ReplyRow.case_id == case_id, ReplyRow.agent_id == agent_id, ReplyRow.idempotency_key == key
+    )
+    return (await session.execute(query)).scalar()
 
 
 async def queue_for_adapter(

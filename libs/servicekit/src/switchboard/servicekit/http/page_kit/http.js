@@ -36,9 +36,9 @@ export function bearerClient(state, signOut) {
     }
   }
 
-  async function call(base, path, { method = "GET", body } = {}) {
+  async function call(base, path, { method = "GET", body, headers: extra = {} } = {}) {
     const generation = state.generation;
-    const headers = { Authorization: `Bearer ${state.token}`, Accept: "application/json" };
+    const headers = { ...extra, Authorization: `Bearer ${state.token}`, Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(base + path, {
       method,

@@ -182,6 +182,11 @@ export function updateCount() {
   $("reply-count").textContent = limit ? `${used} / ${limit}` : "";
 }
 
+// 128 random bits in hex (crypto.randomUUID needs a secure context; this does not).
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function sendReply() {
   const caseId = state.openCase;
   const conversation = state.conversation;
@@ -196,8 +201,17 @@ export async function sendReply() {
   if (conversation.channel === "email" && $("reply-subject").value.trim()) body.subject = $("reply-subject").value.trim();
   const button = $("reply-send");
   button.disabled = true;
+  // Sending the same reply again after a failure (a lost answer, a 503) reuses its key, so
+  // intake posts it once; a changed reply or another case gets a new key.
+  const draft = JSON.stringify([caseId, body]);
+  if (state.replyDraft?.draft !== draft) state.replyDraft = { draft, key: randomKey() };
   try {
-    const reply = await intake(`/v1/cases/${encodeURIComponent(caseId)}/replies`, { method: "POST", body });
+    const reply = await intake(`/v1/cases/${encodeURIComponent(caseId)}/replies`, {
+      method: "POST",
+      body,
+      headers: { "Idempotency-Key": state.replyDraft.key },
+    });
+    state.replyDraft = null;
     $("reply-text").value = "";
     updateCount();
     notify(`Reply ${reply.reply_id} ${reply.delivery}.`);
