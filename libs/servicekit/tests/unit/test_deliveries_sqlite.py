@@ -78,9 +78,9 @@ async def test_deliveries_are_signed_retried_and_dead_after_the_last_attempt(tmp
             return None
         return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
 
-    async def on_settled(uow, outcome: Settled) -> None:
+    async def on_settled(uow, outcomes: list[Settled]) -> None:
         assert uow.session.in_transaction()
-        settled.append(outcome)
+        settled.extend(outcomes)
 
     async with sessions() as session, session.begin():
         await enqueue(
@@ -207,9 +207,9 @@ async def test_a_mixed_batch_is_recorded_in_one_transaction(tmp_path):
             return None
         return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
 
-    async def on_settled(uow, outcome: Settled) -> None:
+    async def on_settled(uow, outcomes: list[Settled]) -> None:
         assert uow.session.in_transaction()
-        settled.append((outcome, id(uow.session)))
+        settled.extend((outcome, id(uow.session)) for outcome in outcomes)
 
     recipients = ["ok", "ok", "moved", "gone", "busy", "nowhere", "hang", "ok"]
     async with sessions() as session, session.begin():
@@ -290,10 +290,10 @@ async def test_outcomes_the_database_could_not_take_are_recorded_before_anything
     async def endpoint_of(session, stream, recipient):
         return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
 
-    async def on_settled(uow, outcome: Settled) -> None:
+    async def on_settled(uow, outcomes: list[Settled]) -> None:
         if database_away:  # as the driver fails when PostgreSQL goes away mid-transaction
             raise OSError(errno.ECONNREFUSED, "connection refused")
-        settled.append(outcome.message_id)
+        settled.extend(outcome.message_id for outcome in outcomes)
 
     async with sessions() as session, session.begin():
         await enqueue(
@@ -342,10 +342,11 @@ async def test_an_owner_failing_on_one_outcome_holds_up_only_that_delivery(tmp_p
     async def endpoint_of(session, stream, recipient):
         return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
 
-    async def on_settled(uow, outcome: Settled) -> None:
-        if outcome.message_id == "bad":
+    async def on_settled(uow, outcomes: list[Settled]) -> None:
+        ids = [outcome.message_id for outcome in outcomes]
+        if "bad" in ids:
             raise ValueError("the owner cannot take this one")
-        uow.after_commit(lambda: settled.append(outcome.message_id))
+        uow.after_commit(lambda: settled.extend(ids))
 
     async with sessions() as session, session.begin():
         await enqueue(
@@ -373,4 +374,54 @@ async def test_an_owner_failing_on_one_outcome_holds_up_only_that_delivery(tmp_p
     assert (rows["m1"].status, rows["m2"].status) == ("delivered", "delivered")
     assert (rows["bad"].status, rows["bad"].attempts) == ("pending", 0)
     assert rows["bad"].next_attempt_at > utcnow() + timedelta(seconds=5), "still leased"
+    await engine.dispose()
+
+
+async def test_a_batch_goes_out_in_waves_of_requests_in_flight_and_its_lease_covers_them(
+    tmp_path,
+):
+    engine, sessions = await _sessions(tmp_path)
+    port = free_port()
+    in_flight, most = 0, 0
+
+    async def slow(request: Request) -> Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return Response(status_code=204)
+
+    app = FastAPI()
+    app.post("/{recipient}")(slow)
+
+    async def endpoint_of(session, stream, recipient):
+        return Endpoint(url=f"http://127.0.0.1:{port}/{recipient}", secret=SECRET)
+
+    async with sessions() as session, session.begin():
+        await enqueue(session, [outgoing("chat", f"m{n}", port) for n in range(12)], at=utcnow())
+    sender = DeliverySender(
+        units=without_dependencies(sessions),
+        endpoint_of=endpoint_of,
+        retry=FAST,
+        timeout_seconds=1,
+        batch_size=12,
+        in_flight=4,
+    )
+    began = utcnow()
+    async with serving(app, port), httpx.AsyncClient(timeout=1) as client:
+        async with sessions() as session:
+            claimed = await sender._claim()
+            leased = {row.next_attempt_at for row in await session.execute(select(deliveries))}
+        # Three waves of four, each up to two timeouts, and a timeout to record them.
+        [until] = leased
+        assert timedelta(seconds=6.9) < until - began < timedelta(seconds=8)
+        async with sessions() as session, session.begin():
+            await session.execute(deliveries.update().values(next_attempt_at=began))
+        assert len(claimed) == 12
+        assert await sender.deliver_due(client) == 12
+    assert most == 4
+    async with sessions() as session:
+        statuses = set((await session.execute(select(deliveries.c.status))).scalars())
+    assert statuses == {"delivered"}
     await engine.dispose()

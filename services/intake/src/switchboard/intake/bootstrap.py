@@ -16,7 +16,7 @@ from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.migrations import VERSIONS_DIR
 from switchboard.intake.service_layer.channel_adapters import seal_stored_secrets
 from switchboard.intake.service_layer.handlers import EVENT_HANDLERS
-from switchboard.intake.service_layer.replies import OUTBOUND_STREAM, delivery_settled
+from switchboard.intake.service_layer.replies import OUTBOUND_STREAM, deliveries_settled
 from switchboard.intake.service_layer.unit_of_work import IntakeDeps
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
@@ -69,7 +69,7 @@ def group_commit_and_replies(deps: IntakeDeps) -> Sequence[Worker]:
             units=UnitsOfWork(deps.sessions, deps),
             endpoint_of=deps.adapters.outbound_endpoint,
             retry=deps.outbound_retry,
-            on_settled=delivery_settled,
+            on_settled=deliveries_settled,
             streams=(OUTBOUND_STREAM,),
             timeout_seconds=deps.outbound_timeout_seconds,
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -222,20 +223,41 @@ async def latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
     return latest
 
 
-async def delivery_settled(uow: IntakeUnitOfWork, settled: Settled) -> None:
-    """The adapter took the reply (accepted), or never did within its attempts (failed)."""
-    if settled.stream != OUTBOUND_STREAM:
+async def deliveries_settled(uow: IntakeUnitOfWork, outcomes: Sequence[Settled]) -> None:
+    """The adapter took these replies (accepted), or never did within their attempts
+    (failed): the batch's replies locked with one statement, their cases read with one,
+    their changes published with one."""
+    ours = {s.message_id: s for s in outcomes if s.stream == OUTBOUND_STREAM}
+    if not ours:
         return
-    row = await uow.session.get(ReplyRow, settled.message_id, with_for_update=True)
-    if row is None:
+    session = uow.session
+    locked = select(ReplyRow).where(ReplyRow.id.in_(sorted(ours))).order_by(ReplyRow.id)
+    rows = list(await session.scalars(locked.with_for_update()))
+    changes: list[tuple[ReplyRow, ReplyDelivery, datetime, str | None]] = []
+    for row in rows:
+        settled = ours[row.id]
+        if settled.status is DeliveryStatus.DELIVERED:
+            state, reason = ReplyDelivery.ACCEPTED, None
+        elif settled.status is DeliveryStatus.DEAD:
+            state = ReplyDelivery.FAILED
+            reason = f"the adapter did not take it in {settled.attempts} attempts: {settled.error}"
+        else:
+            row.delivery_error = settled.error
+            continue
+        if _move(row, state, at=settled.at, reason=reason) and row.kind == "reply":
+            changes.append((row, state, settled.at, reason))
+    if not changes:
         return
-    if settled.status is DeliveryStatus.DELIVERED:
-        await _move(uow, row, ReplyDelivery.ACCEPTED, at=settled.at, reason=None)
-    elif settled.status is DeliveryStatus.DEAD:
-        reason = f"the adapter did not take it in {settled.attempts} attempts: {settled.error}"
-        await _move(uow, row, ReplyDelivery.FAILED, at=settled.at, reason=reason)
-    else:
-        row.delivery_error = settled.error
+    case_ids = sorted({row.case_id for row, *_ in changes})
+    cases = {
+        c.id: c for c in await session.scalars(select(CaseRow).where(CaseRow.id.in_(case_ids)))
+    }
+    await uow.publish(
+        *(
+            _delivery_changed(cases[row.case_id], row, state, at, reason)
+            for row, state, at, reason in changes
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -252,32 +274,35 @@ async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Rep
     row = await uow.session.get(ReplyRow, report.reply_id, with_for_update=True)
     if row is None or row.adapter_id != adapter_id:
         raise UnknownReply(report.reply_id)
-    await _move(uow, row, report.state, at=report.at, reason=report.reason)
+    if _move(row, report.state, at=report.at, reason=report.reason) and row.kind == "reply":
+        case = await uow.session.get(CaseRow, row.case_id)
+        assert case is not None
+        await uow.publish(_delivery_changed(case, row, report.state, report.at, report.reason))
     return row
 
 
-async def _move(
-    uow: IntakeUnitOfWork, row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | None
-) -> None:
-    """The reply (locked by the caller) moves to ``state`` if that is forward."""
+def _move(row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | None) -> bool:
+    """The reply (locked by the caller) moves to ``state`` if that is forward; whether it
+    moved. (A survey request's state shows in the conversation only; a reply's change is
+    published by the caller.)"""
     if not ReplyDelivery(row.delivery).moves_to(state):
-        return
+        return False
     row.delivery, row.delivery_changed_at = state.value, at
     row.delivery_error = reason if state is ReplyDelivery.FAILED else None
-    if row.kind != "reply":  # a survey request: its state shows in the conversation only
-        return
-    case = await uow.session.get(CaseRow, row.case_id)
-    assert case is not None
-    await uow.publish(
-        ReplyDeliveryChanged(
-            case_id=case.id,
-            customer_id=case.customer_id,
-            region=case.region,
-            channel=Channel(case.channel),
-            reply_id=row.id,
-            agent_id=row.agent_id,
-            state=DeliveryState(state.value),
-            changed_at=at,
-            reason=reason[:2000] if reason else None,
-        )
+    return True
+
+
+def _delivery_changed(
+    case: CaseRow, row: ReplyRow, state: ReplyDelivery, at: datetime, reason: str | None
+) -> ReplyDeliveryChanged:
+    return ReplyDeliveryChanged(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        region=case.region,
+        channel=Channel(case.channel),
+        reply_id=row.id,
+        agent_id=row.agent_id,
+        state=DeliveryState(state.value),
+        changed_at=at,
+        reason=reason[:2000] if reason else None,
     )
