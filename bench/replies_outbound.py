@@ -40,6 +40,7 @@ from aiokafka import AIOKafkaProducer
 from cryptography.fernet import Fernet
 from infra import Infra, infrastructure
 from load import HttpClient, Request, http_request, open_loop
+from process_cpu import postmaster_of, process_table, tree_cpu
 from standardwebhooks import Webhook
 from stats import Distribution, over_runs
 
@@ -124,6 +125,7 @@ class Intake:
     tokens: TokenVerifier
     http: HttpClient
     url: str
+    postmaster: int | None
 
     def bearer(self, subject: str, role: Role) -> dict[str, str]:
         token = self.tokens.issue(subject=subject, role=role, ttl=timedelta(hours=6))
@@ -238,10 +240,24 @@ def reply_requests(intake: Intake, cases: list[str], rate: float, seconds: float
     ]
 
 
+@dataclass
+class RepliesRun:
+    to_adapter: list[float]
+    """From each request's due time to its arrival at the adapter."""
+    answered: list[float]
+    """From each request's due time to intake's 202 (the part of it spent in the POST)."""
+    intake_cpu_ms: float
+    """Intake's CPU (its process tree) per reply over the run: the POST, the sending, the
+    relay of its events."""
+    database_cpu_ms: float
+
+
 async def replies_run(
     intake: Intake, receiver: Receiver, cases: list[str], rate: float, seconds: float
-) -> list[float]:
+) -> RepliesRun:
     requests = reply_requests(intake, cases, rate, seconds)
+    pids = {"intake": intake.process.process.pid, "postgres": intake.postmaster}
+    before = cpu_of(pids)
     result = await asyncio.to_thread(open_loop, intake.url, requests, clients=2, connections=32)
     accepted = {}
     for answer in result.answers:
@@ -254,7 +270,19 @@ async def replies_run(
     missing = accepted.keys() - receiver.arrived.keys()
     if missing:
         raise RuntimeError(f"{len(missing)} replies never reached the adapter")
-    return [receiver.arrived[reply_id] - due for reply_id, due in accepted.items()]
+    after = cpu_of(pids)
+    used = {name: 1000 * (after[name] - before[name]) / len(accepted) for name in pids}
+    return RepliesRun(
+        to_adapter=[receiver.arrived[reply_id] - due for reply_id, due in accepted.items()],
+        answered=[answer.latency for answer in result.answers],
+        intake_cpu_ms=used["intake"],
+        database_cpu_ms=used["postgres"],
+    )
+
+
+def cpu_of(pids: dict[str, int | None]) -> dict[str, float]:
+    table = process_table()
+    return {name: tree_cpu(table, pid) if pid else float("nan") for name, pid in pids.items()}
 
 
 async def baseline_run(receiver: Receiver, rate: float, seconds: float) -> list[float]:
@@ -404,6 +432,7 @@ async def bench(args: argparse.Namespace) -> None:
                 TokenVerifier(jwt_secret, "switchboard"),
                 HttpClient(process.url),
                 process.url,
+                postmaster_of(infra.postgres_port) if infra.postgres_port else None,
             )
             admin = intake.bearer("bench", Role.ADMIN)
             await receiver.start()
@@ -428,11 +457,15 @@ async def bench(args: argparse.Namespace) -> None:
             await replies_run(intake, receiver, cases, args.rate, min(args.seconds, 5))  # warm
             replies, baseline = [], []
             for number in range(1, args.runs + 1):
-                replies.append(await replies_run(intake, receiver, cases, args.rate, args.seconds))
+                run = await replies_run(intake, receiver, cases, args.rate, args.seconds)
+                replies.append(run.to_adapter)
                 baseline.append(await baseline_run(receiver, args.rate, args.seconds))
                 print(
                     f"run {number}: reply accepted → at the adapter "
-                    f"{Distribution.of(replies[-1]).ms()}; raw webhook "
+                    f"{Distribution.of(replies[-1]).ms()}; of which to the 202 "
+                    f"{Distribution.of(run.answered).ms()}; CPU per reply: intake "
+                    f"{run.intake_cpu_ms:.2f} ms, PostgreSQL {run.database_cpu_ms:.2f} ms; "
+                    f"raw webhook "
                     f"{Distribution.of(baseline[-1]).ms()}",
                     flush=True,
                 )
