@@ -12,6 +12,7 @@ from switchboard.routing.service_layer import work
 from switchboard.routing.service_layer.cases import review_case
 from switchboard.routing.service_layer.offers import answers
 from switchboard.routing.service_layer.timer_kinds import REVIEW_TIMER
+from switchboard.servicekit.runtime import WarmingWorker
 from switchboard.servicekit.timers import Timer
 
 BILLING = {
@@ -207,3 +208,10 @@ async def test_a_review_of_a_case_no_longer_waiting_changes_nothing(desk):
 
     assert [e.reason.value for e in await desk.service.published(CaseQueued)] == ["new"]
     assert (await desk.case("c1")).state == "offered"
+
+
+async def test_routing_is_not_ready_before_its_index_holds_the_waiting_cases(desk):
+    assert isinstance(desk.loop, WarmingWorker)
+    assert desk.loop.not_ready_because() == "building the index from the waiting cases and agents"
+    await desk.cycle()
+    assert desk.loop.not_ready_because() is None

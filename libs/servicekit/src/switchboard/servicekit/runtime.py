@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
@@ -33,6 +33,19 @@ class Worker(Protocol):
     async def run(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class WarmingWorker(Protocol):
+    """A worker the service is not ready without until it has done its first work (an
+    in-memory index built from the database, say)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def not_ready_because(self) -> str | None:
+        """Why the service cannot serve yet (``building the routing index``), or None."""
+        ...
 
 
 DATABASE_CHECK_SECONDS = 2.0
@@ -122,6 +135,11 @@ class Runtime:
             else:
                 checks[name] = "stopped"
                 ready = False
+        for worker in self.workers:
+            if isinstance(worker, WarmingWorker):
+                waiting_for = worker.not_ready_because() if self.started else None
+                checks[worker.name] = waiting_for or OK
+                ready = ready and waiting_for is None
         return Readiness(ready=ready, checks=checks)
 
     async def _database_state(self) -> str:

@@ -56,6 +56,9 @@ def settle_long_lived() -> None:
 
 
 class OfferLoop:
+    name = "routing index"
+    """Its readiness check: routing is not ready before the index holds the waiting cases."""
+
     def __init__(
         self,
         *,
@@ -87,6 +90,8 @@ class OfferLoop:
         self.conflicts = 0
         self.notices_for_me = 0
         self.running = False
+        self.built = False
+        """The index was built from the database at least once since start."""
         self.stall = StallWatch("offer loop", first_pause=sync_seconds)
         self._next_beat = 0.0
         self._to_refresh: list[Decision] = []
@@ -130,6 +135,9 @@ class OfferLoop:
         return offers.events
 
     # -- the worker -------------------------------------------------------------------
+
+    def not_ready_because(self) -> str | None:
+        return None if self.built else "building the index from the waiting cases and agents"
 
     def stop(self) -> None:
         self._stopping.set()
@@ -227,6 +235,7 @@ class OfferLoop:
         self.seen = changes.revision
         if len(changes.cases) >= FREEZE_AFTER_CASES:
             settle_long_lived()
+        self.built = True
         return decisions
 
     async def refresh(self, decision: Decision) -> list[Decision]:
