@@ -1,11 +1,12 @@
 """Replies that reach the customer, and reading a conversation, as production runs them.
 
-Intake is ``switchboard-intake serve`` (production settings, the relay to a real Kafka
-broker, the reply sender as its worker), started by the launcher's process wrapper on a
-private PostgreSQL. A chat adapter registers with its outbound address: an HTTP receiver
-in this process on loopback that verifies each request's signature and notes when it
-arrived. Cases are opened by signed contacts and assigned to one agent through routing's
-CaseAssigned events on Kafka, as routing publishes them.
+Intake is ``switchboard-intake serve`` (production settings, ``--workers`` uvicorn worker
+processes as ``HTTP_WORKERS`` sets them — 2, as intake_accept runs it — each with the relay
+to a real Kafka broker and the reply sender as its worker), started by the launcher's
+process wrapper on a private PostgreSQL. A chat adapter registers with its outbound address:
+an HTTP receiver in this process on loopback that verifies each request's signature and
+notes when it arrived. Cases are opened by signed contacts and assigned to one agent through
+routing's CaseAssigned events on Kafka, as routing publishes them.
 
 (a) replies: the agent's ``POST /v1/cases/{id}/replies`` open loop at ``--rate`` for
     ``--seconds`` (client processes of ``bench/load.py``), ``--runs`` times: from each
@@ -132,9 +133,12 @@ class Intake:
         return {"authorization": f"Bearer {token}"}
 
 
-def intake_process(infra: Infra, database_url: str, jwt_secret: str) -> ServiceProcess:
+def intake_process(
+    infra: Infra, database_url: str, jwt_secret: str, workers: int
+) -> ServiceProcess:
     settings = {
         "DATABASE_URL": database_url,
+        "HTTP_WORKERS": str(workers),
         "ENVIRONMENT": "production",
         "JWT_SECRET": jwt_secret,
         "ADAPTER_SECRET_KEYS": Fernet.generate_key().decode(),
@@ -422,7 +426,7 @@ async def bench(args: argparse.Namespace) -> None:
         schema = DEFINITION.migrations
         await migrate(url, versions_dir=schema.versions_dir, metadata=schema.metadata)
         jwt_secret = secrets.token_urlsafe(48)
-        process = intake_process(infra, url, jwt_secret)
+        process = intake_process(infra, url, jwt_secret, args.workers)
         process.start(Path(sys.executable).parent)
         receiver = Receiver(secret="")
         try:
@@ -542,6 +546,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="replies per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of a run")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="intake's HTTP_WORKERS")
     parser.add_argument("--cases", type=int, default=500, help="cases the replies go to")
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages stored")
     parser.add_argument("--per-case", type=int, default=50)
