@@ -1,0 +1,105 @@
+"""A reply the customer never gets does not go unnoticed, across the services: an agent
+takes a German chat, replies through intake, the adapter receives the reply signed and
+later reports that it could not deliver it; intake publishes the failure and escalation
+raises an escalation to the region's coordinator that points at it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from switchboard.contracts.events import (
+    CaseOffered,
+    EscalationRaised,
+    ReplyDeliveryChanged,
+    ReplyPosted,
+)
+from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.testing.helpers import eventually
+from switchboard.servicekit.testing.receiver import SignedReceiver, serving
+from switchboard.simulator.channels import signed_headers
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
+
+GERMAN = "Guten Tag, meine Bestellung ist immer noch nicht angekommen. Können Sie nachsehen?"
+REPLY = "Guten Tag! Das Paket ist gestern verschickt worden und kommt morgen an."
+
+
+async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_region(
+    platform, intake, routing, events, http
+):
+    token = uuid.uuid4().hex[:10]
+    # No other e2e test hires German speakers in this region: the offer can only be ours.
+    region = platform.regions.eu_west
+    port = free_port()
+    chat = await intake.register("chat", region, outbound_url=f"http://127.0.0.1:{port}/out")
+    receiver = SignedReceiver(secret=chat.secret)
+    agent = f"jonas-{token}"
+    await routing.hire(agent, region=region, languages=["de"], skills={"support": 8})
+    await routing.available(agent)
+
+    async with serving(receiver.app(), port):
+        contact = {
+            "session_id": f"s-{token}",
+            "message_id": "1",
+            "visitor": {"id": f"v-{token}", "name": "Lena Vogt"},
+            "message": GERMAN,
+        }
+        posted = await intake.post(chat, contact)
+        assert posted.status_code == 202, posted.text
+        case_id = posted.json()["case_id"]
+        await events.wait_for(
+            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+        )
+        accepted = await routing.act(agent, case_id, "accept")
+        assert accepted.status_code == 200, accepted.text
+
+        replies = f"{platform.url('intake')}/v1/cases/{case_id}/replies"
+        answers = []
+
+        async def replied() -> bool:  # 403 until intake has heard of the assignment
+            answer = await http.post(
+                replies,
+                json={"text": REPLY},
+                headers={**platform.auth(agent), "Idempotency-Key": f"reply-{token}"},
+            )
+            answers.append(answer)
+            return answer.status_code == 202
+
+        assert await eventually(replied, timeout=20), answers[-1].text
+        reply_id = answers[-1].json()["reply_id"]
+        await events.wait_for(ReplyPosted, lambda e: e.reply_id == reply_id)
+
+        async def received() -> bool:
+            return any(headers["webhook-id"] == reply_id for _, _, headers in receiver.received)
+
+        assert await eventually(received, timeout=20), "the adapter got no reply"
+        assert receiver.forged == 0
+
+    # The visitor had closed the chat: the adapter says so, signed as adapters sign.
+    report = json.dumps(
+        {"reply_id": reply_id, "state": "failed", "reason": "the visitor closed the chat"}
+    ).encode()
+    reported = await http.post(
+        f"{platform.url('intake')}/v1/adapters/{chat.id}/deliveries",
+        content=report,
+        headers={**signed_headers(chat.secret, report), "content-type": "application/json"},
+    )
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["delivery"] == "failed"
+
+    [failed] = await events.wait_for(
+        ReplyDeliveryChanged, lambda e: e.reply_id == reply_id and e.state.value == "failed"
+    )
+    assert (failed.case_id, failed.agent_id, failed.region) == (case_id, agent, region)
+    [raised] = await events.wait_for(EscalationRaised, lambda e: e.case_id == case_id)
+    assert raised.region == region
+    assert (raised.raised_by.kind.value, raised.raised_by.id) == ("system", "intake")
+    assert raised.reason == f"reply {reply_id} was not delivered: the visitor closed the chat"
+    [failure] = events.of(
+        ReplyDeliveryChanged, lambda e: e.reply_id == reply_id and e.state.value == "failed"
+    )
+    assert raised.trigger_event_id == failure.id
+    assert [(t.kind.value, t.id) for t in raised.targets] == [("coordinator", "camille")]
