@@ -259,6 +259,23 @@ class Intake:
             headers=headers | {"content-type": content_type},
         )
 
+    async def reply_when_held(
+        self, agent_id: str, case_id: str, body: dict[str, Any], **headers: str
+    ) -> dict[str, Any]:
+        """The agent's reply through intake, posted once intake has heard that the agent
+        holds the case (403 until then); the 202's body."""
+        url = f"{self.base}/v1/cases/{case_id}/replies"
+        deadline = time.monotonic() + 20
+        while True:
+            answer = await self.client.post(
+                url, json=body, headers=self.platform.auth(agent_id) | headers
+            )
+            if answer.status_code == 202:
+                return answer.json()
+            assert answer.status_code == 403, answer.text
+            assert time.monotonic() < deadline, "intake never heard of the assignment"
+            await asyncio.sleep(0.2)
+
 
 class Routing:
     """What a routing admin and agents do, over HTTP."""

@@ -70,16 +70,7 @@ async def test_a_reply_goes_out_threaded_and_an_answer_to_it_joins_the_case(
         accepted = await routing.act(agent, case_id, "accept")
         assert accepted.status_code == 200, accepted.text
 
-        replies = f"{platform.url('intake')}/v1/cases/{case_id}/replies"
-        answers = []
-
-        async def replied() -> bool:  # 403 until intake has heard of the assignment
-            answer = await http.post(replies, json={"text": REPLY}, headers=platform.auth(agent))
-            answers.append(answer)
-            return answer.status_code == 202
-
-        assert await eventually(replied, timeout=20), answers[-1].text
-        reply = answers[-1].json()
+        reply = await intake.reply_when_held(agent, case_id, {"text": REPLY})
         assert reply["subject"] == "Re: Rechnung doppelt bezahlt"
         await events.wait_for(ReplyPosted, lambda e: e.reply_id == reply["reply_id"])
 

@@ -56,20 +56,10 @@ async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_reg
         accepted = await routing.act(agent, case_id, "accept")
         assert accepted.status_code == 200, accepted.text
 
-        replies = f"{platform.url('intake')}/v1/cases/{case_id}/replies"
-        answers = []
-
-        async def replied() -> bool:  # 403 until intake has heard of the assignment
-            answer = await http.post(
-                replies,
-                json={"text": REPLY},
-                headers={**platform.auth(agent), "Idempotency-Key": f"reply-{token}"},
-            )
-            answers.append(answer)
-            return answer.status_code == 202
-
-        assert await eventually(replied, timeout=20), answers[-1].text
-        reply_id = answers[-1].json()["reply_id"]
+        reply = await intake.reply_when_held(
+            agent, case_id, {"text": REPLY}, **{"Idempotency-Key": f"reply-{token}"}
+        )
+        reply_id = reply["reply_id"]
         await events.wait_for(ReplyPosted, lambda e: e.reply_id == reply_id)
 
         async def received() -> bool:
