@@ -30,6 +30,20 @@ def test_during_rotation_both_secrets_are_accepted():
         verify_signature(body=BODY, headers=headers, secrets_in_use=[current, previous], now=NOW)
 
 
+def test_the_time_it_is_checked_against_is_the_one_given_not_the_clock():
+    """A check told it is an hour ago accepts a request signed an hour ago (the library's own
+    check reads the clock; this one must not, or a suite slower than 5 min fails)."""
+    an_hour_ago = NOW - timedelta(hours=1)
+    secret = new_secret()
+    headers = sign(secret=secret, webhook_id="msg_1", body=BODY, at=an_hour_ago)
+    accepted = verify_signature(
+        body=BODY, headers=headers, secrets_in_use=[secret], now=an_hour_ago
+    )
+    assert accepted.sent_at == an_hour_ago
+    with pytest.raises(SignatureRejected, match="3600 s old"):
+        verify_signature(body=BODY, headers=headers, secrets_in_use=[secret], now=NOW)
+
+
 def test_another_adapters_secret_is_refused():
     headers = sign(secret=new_secret(), webhook_id="msg_1", body=BODY, at=NOW)
     with pytest.raises(SignatureRejected, match="no matching signature"):
