@@ -340,13 +340,19 @@ async def test_a_retried_reply_with_an_idempotency_key_is_posted_and_sent_once(q
     other = await client.post(replies, json={"text": "Noget andet"}, headers=keyed)
     assert other.status_code == 422, other.text
     assert "Idempotency-Key" in other.json()["detail"]
-    for bad_key in ("", "has space", "x" * 201, "ø".encode()):
+    # The draft's quoted Structured Field string names the same key as the bare text.
+    quoted = await client.post(
+        replies, json=hello, headers={**agent, "Idempotency-Key": '"c0ffee-1"'}
+    )
+    assert quoted.json() == first.json()
+    assert quoted.headers["Idempotent-Replayed"] == "true"
+    for bad_key in ("", '""', "x" * 201, "ø".encode(), "tab\there"):
         refused = await client.post(
             replies, json=hello, headers={**agent, "Idempotency-Key": bad_key}
         )
         assert refused.status_code == 422, (bad_key, refused.text)
     another = await client.post(
-        replies, json=hello, headers={**agent, "Idempotency-Key": "c0ffee-2"}
+        replies, json=hello, headers={**agent, "Idempotency-Key": "c0ffee 2, with spaces"}
     )
     unkeyed = await client.post(replies, json=hello, headers=agent)  # no key: a new reply
     assert len({r.json()["reply_id"] for r in (first, another, unkeyed)}) == 3

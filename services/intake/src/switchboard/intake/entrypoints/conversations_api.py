@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
+from switchboard.intake.domain.idempotency_keys import BadIdempotencyKey, idempotency_key
 from switchboard.intake.domain.replies import ReplyRefused, ReplyRequest
 from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDep
 from switchboard.intake.service_layer import conversations, replies
@@ -23,7 +24,7 @@ from switchboard.servicekit.service.dependencies import PrincipalDep
 router = APIRouter(prefix="/v1/cases", tags=["conversations"])
 CASE_ID = r"^[A-Za-z0-9._:-]+$"
 CURSOR = r"^[A-Za-z0-9_-]+={0,2}$"
-IDEMPOTENCY_KEY = r"^[\x21-\x7e]+$"
+IDEMPOTENCY_KEY = r"^[\x20-\x7e]+$"  # an sf-string or the bare text: idempotency_keys
 
 
 @router.get("/{case_id}/messages")
@@ -87,18 +88,23 @@ async def post_reply(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
     response: Response,
-    idempotency_key: Annotated[
+    idempotency_key_header: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=IDEMPOTENCY_KEY),
+        Header(alias="Idempotency-Key", min_length=1, max_length=402, pattern=IDEMPOTENCY_KEY),
     ] = None,
 ) -> dict[str, Any]:
     """The agent holding the case replies to the customer: recorded as an outbound message,
     published, and sent through the adapter of the customer's latest message (202 once it
     is queued; its delivery state shows in the conversation).
 
-    With an ``Idempotency-Key`` (1 to 200 printable characters) a retry of the same request
+    With an ``Idempotency-Key`` (1 to 200 printable characters, as a quoted Structured
+    Field string or bare) a retry of the same request
     answers with the reply the first one posted (``Idempotent-Replayed: true``) and sends
     nothing again; the same key with a different request is refused with 422."""
+    try:
+        key = idempotency_key(idempotency_key_header) if idempotency_key_header else None
+    except BadIdempotencyKey as error:
+        raise Problem(422, str(error)) from error
     try:
         posted = await replies.post_reply(
             uow=uow,
@@ -106,7 +112,7 @@ async def post_reply(
             case_id=case_id,
             reply=reply,
             now=datetime.now(UTC),
-            idempotency_key=idempotency_key,
+            idempotency_key=key,
         )
     except KeyReused as error:
         raise Problem(
