@@ -14,7 +14,7 @@ from switchboard.contracts.events import (
     ReplyPosted,
 )
 from switchboard.routing.adapters.orm import LastAgentRow
-from switchboard.routing.service_layer import work
+from switchboard.routing.service_layer import transfers, work
 from switchboard.routing.service_layer.offers import answers
 
 
@@ -105,7 +105,7 @@ async def test_a_transfer_keeps_the_cases_age_and_excludes_the_sender(desk):
     await desk.open_case("there", region="dach", opened_at=desk.clock.advance(100))
 
     moved = await desk.do(
-        work.transfer_case,
+        transfers.transfer_case,
         case_id="c1",
         agent_id="a",
         region="dach",
@@ -136,7 +136,12 @@ async def test_a_transferred_case_resolves_without_first_contact_resolution(desk
     await desk.cycle()
     await assigned(desk, "c1", "a")
     await desk.do(
-        work.transfer_case, case_id="c1", agent_id="a", region="dach", department=None, note=None
+        transfers.transfer_case,
+        case_id="c1",
+        agent_id="a",
+        region="dach",
+        department=None,
+        note=None,
     )
     await desk.cycle()
     await desk.do(answers.accept_offer, case_id="c1", agent_id="b")

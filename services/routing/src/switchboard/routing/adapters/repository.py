@@ -3,9 +3,10 @@ before agents (each in key order when several), then offers."""
 
 from __future__ import annotations
 
+import json
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -37,6 +38,16 @@ async def agent(session: AsyncSession, agent_id: str, *, lock: bool) -> AgentRow
     if row is None:
         raise UnknownAgent(agent_id)
     return row
+
+
+async def anyone_serves(session: AsyncSession, pool: str) -> bool:
+    """Whether some agent of the directory serves ``pool`` (the JSON text narrows the rows,
+    the list itself decides)."""
+    text = cast(AgentRow.pools, String)
+    spellings = {json.dumps(pool), json.dumps(pool, ensure_ascii=False)}
+    listed = or_(*(text.contains(each, autoescape=True) for each in spellings))
+    rows = await session.scalars(select(AgentRow.pools).where(listed).limit(100))
+    return any(pool in pools for pools in rows)
 
 
 async def offered_cases_of(session: AsyncSession, agent_id: str) -> list[CaseRow]:

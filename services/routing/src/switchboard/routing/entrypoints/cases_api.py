@@ -27,7 +27,7 @@ from switchboard.routing.entrypoints.schemas import (
     Transfer,
     case_view,
 )
-from switchboard.routing.service_layer import work
+from switchboard.routing.service_layer import transfers, work
 from switchboard.routing.service_layer.offers import answers
 from switchboard.routing.service_layer.unit_of_work import RoutingUnitOfWork
 from switchboard.servicekit.auth import Principal
@@ -126,14 +126,17 @@ async def transfer(
     uow: RoutingUnitOfWorkDep,
     agent_id: ActingAgent = None,
 ) -> CaseView:
-    if body.region is None and body.department is None:
-        raise Problem(422, "a transfer needs a region or a department")
+    """To a named agent (404 unknown, 409 offline or not on the case's channel; busy or at
+    capacity, the case waits for them first), to a queue some agent serves, or to a region
+    and/or department. The case waits again, keeping its age."""
     return await _act(
-        work.transfer_case,
+        transfers.transfer_case,
         uow=uow,
         who=who,
         case_id=case_id,
         agent_id=agent_id,
+        to_agent=body.agent,
+        to_queue=body.queue,
         region=body.region,
         department=body.department,
         note=body.note,

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
@@ -16,6 +23,9 @@ IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
 """An agent, case or message id: no spaces and no control characters (PostgreSQL cannot even
 store NUL)."""
 SkillName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
+AgentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER)]
+QueueName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=IDENTIFIER)]
+"""A pool, as agents' profiles name them."""
 Proficiency = Annotated[int, Field(ge=1, le=10)]
 Slots = Annotated[int, Field(ge=0, le=50)]
 
@@ -94,9 +104,20 @@ class Reply(Body):
 
 
 class Transfer(Body):
+    """To one named agent, or one queue (a pool), or a region and/or a department."""
+
+    agent: AgentId | None = None
+    queue: QueueName | None = None
     region: Region | None = None
     department: Slug | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Self:
+        kinds = [self.agent, self.queue, self.region or self.department]
+        if sum(kind is not None for kind in kinds) != 1:
+            raise ValueError("a transfer goes to an agent, a queue, or a region and/or department")
+        return self
 
 
 class Resolve(Body):

@@ -1,20 +1,18 @@
-"""An agent's work on a case they hold: replies, a transfer, the resolution and wrap-up."""
+"""An agent's work on a case they hold: replies, the resolution and wrap-up (a transfer is in
+``transfers``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import AgentReplied, CaseResolved, CaseTransferred, ReplyPosted
-from switchboard.contracts.events.assignments import QueueReason
-from switchboard.contracts.events.common import Channel
+from switchboard.contracts.events import AgentReplied, CaseResolved, ReplyPosted
 from switchboard.routing.adapters import repository
-from switchboard.routing.adapters.contract_events import agent_actor, agent_fields
+from switchboard.routing.adapters.contract_events import agent_fields
 from switchboard.routing.adapters.last_agents import remember_last_agent
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
-from switchboard.routing.adapters.records import item_from_row
-from switchboard.routing.domain.model import ItemState, pool_for
-from switchboard.routing.service_layer.queueing import enter_queue, exclude, release_slot
+from switchboard.routing.domain.model import ItemState
+from switchboard.routing.service_layer.queueing import release_slot
 from switchboard.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 
@@ -59,53 +57,6 @@ async def record_posted_reply(message: Envelope[ReplyPosted], uow: RoutingUnitOf
             is_first_response=is_first,
         )
     )
-
-
-async def transfer_case(
-    *,
-    uow: RoutingUnitOfWork,
-    case_id: str,
-    agent_id: str,
-    region: str | None,
-    department: str | None,
-    note: str | None,
-    now: datetime,
-) -> CaseRow:
-    """Send an assigned case to another region or department; it keeps its age."""
-    case, agent = await repository.held_case_and_agent(
-        uow.session, case_id=case_id, agent_id=agent_id, state=ItemState.ASSIGNED, lock_agent=True
-    )
-    from_pool = case.pool
-    await release_slot(uow, case=case, agent=agent, now=now)
-    exclude(case, agent_id)
-    deps = uow.deps
-    case.region = region or case.region
-    case.department = department or case.department
-    case.pool = pool_for(
-        region=case.region, department=case.department, by_department=deps.pool_by_department
-    )
-    case.policy = deps.policies.current.for_case(item_from_row(case)).name
-    case.step, case.step_started_at = 0, now
-    case.preferred_agent, case.preferred_until = None, None
-    case.transfers += 1
-    await uow.publish(
-        CaseTransferred(
-            case_id=case.case_id,
-            region=case.region,
-            channel=Channel(case.channel),
-            from_agent_id=agent_id,
-            from_queue_id=from_pool,
-            to_queue_id=case.pool,
-            to_department=department,
-            to_region=region,
-            by=agent_actor(agent_id),
-            reason=note,
-            enqueued_at=case.enqueued_at,
-            transferred_at=now,
-        )
-    )
-    await enter_queue(uow, case=case, reason=QueueReason.TRANSFER, now=now)
-    return case
 
 
 async def resolve_case(

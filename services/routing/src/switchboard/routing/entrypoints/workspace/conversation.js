@@ -241,6 +241,20 @@ async function act(action, body, done) {
   showCaseState();
 }
 
+// What each kind of transfer target is called, and what the agent should know about it.
+const TRANSFER_KINDS = {
+  agent: ["agent id", "Offered to that agent first; refused if they are offline."],
+  queue: ["e.g. nordics", "Any agent serving that queue may take it."],
+  department: ["e.g. billing", "Routed to that department of the case's region."],
+  region: ["e.g. dach", "Routed to that region."],
+};
+
+export function showTransferKind() {
+  const [placeholder, help] = TRANSFER_KINDS[$("transfer-kind").value];
+  $("transfer-to").placeholder = placeholder;
+  $("transfer-help").textContent = help;
+}
+
 export function transfer() {
   const kind = $("transfer-kind").value;
   const to = $("transfer-to").value.trim();
@@ -251,7 +265,11 @@ export function transfer() {
   }
   const note = $("transfer-note").value.trim();
   const body = { [kind]: to, ...(note ? { note } : {}) };
-  return act("transfer", body, () => `Case ${state.openCase} transferred to ${kind} ${to}.`);
+  return act("transfer", body, () => {
+    $("transfer-to").value = "";
+    $("transfer-note").value = "";
+    return `Case ${state.openCase} transferred to ${kind} ${to}.`;
+  });
 }
 
 export function resolve() {

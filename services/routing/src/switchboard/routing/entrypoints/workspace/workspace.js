@@ -1,7 +1,9 @@
 // Switchboard agent workspace. No framework, no build step: native modules and plain DOM.
 // This entry signs in, starts the polls, and wires the page's controls.
 import { loadConfig, Unauthorized } from "./api.js";
-import { finishWrapUp, loadConversation, openCase, resolve, sendReply, transfer, updateCount } from "./conversation.js";
+import {
+  finishWrapUp, loadConversation, openCase, resolve, sendReply, showTransferKind, transfer, updateCount,
+} from "./conversation.js";
 import { $, notify } from "./dom.js";
 import { openSession, showSignIn, showWorkspace, signOut, storedToken, tokenFromFragment } from "./session.js";
 import { later, state } from "./state.js";
@@ -65,6 +67,7 @@ document.addEventListener("DOMContentLoaded", () => {
   on("presence-form", "submit", () => setPresence($("presence").value));
   on("reply-form", "submit", sendReply);
   on("reply-text", "input", updateCount);
+  on("transfer-kind", "change", showTransferKind);
   on("transfer-form", "submit", transfer);
   on("resolve-form", "submit", resolve);
   on("finish-wrap-up", "click", finishWrapUp);
