@@ -11,14 +11,14 @@ from cloudevents.core.formats.json import JSONFormat
 from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.events import EscalationRaised
 from switchboard.contracts.events.common import Actor, ActorKind, Priority
-from switchboard.contracts.events.escalations import Trigger
+from switchboard.contracts.events.escalations import RaisedBecause
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 RAISED = EscalationRaised(
     escalation_id="esc-1",
     case_id="case-1",
     region="nordics",
-    trigger=Trigger.SLA_BREACH,
+    trigger=RaisedBecause.REPLY_DELIVERY_FAILED,
     policy_id="pol-1",
     level=1,
     targets=(Actor(kind=ActorKind.COORDINATOR, id="coord-1"),),
@@ -42,7 +42,7 @@ def test_sdk_reads_our_binary_record():
     assert event.get_type() == "switchboard.escalation.raised"
     assert event.get_source() == "/switchboard/escalation"
     assert event.get_subject() == "case-1"
-    assert event.get_dataschema() == "urn:switchboard:schema:switchboard.escalation.raised:v1"
+    assert event.get_dataschema() == "urn:switchboard:schema:switchboard.escalation.raised:v2"
     assert event.get_time() == AT
     assert event.get_datacontenttype() == "application/json"
     assert event.get_extension("partitionkey") == "esc-1"

@@ -62,6 +62,7 @@ async def test_a_reply_that_could_not_be_delivered_escalates_and_its_progress_do
     assert await stack.events(EscalationRaised) == []
     event_id = await stack.deliver(changed("failed", "mailbox full"))
     (raised,) = await stack.events(EscalationRaised)
+    assert raised.trigger == "reply_delivery_failed"
     assert raised.trigger_event_id == event_id
     assert raised.reason == "reply reply-1 was not delivered: mailbox full"
     assert (raised.raised_by.kind, raised.raised_by.id) == ("system", "intake")

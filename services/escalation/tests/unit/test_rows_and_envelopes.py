@@ -58,6 +58,17 @@ async def test_published_envelopes_name_escalation_as_their_source(stack):
     assert {e.source for e in envelopes} == {"/switchboard/escalation"}
 
 
+async def test_escalation_raised_goes_out_as_version_2(stack):
+    opened = case_opened(at=stack.clock.at)
+    await stack.deliver(opened)
+    stack.clock.advance(hours=1)
+    await stack.fire_timers()
+    async with stack.transaction() as uow:
+        rows = (await uow.session.execute(select(outbox.c.event_type, outbox.c.headers))).all()
+    schemas = {dict(r.headers)["ce_dataschema"] for r in rows if r.event_type.endswith(".raised")}
+    assert schemas == {"urn:switchboard:schema:switchboard.escalation.raised:v2"}
+
+
 async def test_a_webhook_delivery_carries_the_envelope_published_with_it(stack):
     opened = case_opened(at=stack.clock.at)
     await stack.deliver(opened)

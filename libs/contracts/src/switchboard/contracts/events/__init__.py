@@ -1,4 +1,8 @@
-"""Every Switchboard event model, version 1, and the registry that knows them all."""
+"""Every Switchboard event model (each version) and the registry that knows them all.
+
+The plain names are the newest versions; older ones carry their version, e.g.
+``EscalationRaisedV1``, and are read as the newest through their upcasters.
+"""
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.events import (
@@ -6,6 +10,7 @@ from switchboard.contracts.events import (
     assignments,
     cases,
     escalations,
+    escalations_v1,
     feedback_alerts,
     sla,
     surveys,
@@ -35,6 +40,7 @@ from switchboard.contracts.events.escalations import (
     EscalationRaised,
     EscalationResolved,
 )
+from switchboard.contracts.events.escalations_v1 import EscalationRaised as EscalationRaisedV1
 from switchboard.contracts.events.feedback_alerts import DetractorAlerted
 from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarned
 from switchboard.contracts.events.surveys import SurveyAnswered, SurveyRequested
@@ -46,6 +52,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *agent_status.EVENTS,
     *sla.EVENTS,
     *escalations.EVENTS,
+    *escalations_v1.EVENTS,
     *surveys.EVENTS,
     *feedback_alerts.EVENTS,
 )
@@ -53,6 +60,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 REGISTRY = Registry()
 for _model in ALL_EVENTS:
     REGISTRY.register(_model)
+REGISTRY.register_upcaster(EscalationRaised.event_type, 1, escalations_v1.raised_v1_to_v2)
 
 __all__ = [
     "ALL_EVENTS",
@@ -72,6 +80,7 @@ __all__ = [
     "EscalationAcknowledged",
     "EscalationEscalated",
     "EscalationRaised",
+    "EscalationRaisedV1",
     "EscalationResolved",
     "OfferDeclined",
     "OfferExpired",

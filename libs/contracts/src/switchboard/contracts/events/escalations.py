@@ -28,7 +28,9 @@ class EscalationEvent(Event):
     region: Region
 
 
-class Trigger(StrEnum):
+class RaisedBecause(StrEnum):
+    """Why an escalation was raised; v2 adds reply_delivery_failed (a reply not delivered)."""
+
     SLA_BREACH = "sla_breach"
     SLA_WARNING = "sla_warning"
     DETRACTOR = "detractor"
@@ -36,14 +38,17 @@ class Trigger(StrEnum):
     ANGRY_MESSAGE = "angry_message"
     VIP_WAITING = "vip_waiting"
     REPEAT_CONTACT = "repeat_contact"
+    REPLY_DELIVERY_FAILED = "reply_delivery_failed"
 
 
 class EscalationRaised(EscalationEvent):
     """A case was escalated to the first level of an escalation policy."""
 
     event_type: ClassVar[str] = "switchboard.escalation.raised"
+    version: ClassVar[int] = 2
+    """v2 adds the trigger ``reply_delivery_failed``; v1 (``escalations_v1``) is upcast."""
 
-    trigger: Trigger
+    trigger: RaisedBecause
     trigger_event_id: Id | None = None
     """The CloudEvents id of the event that triggered it (a breach, a detractor alert)."""
     policy_id: Id

@@ -22,7 +22,11 @@ from switchboard.contracts.events import (
     EscalationResolved,
 )
 from switchboard.contracts.events.common import Actor, ActorKind, Priority
-from switchboard.contracts.events.escalations import EscalatedBecause, ResolvedBecause, Trigger
+from switchboard.contracts.events.escalations import (
+    EscalatedBecause,
+    RaisedBecause,
+    ResolvedBecause,
+)
 from switchboard.escalation.adapters import repository
 from switchboard.escalation.adapters.config_store import LoadedConfig
 from switchboard.escalation.adapters.orm import EscalationRow
@@ -74,14 +78,14 @@ class RaiseRequest:
     preferred_policy: str | None = None
 
 
-def _wire_trigger(trigger: TriggerKind) -> Trigger:
-    """The contract's (v1) name of a trigger: it has none for a threatening message nor
-    a failed delivery, which go out as their nearest (the reason says which)."""
+def _wire_trigger(trigger: TriggerKind) -> RaisedBecause:
+    """The contract's name of a trigger: a threatening message goes out as an angry one
+    (the reason says which), a failed delivery as a reply that could not be delivered."""
     if trigger is TriggerKind.THREATENING_MESSAGE:
-        return Trigger.ANGRY_MESSAGE
+        return RaisedBecause.ANGRY_MESSAGE
     if trigger is TriggerKind.DELIVERY_FAILED:
-        return Trigger.MANUAL
-    return Trigger(trigger.value)
+        return RaisedBecause.REPLY_DELIVERY_FAILED
+    return RaisedBecause(trigger.value)
 
 
 def _targets(loaded: LoadedConfig, escalation: Escalation) -> tuple[str, ...]:
