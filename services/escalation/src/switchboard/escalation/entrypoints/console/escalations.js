@@ -7,6 +7,16 @@ import { age, when, words } from "./format.js";
 import { discover } from "./session.js";
 import { state } from "./state.js";
 
+// The stream names a trigger as the contract does, the API as escalation stores it.
+const TRIGGER_LABELS = {
+  reply_delivery_failed: "reply not delivered",
+  delivery_failed: "reply not delivered",
+};
+
+function triggerLabel(trigger) {
+  return TRIGGER_LABELS[trigger] || words(trigger);
+}
+
 export async function loadEscalations(generation) {
   const lists = await Promise.all(
     ["open", "acknowledged"].map((status) => escalation(`/v1/escalations?status=${status}&limit=500`)),
@@ -172,7 +182,7 @@ function fillRow(row, item) {
   text(".case", item.case_id);
   text(".region", item.region);
   text(".level", `L${item.level}`);
-  text(".reason", item.reason || words(item.trigger), words(item.trigger));
+  text(".reason", item.reason || triggerLabel(item.trigger), triggerLabel(item.trigger));
   const raised = row.querySelector(".raised");
   raised.replaceChildren(
     el("time", { datetime: item.raised_at, text: when(item.raised_at) }),
