@@ -1,7 +1,8 @@
 """A reply the customer never gets does not go unnoticed, across the services: an agent
 takes a German chat, replies through intake, the adapter receives the reply signed and
 later reports that it could not deliver it; intake publishes the failure and escalation
-raises an escalation to the region's coordinator that points at it."""
+raises an escalation to the region's coordinator that points at it, with its own trigger
+(EscalationRaised v2's reply_delivery_failed)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_reg
     )
     assert (failed.case_id, failed.agent_id, failed.region) == (case_id, agent, region)
     [raised] = await events.wait_for(EscalationRaised, lambda e: e.case_id == case_id)
+    assert raised.trigger.value == "reply_delivery_failed"
     assert raised.region == region
     assert (raised.raised_by.kind.value, raised.raised_by.id) == ("system", "intake")
     assert raised.reason == f"reply {reply_id} was not delivered: the visitor closed the chat"
