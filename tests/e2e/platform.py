@@ -293,9 +293,13 @@ class Routing:
         assert response.status_code == 200, response.text
 
     async def available(self, agent_id: str) -> None:
+        await self.presence(agent_id, "available")
+
+    async def presence(self, agent_id: str, presence: str) -> None:
+        """The agent sets their presence: available, busy, away or offline."""
         response = await self.client.put(
             f"{self.base}/v1/agents/{agent_id}/presence",
-            json={"presence": "available"},
+            json={"presence": presence},
             headers=self.platform.auth(agent_id),
         )
         assert response.status_code == 200, response.text
