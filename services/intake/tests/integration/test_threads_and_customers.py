@@ -194,3 +194,24 @@ async def test_an_email_reply_to_a_resolved_thread_reopens_it_as_a_customer_repl
     assert events[0].data.reason.value == "customer_reply"
     assert events[0].data.priority == 1
     assert events[0].data.language == "pl"
+
+
+async def test_a_withdrawn_consent_shows_on_the_customer_s_record(intake):
+    chat = await intake.register("chat")
+    token = uuid.uuid4().hex
+    answer = await intake.post(
+        chat, {"session_id": f"s-{token}", "visitor": {"id": f"v-{token}"}, "message": "Hei"}
+    )
+    record = f"/v1/customers/{answer.json()['customer_id']}"
+    consents = f"{record}/consents"
+    for change in (
+        {"purpose": "surveys", "state": "granted", "source": "import", "at": "2025-03-01T09:00Z"},
+        {"purpose": "surveys", "state": "withdrawn", "source": "agent", "note": "Ei kyselyitä"},
+    ):
+        recorded = await intake.client.post(consents, json=change, headers=intake.admin_headers())
+        assert recorded.status_code == 201, recorded.text
+    read = await intake.client.get(consents, headers=intake.admin_headers())
+    assert [c["state"] for c in read.json()["history"]] == ["withdrawn", "granted"]
+    customer = (await intake.client.get(record, headers=intake.admin_headers())).json()
+    assert customer["consents"]["surveys"]["state"] == "withdrawn"
+    assert customer["consents"]["marketing"] is None

@@ -199,3 +199,22 @@ class MergeProposalRow(Base):
     proposed_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
     """open, merged or dismissed."""
+
+
+class CustomerConsentRow(Base):
+    """One change of a customer's consent to a purpose, never updated: the current state is
+    the latest change per purpose (``domain.consents``)."""
+
+    __tablename__ = "intake_customer_consents"
+    __table_args__ = (Index(None, "customer_id", "purpose", "at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("intake_customers.id"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    """When the customer expressed it."""
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(256))
+    source: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(1000))

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from switchboard.intake.bootstrap import DEFINITION
 from switchboard.intake.entrypoints import (
     adapters_api,
+    consents_api,
     contacts_api,
     conversations_api,
     customer_records_api,
@@ -37,6 +38,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         customers_api.router,
         conversations_api.router,
         customer_records_api.router,
+        consents_api.router,
         deliveries_api.router,
         merges_api.router,
     ),

@@ -1,8 +1,10 @@
 """Merging two customer records that are one person: the merged one's identities, cases,
-contacts and notes move to the survivor (VIP, tier, home region and name filled from the
-merged one where the survivor has none), the merged id keeps pointing to the survivor, and
-``CustomerMerged`` tells the other services. Proposed automatically when one contact's
-identities lead to two customers (``merge_proposals``)."""
+contacts, notes and consent history move to the survivor (VIP, tier, home region and name
+filled from the merged one where the survivor has none; each consent's latest change wins,
+so a withdrawal later than the other record's grant withdraws the survivor's), the merged
+id keeps pointing to the survivor, and ``CustomerMerged`` tells the other services.
+Proposed automatically when one contact's identities lead to two customers
+(``merge_proposals``)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.intake.adapters.orm import (
     CaseRow,
     ContactRow,
+    CustomerConsentRow,
     CustomerMergeRow,
     CustomerNoteRow,
     CustomerRow,
@@ -71,7 +74,7 @@ async def merge_customers(
     case_ids = list(
         await session.scalars(select(CaseRow.id).where(CaseRow.customer_id == merged_id))
     )
-    for model in (IdentityRow, CaseRow, ContactRow, CustomerNoteRow):
+    for model in (IdentityRow, CaseRow, ContactRow, CustomerNoteRow, CustomerConsentRow):
         await session.execute(
             update(model)
             .where(model.customer_id == merged_id)  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """A customer's record: who they are (identities, language, tier, VIP), their cases with
-state, channel, dates and outcome, and coordinators' notes.
+state, channel, dates and outcome, coordinators' notes, and their current consents.
 
 Who may read it: admins; coordinators whose regions cover the customer's home region or one
 of their cases; the agent holding one of their cases. Coordinators and admins may add notes
@@ -8,13 +8,14 @@ of their cases; the agent holding one of their cases. Coordinators and admins ma
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.intake.adapters.consent_history import consents_of
 from switchboard.intake.adapters.orm import (
     CaseHolderRow,
     CaseRow,
@@ -24,6 +25,7 @@ from switchboard.intake.adapters.orm import (
     CustomerRow,
     IdentityRow,
 )
+from switchboard.intake.domain.consents import ConsentChange, Purpose
 from switchboard.intake.domain.identity import IdentityKey
 from switchboard.intake.service_layer.conversations import NotAllowed
 from switchboard.servicekit.auth import Principal, Role
@@ -73,6 +75,8 @@ class CustomerRecord:
     """Newest first."""
     merged_ids: Sequence[str]
     """Customer records merged into this one (their ids lead here)."""
+    consents: Mapping[Purpose, ConsentChange | None]
+    """The current state of each purpose (None: never recorded)."""
 
 
 async def customer_of(session: AsyncSession, identity: IdentityKey) -> str:
@@ -147,6 +151,7 @@ async def read_record(
                 .order_by(CustomerMergeRow.merged_at)
             )
         ),
+        consents=(await consents_of(session, customer_id)).by_purpose(),
     )
 
 

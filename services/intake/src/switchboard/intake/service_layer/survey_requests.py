@@ -8,7 +8,9 @@ import logging
 
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import SurveyRequested
+from switchboard.intake.adapters.consent_history import consents_of
 from switchboard.intake.adapters.orm import AdapterRow, CaseRow, ReplyRow
+from switchboard.intake.domain.consents import Purpose
 from switchboard.intake.domain.replies import (
     TEXT_LIMITS,
     ReplyDelivery,
@@ -22,11 +24,13 @@ from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 log = logging.getLogger(__name__)
 SURVEY_SENDER = "feedback"
+NO_SURVEY_CONSENT = "not sent: the customer withdrew their consent to surveys"
 
 
 async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUnitOfWork) -> None:
     """One invitation per survey; none on a channel that takes no written message (phone),
-    and a failed one, visible in the conversation, when the adapter has no outbound address."""
+    and a failed one, visible in the conversation, when the customer withdrew their consent
+    to surveys or the adapter has no outbound address."""
     request, session = message.data, uow.session
     if request.channel.value not in TEXT_LIMITS:
         return
@@ -60,6 +64,11 @@ async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUni
         delivery_changed_at=now,
     )
     session.add(row)
+    if (await consents_of(session, case.customer_id)).withdrawn(Purpose.SURVEYS):
+        row.delivery = ReplyDelivery.FAILED.value
+        row.delivery_error = NO_SURVEY_CONSENT
+        log.info("survey %s not sent: its customer withdrew consent", request.survey_id)
+        return
     if adapter is None or not adapter.outbound_url:
         row.delivery = ReplyDelivery.FAILED.value
         row.delivery_error = f"adapter {latest.adapter_id!r} has no outbound address"

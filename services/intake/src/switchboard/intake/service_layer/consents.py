@@ -1,0 +1,75 @@
+"""A customer's consents: read their current state and history, record a change. Whoever may
+read the customer's record may do both (an agent records what the customer tells them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.intake.adapters.consent_history import add_consent_change, consent_history
+from switchboard.intake.domain.consents import (
+    ConsentChange,
+    Consents,
+    ConsentSource,
+    ConsentState,
+    Purpose,
+)
+from switchboard.intake.service_layer.customer_records import check_access, current_customer
+from switchboard.servicekit.auth import Principal
+
+HISTORY_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class CustomerConsents:
+    customer_id: str
+    current: dict[Purpose, ConsentChange | None]
+    """Every purpose; None where nothing was ever recorded."""
+    history: Sequence[ConsentChange]
+    """Newest first (by when the customer expressed it), at most ``HISTORY_LIMIT``."""
+
+
+async def read_consents(
+    session: AsyncSession, principal: Principal, customer_id: str
+) -> CustomerConsents:
+    customer = await current_customer(session, customer_id)
+    await check_access(session, principal, customer)
+    history = await consent_history(session, customer.id)
+    return CustomerConsents(
+        customer_id=customer.id,
+        current=Consents.from_history(history).by_purpose(),
+        history=history[:HISTORY_LIMIT],
+    )
+
+
+async def record_consent(
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: str,
+    *,
+    purpose: Purpose,
+    state: ConsentState,
+    source: ConsentSource,
+    note: str | None,
+    at: datetime | None,
+    now: datetime,
+) -> CustomerConsents:
+    """Appends the change (``at``: when the customer expressed it, now if not given); the
+    answer is the customer's consents with it."""
+    customer = await current_customer(session, customer_id)
+    await check_access(session, principal, customer)
+    change = ConsentChange(
+        purpose=purpose,
+        state=state,
+        at=at or now,
+        recorded_at=now,
+        by=f"{principal.role.value}:{principal.subject}",
+        source=source,
+        note=note,
+    )
+    add_consent_change(session, customer.id, change)
+    await session.flush()
+    return await read_consents(session, principal, customer.id)
