@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -69,7 +68,7 @@ async def queue_and_send(stack, receiver, *, max_attempts: int) -> DeliverySende
         ),
         timeout_seconds=2,
     )
-    async with serving(receiver.app(), port), httpx.AsyncClient(timeout=2) as client:
+    async with serving(receiver.app(), port), sender.http_client() as client:
         for _ in range(100):
             await sender.deliver_due(client)
             async with stack.sessions() as session:

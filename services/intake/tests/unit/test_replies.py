@@ -51,7 +51,7 @@ def sender_of(service: InProcessService) -> DeliverySender:
 
 async def send_until_settled(service: InProcessService, rounds: int = 60) -> None:
     sender = sender_of(service)
-    async with httpx.AsyncClient(timeout=2) as http:
+    async with sender.http_client() as http:
         for _ in range(rounds):
             await sender.deliver_due(http)
             await asyncio.sleep(0.03)
@@ -204,7 +204,7 @@ async def test_a_reply_the_adapter_never_takes_ends_failed_and_says_why(quick, c
     await send_until_settled(quick, rounds=20)
     [failed] = await quick.published(ReplyDeliveryChanged)
     assert failed.state == "failed"
-    assert failed.reason.startswith("the adapter did not take it in 2 attempts: ConnectError")
+    assert failed.reason.startswith("the adapter did not take it in 2 attempts: ClientConnectorError")
     conversation = await client.get(f"/v1/cases/{opened['case_id']}/messages", headers=agent)
     reply = conversation.json()["messages"][-1]
     assert (reply["delivery"], reply["delivery_error"]) == ("failed", failed.reason)

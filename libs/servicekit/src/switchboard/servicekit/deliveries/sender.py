@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from prometheus_client import Counter
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,8 +49,10 @@ ATTEMPT_TIMEOUTS = 2
 """No attempt takes longer than this many HTTP timeouts as a whole (connecting, sending and
 a receiver that answers byte by byte), so a batch is recorded within its lease."""
 IN_FLIGHT = 10
-"""Requests of a batch in flight at once. httpx's pool costs more CPU per request the more
-wait on it together (about twice as much at 50 as at 8), so a batch goes out in waves."""
+"""Requests of a batch in flight at once (a batch goes out in waves of these)."""
+ANSWER_READ = 64 * 1024
+"""Bytes of a recipient's answer read (so its connection can be reused); a longer answer
+closes the connection instead."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,20 @@ class DeliverySender:
         self.stall = StallWatch("delivery sender", first_pause=poll_seconds)
         register_wakeup(self)
 
+    def http_client(self) -> aiohttp.ClientSession:
+        """The client requests go out with: aiohttp (a tenth of httpx's CPU per request
+        at ten in flight), no redirects followed, no cookies kept between recipients, no
+        proxy from the environment, each step bounded by the timeout."""
+        step = self._timeout
+        return aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=step, sock_read=step),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            auto_decompress=False,
+        )
+
     async def run(self) -> None:
-        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+        async with self.http_client() as client:
             while not self._stopping.is_set():
                 sent = await self.stall.attempt(lambda: self.deliver_due(client))
                 if (sent or 0) < self._batch_size:
@@ -163,7 +177,7 @@ class DeliverySender:
         """A delivery was queued: look now rather than at the next poll."""
         self._woken.set()
 
-    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+    async def deliver_due(self, client: aiohttp.ClientSession) -> int:
         """Send one claimed batch and record how it went; how many rows were claimed.
         Outcomes left over from a round the database failed are recorded first (this
         raises while it is still away, and claims nothing)."""
@@ -236,13 +250,13 @@ class DeliverySender:
         return found
 
     async def _attempt(
-        self, client: httpx.AsyncClient, row: Any, endpoint: Endpoint | None
+        self, client: aiohttp.ClientSession, row: Any, endpoint: Endpoint | None
     ) -> _Attempt:
         async with self._in_flight:  # timed and signed from its turn, not from the claim
             return await self._request(client, row, endpoint)
 
     async def _request(
-        self, client: httpx.AsyncClient, row: Any, endpoint: Endpoint | None
+        self, client: aiohttp.ClientSession, row: Any, endpoint: Endpoint | None
     ) -> _Attempt:
         started, at = time.perf_counter(), self._clock()
         status_code: int | None = None
@@ -255,14 +269,20 @@ class DeliverySender:
             )
             limit = self._timeout * ATTEMPT_TIMEOUTS
             try:
-                async with asyncio.timeout(limit):
-                    response = await client.post(
-                        endpoint.url, content=row.body.encode(), headers=headers
-                    )
-                status_code = response.status_code
-                if not response.is_success:
+                async with (
+                    asyncio.timeout(limit),
+                    client.post(
+                        endpoint.url,
+                        data=row.body.encode(),
+                        headers=headers,
+                        allow_redirects=False,
+                    ) as response,
+                ):
+                    status_code = response.status
+                    await response.content.read(ANSWER_READ)
+                if not 200 <= status_code < 300:
                     error = f"HTTP {status_code}"
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
             except TimeoutError:
                 error = f"TimeoutError: no whole answer within {limit:g} s"
