@@ -1,5 +1,6 @@
 // The open case's customer from intake: identities, language, tier and VIP, their case
-// history and coordinators' notes.
+// history and coordinators' notes (read-only here: intake lets coordinators of the
+// customer's regions and admins add notes, not agents).
 import { failure, intake, Unauthorized } from "./api.js";
 import { $, el, empty, table } from "./dom.js";
 import { when, words } from "./format.js";
@@ -56,11 +57,13 @@ function renderCustomer(record) {
         el("li", {}, el("p", { class: "note-text", text: n.text }),
           el("p", { class: "meta", text: `${n.author} · ${when(n.created_at)}` }))))
     : empty("No notes.");
+  const whoWrites = el("p", { class: "help", id: "notes-help",
+    text: "Notes are added by the coordinators of the customer's regions; ask one to add yours." });
   $("customer").replaceChildren(
     facts,
     el("h3", { text: "Identities" }), identities,
     el("h3", { text: "History" }), el("div", { class: "history" }, history),
-    el("h3", { text: "Notes" }), notes,
+    el("h3", { text: "Notes" }), notes, whoWrites,
   );
   $("customer").dataset.customerId = record.id;
 }
