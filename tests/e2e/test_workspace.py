@@ -4,7 +4,10 @@ goes available, a Danish chat message is offered with its countdown, the agent a
 reads it beside the customer's record, replies; the reply reaches the adapter signed; the
 customer's follow-up in the same chat session appears without a reload; the agent resolves
 with a code and finishes wrap-up; a coordinator of the region reads the conversation in the
-escalation console. Screenshots go to ``SWITCHBOARD_E2E_SCREENSHOT_DIR``."""
+escalation console. Another agent reads an HTML e-mail rendered in its sandboxed frame (bold
+shows, its script and tracking pixel do nothing) beside a coordinator's note (read-only),
+and transfers the case by name to a colleague, to whom it is offered first. Screenshots go to
+``SWITCHBOARD_E2E_SCREENSHOT_DIR``."""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ import re
 import uuid
 
 import pytest
+from fastapi import FastAPI, Response
 from playwright.async_api import expect
 
-from switchboard.contracts.events import CaseOpened, CaseResolved
+from switchboard.contracts.events import CaseOffered, CaseOpened, CaseResolved, CaseTransferred
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
@@ -159,3 +163,135 @@ async def test_an_agent_takes_a_danish_chat_replies_and_resolves_in_the_workspac
     # Right after the accept intake may answer 403 for a moment (it has not yet read the
     # assignment): the page says it waits, and the browser logs the refused request.
     assert not [e for e in workspace.errors if "403" not in e], workspace.errors
+
+
+FRENCH = (
+    "Bonjour, j'ai commandé un lave-linge il y a deux semaines et il n'est toujours pas "
+    "arrivé. Pouvez-vous me dire quand il sera livré ? Le numéro de commande est 48213."
+)
+TRACKER_PATH = "/pixel.png"
+
+
+def french_mail(run: str, tracker: str) -> dict[str, object]:
+    """An HTML e-mail with what a help desk must not run or load: a script, a handler, a
+    remote tracking pixel."""
+    html = (
+        f"<p>Bonjour, ma commande <b>48213</b> n'est pas arrivée.</p><p>{FRENCH}</p>"
+        "<script>parent.document.title = 'pwned'</script>"
+        f'<img src="{tracker}" alt="" onerror="parent.document.title = \'pwned\'">'
+        '<p><a href="https://example.com/suivi">Suivi</a></p>'
+    )
+    return {
+        "sender": f"claire-{run}@example.fr",
+        "sender_name": "Claire Martin",
+        "to": ["support@acme.test"],
+        "subject": "Lave-linge pas livré",
+        "text_body": FRENCH,
+        "html_body": html,
+        "message_id": f"<order-{run}@example.fr>",
+    }
+
+
+async def test_an_agent_reads_an_html_email_and_the_notes_then_transfers_to_a_colleague(
+    platform, intake, routing, events, http, browser
+):
+    run = uuid.uuid4().hex[:8]
+    region = platform.regions.eu_central  # no other test hires French speakers
+    inbox = await intake.register("email", region)
+    lea, zoe, marc = (f"{name}-{run}" for name in ("lea", "zoe", "marc"))
+    for agent in (lea, zoe, marc):
+        await routing.hire(agent, region=region, languages=["fr"], skills={"support": 8})
+    await routing.available(lea)
+    port = free_port()
+    tracker_hits: list[str] = []
+    tracker = FastAPI()
+
+    @tracker.get(TRACKER_PATH)
+    async def pixel() -> Response:
+        tracker_hits.append("hit")
+        return Response(b"", media_type="image/png")
+
+    async with serving(tracker, port):
+        mail = french_mail(run, f"http://127.0.0.1:{port}{TRACKER_PATH}")
+        posted = await intake.post(inbox, mail)
+        assert posted.status_code == 202, posted.text
+        case_id = posted.json()["case_id"]
+        [opened] = await events.wait_for(CaseOpened, lambda e: e.case_id == case_id)
+        # A coordinator of the region notes something about the customer; agents read it.
+        coordinator = platform.auth("vera", "coordinator", (region,))
+        noted = await http.post(
+            f"{platform.url('intake')}/v1/customers/{opened.customer_id}/notes",
+            json={"text": "Prefers e-mail; second late delivery this year."},
+            headers=coordinator,
+        )
+        assert noted.status_code == 201, noted.text
+
+        base = platform.url("routing")
+        workspace = await open_workspace(browser, base, bearer(platform, lea))
+        page = workspace.page
+        row = page.locator(f'li[data-case-id="{case_id}"]')
+        await expect(row).to_have_attribute("data-state", "offered", timeout=LIVE_TIMEOUT_MS)
+        await row.get_by_role("button", name="Accept").click()
+
+        # The e-mail's HTML, rendered in its sandboxed frame: bold is bold, nothing ran.
+        inbound = page.locator('#messages li[data-direction="inbound"]')
+        await expect(inbound).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+        body = page.frame_locator(".email-html").first
+        bold = body.locator("b")
+        await expect(bold).to_have_text("48213", timeout=LIVE_TIMEOUT_MS)
+        assert int(await bold.evaluate("b => getComputedStyle(b).fontWeight")) >= 700
+        await expect(body.locator("script")).to_have_count(0)
+        await expect(inbound.locator(".blocked-images")).to_have_text(
+            "1 image not loaded (remote content is blocked)."
+        )
+        await expect(inbound.locator(".plain-text .text")).to_have_text(FRENCH)
+        assert await page.title() == "Switchboard · Agent workspace"
+        assert tracker_hits == [], "a remote image was loaded"
+        # Its links open in a new tab, never inside the frame or over the workspace.
+        await page.context.route("https://example.com/**", lambda r: r.fulfill(body="suivi"))
+        async with page.context.expect_page() as opening:
+            await body.get_by_role("link", name="Suivi").click()
+        tab = await opening.value
+        await tab.wait_for_load_state()
+        assert tab.url == "https://example.com/suivi"
+        await tab.close()
+
+        # The coordinator's note, read-only: agents do not write notes.
+        customer = page.locator("#customer")
+        await expect(customer.locator(".note-text")).to_have_text(
+            "Prefers e-mail; second late delivery this year.", timeout=LIVE_TIMEOUT_MS
+        )
+        await expect(customer.locator("#notes-help")).to_contain_text("coordinators")
+        await expect(customer.locator("textarea, input")).to_have_count(0)
+        await page.screenshot(path=screenshot_dir() / "workspace-email.png", full_page=True)
+
+    # Transferred to Marc by name, although Zoé has been idle longer.
+    await routing.available(zoe)
+    await routing.available(marc)
+    await page.select_option("#transfer-kind", "agent")
+    await page.locator("#transfer-to").fill(marc)
+    await page.locator("#transfer-note").fill("Marc handled her first delivery")
+    await page.locator("#transfer-form").get_by_role("button", name="Transfer").click()
+    await expect(row).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    [moved] = await events.wait_for(CaseTransferred, lambda e: e.case_id == case_id)
+    assert (moved.from_agent_id, moved.to_agent_id) == (lea, marc)
+    offers = await events.wait_for(
+        CaseOffered, lambda e: e.case_id == case_id and e.agent_id != lea
+    )
+    assert offers[0].agent_id == marc
+
+    theirs = await open_workspace(browser, base, bearer(platform, marc))
+    offered = theirs.page.locator(f'li[data-case-id="{case_id}"]')
+    await expect(offered).to_have_attribute("data-state", "offered", timeout=LIVE_TIMEOUT_MS)
+    # The frame's own policy refused the pixel, and the page's inherited one; the sandbox
+    # refused Playwright's own scripts in the frame while it clicked the link (the browser
+    # logs each); nothing else failed but intake's 403 right after the accept.
+    blocked = [e for e in workspace.errors if TRACKER_PATH in e and "Security Policy" in e]
+    assert any('"img-src data:"' in e for e in blocked), workspace.errors
+    sandboxed = "Blocked script execution in 'about:srcdoc' because the document's frame is"
+    others = [
+        e
+        for e in workspace.errors
+        if "403" not in e and e not in blocked and not e.startswith(sandboxed)
+    ]
+    assert not others, others

@@ -103,6 +103,7 @@ async def test_the_page_loads_nothing_from_elsewhere_and_has_no_inline_code(clie
     [
         *[(name, "text/javascript; charset=utf-8") for name in MODULES],
         ("workspace.css", "text/css; charset=utf-8"),
+        ("mail.css", "text/css; charset=utf-8"),
     ],
 )
 async def test_assets_have_their_content_types_and_no_markup_sinks(client, name, content_type):
@@ -116,6 +117,17 @@ async def test_assets_have_their_content_types_and_no_markup_sinks(client, name,
         assert markup_sink not in text
     urls = set(re.findall(r"[a-z]+://[^\s\"'`)]+", text))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls  # a namespace, never fetched
+
+
+async def test_an_emails_html_is_framed_without_scripts_and_without_remote_loads(client):
+    """srcdoc is the page's only markup sink: a frame sandboxed without scripts, forms or
+    popups, under its own policy on top of the page's (images only as data: URLs)."""
+    text = (await client.get("/workspace/mail.js")).text
+    assert re.findall(r'sandbox: "([^"]*)"', text) == ["allow-same-origin"]
+    assert "FRAME_POLICY = \"default-src 'none'; style-src 'self'; img-src data:\"" in text
+    page = (await client.get("/workspace")).headers["content-security-policy"]
+    assert "default-src 'none'" in page
+    assert "frame-src" not in page
 
 
 async def test_the_entry_module_reaches_every_module_by_relative_url(client):

@@ -1,11 +1,13 @@
 // The open case: its conversation from intake (every page, polled every 2 s), the reply form
 // for its channel, and what the agent does with the case (transfer, resolve, wrap-up).
-// Customers' text is untrusted: it goes into the page through textContent only, and an
-// e-mail's HTML (sanitised by intake) is not rendered: its plain text is shown.
+// Customers' text is untrusted: it goes into the page through textContent only; an e-mail's
+// HTML (sanitised by intake) is shown in a sandboxed frame (mail.js), its plain text
+// one click away.
 import { failure, HttpError, intake, routing, Unauthorized } from "./api.js";
 import { $, el, notify } from "./dom.js";
 import { when, words } from "./format.js";
 import { loadCustomer } from "./customer.js";
+import { emailBody } from "./mail.js";
 import { state } from "./state.js";
 import { renderWork } from "./work.js";
 
@@ -133,7 +135,13 @@ function buildMessage(message) {
       message.outcome ? el("span", { class: "outcome", text: ` · ${message.outcome}` }) : ""),
   );
   if (message.subject) node.append(el("p", { class: "subject", text: message.subject }));
-  node.append(el("p", { class: "text", text: message.text || "" }));
+  const text = el("p", { class: "text", text: message.text || "" });
+  if (message.html) {
+    node.append(emailBody(message.html, `E-mail from ${senderText(message)}`),
+      el("details", { class: "plain-text" }, el("summary", { text: "Plain text" }), text));
+  } else {
+    node.append(text);
+  }
   if (message.attachments?.length) {
     node.append(el("ul", { class: "attachments" },
       ...message.attachments.map((a) =>
