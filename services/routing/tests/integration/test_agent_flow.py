@@ -106,6 +106,36 @@ async def test_a_transfer_moves_the_case_to_another_region_keeping_its_age(stack
     assert [type(e).__name__ for e in events].count("CaseTransferred") == 1
 
 
+async def test_a_transfer_to_a_queue_and_then_to_a_named_agent(stack, start_replica):
+    replica = await start_replica()
+    first, vip, named = unique("first"), unique("vip"), unique("named")
+    queue = unique("vip-queue")
+    await replica.hire(first)
+    await replica.hire(vip, pools=[queue])
+    await replica.hire(named, pools=["elsewhere", "nordics"])
+    await replica.presence(first, "available")
+    case_id = unique("case")
+    await stack.open_case(case_id)
+    assert await eventually(lambda: offered_to(replica, first, case_id), timeout=20)
+    await replica.act(first, case_id, "accept")
+
+    unknown = await replica.act(first, case_id, "transfer", {"queue": f"{queue}-not"})
+    assert unknown.status_code == 404, unknown.text
+    queued = await replica.act(first, case_id, "transfer", {"queue": queue})
+    assert queued.status_code == 200, queued.text
+    await replica.presence(vip, "available")
+    assert await eventually(lambda: offered_to(replica, vip, case_id), timeout=20)
+    await replica.act(vip, case_id, "accept")
+    offline = await replica.act(vip, case_id, "transfer", {"agent": named})
+    assert offline.status_code == 409, offline.text
+    await replica.presence(named, "available")
+    moved = await replica.act(vip, case_id, "transfer", {"agent": named})
+
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["pool"] == "nordics", "the named agent's region's pool"
+    assert await eventually(lambda: offered_to(replica, named, case_id), timeout=20)
+
+
 async def test_a_restarted_replica_rebuilds_its_index_from_the_database(stack, start_replica):
     first = await start_replica("routing-a")
     case_ids = [unique("case") for _ in range(3)]
