@@ -204,7 +204,9 @@ async def test_a_reply_the_adapter_never_takes_ends_failed_and_says_why(quick, c
     await send_until_settled(quick, rounds=20)
     [failed] = await quick.published(ReplyDeliveryChanged)
     assert failed.state == "failed"
-    assert failed.reason.startswith("the adapter did not take it in 2 attempts: ClientConnectorError")
+    assert failed.reason.startswith(
+        "the adapter did not take it in 2 attempts: ClientConnectorError"
+    ), failed.reason
     conversation = await client.get(f"/v1/cases/{opened['case_id']}/messages", headers=agent)
     reply = conversation.json()["messages"][-1]
     assert (reply["delivery"], reply["delivery_error"]) == ("failed", failed.reason)

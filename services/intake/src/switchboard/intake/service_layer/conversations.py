@@ -90,11 +90,16 @@ async def read_conversation(
     after: Position | None = None,
     limit: int = 50,
 ) -> Page:
-    case = await session.get(CaseRow, case_id)
-    if case is None:
+    found = (
+        await session.execute(
+            select(CaseRow, CaseHolderRow.agent_id)
+            .outerjoin(CaseHolderRow, CaseHolderRow.case_id == CaseRow.id)
+            .where(CaseRow.id == case_id)
+        )
+    ).first()
+    if found is None:
         raise UnknownCase(case_id)
-    holder_row = await session.get(CaseHolderRow, case_id)
-    holder = holder_row.agent_id if holder_row else None
+    case, holder = found
     if not may_read(principal, region=case.region, holder=holder):
         raise NotAllowed(case_id)
     inbound = select(ContactRow).where(ContactRow.case_id == case_id)

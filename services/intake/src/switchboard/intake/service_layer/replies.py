@@ -81,9 +81,7 @@ async def post_reply(
     request returns the reply it posted (even once the case moved on) instead of a second
     one, and the key with a different request is refused."""
     session = uow.session
-    case = await session.get(CaseRow, case_id)
-    if case is None:
-        raise UnknownCase(case_id)
+    case, holder = await case_and_holder(session, case_id)
     digest = request_digest(reply) if idempotency_key else None
     if idempotency_key and principal.role is Role.AGENT:
         earlier = await keyed_reply(session, case_id, principal.subject, idempotency_key)
@@ -91,12 +89,10 @@ async def post_reply(
             if earlier.request_digest != digest:
                 raise KeyReused(idempotency_key)
             return Posted(earlier, replayed=True)
-    holder = await session.get(CaseHolderRow, case_id)
-    if principal.role is not Role.AGENT or holder is None or holder.agent_id != principal.subject:
+    if principal.role is not Role.AGENT or holder != principal.subject:
         raise NotAllowed(case_id)
     check_fits(case.channel, reply)
-    latest = await latest_inbound(session, case)
-    adapter = await session.get(AdapterRow, latest.adapter_id)
+    latest, adapter = await latest_inbound_and_adapter(session, case)
     if adapter is None or not adapter.outbound_url:
         raise NoOutbound(latest.adapter_id)
     reply_id = str(uuid.uuid4())
@@ -207,6 +203,38 @@ async def queue_for_adapter(
         ],
         at=at,
     )
+
+
+async def case_and_holder(session: AsyncSession, case_id: str) -> tuple[CaseRow, str | None]:
+    """The case and the agent holding it (None when nobody does), in one statement."""
+    found = (
+        await session.execute(
+            select(CaseRow, CaseHolderRow.agent_id)
+            .outerjoin(CaseHolderRow, CaseHolderRow.case_id == CaseRow.id)
+            .where(CaseRow.id == case_id)
+        )
+    ).first()
+    if found is None:
+        raise UnknownCase(case_id)
+    return found[0], found[1]
+
+
+async def latest_inbound_and_adapter(
+    session: AsyncSession, case: CaseRow
+) -> tuple[ContactRow, AdapterRow | None]:
+    """The customer's latest message on the case's channel and the adapter it came through
+    (where outbound messages go), in one statement."""
+    query = (
+        select(ContactRow, AdapterRow)
+        .outerjoin(AdapterRow, AdapterRow.id == ContactRow.adapter_id)
+        .where(ContactRow.case_id == case.id, ContactRow.channel == case.channel)
+        .order_by(ContactRow.received_at.desc(), ContactRow.id.desc())
+        .limit(1)
+    )
+    found = (await session.execute(query)).first()
+    if found is None:  # every case starts with a contact of its channel
+        raise UnknownCase(case.id)
+    return found[0], found[1]
 
 
 async def latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
