@@ -3,10 +3,11 @@ with a chat adapter whose outbound address is a real local HTTP server: an agent
 goes available, a Danish chat message is offered with its countdown, the agent accepts,
 reads it beside the customer's record, replies; the reply reaches the adapter signed; the
 customer's follow-up in the same chat session appears without a reload; the agent resolves
-with a code and finishes wrap-up; a coordinator of the region reads the conversation in the
-escalation console. Another agent reads an HTML e-mail rendered in its sandboxed frame (bold
-shows, its script and tracking pixel do nothing) beside a coordinator's note (read-only),
-and transfers the case by name to a colleague, to whom it is offered first. Screenshots go to
+with a code and finishes wrap-up; the survey reaches the adapter signed, in Danish; a
+coordinator of the region reads the conversation in the escalation console. Another agent
+reads an HTML e-mail rendered in its sandboxed frame (bold shows, its script and tracking
+pixel do nothing) beside a coordinator's note (read-only), and transfers the case by name to
+a colleague, to whom it is offered first. Screenshots go to
 ``SWITCHBOARD_E2E_SCREENSHOT_DIR``."""
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import pytest
 from fastapi import FastAPI, Response
 from playwright.async_api import expect
 
-from switchboard.contracts.events import CaseOffered, CaseOpened, CaseResolved, CaseTransferred
+from switchboard.contracts.events import (
+    CaseOffered,
+    CaseOpened,
+    CaseResolved,
+    CaseTransferred,
+    SurveyRequested,
+)
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
@@ -142,6 +149,25 @@ async def test_an_agent_takes_a_danish_chat_replies_and_resolves_in_the_workspac
         await page.get_by_role("button", name="Finish wrap-up").click()
         await expect(row).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
         await page.screenshot(path=shots / "workspace-resolved.png", full_page=True)
+
+        # Feedback asks for a survey; intake sends it through the same chat adapter, signed,
+        # to the same session, in Danish.
+        [survey] = await events.wait_for(SurveyRequested, lambda e: e.case_id == case_id)
+
+        def surveys_sent() -> list[dict]:
+            return [
+                p["data"] for _, p, h in receiver.received if h["webhook-id"] == survey.survey_id
+            ]
+
+        async def survey_arrived() -> bool:
+            return bool(surveys_sent())
+
+        assert await eventually(survey_arrived, timeout=20), "the adapter got no survey"
+        [sent_survey] = surveys_sent()
+        assert (sent_survey["kind"], sent_survey["case_id"]) == ("survey", case_id)
+        assert (sent_survey["session_id"], sent_survey["language"]) == (session, "da")
+        assert sent_survey["link"] == str(survey.link)
+        assert receiver.forged == 0
 
     # A coordinator of the region reads the same conversation from the escalation console.
     coordinator = platform.auth("vera", "coordinator", (region,))["Authorization"]
