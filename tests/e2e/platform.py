@@ -47,6 +47,8 @@ LOOPBACK = "127.0.0.1"
 
 JWT_SECRET = "e2e-jwt-secret-of-all-four-services-0123456789abcdef"
 SURVEY_DELAY_SECONDS = 2.0
+OUTBOUND_MAX_ATTEMPTS = 3
+OUTBOUND_FIRST_RETRY_SECONDS = 0.2
 FIRST_RESPONSE_TARGET_SECONDS = 4
 OFFER_TIMEOUT_SECONDS = 15
 AUDIENCE = "switchboard"
@@ -181,7 +183,13 @@ class Platform:
             overrides={
                 name: {"CONSUMER_GROUP": groups[name], **faster, **specific}
                 for name, specific in {
-                    "intake": {"ADAPTER_CACHE_SECONDS": "0"},
+                    # A reply no adapter takes dies in about a second, not minutes.
+                    "intake": {
+                        "ADAPTER_CACHE_SECONDS": "0",
+                        "OUTBOUND_FIRST_RETRY_SECONDS": str(OUTBOUND_FIRST_RETRY_SECONDS),
+                        "OUTBOUND_MAX_RETRY_SECONDS": "0.5",
+                        "OUTBOUND_MAX_ATTEMPTS": str(OUTBOUND_MAX_ATTEMPTS),
+                    },
                     "routing": {"SYNC_SECONDS": "0.1"},
                     "escalation": {},
                     "feedback": {"SURVEY_SUPPRESSION_DAYS": "0"},

@@ -2,7 +2,8 @@
 takes a German chat, replies through intake, the adapter receives the reply signed and
 later reports that it could not deliver it; intake publishes the failure and escalation
 raises an escalation to the region's coordinator that points at it, with its own trigger
-(EscalationRaised v2's reply_delivery_failed)."""
+(EscalationRaised v2's reply_delivery_failed). And a reply whose adapter never takes it
+(503 at every attempt) ends dead after intake's attempts and escalates the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import uuid
 
 import pytest
+from fastapi import FastAPI, Request, Response
 
 from switchboard.contracts.events import (
     CaseOffered,
@@ -21,6 +23,8 @@ from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 from switchboard.simulator.channels import signed_headers
+
+from .platform import OUTBOUND_MAX_ATTEMPTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -95,3 +99,73 @@ async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_reg
     )
     assert raised.trigger_event_id == failure.id
     assert [(t.kind.value, t.id) for t in raised.targets] == [("coordinator", "camille")]
+
+
+FINNISH = "Hei, tilaukseni ei ole vieläkään saapunut. Voisitteko tarkistaa, missä paketti on?"
+FINNISH_REPLY = "Hei! Paketti lähti eilen ja saapuu huomenna."
+
+
+async def test_a_reply_the_adapter_never_takes_ends_dead_and_escalates(
+    platform, intake, routing, events, http
+):
+    token = uuid.uuid4().hex[:10]
+    # No other e2e test hires Finnish speakers: the offer can only be ours.
+    region = platform.regions.nordics
+    port = free_port()
+    chat = await intake.register("chat", region, outbound_url=f"http://127.0.0.1:{port}/out")
+    attempts: list[str] = []
+    busy = FastAPI()
+
+    @busy.post("/out")
+    async def always_busy(request: Request) -> Response:
+        attempts.append(request.headers["webhook-id"])
+        return Response(status_code=503)
+
+    agent = f"aino-{token}"
+    await routing.hire(agent, region=region, languages=["fi"], skills={"support": 8})
+    await routing.available(agent)
+
+    async with serving(busy, port):
+        contact = {
+            "session_id": f"s-{token}",
+            "message_id": "1",
+            "visitor": {"id": f"v-{token}", "name": "Aino Virtanen"},
+            "message": FINNISH,
+        }
+        posted = await intake.post(chat, contact)
+        assert posted.status_code == 202, posted.text
+        case_id = posted.json()["case_id"]
+        await events.wait_for(
+            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+        )
+        accepted = await routing.act(agent, case_id, "accept")
+        assert accepted.status_code == 200, accepted.text
+        reply = await intake.reply_when_held(agent, case_id, {"text": FINNISH_REPLY})
+        reply_id = reply["reply_id"]
+        [failed] = await events.wait_for(
+            ReplyDeliveryChanged,
+            lambda e: e.reply_id == reply_id and e.state.value == "failed",
+            timeout=30,
+        )
+
+    assert attempts == [reply_id] * OUTBOUND_MAX_ATTEMPTS, attempts
+    expected = f"the adapter did not take it in {OUTBOUND_MAX_ATTEMPTS} attempts: HTTP 503"
+    assert failed.reason == expected
+    assert (failed.case_id, failed.agent_id, failed.region) == (case_id, agent, region)
+    [raised] = await events.wait_for(EscalationRaised, lambda e: e.case_id == case_id)
+    assert raised.trigger.value == "reply_delivery_failed"
+    assert (
+        raised.trigger_event_id
+        == events.of(
+            ReplyDeliveryChanged, lambda e: e.reply_id == reply_id and e.state.value == "failed"
+        )[0].id
+    )
+    assert raised.reason == f"reply {reply_id} was not delivered: {expected}"
+    assert [(t.kind.value, t.id) for t in raised.targets] == [("coordinator", "nils")]
+    # The agent sees it in the conversation: failed, and why.
+    conversation = await http.get(
+        f"{platform.url('intake')}/v1/cases/{case_id}/messages", headers=platform.auth(agent)
+    )
+    assert conversation.status_code == 200, conversation.text
+    [sent] = [m for m in conversation.json()["messages"] if m["id"] == reply_id]
+    assert (sent["delivery"], sent["delivery_error"]) == ("failed", expected)
