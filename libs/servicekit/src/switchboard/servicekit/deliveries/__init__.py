@@ -1,6 +1,8 @@
-"""Outgoing HTTP deliveries: queued in a transaction, sent signed (Standard Webhooks),
-retried with backoff, dead after the last attempt, every attempt logged."""
+"""Outgoing HTTP deliveries: queued in a transaction, sent signed (Standard Webhooks) or as
+a provider's own request, retried with backoff, dead after the last attempt, every attempt
+logged."""
 
+from switchboard.servicekit.deliveries.providers import ProviderEndpoint
 from switchboard.servicekit.deliveries.queue import (
     NotDead,
     Outgoing,
@@ -23,6 +25,7 @@ __all__ = [
     "Endpoint",
     "NotDead",
     "Outgoing",
+    "ProviderEndpoint",
     "RetryPolicy",
     "Settled",
     "enqueue",

@@ -48,9 +48,19 @@ class Delivery:
             last_error=None,
         )
 
-    def failed(self, *, at: datetime, error: str, policy: RetryPolicy) -> Delivery:
+    def failed(
+        self,
+        *,
+        at: datetime,
+        error: str,
+        policy: RetryPolicy,
+        final: bool = False,
+        wait: timedelta | None = None,
+    ) -> Delivery:
+        """Tried again after the policy's delay (or the ``wait`` the receiver asked for, if
+        longer); dead after the last attempt, or at once when the failure is ``final``."""
         attempts = self.attempts + 1
-        if attempts >= policy.max_attempts:
+        if final or attempts >= policy.max_attempts:
             return replace(
                 self,
                 status=DeliveryStatus.DEAD,
@@ -62,5 +72,5 @@ class Delivery:
             self,
             attempts=attempts,
             last_error=error,
-            next_attempt_at=at + policy.delay_after(attempts),
+            next_attempt_at=at + max(policy.delay_after(attempts), wait or timedelta(0)),
         )

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.deliveries.providers import ProviderEndpoint
 from switchboard.servicekit.deliveries.queue import register_wakeup
 from switchboard.servicekit.deliveries.schedule import Delivery, DeliveryStatus, RetryPolicy
 from switchboard.servicekit.faults import is_transient
@@ -77,11 +78,16 @@ class Settled:
     error: str | None
     status_code: int | None
     at: datetime
+    answer: bytes = b""
+    """The start of the receiver's answer (``ANSWER_READ`` bytes at most): a provider's
+    answer names the message it made."""
 
 
-EndpointOf = Callable[[AsyncSession, str, str], Awaitable[Endpoint | None]]
-"""(session, stream, recipient) → where and with which secret to send now; None when the
-recipient has no endpoint any more (the attempt fails)."""
+AnyEndpoint = Endpoint | ProviderEndpoint
+EndpointOf = Callable[[AsyncSession, str, str], Awaitable[AnyEndpoint | None]]
+"""(session, stream, recipient) → where and how to send now (signed with a secret, or as a
+provider's own request); None when the recipient has no endpoint any more (the attempt
+fails)."""
 OnSettled = Callable[[UnitOfWork[Any], Sequence[Settled]], Awaitable[None]]
 """Called once per recorded batch, in its transaction, with every outcome of it (so the
 owner reads and writes its own rows for the whole batch in a few statements)."""
@@ -105,6 +111,11 @@ class _Attempt:
     status_code: int | None
     error: str | None
     ms: float
+    answer: bytes = b""
+    final: bool = False
+    """A provider refused it for good: no further attempt."""
+    wait: timedelta | None = None
+    """How long the receiver asked to be left alone."""
 
 
 _Recipient = tuple[str, str]
@@ -232,12 +243,12 @@ class DeliverySender:
                 )
         return rows
 
-    async def _endpoints(self, claimed: Sequence[Any]) -> dict[_Recipient, Endpoint | None]:
+    async def _endpoints(self, claimed: Sequence[Any]) -> dict[_Recipient, AnyEndpoint | None]:
         """Each recipient's endpoint, looked up once for the batch in one session. A
         recipient whose look-up fails for a reason of its own is left out (its rows wait
         out their lease, as before); the database being away fails the batch (nothing sent,
         every row waits out its lease)."""
-        found: dict[_Recipient, Endpoint | None] = {}
+        found: dict[_Recipient, AnyEndpoint | None] = {}
         async with self._units.sessions() as session:
             for key in dict.fromkeys((row.stream, row.recipient) for row in claimed):
                 try:
@@ -250,44 +261,60 @@ class DeliverySender:
         return found
 
     async def _attempt(
-        self, client: aiohttp.ClientSession, row: Any, endpoint: Endpoint | None
+        self, client: aiohttp.ClientSession, row: Any, endpoint: AnyEndpoint | None
     ) -> _Attempt:
         async with self._in_flight:  # timed and signed from its turn, not from the claim
             return await self._request(client, row, endpoint)
 
     async def _request(
-        self, client: aiohttp.ClientSession, row: Any, endpoint: Endpoint | None
+        self, client: aiohttp.ClientSession, row: Any, endpoint: AnyEndpoint | None
     ) -> _Attempt:
         started, at = time.perf_counter(), self._clock()
-        status_code: int | None = None
-        error: str | None = None
         if endpoint is None:
-            error = f"{row.recipient} has no endpoint for {row.stream} any more"
+            missing = f"{row.recipient} has no endpoint for {row.stream} any more"
+            return _Attempt(row, at=at, status_code=None, error=missing, ms=_ms_since(started))
+        if isinstance(endpoint, ProviderEndpoint):
+            headers = endpoint.request_headers()
         else:
             headers = signed_headers(
                 secret=endpoint.secret, message_id=row.message_id, body=row.body, at=at
             )
-            limit = self._timeout * ATTEMPT_TIMEOUTS
-            try:
-                async with (
-                    asyncio.timeout(limit),
-                    client.post(
-                        endpoint.url,
-                        data=row.body.encode(),
-                        headers=headers,
-                        allow_redirects=False,
-                    ) as response,
-                ):
-                    status_code = response.status
-                    await response.content.read(ANSWER_READ)
-                if not 200 <= status_code < 300:
-                    error = f"HTTP {status_code}"
-            except aiohttp.ClientError as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-            except TimeoutError:
-                error = f"TimeoutError: no whole answer within {limit:g} s"
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        return _Attempt(row, at=at, status_code=status_code, error=error, ms=elapsed_ms)
+        status_code: int | None = None
+        error: str | None = None
+        answer, retry_after = b"", None
+        limit = self._timeout * ATTEMPT_TIMEOUTS
+        try:
+            async with (
+                asyncio.timeout(limit),
+                client.post(
+                    endpoint.url, data=row.body.encode(), headers=headers, allow_redirects=False
+                ) as response,
+            ):
+                status_code = response.status
+                retry_after = response.headers.get("Retry-After")
+                answer = await _answer_of(response)
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except aiohttp.ClientError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        except TimeoutError:
+            error = f"TimeoutError: no whole answer within {limit:g} s"
+        final, wait = False, None
+        if isinstance(endpoint, ProviderEndpoint) and error is not None:
+            error = endpoint.redacted(error)
+            if status_code is not None:
+                final = endpoint.gives_up_on(status_code)
+                wait = endpoint.wait_asked(status_code, answer, retry_after)
+        return _Attempt(
+            row,
+            at=at,
+            status_code=status_code,
+            error=error[:500] if error else None,
+            ms=_ms_since(started),
+            answer=answer,
+            final=final,
+            wait=wait,
+        )
 
     async def _settle(self, made: list[_Attempt]) -> None:
         """Record these outcomes in one transaction. Should that fail for a reason of its
@@ -348,7 +375,13 @@ class DeliverySender:
                 after = (
                     before.succeeded()
                     if error is None
-                    else before.failed(at=each.at, error=error, policy=self._retry)
+                    else before.failed(
+                        at=each.at,
+                        error=error,
+                        policy=self._retry,
+                        final=each.final,
+                        wait=each.wait,
+                    )
                 )
                 changes.append(
                     {
@@ -383,6 +416,7 @@ class DeliverySender:
                         error=error,
                         status_code=each.status_code,
                         at=each.at,
+                        answer=each.answer,
                     )
                 )
             if not changes:
@@ -402,6 +436,21 @@ class DeliverySender:
                     outcome.recipient,
                     outcome.attempts,
                 )
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def _answer_of(response: aiohttp.ClientResponse) -> bytes:
+    """Up to ``ANSWER_READ`` bytes of the answer (a longer one closes the connection)."""
+    read = bytearray()
+    while len(read) < ANSWER_READ:
+        chunk = await response.content.read(ANSWER_READ - len(read))
+        if not chunk:
+            break
+        read += chunk
+    return bytes(read)
 
 
 _MOVE_ON = (
