@@ -58,6 +58,7 @@ def intake_dependencies(
             max_attempts=settings.outbound_max_attempts,
         ),
         outbound_timeout_seconds=settings.outbound_timeout_seconds,
+        smtp_listener=settings.smtp_listener(),
     )
 
 

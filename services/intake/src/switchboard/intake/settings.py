@@ -3,20 +3,34 @@ assembled (never at import)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from switchboard.intake.adapters.secret_box import SecretBox, dev_key
 from switchboard.intake.domain.language import DEFAULT_LANGUAGES, lingua_language
+from switchboard.intake.domain.mail_recipients import MailRecipients
 from switchboard.intake.domain.priority import DEFAULT_CHANNEL_PRIORITIES
 from switchboard.intake.domain.values import Channel, Priority
 from switchboard.servicekit.auth import BearerServiceSettings
 from switchboard.servicekit.http import LimitText
 
 MAX_HTTP_WORKERS = 64
+
+
+@dataclass(frozen=True)
+class SmtpListener:
+    """Where and how intake's own mail receiver listens (``smtp_*`` settings)."""
+
+    host: str
+    port: int
+    protocol: Literal["smtp", "lmtp"]
+    max_message_bytes: int
+    adapter_id: str
+    recipients: MailRecipients
 
 
 class IntakeSettings(BearerServiceSettings):
@@ -51,6 +65,16 @@ class IntakeSettings(BearerServiceSettings):
     outbound_max_retry_seconds: float = Field(default=300.0, gt=0)
     outbound_max_attempts: int = Field(default=8, ge=1, le=50)
     """Attempts to hand a reply to its adapter before it counts as failed."""
+    smtp_enabled: bool = False
+    """Receive mail over SMTP or LMTP from a mail server (``entrypoints/smtp_receiver``)."""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=2525, ge=0, le=65535)
+    smtp_protocol: Literal["smtp", "lmtp"] = "smtp"
+    smtp_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    smtp_adapter_id: str = ""
+    """The e-mail adapter the received mail counts as posted by (its region, its replies)."""
+    smtp_recipients: Annotated[tuple[str, ...], NoDecode] = ()
+    """Domains and addresses taken, comma-separated (``acme.test,help@other.test``)."""
 
     @field_validator("http_workers")
     @classmethod
@@ -66,6 +90,17 @@ class IntakeSettings(BearerServiceSettings):
         for tag in tags:
             lingua_language(tag)
         return tags
+
+    @field_validator("smtp_recipients", mode="before")
+    @classmethod
+    def _recipients_from_text(cls, value: object) -> object:
+        return value.split(",") if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _smtp_receives_for_someone(self) -> Self:
+        if self.smtp_enabled and not (self.smtp_adapter_id and self.smtp_recipients):
+            raise ValueError("smtp_enabled needs smtp_adapter_id and smtp_recipients")
+        return self
 
     @model_validator(mode="after")
     def _adapter_secret_keys(self) -> Self:
@@ -85,3 +120,15 @@ class IntakeSettings(BearerServiceSettings):
     @property
     def previous_secret_grace(self) -> timedelta:
         return timedelta(hours=self.previous_secret_grace_hours)
+
+    def smtp_listener(self) -> SmtpListener | None:
+        if not self.smtp_enabled:
+            return None
+        return SmtpListener(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            protocol=self.smtp_protocol,
+            max_message_bytes=self.smtp_max_message_bytes,
+            adapter_id=self.smtp_adapter_id,
+            recipients=MailRecipients.of(self.smtp_recipients),
+        )

@@ -16,6 +16,7 @@ from switchboard.intake.entrypoints import (
     deliveries_api,
     merges_api,
 )
+from switchboard.intake.entrypoints.smtp_receiver import with_smtp_receiver
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.http import RateLimitRule, path_segment
 from switchboard.servicekit.service import HttpApi, app_from_environment
@@ -48,4 +49,4 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
 
 def create_app() -> FastAPI:
     """uvicorn's factory, in each worker process (``switchboard-intake serve``)."""
-    return app_from_environment(DEFINITION, HTTP_API)
+    return app_from_environment(with_smtp_receiver(DEFINITION), HTTP_API)

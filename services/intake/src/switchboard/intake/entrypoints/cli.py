@@ -17,6 +17,7 @@ from switchboard.intake.adapters import secret_box
 from switchboard.intake.bootstrap import DEFINITION
 from switchboard.intake.domain.channel_adapters import AdapterSpec
 from switchboard.intake.domain.values import Channel
+from switchboard.intake.entrypoints.smtp_receiver import with_smtp_receiver
 from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.auth import Role
@@ -142,7 +143,7 @@ def intake_commands(cli: typer.Typer) -> None:
 
 
 cli = service_cli(
-    DEFINITION,
+    with_smtp_receiver(DEFINITION),
     app_factory="switchboard.intake.entrypoints.app:create_app",
     help="Switchboard intake: contacts from channel adapters become cases.",
     commands=intake_commands,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,6 +15,9 @@ from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.service_layer.contacts.group_commit import AcceptBatcher
 from switchboard.servicekit.deliveries import RetryPolicy
 from switchboard.servicekit.unit_of_work import UnitOfWork, UnitsOfWork
+
+if TYPE_CHECKING:
+    from switchboard.intake.settings import SmtpListener
 
 
 @dataclass
@@ -31,6 +35,8 @@ class IntakeDeps:
     mail_domain: str = "switchboard.invalid"
     outbound_retry: RetryPolicy = field(default_factory=RetryPolicy)
     outbound_timeout_seconds: float = 5.0
+    smtp_listener: SmtpListener | None = None
+    """Where the mail receiver listens (an entrypoint's worker); None: it does not."""
     batcher: AcceptBatcher = field(init=False)
     """Writes accepted contacts in group commits, each in a unit of work with these very
     dependencies (a worker of the runtime)."""
