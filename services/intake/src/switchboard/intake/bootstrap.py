@@ -48,7 +48,10 @@ def intake_dependencies(
         secret_box=secret_box,
         previous_secret_grace=settings.previous_secret_grace,
         adapters=AdapterDirectory(
-            resources.sessions, box=secret_box, ttl_seconds=settings.adapter_cache_seconds
+            resources.sessions,
+            box=secret_box,
+            ttl_seconds=settings.adapter_cache_seconds,
+            telegram_api_base=settings.telegram_api_base,
         ),
         accept_batch_size=settings.accept_batch_size,
         mail_domain=settings.mail_domain,

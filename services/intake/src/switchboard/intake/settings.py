@@ -65,6 +65,10 @@ class IntakeSettings(BearerServiceSettings):
     outbound_max_retry_seconds: float = Field(default=300.0, gt=0)
     outbound_max_attempts: int = Field(default=8, ge=1, le=50)
     """Attempts to hand a reply to its adapter before it counts as failed."""
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+    )
+    """Where Telegram adapters' ``sendMessage`` requests go (``<base>/bot<token>/sendMessage``)."""
     smtp_enabled: bool = False
     """Receive mail over SMTP or LMTP from a mail server (``entrypoints/smtp_receiver``)."""
     smtp_host: str = "127.0.0.1"

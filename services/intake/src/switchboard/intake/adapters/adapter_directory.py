@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SecretBox
-from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView, Provider
+from switchboard.intake.domain.telegram_sends import DEFAULT_API_BASE, send_message_url
+from switchboard.intake.domain.telegram_sends import retry_after as telegram_retry_after
 from switchboard.intake.domain.values import Channel
-from switchboard.servicekit.deliveries import Endpoint
+from switchboard.servicekit.deliveries import Endpoint, ProviderEndpoint
 
 
 def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
@@ -27,6 +29,10 @@ def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
         previous_secret=box.open(row.previous_secret) if row.previous_secret else None,
         previous_secret_expires_at=row.previous_secret_expires_at,
         outbound_url=row.outbound_url,
+        provider=Provider(row.provider) if row.provider else None,
+        provider_credential=(
+            box.open(row.provider_credential) if row.provider_credential else None
+        ),
     )
 
 
@@ -35,9 +41,15 @@ class AdapterDirectory:
     of staleness never locks an adapter out)."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, box: SecretBox, ttl_seconds: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        box: SecretBox,
+        ttl_seconds: float,
+        telegram_api_base: str = DEFAULT_API_BASE,
     ) -> None:
         self._sessions = sessions
+        self._telegram_api_base = telegram_api_base
         self._box = box
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, AdapterView]] = {}
@@ -58,11 +70,17 @@ class AdapterDirectory:
 
     async def outbound_endpoint(
         self, session: AsyncSession, stream: str, adapter_id: str
-    ) -> Endpoint | None:
-        """Where and with which secret a reply goes to the adapter now (the delivery
-        sender's look-up); None once it has no outbound address or is disabled."""
+    ) -> Endpoint | ProviderEndpoint | None:
+        """Where and how a reply goes to the adapter now (the delivery sender's look-up):
+        signed to its outbound address, or a Telegram adapter's ``sendMessage`` with its bot
+        token; None once it can send nothing or is disabled."""
         adapter = await self.get(adapter_id)
-        if adapter is None or not adapter.enabled or not adapter.outbound_url:
+        if adapter is None or not adapter.sends:
+            return None
+        if adapter.provider is Provider.TELEGRAM and adapter.provider_credential:
+            url = send_message_url(self._telegram_api_base, adapter.provider_credential)
+            return ProviderEndpoint(url=url, retry_after=telegram_retry_after)
+        if not adapter.outbound_url:
             return None
         return Endpoint(url=adapter.outbound_url, secret=adapter.current_secret)
 

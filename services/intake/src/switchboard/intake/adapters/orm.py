@@ -36,6 +36,10 @@ class AdapterRow(Base):
     rotated_at: Mapped[datetime | None]
     outbound_url: Mapped[str | None] = mapped_column(String(2048))
     """Where replies to its customers are posted (signed with the adapter's current secret)."""
+    provider: Mapped[str | None] = mapped_column(String(32))
+    """``telegram``: the provider's own webhooks and API (the secrets are its webhook tokens)."""
+    provider_credential: Mapped[str | None] = mapped_column(String(1024))
+    """The provider's credential (a bot token), sealed like the secrets."""
 
 
 class CustomerRow(Base):
@@ -165,6 +169,8 @@ class ReplyRow(Base):
     delivery: Mapped[str] = mapped_column(String(16))
     """queued, accepted (the adapter took it), sent, delivered, read or failed."""
     delivery_changed_at: Mapped[datetime]
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    """The provider's id of the message it made (Telegram's ``chat:message_id``)."""
     delivery_error: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     """The ``Idempotency-Key`` the agent's client sent with the reply, if any: a retry with

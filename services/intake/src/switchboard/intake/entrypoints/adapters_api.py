@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
-from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterSpec, OutboundUrl
+from switchboard.intake.domain.channel_adapters import (
+    ADAPTER_ID,
+    AdapterSpec,
+    OutboundUrl,
+    valid_bot_token,
+)
 from switchboard.intake.entrypoints.dependencies import (
     AdminDep,
     IntakeServiceDep,
@@ -16,7 +21,11 @@ from switchboard.intake.entrypoints.dependencies import (
     UnitOfWorkDep,
 )
 from switchboard.intake.service_layer import channel_adapters
-from switchboard.intake.service_layer.channel_adapters import AdapterExists, UnknownAdapter
+from switchboard.intake.service_layer.channel_adapters import (
+    AdapterExists,
+    NotForThisAdapter,
+    UnknownAdapter,
+)
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.http import Problem
 
@@ -25,19 +34,30 @@ AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
 
 
 class AdapterChanges(BaseModel):
-    """What an operator changes on an adapter: enabled, its outbound address (null removes it)."""
+    """What an operator changes on an adapter: enabled, its outbound address (null removes it),
+    a Telegram adapter's bot token (a new one from BotFather)."""
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool | None = None
     outbound_url: OutboundUrl | None = None
+    bot_token: SecretStr | None = None
+
+    _bot_token = field_validator("bot_token")(valid_bot_token)
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("give enabled and/or outbound_url")
-        if "enabled" in self.model_fields_set and self.enabled is None:
-            raise ValueError("enabled is true or false")
+            raise ValueError("give enabled, outbound_url and/or bot_token")
+        for name in ("enabled", "bot_token"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
         return self
+
+    def changes(self) -> dict[str, Any]:
+        changes = self.model_dump(include=self.model_fields_set)
+        if self.bot_token is not None:
+            changes["bot_token"] = self.bot_token.get_secret_value()
+        return changes
 
 
 @router.get("/adapters")
@@ -86,10 +106,12 @@ async def change_adapter(
             session=uow.session,
             box=uow.deps.secret_box,
             adapter_id=adapter_id,
-            changes=changes.model_dump(include=changes.model_fields_set),
+            changes=changes.changes(),
         )
     except UnknownAdapter as error:
         raise Problem(404, f"no adapter {adapter_id!r}") from error
+    except NotForThisAdapter as error:
+        raise Problem(422, f"adapter {adapter_id!r} takes no {error}") from error
     _forget_once_committed(uow, adapter_id)
     return view.public()
 

@@ -15,6 +15,7 @@ from switchboard.intake.entrypoints import (
     customers_api,
     deliveries_api,
     merges_api,
+    telegram_api,
 )
 from switchboard.intake.entrypoints.smtp_receiver import with_smtp_receiver
 from switchboard.intake.settings import IntakeSettings
@@ -42,6 +43,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         consents_api.router,
         deliveries_api.router,
         merges_api.router,
+        telegram_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

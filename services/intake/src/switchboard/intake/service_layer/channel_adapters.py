@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.intake.adapters.adapter_directory import adapter_view
 from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SecretBox
-from switchboard.intake.domain.channel_adapters import AdapterSpec, AdapterView
+from switchboard.intake.domain.channel_adapters import AdapterSpec, AdapterView, Provider
 from switchboard.intake.domain.signatures import new_secret
+from switchboard.intake.domain.telegram_sends import new_secret_token
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,18 @@ class UnknownAdapter(LookupError):
 async def register_adapter(
     *, session: AsyncSession, box: SecretBox, spec: AdapterSpec, now: datetime
 ) -> tuple[AdapterView, str]:
-    """A new adapter with a fresh secret; the secret is shown once, to the caller."""
+    """A new adapter with a fresh secret (a provider's: its webhook secret token); the secret
+    is shown once, to the caller; a provider's credential is sealed and never shown."""
     if await session.get(AdapterRow, spec.id) is not None:
         raise AdapterExists(spec.id)
-    secret = new_secret()
+    secret = _fresh_secret(spec.provider)
+    token = spec.bot_token.get_secret_value() if spec.bot_token else None
     row = AdapterRow(
-        **spec.model_dump(), current_secret=box.seal(secret), enabled=True, created_at=now
+        **spec.model_dump(exclude={"bot_token"}),
+        current_secret=box.seal(secret),
+        provider_credential=box.seal(token) if token else None,
+        enabled=True,
+        created_at=now,
     )
     session.add(row)
     await session.flush()
@@ -49,7 +56,7 @@ async def rotate_secret(
     row = await session.get(AdapterRow, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
-    secret = new_secret()
+    secret = _fresh_secret(Provider(row.provider) if row.provider else None)
     row.previous_secret, row.current_secret = row.current_secret, box.seal(secret)
     row.previous_secret_expires_at = now + grace
     row.rotated_at = now
@@ -59,14 +66,29 @@ async def rotate_secret(
 async def change_adapter(
     *, session: AsyncSession, box: SecretBox, adapter_id: str, changes: Mapping[str, object]
 ) -> AdapterView:
-    """Enable or disable it, set or remove its outbound address."""
+    """Enable or disable it, set or remove its outbound address, replace a provider's
+    credential (``bot_token``: a new one from BotFather)."""
     row = await session.get(AdapterRow, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
+    if ("bot_token" in changes or "outbound_url" in changes) and (row.provider is None) == (
+        "bot_token" in changes
+    ):
+        raise NotForThisAdapter("bot_token" if row.provider is None else "outbound_url")
     for name in ("enabled", "outbound_url"):
         if name in changes:
             setattr(row, name, changes[name])
+    if "bot_token" in changes:
+        row.provider_credential = box.seal(str(changes["bot_token"]))
     return adapter_view(row, box)
+
+
+class NotForThisAdapter(ValueError):
+    """A change this adapter does not take (a bot token for a generic one, say)."""
+
+
+def _fresh_secret(provider: Provider | None) -> str:
+    return new_secret_token() if provider is Provider.TELEGRAM else new_secret()
 
 
 async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[AdapterView]:
@@ -75,13 +97,14 @@ async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[Adapte
 
 
 async def seal_stored_secrets(*, sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
-    """Re-seal every stored secret under the first key (sealing legacy plain text); how many
-    values changed. Fails, and so stops the start, if a secret opens with none of the keys."""
+    """Re-seal every stored secret and credential under the first key (sealing legacy plain
+    text); how many values changed. Fails, and so stops the start, if a secret opens with
+    none of the keys."""
     changed = 0
     async with sessions() as session, session.begin():
         rows = await session.scalars(select(AdapterRow).order_by(AdapterRow.id).with_for_update())
         for row in rows:
-            for column in ("current_secret", "previous_secret"):
+            for column in ("current_secret", "previous_secret", "provider_credential"):
                 stored = getattr(row, column)
                 if stored and box.needs_resealing(stored):
                     setattr(row, column, box.reseal(stored))

@@ -27,6 +27,7 @@ from switchboard.intake.adapters.orm import (
     ContactRow,
     ReplyRow,
 )
+from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.conversation import safe_html
 from switchboard.intake.domain.replies import (
     ReplyDelivery,
@@ -37,11 +38,13 @@ from switchboard.intake.domain.replies import (
     outbound_document,
     reply_subject,
 )
+from switchboard.intake.domain.telegram_sends import SEND_MESSAGE, send_message
 from switchboard.intake.service_layer.conversations import NotAllowed, UnknownCase
+from switchboard.intake.service_layer.delivery_outcomes import outcome_of
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db import dialect_of
-from switchboard.servicekit.deliveries import DeliveryStatus, Outgoing, Settled, enqueue
+from switchboard.servicekit.deliveries import Outgoing, Settled, enqueue
 
 OUTBOUND_STREAM = "adapter-outbound"
 OUTBOUND_TYPE = "switchboard.reply.outbound"
@@ -93,8 +96,9 @@ async def post_reply(
         raise NotAllowed(case_id)
     check_fits(case.channel, reply)
     latest, adapter = await latest_inbound_and_adapter(session, case)
-    if adapter is None or not adapter.outbound_url:
+    if not sends_outbound(adapter):
         raise NoOutbound(latest.adapter_id)
+    assert adapter is not None
     reply_id = str(uuid.uuid4())
     is_email = case.channel == "email"
     message_id = email_message_id(reply_id, uow.deps.mail_domain) if is_email else None
@@ -181,13 +185,19 @@ async def queue_for_adapter(
     document: dict[str, Any],
     at: datetime,
 ) -> None:
-    """Queue an outbound message for the adapter's outbound address (it must have one)."""
-    assert adapter.outbound_url
-    body = json.dumps(
-        {"type": OUTBOUND_TYPE, "timestamp": at.isoformat(), "data": document},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """Queue an outbound message for the adapter (it must send): signed to its outbound
+    address, or a Telegram adapter's ``sendMessage`` (its URL, holding the bot token, is
+    only built when it is sent)."""
+    if adapter.provider == Provider.TELEGRAM.value:
+        event_type, body, url = SEND_MESSAGE, send_message(document), "telegram:sendMessage"
+    else:
+        assert adapter.outbound_url
+        event_type, url = OUTBOUND_TYPE, adapter.outbound_url
+        body = json.dumps(
+            {"type": OUTBOUND_TYPE, "timestamp": at.isoformat(), "data": document},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
     await enqueue(
         session,
         [
@@ -195,14 +205,20 @@ async def queue_for_adapter(
                 stream=OUTBOUND_STREAM,
                 recipient=adapter.id,
                 message_id=message_id,
-                event_type=OUTBOUND_TYPE,
+                event_type=event_type,
                 body=body,
-                url=adapter.outbound_url,
+                url=url,
                 region=case.region,
             )
         ],
         at=at,
     )
+
+
+def sends_outbound(adapter: AdapterRow | None) -> bool:
+    """Whether outbound messages can go through the adapter: it has an outbound address,
+    or is a provider's (it sends through the provider's API)."""
+    return adapter is not None and bool(adapter.outbound_url or adapter.provider_credential)
 
 
 async def case_and_holder(session: AsyncSession, case_id: str) -> tuple[CaseRow, str | None]:
@@ -252,9 +268,9 @@ async def latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
 
 
 async def deliveries_settled(uow: IntakeUnitOfWork, outcomes: Sequence[Settled]) -> None:
-    """The adapter took these replies (accepted), or never did within their attempts
-    (failed): the batch's replies locked with one statement, their cases read with one,
-    their changes published with one."""
+    """The adapter took these replies (accepted), Telegram sent them (sent), or they never
+    went within their attempts (failed): the batch's replies locked with one statement,
+    their cases read with one, their changes published with one."""
     ours = {s.message_id: s for s in outcomes if s.stream == OUTBOUND_STREAM}
     if not ours:
         return
@@ -264,13 +280,11 @@ async def deliveries_settled(uow: IntakeUnitOfWork, outcomes: Sequence[Settled])
     changes: list[tuple[ReplyRow, ReplyDelivery, datetime, str | None]] = []
     for row in rows:
         settled = ours[row.id]
-        if settled.status is DeliveryStatus.DELIVERED:
-            state, reason = ReplyDelivery.ACCEPTED, None
-        elif settled.status is DeliveryStatus.DEAD:
-            state = ReplyDelivery.FAILED
-            reason = f"the adapter did not take it in {settled.attempts} attempts: {settled.error}"
-        else:
-            row.delivery_error = settled.error
+        outcome = outcome_of(settled)
+        row.provider_message_id = outcome.provider_message_id or row.provider_message_id
+        state, reason = outcome.state, outcome.reason
+        if state is None:
+            row.delivery_error = reason
             continue
         if _move(row, state, at=settled.at, reason=reason) and row.kind == "reply":
             changes.append((row, state, settled.at, reason))

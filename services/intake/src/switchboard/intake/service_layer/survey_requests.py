@@ -19,7 +19,11 @@ from switchboard.intake.domain.replies import (
     header_id,
 )
 from switchboard.intake.domain.survey_invitations import invitation_for
-from switchboard.intake.service_layer.replies import latest_inbound, queue_for_adapter
+from switchboard.intake.service_layer.replies import (
+    latest_inbound,
+    queue_for_adapter,
+    sends_outbound,
+)
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -69,7 +73,7 @@ async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUni
         row.delivery_error = NO_SURVEY_CONSENT
         log.info("survey %s not sent: its customer withdrew consent", request.survey_id)
         return
-    if adapter is None or not adapter.outbound_url:
+    if adapter is None or not sends_outbound(adapter):
         row.delivery = ReplyDelivery.FAILED.value
         row.delivery_error = f"adapter {latest.adapter_id!r} has no outbound address"
         return

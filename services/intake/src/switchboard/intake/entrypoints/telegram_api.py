@@ -1,0 +1,72 @@
+"""Telegram's own webhook: a bot's ``Update`` exactly as Telegram posts it, verified by the
+secret token the bot's ``setWebhook`` was given (``X-Telegram-Bot-Api-Secret-Token``,
+compared in constant time); a message becomes a contact once, however often Telegram
+retries the update (deduplicated by ``update_id``); an update intake does not handle is
+answered 200 and ignored, so Telegram does not retry it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from switchboard.intake.domain.channel_adapters import ADAPTER_ID, Provider
+from switchboard.intake.domain.telegram_sends import SECRET_TOKEN_HEADER, secret_token_matches
+from switchboard.intake.domain.telegram_updates import Ignored, Update, contact_of
+from switchboard.intake.entrypoints.contacts_api import AcceptedContact
+from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
+from switchboard.intake.entrypoints.signed_body import invalid_body
+from switchboard.intake.service_layer.contacts.accept import IncomingContact
+from switchboard.servicekit.http import Problem
+from switchboard.servicekit.telemetry import current_trace_headers
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/providers/telegram", tags=["providers"])
+
+
+@router.post(
+    "/{adapter_id}",
+    responses={
+        200: {"description": "Taken (the contact's ids), or ignored (`ignored`: why)"},
+        401: {"description": "Unknown adapter, or a missing or wrong secret token"},
+        422: {"description": "Not a Bot API Update"},
+    },
+)
+async def receive_update(
+    adapter_id: Annotated[str, Path(pattern=ADAPTER_ID)],
+    request: Request,
+    service: IntakeServiceDep,
+) -> JSONResponse:
+    """A Telegram bot's update (``setWebhook`` with this URL and the adapter's secret)."""
+    deps, now = service.deps, datetime.now(UTC)
+    adapter = await deps.adapters.get(adapter_id)
+    if adapter is None or not adapter.enabled or adapter.provider is not Provider.TELEGRAM:
+        raise Problem(401, f"no enabled telegram adapter {adapter_id!r}")
+    if not secret_token_matches(
+        request.headers.get(SECRET_TOKEN_HEADER), adapter.secrets_in_use(now)
+    ):
+        raise Problem(401, f"missing or wrong {SECRET_TOKEN_HEADER}", title="Secret token rejected")
+    try:
+        update = Update.model_validate_json(await request.body())
+        found = contact_of(update)
+    except ValidationError as error:
+        raise invalid_body(error) from error
+    if isinstance(found, Ignored):
+        log.info("telegram update ignored", extra={"adapter": adapter.id, "why": found.reason})
+        return JSONResponse({"ignored": found.reason})
+    accepted = await deps.batcher.accept(
+        IncomingContact(
+            adapter=adapter,
+            contact=found,
+            webhook_id=f"update:{update.update_id}",
+            language=deps.detector.detect(found.text),
+            received_at=now,
+            trace=current_trace_headers(),
+        )
+    )
+    headers = {"Idempotent-Replayed": "true"} if accepted.duplicate else None
+    return JSONResponse(AcceptedContact(**accepted.__dict__).model_dump(), headers=headers)
