@@ -44,6 +44,11 @@ class FeedbackSettings(BearerServiceSettings):
     """One due survey per transaction: a survey locks its case and customer and then the hot
     roll-up rows, so a batch would hold roll-ups while waiting on another case (deadlock)."""
 
+    rollup_fold_batch: int = Field(default=5_000, ge=1, le=100_000)
+    """Roll-up deltas folded into the roll-ups per transaction."""
+    rollup_fold_seconds: float = Field(default=0.25, gt=0, le=60)
+    """Pause of the roll-up folder when it has caught up."""
+
     region_time_zones: dict[str, str] = Field(default_factory=dict)
     """Roll-up days, weeks and months follow each region's local calendar; UTC otherwise."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, Index, SmallInteger, String, Text, false
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.feedback.domain.kpis import COUNTER_NAMES
@@ -103,22 +103,9 @@ def _counter() -> Mapped[int]:
     return mapped_column(BigInteger, default=0, server_default="0")
 
 
-class RollupRow(Base):
-    """Additive KPI counters of one bucket: period x region x facet x bucket start (x hour).
+class RollupCounters:
+    """The counters of a bucket, mirroring ``kpis.Counters`` one for one."""
 
-    The key's order serves the read: equality on the first four columns, a range on the
-    bucket start. ``hour`` splits an hour bucket's day (0 for the other periods). The
-    counters mirror ``kpis.Counters`` one for one.
-    """
-
-    __tablename__ = "fb_kpi_rollups"
-
-    period: Mapped[str] = mapped_column(String(8), primary_key=True)
-    region: Mapped[str] = mapped_column(String(32), primary_key=True)
-    facet: Mapped[str] = mapped_column(String(8), primary_key=True)
-    facet_value: Mapped[str] = mapped_column(String(128), primary_key=True)
-    bucket: Mapped[date] = mapped_column(Date, primary_key=True)
-    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     surveys_requested: Mapped[int] = _counter()
     surveys_answered: Mapped[int] = _counter()
     csat_answers: Mapped[int] = _counter()
@@ -137,6 +124,42 @@ class RollupRow(Base):
     sla_breached: Mapped[int] = _counter()
     cases_opened: Mapped[int] = _counter()
     cases_reopened: Mapped[int] = _counter()
+
+
+class RollupRow(RollupCounters, Base):
+    """Additive KPI counters of one bucket: period x region x facet x bucket start (x hour).
+
+    The key's order serves the read: equality on the first four columns, a range on the
+    bucket start. ``hour`` splits an hour bucket's day (0 for the other periods). The
+    counters mirror ``kpis.Counters`` one for one.
+    """
+
+    __tablename__ = "fb_kpi_rollups"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(8), primary_key=True)
+    facet_value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    bucket: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
+
+
+class RollupDeltaRow(RollupCounters, Base):
+    """Counters added to one bucket and not folded into ``fb_kpi_rollups`` yet.
+
+    Writers only insert here (no row is shared, so concurrent answers never wait for each
+    other's commit on the busy buckets of the hour, day, week and month); the roll-up
+    folder moves them into the roll-ups in batches; reads add what is still here."""
+
+    __tablename__ = "fb_kpi_rollup_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str] = mapped_column(String(32))
+    facet: Mapped[str] = mapped_column(String(8))
+    facet_value: Mapped[str] = mapped_column(String(128))
+    bucket: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 ROLLUP_COUNTER_COLUMNS = tuple(RollupRow.__table__.c[name] for name in COUNTER_NAMES)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from switchboard.feedback.adapters.rollup_folder import RollupFolder
 from switchboard.feedback.settings import FeedbackSettings
 from switchboard.servicekit.db import utcnow
 from switchboard.servicekit.unit_of_work import UnitOfWork
@@ -18,6 +19,9 @@ class FeedbackDeps:
     clock: Callable[[], datetime] = utcnow
     """Now: when a survey is sent or answered, whether a link still answers, where a KPI
     range ends by default. Tests turn it."""
+    rollup_folder: RollupFolder | None = None
+    """Folds the roll-up deltas into the roll-ups (a worker; reads add what is not folded
+    yet, so in-process tests may leave it out)."""
 
 
 FeedbackUnitOfWork = UnitOfWork[FeedbackDeps]
