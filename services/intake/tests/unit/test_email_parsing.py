@@ -85,13 +85,16 @@ def test_encoded_words_and_latin1_bodies_are_decoded():
         (b"just some text without headers", "message"),
         (build_message(From=None), "From"),
         (build_message(To=None, Cc=None), "To"),
-        (b"Date: yesterday-ish\n" + build_message(Date=None), "Date"),
     ],
 )
 def test_unusable_messages_name_the_header(raw, field):
     with pytest.raises(EmailParseError) as raised:
         parse_raw_email(raw)
     assert raised.value.field == field
+
+
+def test_a_date_that_is_no_date_is_dropped():
+    assert parse_raw_email(b"Date: yesterday-ish\n" + build_message(Date=None)).sent_at is None
 
 
 def test_a_bad_sender_address_is_a_validation_error_on_sender():

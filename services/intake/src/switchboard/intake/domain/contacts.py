@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from html import unescape
 from typing import Annotated, Any, ClassVar, Literal
 
+import inscriptis
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from switchboard.intake.domain import identity
+from switchboard.intake.domain.email_quotes import new_text
 from switchboard.intake.domain.identity import IdentityKey
 from switchboard.intake.domain.values import Channel, Priority
 
@@ -197,7 +198,8 @@ class EmailContact(ContactRequest):
 
     sender: EmailAddress
     sender_name: Name | None = None
-    to: Annotated[list[EmailAddress], Field(min_length=1, max_length=500)]
+    to: Annotated[list[EmailAddress], Field(max_length=500)] = []
+    """Empty when the message named no recipient (Bcc, undisclosed) and no envelope header did."""
     cc: Annotated[list[EmailAddress], Field(max_length=500)] = []
     subject_line: Annotated[str, StringConstraints(max_length=998)] = Field("", alias="subject")
     text_body: MessageText | None = None
@@ -223,10 +225,16 @@ class EmailContact(ContactRequest):
         return f"email:{self.message_id}" if self.message_id else None
 
     @property
-    def text(self) -> str:
-        if self.text_body:
+    def full_text(self) -> str:
+        """The whole text, quoted history included (from the HTML when there is no text)."""
+        if self.text_body and self.text_body.strip():
             return self.text_body
         return html_to_text(self.html_body or "")
+
+    @property
+    def text(self) -> str:
+        """What the customer wrote this time: quoted history and signature cut off."""
+        return new_text(self.full_text)
 
     @property
     def subject(self) -> str | None:
@@ -236,12 +244,13 @@ class EmailContact(ContactRequest):
         return (IdentityKey(identity.IdentityKind.EMAIL, self.sender),)
 
 
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-
-
 def html_to_text(html: str) -> str:
-    """Rough text of an HTML body, good enough for language detection and an excerpt."""
-    return " ".join(unescape(_TAG.sub(" ", html)).split())
+    """The text of an HTML body as a reader sees it (inscriptis: blocks become lines, no
+    scripts or styles)."""
+    if not html.strip():
+        return ""
+    text: str = inscriptis.get_text(html)
+    return "\n".join(line.strip() for line in text.splitlines()).strip()
 
 
 class ChatVisitor(BaseModel):

@@ -1,17 +1,35 @@
-"""A raw RFC 5322 message → the e-mail contact model, with the standard library's parser."""
+"""A raw RFC 5322 message → the e-mail contact model, tolerant of what real mail servers
+deliver (see ``email_headers``, ``email_bodies``, ``email_automated``); refused only when it
+is not e-mail at all (no header block) or names no sender to answer."""
 
 from __future__ import annotations
 
 import email.policy
-from email.headerregistry import Address
+import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from switchboard.intake.domain.contacts import Attachment, EmailContact
+from switchboard.intake.domain.contacts import EmailContact
+from switchboard.intake.domain.email_automated import AutomatedMail, automated
+from switchboard.intake.domain.email_bodies import read_bodies
+from switchboard.intake.domain.email_headers import (
+    first_header,
+    mailboxes,
+    message_id,
+    message_ids,
+)
 
 _PARSER = BytesParser(policy=email.policy.default)
+_HEADER_LINE = re.compile(rb"^(?:From [^\n]*\n)?[!-9;-~]{1,200}:")
+"""A header block starts the message (after an mbox ``From `` line, if any)."""
+SENDER_HEADERS = ("From", "Sender", "Reply-To", "Return-Path")
+RECIPIENT_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+"""Where the recipient is looked for when ``To:`` is missing (Bcc, undisclosed): the
+headers a receiving server adds with the envelope's recipient."""
+MAX_TEXT, MAX_HTML, MAX_REFERENCES = 200_000, 1_000_000, 200
 
 
 class EmailParseError(ValueError):
@@ -23,108 +41,84 @@ class EmailParseError(ValueError):
         self.reason = reason
 
 
+def read_email(
+    raw: bytes, *, envelope_recipients: Sequence[str] = ()
+) -> EmailContact | AutomatedMail:
+    """The contact, or why no person wrote it (auto-replies, bounces and delivery reports
+    open and reopen no case); pydantic's errors keep the field names of the model."""
+    message = _message(raw)
+    if (is_automated := automated(message)) is not None:
+        return is_automated
+    return _contact(message, envelope_recipients)
+
+
 def parse_raw_email(raw: bytes) -> EmailContact:
-    """Parse one message; pydantic's validation errors keep the field names of the model."""
+    """The contact of a message, automated or not, that names its recipient (``To:`` or a
+    header of the envelope's), else an ``EmailParseError`` naming the header."""
+    contact = _contact(_message(raw), ())
+    if not contact.to:
+        raise EmailParseError("To", "the message has no recipient")
+    return contact
+
+
+def _message(raw: bytes) -> EmailMessage:
+    if not _HEADER_LINE.match(raw.lstrip(b"\r\n")):
+        raise EmailParseError("message", "no RFC 5322 header block (Name: value lines) found")
     message = _PARSER.parsebytes(raw)
     if not isinstance(message, EmailMessage) or not message.keys():
-        raise EmailParseError("message", "no RFC 5322 headers found")
-    fields: dict[str, Any] = {
+        raise EmailParseError("message", "no RFC 5322 header block (Name: value lines) found")
+    return message
+
+
+def _contact(message: EmailMessage, envelope_recipients: Sequence[str]) -> EmailContact:
+    fields = _fields(message, envelope_recipients)
+    return EmailContact.model_validate({key: value for key, value in fields.items() if value})
+
+
+def _fields(message: EmailMessage, envelope_recipients: Sequence[str]) -> dict[str, Any]:
+    bodies = read_bodies(message)
+    replied_to = message_ids(message, "In-Reply-To")
+    references = [*message_ids(message, "References"), *replied_to[1:]]
+    return {
         "sender": _sender(message),
         "sender_name": _sender_name(message),
-        "to": _addresses(message, "To") or _addresses(message, "Delivered-To"),
-        "cc": _addresses(message, "Cc"),
-        "subject": str(message.get("Subject", "")),
-        "message_id": _header(message, "Message-ID"),
-        "in_reply_to": _first_message_id(message, "In-Reply-To"),
-        "references": _message_ids(message, "References"),
-        "text_body": _body_text(message, "plain"),
-        "html_body": _body_text(message, "html"),
-        "attachments": _attachments(message),
+        "to": _recipients(message) or list(envelope_recipients),
+        "cc": [each.addr_spec for each in mailboxes(message, "Cc")][:500],
+        "subject": (first_header(message, "Subject") or "")[:998],
+        "message_id": message_id(message),
+        "in_reply_to": replied_to[0] if replied_to else None,
+        "references": list(dict.fromkeys(references))[-MAX_REFERENCES:],
+        "text_body": bodies.text[:MAX_TEXT] if bodies.text else None,
+        "html_body": bodies.html[:MAX_HTML] if bodies.html else None,
+        "attachments": bodies.attachments,
         "sent_at": _date(message),
     }
-    if not fields["to"]:
-        raise EmailParseError("To", "the message has no recipient")
-    return EmailContact.model_validate({k: v for k, v in fields.items() if v is not None})
-
-
-def _header_object(message: EmailMessage, name: str) -> Any:
-    try:
-        return message[name]
-    except (ValueError, IndexError, TypeError) as error:
-        raise EmailParseError(name, f"cannot be parsed ({error})") from error
-
-
-def _header(message: EmailMessage, name: str) -> str | None:
-    value = _header_object(message, name)
-    return str(value).strip() or None if value is not None else None
-
-
-def _mailboxes(message: EmailMessage, name: str) -> list[Address]:
-    header = _header_object(message, name)
-    if header is None:
-        return []
-    addresses = getattr(header, "addresses", ())
-    return [address for address in addresses if address.addr_spec and "@" in address.addr_spec]
 
 
 def _sender(message: EmailMessage) -> str:
-    mailboxes = _mailboxes(message, "From") or _mailboxes(message, "Sender")
-    if not mailboxes:
-        raise EmailParseError("From", "no sender address")
-    return mailboxes[0].addr_spec
+    for name in SENDER_HEADERS:
+        if found := mailboxes(message, name):
+            return found[0].addr_spec
+    raise EmailParseError("From", "no valid sender address to answer (From, Sender, Reply-To)")
 
 
 def _sender_name(message: EmailMessage) -> str | None:
-    mailboxes = _mailboxes(message, "From")
-    return mailboxes[0].display_name.strip() or None if mailboxes else None
+    found = mailboxes(message, "From")
+    return " ".join(found[0].display_name.split())[:200] or None if found else None
 
 
-def _addresses(message: EmailMessage, name: str) -> list[str]:
-    return [address.addr_spec for address in _mailboxes(message, name)]
-
-
-def _message_ids(message: EmailMessage, name: str) -> list[str]:
-    value = _header(message, name)
-    return value.split() if value else []
-
-
-def _first_message_id(message: EmailMessage, name: str) -> str | None:
-    ids = _message_ids(message, name)
-    return ids[0] if ids else None
-
-
-def _body_text(message: EmailMessage, subtype: str) -> str | None:
-    part = message.get_body(preferencelist=(subtype,))
-    if part is None or part.get_content_subtype() != subtype:
-        return None
-    try:
-        content = part.get_content()
-    except (LookupError, ValueError) as error:
-        raise EmailParseError(f"text/{subtype} part", f"cannot be decoded ({error})") from error
-    return content if isinstance(content, str) else None
-
-
-def _attachments(message: EmailMessage) -> list[Attachment]:
-    attachments = []
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True)
-        attachments.append(
-            Attachment(
-                filename=part.get_filename(),
-                content_type=part.get_content_type(),
-                size_bytes=len(payload) if isinstance(payload, bytes) else 0,
-                content_id=part.get("Content-ID"),
-            )
-        )
-    return attachments
+def _recipients(message: EmailMessage) -> list[str]:
+    for name in RECIPIENT_HEADERS:
+        if found := mailboxes(message, name):
+            return list(dict.fromkeys(each.addr_spec for each in found))[:500]
+    return []
 
 
 def _date(message: EmailMessage) -> Any:
-    value = _header(message, "Date")
-    if not value:
-        return None
+    """The Date header when it is a valid date with an offset; a broken one is dropped."""
+    value = first_header(message, "Date")
     try:
-        sent_at = parsedate_to_datetime(value)
-    except (TypeError, ValueError) as error:
-        raise EmailParseError("Date", f"not an RFC 5322 date ({error})") from error
-    return sent_at if sent_at.tzinfo else None
+        sent_at = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return sent_at if sent_at is not None and sent_at.tzinfo else None

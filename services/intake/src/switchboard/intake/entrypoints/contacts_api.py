@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,7 +16,8 @@ from switchboard.intake.domain.contacts import (
     PhoneContact,
     SocialContact,
 )
-from switchboard.intake.domain.email_parsing import EmailParseError, parse_raw_email
+from switchboard.intake.domain.email_automated import AutomatedMail
+from switchboard.intake.domain.email_parsing import EmailParseError, read_email
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import (
@@ -28,6 +30,7 @@ from switchboard.intake.service_layer.contacts.accept import IncomingContact
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.telemetry import current_trace_headers
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/adapters/{adapter_id}/contacts", tags=["contacts"])
 RAW_EMAIL_TYPES = {"message/rfc822", "message/global"}
 
@@ -38,6 +41,16 @@ class AcceptedContact(BaseModel):
     customer_id: str
     outcome: str
     duplicate: bool
+
+
+class IgnoredEmail(BaseModel):
+    """An auto-reply, bounce or delivery report: taken (the sender must not retry), but it
+    opens, joins and reopens no case, so no loop with an auto-responder can start."""
+
+    outcome: str
+    """``ignored_auto_reply`` or ``ignored_bounce``."""
+    reason: str
+    message_id: str | None
 
 
 def _inline_definitions(node: Any, definitions: dict[str, Any]) -> Any:
@@ -62,12 +75,15 @@ def _documented(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"model": AcceptedContact, "description": "Committed; events follow via the outbox"},
+    202: {
+        "model": AcceptedContact | IgnoredEmail,
+        "description": "Committed, events follow via the outbox; or an auto-reply ignored",
+    },
     400: {"description": "Malformed body (problem+json)"},
     401: {"description": "Missing, wrong or stale signature (problem+json, with the reason)"},
     403: {"description": "The adapter is registered for another channel"},
-    413: {"description": "Body too large"},
-    422: {"description": "Invalid field; `errors` names each field and why"},
+    413: {"description": "Body over the service's max_body_bytes (problem+json)"},
+    422: {"description": "Invalid field, or a raw message that is not e-mail; `errors` says why"},
 }
 
 
@@ -124,7 +140,7 @@ async def post_email_contact(service: IntakeServiceDep, signed: SignedBodyDep) -
         return await _accept_json(service, signed, EmailContact)
     _require_channel(signed, EmailContact.channel)
     try:
-        contact = parse_raw_email(signed.body)
+        inbound = read_email(signed.body)
     except EmailParseError as error:
         raise Problem(
             422,
@@ -134,7 +150,23 @@ async def post_email_contact(service: IntakeServiceDep, signed: SignedBodyDep) -
         ) from error
     except ValidationError as error:
         raise invalid_body(error) from error
-    return await _accept(service, signed, contact)
+    if isinstance(inbound, AutomatedMail):
+        return _ignored(signed, inbound)
+    return await _accept(service, signed, inbound)
+
+
+def _ignored(signed: SignedBody, automated: AutomatedMail) -> JSONResponse:
+    outcome = f"ignored_{automated.kind.value}"
+    log.info(
+        "e-mail %s via adapter %s ignored as %s: %s",
+        automated.message_id,
+        signed.adapter.id,
+        automated.kind.value,
+        automated.reason,
+        extra={"outcome": outcome, "webhook_id": signed.webhook_id},
+    )
+    body = IgnoredEmail(outcome=outcome, reason=automated.reason, message_id=automated.message_id)
+    return JSONResponse(body.model_dump(), status_code=202)
 
 
 @router.post("/chat", status_code=202, responses=_RESPONSES, openapi_extra=_documented(ChatContact))
