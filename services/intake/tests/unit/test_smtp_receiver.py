@@ -134,6 +134,15 @@ async def test_a_bcc_copy_is_addressed_to_its_envelope_recipient(intake, listeni
     assert request["to"] == [SUPPORT]
 
 
+async def test_an_auto_reply_is_taken_but_becomes_no_contact(intake, listening):
+    address = await listening()
+    auto_reply = b"Auto-Submitted: auto-replied\r\n" + message("<ooo@example.dk>")
+    code, reply = await send(address, auto_reply)
+    assert code == 250, reply
+    assert b"ignored as auto_reply" in reply
+    assert await intake.published(ContactReceived) == []
+
+
 async def test_too_large_is_552_and_nothing_is_accepted(intake, listening):
     address = await listening()
     code, _ = await send(address, message("<big@example.dk>", body=("x" * 70 + "\r\n") * 100))

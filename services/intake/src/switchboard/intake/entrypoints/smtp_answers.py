@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 
-from switchboard.intake.domain.contacts import EmailContact
-from switchboard.intake.domain.email_parsing import EmailParseError, parse_raw_email
+from switchboard.intake.domain.email_automated import AutomatedMail
+from switchboard.intake.domain.email_parsing import EmailParseError, read_email
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.service_layer.contacts.accept import Accepted, IncomingContact
 from switchboard.servicekit.faults import is_transient
@@ -47,16 +47,6 @@ def _not_email(error: EmailParseError | ValidationError) -> str:
     field = ".".join(str(part) for part in first["loc"]) or "message"
     reason = f"{field}: {first['msg']}"
     return f"554 5.6.0 Not an e-mail intake can read: {_one_line(reason)}"
-
-
-def _parsed(raw: bytes, recipients: list[str]) -> EmailContact:
-    try:
-        return parse_raw_email(raw)
-    except EmailParseError as error:
-        if error.field != "To" or not recipients:
-            raise
-    # Sent as Bcc: the message names none of our addresses, the envelope does.
-    return parse_raw_email(f"To: {', '.join(recipients)}\r\n".encode() + raw)
 
 
 def _webhook_id(raw: bytes, recipients: list[str]) -> str:
@@ -97,14 +87,18 @@ class SmtpAnswers:
             if not is_transient(error):
                 log.error("message not accepted (%s); answered 451", type(error).__name__)
             return TRY_LATER
+        if isinstance(accepted, AutomatedMail):  # taken, so that it is not sent again
+            return f"250 2.0.0 Taken, ignored as {accepted.kind.value}: no contact"
         return f"250 2.0.0 Accepted as contact {accepted.contact_id}"
 
-    async def _accept(self, raw: bytes, recipients: list[str]) -> Accepted:
+    async def _accept(self, raw: bytes, recipients: list[str]) -> Accepted | AutomatedMail:
         deps = self._deps
         adapter = await deps.adapters.get(self._listener.adapter_id)
         if adapter is None or not adapter.enabled or adapter.channel is not Channel.EMAIL:
             raise AdapterUnusable
-        contact = _parsed(raw, recipients)
+        contact = read_email(raw, envelope_recipients=recipients)
+        if isinstance(contact, AutomatedMail):
+            return contact
         return await deps.batcher.accept(
             IncomingContact(
                 adapter=adapter,
