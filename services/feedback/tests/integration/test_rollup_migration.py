@@ -32,7 +32,7 @@ def _to(connection, revision: str, *, down: bool = False) -> None:
 
 def _rollup_differences(connection) -> list:
     diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    return [d for d in diff if "fb_kpi_rollups" in repr(d)]
+    return [d for d in diff if "fb_kpi_rollup" in repr(d)]  # the roll-ups and their deltas
 
 
 async def _round_trip(url: str) -> None:

@@ -152,6 +152,11 @@ class RollupDeltaRow(RollupCounters, Base):
     folder moves them into the roll-ups in batches; reads add what is still here."""
 
     __tablename__ = "fb_kpi_rollup_deltas"
+    __table_args__ = (
+        Index(
+            "ix_fb_kpi_rollup_deltas_slice", "period", "region", "facet", "facet_value", "bucket"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     period: Mapped[str] = mapped_column(String(8))

@@ -61,7 +61,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fb_kpi_rollup_deltas")),
     )
+    # Reads find a slice's deltas by index: the table churns (inserted, folded, deleted),
+    # and a scan would walk its dead rows until vacuum.
+    op.create_index(
+        "ix_fb_kpi_rollup_deltas_slice",
+        "fb_kpi_rollup_deltas",
+        ["period", "region", "facet", "facet_value", "bucket"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fb_kpi_rollup_deltas_slice", table_name="fb_kpi_rollup_deltas")
     op.drop_table("fb_kpi_rollup_deltas")
