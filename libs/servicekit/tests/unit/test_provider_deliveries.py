@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 
@@ -162,3 +163,20 @@ async def test_an_unreachable_provider_is_retried_and_its_url_stays_out_of_the_l
     assert all(error and TOKEN not in error for error in errors), errors
     assert repr(ProviderEndpoint(url="http://x/secret")).find("secret") == -1
     await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("header", "body_says", "wait"),
+    [
+        ("30", None, timedelta(seconds=30)),
+        ("99999999999999999999", None, timedelta(days=1)),
+        ("٣٠", None, None),  # Arabic-Indic digits: not a Retry-After
+        ("soon", None, None),
+        (None, float("inf"), timedelta(days=1)),
+        (None, float("nan"), None),
+        (None, -5.0, None),
+    ],
+)
+def test_a_wait_a_provider_asks_for_is_kept_up_to_a_day(header, body_says, wait):
+    endpoint = ProviderEndpoint(url="http://127.0.0.1:9/x", retry_after=lambda _c, _b: body_says)
+    assert endpoint.wait_asked(429, b"", header) == wait

@@ -114,9 +114,9 @@ def test_auto_replies_and_bounces_are_recognised(name, kind):
     [
         b"X-Autoreply: yes",
         b"X-Autorespond: Out of office",
-        b"Precedence: bulk",
         b"Precedence: auto_reply",
-        b"Auto-Submitted: auto-generated",
+        b"Auto-Submitted: auto-replied",
+        b"Auto-Submitted: auto-notified; owner-email=a@example.com",
         b"Return-Path: <>",
         b"Content-Type: multipart/report; report-type=disposition-notification; boundary=x",
     ],
@@ -126,8 +126,18 @@ def test_each_automated_mark_is_enough(header):
     assert isinstance(read_email(raw), AutomatedMail)
 
 
-def test_auto_submitted_no_is_a_person():
-    raw = b"Auto-Submitted: no\r\nFrom: a@example.com\r\nTo: support@acme.test\r\n\r\nHi\r\n"
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Auto-Submitted: no",
+        # A web form or a shop sending on the customer's behalf: what they wrote counts.
+        b"Auto-Submitted: auto-generated",
+        b"Precedence: bulk",
+        b"Precedence: list",
+    ],
+)
+def test_mail_a_program_sent_but_not_in_answer_is_a_contact(header):
+    raw = header + b"\r\nFrom: a@example.com\r\nTo: support@acme.test\r\n\r\nHi\r\n"
     assert not isinstance(read_email(raw), AutomatedMail)
 
 

@@ -165,6 +165,14 @@ async def test_updates_become_contacts_once_and_need_the_secret_token(client, in
     handled = [s for s in SAMPLES if s[2] is not None]
     assert await contacts(intake) == len(handled)
 
+    # A date no calendar holds is a 422 saying why, never a 500.
+    far = json.loads(json.dumps(first))
+    far["update_id"] += 10_000
+    far["message"]["date"] = 10**12
+    out_of_range = await send_update(client, bot, far)
+    assert out_of_range.status_code == 422, out_of_range.text
+    assert out_of_range.headers["content-type"] == "application/problem+json"
+
     again = await send_update(client, bot, first)  # Telegram retries an update
     assert again.status_code == 200
     assert again.json()["duplicate"] is True

@@ -42,6 +42,7 @@ async def test_a_case_transferred_to_a_named_agent_is_offered_to_them_first(desk
     assert (moved.state, moved.preferred_agent, moved.excluded_agents) == ("waiting", "c", ["a"])
     [sent] = await desk.service.published(CaseTransferred)
     assert (sent.from_agent_id, sent.to_agent_id, sent.to_queue_id) == ("a", "c", "nordics")
+    assert sent.to_region is None, "it stays in its region"
     assert await desk.cycle() == 1
     offer = (await desk.service.published(CaseOffered))[-1]
     assert (offer.agent_id, offer.explanation.step_name) == ("c", "preferred agent")
@@ -57,6 +58,8 @@ async def test_a_busy_named_agent_of_another_region_is_waited_for_then_their_poo
     moved = await transfer(desk, to_agent="d2")
 
     assert (moved.pool, moved.region, moved.preferred_agent) == ("dach", "dach", "d2")
+    [sent] = await desk.service.published(CaseTransferred)
+    assert (sent.to_agent_id, sent.to_region, sent.region) == ("d2", "dach", "dach")
     assert await desk.cycle() == 0, "the case waits for d2 alone"
     await desk.service.fire_timers(now=desk.clock.advance(60))  # d2's turn ends
     assert await desk.cycle() == 1

@@ -41,8 +41,8 @@ class FeedbackSettings(BearerServiceSettings):
     detractor_ces_at_most: int | None = Field(default=2, ge=1, le=7)
 
     timer_batch_size: int = Field(default=1, ge=1)
-    """One due survey per transaction: a survey locks its case and customer and then the hot
-    roll-up rows, so a batch would hold roll-ups while waiting on another case (deadlock)."""
+    """One due survey per transaction: a survey locks its case and customer, so a batch would
+    hold some while waiting on another case's."""
 
     rollup_fold_batch: int = Field(default=5_000, ge=1, le=100_000)
     """Roll-up deltas folded into the roll-ups per transaction."""

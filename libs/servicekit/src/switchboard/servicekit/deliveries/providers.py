@@ -12,6 +12,8 @@ from datetime import timedelta
 RETRIED_CLIENT_ERRORS = frozenset({408, 425, 429})
 """4xx answers that may pass: timeout, too early, too many requests."""
 REDACTED_URL = "<provider url>"
+LONGEST_WAIT = timedelta(days=1)
+"""A provider's requested wait is kept up to this (a longer or absurd one is cut to it)."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,12 @@ class ProviderEndpoint:
         self, status_code: int, answer: bytes, retry_after_header: str | None
     ) -> timedelta | None:
         seconds = self.retry_after(status_code, answer) if self.retry_after else None
-        if seconds is None and retry_after_header and retry_after_header.strip().isdigit():
-            seconds = float(retry_after_header.strip())
-        return timedelta(seconds=seconds) if seconds and seconds > 0 else None
+        header = (retry_after_header or "").strip()
+        if seconds is None and header.isascii() and header.isdigit():
+            seconds = float(header[:12])
+        if seconds is None or not seconds > 0:  # also NaN
+            return None
+        return min(LONGEST_WAIT, timedelta(seconds=min(seconds, LONGEST_WAIT.total_seconds())))
 
     def redacted(self, text: str) -> str:
         """An error's text without the URL (and so without a credential in it)."""

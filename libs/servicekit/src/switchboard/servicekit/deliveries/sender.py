@@ -296,7 +296,10 @@ class DeliverySender:
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
         except aiohttp.ClientError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            # A provider's URL may hold its credential, and the client may print it in a
+            # form of its own (normalised, encoded): only the error's kind is kept then.
+            provider = isinstance(endpoint, ProviderEndpoint)
+            error = type(exc).__name__ if provider else f"{type(exc).__name__}: {exc}"
         except TimeoutError:
             error = f"TimeoutError: no whole answer within {limit:g} s"
         final, wait = False, None

@@ -60,6 +60,12 @@ class Answer:
     chat_id: int | None = None
     description: str | None = None
     retry_after: float | None = None
+    readable: bool = True
+    """False when the answer is no Bot API document (cut short, say: only its start is
+    kept); it then says nothing either way."""
+
+
+NOT_A_DOCUMENT = "the answer is not a Bot API document"
 
 
 def answer_of(body: bytes) -> Answer:
@@ -67,9 +73,9 @@ def answer_of(body: bytes) -> Answer:
     try:
         document = json.loads(body)
     except ValueError:
-        return Answer(ok=False, description="the answer is not a Bot API document")
+        return Answer(ok=False, description=NOT_A_DOCUMENT, readable=False)
     if not isinstance(document, dict):
-        return Answer(ok=False, description="the answer is not a Bot API document")
+        return Answer(ok=False, description=NOT_A_DOCUMENT, readable=False)
     result = document.get("result")
     message_id = result.get("message_id") if isinstance(result, dict) else None
     chat = result.get("chat") if isinstance(result, dict) else None

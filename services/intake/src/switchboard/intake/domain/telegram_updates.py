@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +20,10 @@ from switchboard.intake.domain.contacts import Attachment, SocialContact
 
 PLATFORM = "telegram"
 _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+
+
+UnixTime = Annotated[int, Field(ge=0, le=2**32)]
+"""Seconds since 1970 as Telegram sends them; bounded so that a date is a real date."""
 
 
 class _Tolerant(BaseModel):
@@ -64,8 +69,8 @@ class Message(_Tolerant):
     message_id: int
     sender: User | None = Field(default=None, alias="from")
     chat: Chat
-    date: int
-    edit_date: int | None = None
+    date: UnixTime
+    edit_date: UnixTime | None = None
     text: str | None = None
     caption: str | None = None
     photo: list[PhotoSize] = []

@@ -44,12 +44,19 @@ async def receive_update(
     """A Telegram bot's update (``setWebhook`` with this URL and the adapter's secret)."""
     deps, now = service.deps, datetime.now(UTC)
     adapter = await deps.adapters.get(adapter_id)
-    if adapter is None or not adapter.enabled or adapter.provider is not Provider.TELEGRAM:
-        raise Problem(401, f"no enabled telegram adapter {adapter_id!r}")
-    if not secret_token_matches(
-        request.headers.get(SECRET_TOKEN_HEADER), adapter.secrets_in_use(now)
-    ):
-        raise Problem(401, f"missing or wrong {SECRET_TOKEN_HEADER}", title="Secret token rejected")
+    if (
+        adapter is None
+        or not adapter.enabled
+        or adapter.provider is not Provider.TELEGRAM
+        or not secret_token_matches(
+            request.headers.get(SECRET_TOKEN_HEADER), adapter.secrets_in_use(now)
+        )
+    ):  # one answer for all: it does not tell which adapter ids exist
+        raise Problem(
+            401,
+            f"missing or wrong {SECRET_TOKEN_HEADER} for this adapter",
+            title="Secret token rejected",
+        )
     try:
         update = Update.model_validate_json(await request.body())
         found = contact_of(update)

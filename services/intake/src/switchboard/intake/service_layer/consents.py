@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.intake.adapters.consent_history import add_consent_change, consent_history
+from switchboard.intake.adapters.orm import CustomerRow
 from switchboard.intake.domain.consents import (
     ConsentChange,
     Consents,
@@ -45,6 +47,21 @@ async def read_consents(
     )
 
 
+async def _held(session: AsyncSession, customer_id: str) -> CustomerRow:
+    """The customer's current record, its row held (shared) until the change commits: a
+    merge, which holds both records exclusively, waits for the change or the change waits
+    for it and then goes to the survivor — never to a record merged away meanwhile."""
+    customer = await current_customer(session, customer_id)
+    while True:
+        await session.execute(
+            select(CustomerRow.id).where(CustomerRow.id == customer.id).with_for_update(read=True)
+        )
+        now_current = await current_customer(session, customer_id)
+        if now_current.id == customer.id:
+            return customer
+        customer = now_current
+
+
 async def record_consent(
     session: AsyncSession,
     principal: Principal,
@@ -59,7 +76,7 @@ async def record_consent(
 ) -> CustomerConsents:
     """Appends the change (``at``: when the customer expressed it, now if not given); the
     answer is the customer's consents with it."""
-    customer = await current_customer(session, customer_id)
+    customer = await _held(session, customer_id)
     await check_access(session, principal, customer)
     change = ConsentChange(
         purpose=purpose,

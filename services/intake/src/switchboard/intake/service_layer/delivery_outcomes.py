@@ -39,6 +39,8 @@ def _telegram(settled: Settled) -> Outcome:
     if settled.status is DeliveryStatus.DELIVERED:
         if answer.ok:
             return Outcome(ReplyDelivery.SENT, provider_message_id=provider_message_id(answer))
+        if not answer.readable:  # a 2xx Telegram gives only with ok; its answer was cut short
+            return Outcome(ReplyDelivery.SENT)
         return Outcome(ReplyDelivery.FAILED, f"Telegram did not send it: {said}")
     if settled.status is DeliveryStatus.DEAD:
         code = settled.status_code

@@ -255,15 +255,7 @@ async def latest_inbound_and_adapter(
 
 async def latest_inbound(session: AsyncSession, case: CaseRow) -> ContactRow:
     """The customer's latest message on the case's channel: where outbound messages go."""
-    query = (
-        select(ContactRow)
-        .where(ContactRow.case_id == case.id, ContactRow.channel == case.channel)
-        .order_by(ContactRow.received_at.desc(), ContactRow.id.desc())
-        .limit(1)
-    )
-    latest = (await session.execute(query)).scalar()
-    if latest is None:  # every case starts with a contact of its channel
-        raise UnknownCase(case.id)
+    latest, _ = await latest_inbound_and_adapter(session, case)
     return latest
 
 

@@ -52,7 +52,7 @@ async def transfer_case(
         wait_for_agent=deps.preferred_agent_for,
         now=now,
     )
-    from_pool = case.pool
+    from_pool, from_region, from_department = case.pool, case.region, case.department
     await release_slot(uow, case=case, agent=agent, now=now)
     case.excluded_agents = [each for each in case.excluded_agents if each != to.preferred_agent]
     exclude(case, agent_id)
@@ -70,8 +70,9 @@ async def transfer_case(
             from_queue_id=from_pool,
             to_agent_id=to.preferred_agent,
             to_queue_id=case.pool,
-            to_department=department,
-            to_region=region,
+            # Where it went, as decided (a named agent's region too), else as asked.
+            to_department=case.department if case.department != from_department else department,
+            to_region=case.region if case.region != from_region else region,
             by=agent_actor(agent_id),
             reason=note,
             enqueued_at=case.enqueued_at,
