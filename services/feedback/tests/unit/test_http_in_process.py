@@ -98,3 +98,15 @@ async def test_kpis_need_a_token_that_covers_the_region(feedback, clock, client)
     assert report.json()["series"][0]["bucket_start"] == str(clock.now.date())
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[1].startswith(f"day,{clock.now.date()},nordics,all,,100.00")
+
+
+async def test_kpis_default_to_today_on_the_region_s_calendar(feedback, clock, client):
+    # 22:30 UTC is 00:30 the next day in Copenhagen: "today" for nordics is already May 5.
+    clock.now = clock.now.replace(hour=22, minute=30)
+    await resolve(feedback, clock)
+    report = await client.get(
+        "/kpis", params={"region": "nordics", "period": "day"}, headers=bearer(feedback)
+    )
+    assert report.status_code == 200, report.text
+    assert (report.json()["from"], report.json()["to"]) == ("2026-05-05", "2026-05-05")
+    assert report.json()["total"]["resolutions"] == 1

@@ -56,7 +56,9 @@ async def read_report(
     params: Annotated[KpiParams, Query()],
 ) -> KpiReport:
     settings = service.settings
-    last = params.to or service.deps.clock().date()
+    zone = zone_for(params.region or ALL_REGIONS, settings.region_time_zones)
+    # Today is the region's: buckets are its local days (past local midnight, not UTC's).
+    last = params.to or service.deps.clock().astimezone(zone).date()
     try:
         query = make_slice(
             region=params.region,
@@ -67,7 +69,7 @@ async def read_report(
             first=params.from_ or last,
             last=last,
             max_buckets=settings.kpi_max_buckets,
-            zone=zone_for(params.region or ALL_REGIONS, settings.region_time_zones),
+            zone=zone,
         )
     except InvalidSlice as error:
         raise Problem(422, str(error), title="Invalid KPI query") from error
