@@ -82,14 +82,8 @@ def may_read(principal: Principal, *, region: str, holder: str | None) -> bool:
     return holder is not None and principal.subject == holder
 
 
-async def read_conversation(
-    session: AsyncSession,
-    principal: Principal,
-    case_id: str,
-    *,
-    after: Position | None = None,
-    limit: int = 50,
-) -> Page:
+async def case_and_holder(session: AsyncSession, case_id: str) -> tuple[CaseRow, str | None]:
+    """The case and the agent holding it (None when nobody does), in one statement."""
     found = (
         await session.execute(
             select(CaseRow, CaseHolderRow.agent_id)
@@ -99,7 +93,18 @@ async def read_conversation(
     ).first()
     if found is None:
         raise UnknownCase(case_id)
-    case, holder = found
+    return found[0], found[1]
+
+
+async def read_conversation(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    *,
+    after: Position | None = None,
+    limit: int = 50,
+) -> Page:
+    case, holder = await case_and_holder(session, case_id)
     if not may_read(principal, region=case.region, holder=holder):
         raise NotAllowed(case_id)
     inbound = select(ContactRow).where(ContactRow.case_id == case_id)

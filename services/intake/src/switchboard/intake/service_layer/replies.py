@@ -22,7 +22,6 @@ from switchboard.contracts.events.cases import DeliveryState
 from switchboard.contracts.events.common import Channel
 from switchboard.intake.adapters.orm import (
     AdapterRow,
-    CaseHolderRow,
     CaseRow,
     ContactRow,
     ReplyRow,
@@ -39,7 +38,11 @@ from switchboard.intake.domain.replies import (
     reply_subject,
 )
 from switchboard.intake.domain.telegram_sends import SEND_MESSAGE, send_message
-from switchboard.intake.service_layer.conversations import NotAllowed, UnknownCase
+from switchboard.intake.service_layer.conversations import (
+    NotAllowed,
+    UnknownCase,
+    case_and_holder,
+)
 from switchboard.intake.service_layer.delivery_outcomes import outcome_of
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
@@ -219,20 +222,6 @@ def sends_outbound(adapter: AdapterRow | None) -> bool:
     """Whether outbound messages can go through the adapter: it has an outbound address,
     or is a provider's (it sends through the provider's API)."""
     return adapter is not None and bool(adapter.outbound_url or adapter.provider_credential)
-
-
-async def case_and_holder(session: AsyncSession, case_id: str) -> tuple[CaseRow, str | None]:
-    """The case and the agent holding it (None when nobody does), in one statement."""
-    found = (
-        await session.execute(
-            select(CaseRow, CaseHolderRow.agent_id)
-            .outerjoin(CaseHolderRow, CaseHolderRow.case_id == CaseRow.id)
-            .where(CaseRow.id == case_id)
-        )
-    ).first()
-    if found is None:
-        raise UnknownCase(case_id)
-    return found[0], found[1]
 
 
 async def latest_inbound_and_adapter(
