@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from switchboard.contracts.envelope import Envelope
+from switchboard.contracts.events import CaseOffered
 from switchboard.contracts.topics import ALL_TOPICS
 from switchboard.launcher.processes import (
     SERVICES,
@@ -367,3 +368,25 @@ class EventLog:
                 )
             await asyncio.sleep(0.05)
         return found
+
+
+async def taken_by(
+    agent: str,
+    *,
+    intake: Intake,
+    routing: Routing,
+    events: EventLog,
+    adapter: Any,
+    contact: Any,
+    **post: Any,
+) -> str:
+    """The contact posted as the adapter, offered to ``agent`` and accepted: its case id."""
+    posted = await intake.post(adapter, contact, **post)
+    assert posted.status_code == 202, posted.text
+    case_id = str(posted.json()["case_id"])
+    await events.wait_for(
+        CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+    )
+    accepted = await routing.act(agent, case_id, "accept")
+    assert accepted.status_code == 200, accepted.text
+    return case_id

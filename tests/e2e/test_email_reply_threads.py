@@ -10,10 +10,12 @@ from email.message import EmailMessage
 
 import pytest
 
-from switchboard.contracts.events import CaseOffered, ReplyPosted
+from switchboard.contracts.events import ReplyPosted
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
+
+from .platform import taken_by
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -52,9 +54,13 @@ async def test_a_reply_goes_out_threaded_and_an_answer_to_it_joins_the_case(
     first_id = f"<first-{token}@example.de>"
 
     async with serving(receiver.app(), port):
-        posted = await intake.post(
-            inbox,
-            mail(
+        case_id = await taken_by(
+            agent,
+            intake=intake,
+            routing=routing,
+            events=events,
+            adapter=inbox,
+            contact=mail(
                 sender="Lena Vogt <Lena.Vogt@example.de>",
                 subject="Rechnung doppelt bezahlt",
                 text=QUESTION,
@@ -62,13 +68,6 @@ async def test_a_reply_goes_out_threaded_and_an_answer_to_it_joins_the_case(
             ),
             content_type="message/rfc822",
         )
-        assert posted.status_code == 202, posted.text
-        case_id = posted.json()["case_id"]
-        await events.wait_for(
-            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
-        )
-        accepted = await routing.act(agent, case_id, "accept")
-        assert accepted.status_code == 200, accepted.text
 
         reply = await intake.reply_when_held(agent, case_id, {"text": REPLY})
         assert reply["subject"] == "Re: Rechnung doppelt bezahlt"

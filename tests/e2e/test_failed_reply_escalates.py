@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from switchboard.contracts.events import (
-    CaseOffered,
     EscalationRaised,
     ReplyDeliveryChanged,
     ReplyPosted,
@@ -24,7 +23,7 @@ from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 from switchboard.simulator.channels import signed_headers
 
-from .platform import OUTBOUND_MAX_ATTEMPTS
+from .platform import OUTBOUND_MAX_ATTEMPTS, taken_by
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -52,14 +51,14 @@ async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_reg
             "visitor": {"id": f"v-{token}", "name": "Lena Vogt"},
             "message": GERMAN,
         }
-        posted = await intake.post(chat, contact)
-        assert posted.status_code == 202, posted.text
-        case_id = posted.json()["case_id"]
-        await events.wait_for(
-            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+        case_id = await taken_by(
+            agent,
+            intake=intake,
+            routing=routing,
+            events=events,
+            adapter=chat,
+            contact=contact,
         )
-        accepted = await routing.act(agent, case_id, "accept")
-        assert accepted.status_code == 200, accepted.text
 
         reply = await intake.reply_when_held(
             agent, case_id, {"text": REPLY}, **{"Idempotency-Key": f"reply-{token}"}
@@ -132,14 +131,14 @@ async def test_a_reply_the_adapter_never_takes_ends_dead_and_escalates(
             "visitor": {"id": f"v-{token}", "name": "Aino Virtanen"},
             "message": FINNISH,
         }
-        posted = await intake.post(chat, contact)
-        assert posted.status_code == 202, posted.text
-        case_id = posted.json()["case_id"]
-        await events.wait_for(
-            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+        case_id = await taken_by(
+            agent,
+            intake=intake,
+            routing=routing,
+            events=events,
+            adapter=chat,
+            contact=contact,
         )
-        accepted = await routing.act(agent, case_id, "accept")
-        assert accepted.status_code == 200, accepted.text
         reply = await intake.reply_when_held(agent, case_id, {"text": FINNISH_REPLY})
         reply_id = reply["reply_id"]
         [failed] = await events.wait_for(

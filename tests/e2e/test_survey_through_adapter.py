@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from switchboard.contracts.events import (
-    CaseOffered,
+    CaseOpened,
     CaseResolved,
     ReplyPosted,
     SurveyAnswered,
@@ -21,7 +21,7 @@ from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 
-from .platform import SURVEY_DELAY_SECONDS
+from .platform import SURVEY_DELAY_SECONDS, taken_by
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -48,22 +48,19 @@ async def test_the_survey_goes_out_through_the_chat_adapter_in_the_customer_s_la
     session, visitor = f"s-{token}", f"v-{token}"
 
     async with serving(receiver.app(), port):
-        posted = await intake.post(
-            chat,
-            {
+        case_id = await taken_by(
+            agent,
+            intake=intake,
+            routing=routing,
+            events=events,
+            adapter=chat,
+            contact={
                 "session_id": session,
                 "message_id": "1",
                 "visitor": {"id": visitor, "name": "Jana Keller"},
                 "message": QUESTION,
             },
         )
-        assert posted.status_code == 202, posted.text
-        case_id = posted.json()["case_id"]
-        await events.wait_for(
-            CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
-        )
-        accepted = await routing.act(agent, case_id, "accept")
-        assert accepted.status_code == 200, accepted.text
         reply = await intake.reply_when_held(agent, case_id, {"text": REPLY})
         await events.wait_for(ReplyPosted, lambda e: e.reply_id == reply["reply_id"])
         resolved = await routing.act(agent, case_id, "resolve", {"resolution_code": "answered"})
@@ -75,7 +72,8 @@ async def test_the_survey_goes_out_through_the_chat_adapter_in_the_customer_s_la
             SurveyRequested, lambda e: e.case_id == case_id, timeout=SURVEY_DELAY_SECONDS + 20
         )
         assert (survey.language, survey.channel.value) == ("de", "chat")
-        assert (survey.customer_id, survey.region) == (posted.json()["customer_id"], region)
+        [opened] = events.of(CaseOpened, lambda e: e.case_id == case_id)
+        assert (survey.customer_id, survey.region) == (opened.data.customer_id, region)
 
         def delivered(message_id: str) -> list[tuple[str, dict, dict[str, str]]]:
             return [r for r in receiver.received if r[2]["webhook-id"] == message_id]
