@@ -17,8 +17,11 @@ from sqlalchemy import func, select
 from switchboard.contracts.events import ContactReceived, ReplyDeliveryChanged
 from switchboard.contracts.events.common import Channel
 from switchboard.intake.adapters.orm import AdapterRow, ContactRow, ReplyRow
+from switchboard.intake.domain.replies import ReplyDelivery
+from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.domain.telegram_updates import Ignored, Update, contact_of
 from switchboard.intake.entrypoints.app import HTTP_API
+from switchboard.intake.service_layer.replies import report_provider_delivery
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.service import service_app
 from switchboard.servicekit.testing.in_process import InProcessService
@@ -140,11 +143,56 @@ async def test_the_bot_token_is_sealed_and_the_secret_token_is_telegram_s_kind(c
         {"id": "tg3", "channel": "social", "provider": "telegram"},
         {"id": "tg4", "channel": "social", "provider": "telegram", "bot_token": "nope"},
         {"id": "tg5", "channel": "social", "bot_token": TOKEN},
+        {"id": "tg6", "channel": "social", "credentials": {"bot_token": TOKEN}},
+        {"id": "tg7", "channel": "social", "provider": "telegram", "credentials": {"x": TOKEN}},
+        {
+            "id": "tg8",
+            "channel": "social",
+            "provider": "telegram",
+            "bot_token": TOKEN,
+            "credentials": {"bot_token": TOKEN},
+        },
     ]
     for spec in refused:
         answer = await client.post("/v1/admin/adapters", json=spec, headers=admin(intake))
         assert answer.status_code == 422, answer.text
         assert TOKEN not in answer.text
+
+
+async def test_credentials_are_the_general_form_of_the_bot_token(client, intake):
+    spec = {"id": "tg-general", "channel": "social", "provider": "telegram"}
+    answer = await client.post(
+        "/v1/admin/adapters",
+        json=spec | {"credentials": {"bot_token": TOKEN}},
+        headers=admin(intake),
+    )
+    assert answer.status_code == 201, answer.text
+    assert TOKEN not in answer.text
+    async with intake.deps.sessions() as session:
+        row = await session.get(AdapterRow, "tg-general")
+    assert intake.deps.secret_box.open(row.provider_credential) == TOKEN
+    view = await intake.deps.adapters.get("tg-general")
+    assert view.sends
+    assert view.credential == TelegramBot(bot_token=TOKEN)
+    assert TOKEN not in repr(view)
+    other = "987654321:BBH-another_token-0123456789"
+    changed = await client.patch(
+        "/v1/admin/adapters/tg-general",
+        json={"credentials": {"bot_token": other}},
+        headers=admin(intake),
+    )
+    assert changed.status_code == 200, changed.text
+    async with intake.deps.sessions() as session:
+        row = await session.get(AdapterRow, "tg-general")
+    assert intake.deps.secret_box.open(row.provider_credential) == other
+    generic = await client.post(
+        "/v1/admin/adapters", json={"id": "plain", "channel": "chat"}, headers=admin(intake)
+    )
+    assert generic.status_code == 201
+    for refused in ({"credentials": {"bot_token": other}}, {"credentials": None}):
+        answer = await client.patch("/v1/admin/adapters/plain", json=refused, headers=admin(intake))
+        assert answer.status_code == 422, answer.text
+        assert other not in answer.text
 
 
 async def test_updates_become_contacts_once_and_need_the_secret_token(client, intake):
@@ -165,13 +213,24 @@ async def test_updates_become_contacts_once_and_need_the_secret_token(client, in
     handled = [s for s in SAMPLES if s[2] is not None]
     assert await contacts(intake) == len(handled)
 
-    # A date no calendar holds is a 422 saying why, never a 500.
+    # An update intake cannot read (a date no calendar holds) is ignored saying why, never a
+    # 500, and never refused: Telegram would retry it and hold back the bot's later updates.
     far = json.loads(json.dumps(first))
     far["update_id"] += 10_000
     far["message"]["date"] = 10**12
     out_of_range = await send_update(client, bot, far)
-    assert out_of_range.status_code == 422, out_of_range.text
-    assert out_of_range.headers["content-type"] == "application/problem+json"
+    assert out_of_range.status_code == 200, out_of_range.text
+    assert out_of_range.json()["ignored"].startswith("unreadable update: message.date")
+    for no_update in ({"message": first["message"]}, {"update_id": "x"}, [first]):
+        refused = await send_update(client, bot, no_update)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    not_json = await client.post(
+        f"/v1/providers/telegram/{bot['id']}",
+        content=b"{not json",
+        headers={HEADER: bot["secret"], "content-type": "application/json"},
+    )
+    assert not_json.status_code == 400
 
     again = await send_update(client, bot, first)  # Telegram retries an update
     assert again.status_code == 200
@@ -254,6 +313,24 @@ async def test_a_reply_goes_out_as_send_message_and_telegram_s_answer_settles_it
     async with intake.deps.sessions() as session:
         row = await session.get(ReplyRow, first.json()["reply_id"])
     assert row.provider_message_id == "12345678:11224"
+    async with intake.service.transaction() as uow:  # as a provider's status report finds it
+        found = await report_provider_delivery(
+            uow=uow,
+            adapter_id=bot["id"],
+            provider_message_id="12345678:11224",
+            state=ReplyDelivery.DELIVERED,
+            at=datetime.now(UTC),
+        )
+        elsewhere = await report_provider_delivery(
+            uow=uow,
+            adapter_id=bot["id"],
+            provider_message_id="12345678:99999",
+            state=ReplyDelivery.DELIVERED,
+            at=datetime.now(UTC),
+        )
+    assert (found.id, found.delivery, elsewhere) == (row.id, "delivered", None)
+    delivered = (await intake.published(ReplyDeliveryChanged))[-1]
+    assert (delivered.reply_id, delivered.state) == (row.id, "delivered")
 
     telegram.requests.clear()
     telegram.answers = [(403, BLOCKED)]

@@ -11,6 +11,7 @@ from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import CASES
 from switchboard.intake.adapters.adapter_directory import AdapterDirectory
 from switchboard.intake.adapters.orm import Base
+from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.language import ContactLanguageDetector
 from switchboard.intake.domain.priority import PriorityPolicy
 from switchboard.intake.migrations import VERSIONS_DIR
@@ -51,7 +52,7 @@ def intake_dependencies(
             resources.sessions,
             box=secret_box,
             ttl_seconds=settings.adapter_cache_seconds,
-            telegram_api_base=settings.telegram_api_base,
+            api_bases={Provider.TELEGRAM: settings.telegram_api_base},
         ),
         accept_batch_size=settings.accept_batch_size,
         mail_domain=settings.mail_domain,

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SecretBox
-from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView, Provider
-from switchboard.intake.domain.telegram_sends import DEFAULT_API_BASE, send_message_url
-from switchboard.intake.domain.telegram_sends import retry_after as telegram_retry_after
+from switchboard.intake.domain.channel_adapters import (
+    ADAPTER_ID,
+    CREDENTIALS,
+    AdapterView,
+    Provider,
+)
+from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.values import Channel
+from switchboard.intake.service_layer.providers import provider_endpoint
 from switchboard.servicekit.deliveries import Endpoint, ProviderEndpoint
 
 
 def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
+    provider = Provider(row.provider) if row.provider else None
     return AdapterView(
         id=row.id,
         channel=Channel(row.channel),
@@ -29,11 +36,16 @@ def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
         previous_secret=box.open(row.previous_secret) if row.previous_secret else None,
         previous_secret_expires_at=row.previous_secret_expires_at,
         outbound_url=row.outbound_url,
-        provider=Provider(row.provider) if row.provider else None,
-        provider_credential=(
-            box.open(row.provider_credential) if row.provider_credential else None
-        ),
+        provider=provider,
+        credential=opened_credential(row, box),
     )
+
+
+def opened_credential(row: AdapterRow, box: SecretBox) -> ProviderCredential | None:
+    """The adapter's provider credential, opened (None for an adapter of no provider)."""
+    if not row.provider or not row.provider_credential:
+        return None
+    return CREDENTIALS[Provider(row.provider)].from_stored(box.open(row.provider_credential))
 
 
 class AdapterDirectory:
@@ -46,10 +58,11 @@ class AdapterDirectory:
         *,
         box: SecretBox,
         ttl_seconds: float,
-        telegram_api_base: str = DEFAULT_API_BASE,
+        api_bases: Mapping[Provider, str] | None = None,
     ) -> None:
         self._sessions = sessions
-        self._telegram_api_base = telegram_api_base
+        self._api_bases = dict(api_bases or {})
+        """Each provider's API base (its documented one when absent)."""
         self._box = box
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, AdapterView]] = {}
@@ -72,14 +85,15 @@ class AdapterDirectory:
         self, session: AsyncSession, stream: str, adapter_id: str
     ) -> Endpoint | ProviderEndpoint | None:
         """Where and how a reply goes to the adapter now (the delivery sender's look-up):
-        signed to its outbound address, or a Telegram adapter's ``sendMessage`` with its bot
-        token; None once it can send nothing or is disabled."""
+        signed to its outbound address, or through its provider's API with its credential;
+        None once it can send nothing or is disabled."""
         adapter = await self.get(adapter_id)
         if adapter is None or not adapter.sends:
             return None
-        if adapter.provider is Provider.TELEGRAM and adapter.provider_credential:
-            url = send_message_url(self._telegram_api_base, adapter.provider_credential)
-            return ProviderEndpoint(url=url, retry_after=telegram_retry_after)
+        if adapter.provider is not None and adapter.credential is not None:
+            found = provider_endpoint(adapter.provider, adapter.credential, self._api_bases)
+            if found is not None:
+                return found
         if not adapter.outbound_url:
             return None
         return Endpoint(url=adapter.outbound_url, secret=adapter.current_secret)

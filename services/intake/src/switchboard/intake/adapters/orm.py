@@ -37,9 +37,9 @@ class AdapterRow(Base):
     outbound_url: Mapped[str | None] = mapped_column(String(2048))
     """Where replies to its customers are posted (signed with the adapter's current secret)."""
     provider: Mapped[str | None] = mapped_column(String(32))
-    """``telegram``: the provider's own webhooks and API (the secrets are its webhook tokens)."""
-    provider_credential: Mapped[str | None] = mapped_column(String(1024))
-    """The provider's credential (a bot token), sealed like the secrets."""
+    """The provider whose own webhooks and API the adapter speaks (``telegram``…)."""
+    provider_credential: Mapped[str | None] = mapped_column(Text)
+    """The provider's credential (``ProviderCredential.stored()``), sealed like the secrets."""
 
 
 class CustomerRow(Base):
@@ -146,6 +146,7 @@ class ReplyRow(Base):
     __tablename__ = "intake_replies"
     __table_args__ = (
         Index(None, "case_id", "posted_at"),
+        Index("ix_intake_replies_provider_message", "adapter_id", "provider_message_id"),
         UniqueConstraint("case_id", "agent_id", "idempotency_key"),
     )
 

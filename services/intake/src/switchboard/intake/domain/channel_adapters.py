@@ -1,18 +1,19 @@
 """Channel adapters: who may post contacts, for which channel and region, signed with which
 secrets (the current one, and the previous one while a rotation's grace period lasts); a
-provider's adapter (``telegram``) also holds the provider's credential (its bot token)."""
+provider's adapter also holds the provider's credential (``CREDENTIALS``: a Telegram bot's
+token, say), sealed at rest."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
-from switchboard.intake.domain.telegram_sends import BOT_TOKEN
+from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.domain.values import Channel
 
 ADAPTER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -25,10 +26,28 @@ class Provider(StrEnum):
     TELEGRAM = "telegram"
 
 
+AnyCredential = TelegramBot
+"""What ``credentials`` takes: one of the providers' credential models (a union as more come)."""
+CREDENTIALS: dict[Provider, type[ProviderCredential]] = {Provider.TELEGRAM: TelegramBot}
+"""The credential each provider's adapter holds."""
+CHANNELS: dict[Provider, frozenset[Channel]] = {Provider.TELEGRAM: frozenset({Channel.SOCIAL})}
+"""The channels a provider's adapters serve."""
+assert set(CREDENTIALS) == set(CHANNELS) == set(Provider)
+assert set(get_args(AnyCredential) or (AnyCredential,)) == set(CREDENTIALS.values())
+
+
 def valid_bot_token(token: SecretStr | None) -> SecretStr | None:
-    if token is not None and not re.match(BOT_TOKEN, token.get_secret_value()):
-        raise ValueError("a Telegram bot token reads <bot id>:<secret>, as BotFather gives it")
+    if token is not None:
+        TelegramBot(bot_token=token)
     return token
+
+
+def credential_fits(provider: Provider, credential: ProviderCredential) -> None:
+    """Raises ValueError unless the credential is the provider's kind."""
+    expected = CREDENTIALS[provider]
+    if type(credential) is not expected:
+        fields = ", ".join(expected.model_fields)
+        raise ValueError(f"a {provider.value} adapter's credentials are {{{fields}}}")
 
 
 class AdapterSpec(BaseModel):
@@ -45,20 +64,38 @@ class AdapterSpec(BaseModel):
     outbound_url: OutboundUrl | None = None
     """Where replies to the customers it brings are posted, signed with its current secret."""
     provider: Provider | None = None
+    credentials: AnyCredential | None = None
+    """The provider's credential (sealed at rest, never shown again)."""
     bot_token: SecretStr | None = None
-    """A ``telegram`` adapter's bot token (sealed at rest, never shown again)."""
+    """A ``telegram`` adapter's bot token: short for ``credentials: {"bot_token": …}``."""
 
     @model_validator(mode="after")
     def _provider_needs(self) -> Self:
         valid_bot_token(self.bot_token)
-        if self.provider is Provider.TELEGRAM:
-            if self.channel is not Channel.SOCIAL or self.bot_token is None:
-                raise ValueError("a telegram adapter is a social one with a bot_token")
-            if self.outbound_url is not None:
-                raise ValueError("a telegram adapter sends through Telegram, not an outbound_url")
-        elif self.bot_token is not None:
+        if self.bot_token is not None and self.provider is not Provider.TELEGRAM:
             raise ValueError("bot_token belongs to provider telegram")
+        if self.bot_token is not None and self.credentials is not None:
+            raise ValueError("give the bot token once: bot_token or credentials")
+        credential = self.credential()
+        if self.provider is None:
+            if credential is not None:
+                raise ValueError("credentials belong to a provider's adapter")
+            return self
+        name = self.provider.value
+        if self.channel not in CHANNELS[self.provider]:
+            channels = " or ".join(sorted(CHANNELS[self.provider]))
+            raise ValueError(f"a {name} adapter is a {channels} one")
+        if credential is None:
+            raise ValueError(f"a {name} adapter needs its credentials")
+        credential_fits(self.provider, credential)
+        if credential.sends and self.outbound_url is not None:
+            raise ValueError(f"a {name} adapter sends through {name}, not an outbound_url")
         return self
+
+    def credential(self) -> ProviderCredential | None:
+        if self.bot_token is not None:
+            return TelegramBot(bot_token=self.bot_token)
+        return self.credentials
 
 
 @dataclass(frozen=True)
@@ -76,13 +113,14 @@ class AdapterView:
     previous_secret_expires_at: datetime | None = None
     outbound_url: str | None = None
     provider: Provider | None = None
-    provider_credential: str | None = field(default=None, repr=False)
-    """Opened: the provider's bot token."""
+    credential: ProviderCredential | None = field(default=None, repr=False)
+    """Opened: the provider's credential."""
 
     @property
     def sends(self) -> bool:
         """Whether outbound messages can go to its customers (an address, or a provider)."""
-        return self.enabled and bool(self.outbound_url or self.provider_credential)
+        through_provider = self.credential is not None and self.credential.sends
+        return self.enabled and bool(self.outbound_url or through_provider)
 
     def secrets_in_use(self, now: datetime) -> tuple[str, ...]:
         """The current secret, and the previous one until its grace period ends."""

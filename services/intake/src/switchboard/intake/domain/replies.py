@@ -7,6 +7,7 @@ and References the thread so far, so the customer's answer threads back into the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -40,6 +41,16 @@ class ReplyDelivery(StrEnum):
 
 
 _ORDER = list(ReplyDelivery)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did to an outbound message."""
+
+    state: ReplyDelivery | None
+    """None: not settled yet (it will be tried again)."""
+    reason: str | None = None
+    provider_message_id: str | None = None
 
 
 class ReplyRefused(ValueError):

@@ -2,22 +2,53 @@
 addressed from the customer's latest Telegram message, and what Telegram's answer says
 (https://core.telegram.org/bots/api#sendmessage, #making-requests: ``{"ok": true, "result":
 Message}`` or ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``);
-the webhook's secret token and its check."""
+the webhook's secret token and its check; the bot token as an adapter's credential."""
 
 from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
+
+from pydantic import SecretStr, field_validator
+
+from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.replies import Outcome, ReplyDelivery
+from switchboard.servicekit.deliveries import DeliveryStatus, ProviderEndpoint, Settled
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SEND_MESSAGE = "telegram.sendMessage"
 """The event type of a queued ``sendMessage`` request."""
 BOT_TOKEN = r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$"
+
+
+class TelegramBot(ProviderCredential):
+    """A bot's token as BotFather gives it; stored as the token itself."""
+
+    bot_token: SecretStr
+
+    @field_validator("bot_token")
+    @classmethod
+    def _as_botfather_gives_it(cls, token: SecretStr) -> SecretStr:
+        if not re.match(BOT_TOKEN, token.get_secret_value()):
+            raise ValueError("a Telegram bot token reads <bot id>:<secret>, as BotFather gives it")
+        return token
+
+    def stored(self) -> str:
+        return self.bot_token.get_secret_value()
+
+    @classmethod
+    def from_stored(cls, text: str) -> Self:
+        return cls(bot_token=SecretStr(text))
+
+    @classmethod
+    def webhook_secret(cls) -> str:
+        return new_secret_token()
 
 
 def new_secret_token() -> str:
@@ -37,7 +68,7 @@ def send_message_url(api_base: str, bot_token: str) -> str:
     return f"{api_base.rstrip('/')}/bot{bot_token}/sendMessage"
 
 
-def send_message(document: Mapping[str, Any]) -> str:
+def send_message(document: Mapping[str, Any], _: TelegramBot | None = None) -> str:
     """sendMessage's JSON parameters: the chat of the customer's latest message, the text,
     and a reply to that message (sent without it if it was deleted)."""
     parameters: dict[str, Any] = {
@@ -101,3 +132,31 @@ def provider_message_id(answer: Answer) -> str | None:
 def retry_after(status_code: int, body: bytes) -> float | None:
     """The wait Telegram asks for on a 429 (``parameters.retry_after``)."""
     return answer_of(body).retry_after if status_code == 429 else None
+
+
+def endpoint(bot: TelegramBot, api_base: str) -> ProviderEndpoint:
+    """``sendMessage`` of the bot (its URL holds the token: built only when sent)."""
+    return ProviderEndpoint(
+        url=send_message_url(api_base, bot.bot_token.get_secret_value()), retry_after=retry_after
+    )
+
+
+def outcome(settled: Settled) -> Outcome:
+    """Telegram's ``ok`` answer makes a message sent (with Telegram's message id); a refusal
+    fails it with Telegram's description; anything else is tried again."""
+    answer = answer_of(settled.answer)
+    said = answer.description or settled.error
+    if settled.status is DeliveryStatus.DELIVERED:
+        if answer.ok:
+            return Outcome(ReplyDelivery.SENT, provider_message_id=provider_message_id(answer))
+        if not answer.readable:  # a 2xx Telegram gives only with ok; its answer was cut short
+            return Outcome(ReplyDelivery.SENT)
+        return Outcome(ReplyDelivery.FAILED, f"Telegram did not send it: {said}")
+    if settled.status is DeliveryStatus.DEAD:
+        code = settled.status_code
+        if code is not None and 400 <= code < 500:
+            return Outcome(ReplyDelivery.FAILED, f"Telegram refused it: {said} (HTTP {code})")
+        return Outcome(
+            ReplyDelivery.FAILED, f"Telegram did not take it in {settled.attempts} attempts: {said}"
+        )
+    return Outcome(None, f"Telegram: {said}")

@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_va
 from switchboard.intake.domain.channel_adapters import (
     ADAPTER_ID,
     AdapterSpec,
+    AnyCredential,
     OutboundUrl,
     valid_bot_token,
 )
+from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.entrypoints.dependencies import (
     AdminDep,
     IntakeServiceDep,
@@ -35,11 +37,13 @@ AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
 
 class AdapterChanges(BaseModel):
     """What an operator changes on an adapter: enabled, its outbound address (null removes it),
-    a Telegram adapter's bot token (a new one from BotFather)."""
+    its provider's credentials (a Telegram adapter's ``bot_token``: a new one from
+    BotFather)."""
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool | None = None
     outbound_url: OutboundUrl | None = None
+    credentials: AnyCredential | None = None
     bot_token: SecretStr | None = None
 
     _bot_token = field_validator("bot_token")(valid_bot_token)
@@ -47,16 +51,21 @@ class AdapterChanges(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("give enabled, outbound_url and/or bot_token")
-        for name in ("enabled", "bot_token"):
+            raise ValueError("give enabled, outbound_url, credentials and/or bot_token")
+        for name in ("enabled", "credentials", "bot_token"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
+        if self.bot_token is not None and self.credentials is not None:
+            raise ValueError("give the bot token once: bot_token or credentials")
         return self
 
     def changes(self) -> dict[str, Any]:
-        changes = self.model_dump(include=self.model_fields_set)
+        changes: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in self.model_fields_set & {"enabled", "outbound_url", "credentials"}
+        }
         if self.bot_token is not None:
-            changes["bot_token"] = self.bot_token.get_secret_value()
+            changes["credentials"] = TelegramBot(bot_token=self.bot_token)
         return changes
 
 

@@ -2,10 +2,13 @@
 secret token the bot's ``setWebhook`` was given (``X-Telegram-Bot-Api-Secret-Token``,
 compared in constant time); a message becomes a contact once, however often Telegram
 retries the update (deduplicated by ``update_id``); an update intake does not handle is
-answered 200 and ignored, so Telegram does not retry it."""
+answered 200 and ignored, so Telegram does not retry it — so is an update intake cannot
+read (Telegram delivers a bot's updates in order and retries a refused one, which would
+hold every later message back); a body that is no update at all is refused."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Annotated
@@ -33,7 +36,8 @@ router = APIRouter(prefix="/v1/providers/telegram", tags=["providers"])
     responses={
         200: {"description": "Taken (the contact's ids), or ignored (`ignored`: why)"},
         401: {"description": "Unknown adapter, or a missing or wrong secret token"},
-        422: {"description": "Not a Bot API Update"},
+        400: {"description": "Not JSON"},
+        422: {"description": "No Bot API Update (no update_id)"},
     },
 )
 async def receive_update(
@@ -57,11 +61,20 @@ async def receive_update(
             f"missing or wrong {SECRET_TOKEN_HEADER} for this adapter",
             title="Secret token rejected",
         )
+    body = await request.body()
     try:
-        update = Update.model_validate_json(await request.body())
+        update = Update.model_validate_json(body)
         found = contact_of(update)
     except ValidationError as error:
-        raise invalid_body(error) from error
+        update_id = _update_id(body)
+        if update_id is None:
+            raise invalid_body(error) from error
+        problem = invalid_body(error)
+        log.warning(
+            "telegram update unreadable, ignored",
+            extra={"adapter": adapter.id, "update_id": update_id, "why": problem.detail},
+        )
+        return JSONResponse({"ignored": f"unreadable update: {problem.detail}"})
     if isinstance(found, Ignored):
         log.info("telegram update ignored", extra={"adapter": adapter.id, "why": found.reason})
         return JSONResponse({"ignored": found.reason})
@@ -77,3 +90,13 @@ async def receive_update(
     )
     headers = {"Idempotent-Replayed": "true"} if accepted.duplicate else None
     return JSONResponse(AcceptedContact(**accepted.__dict__).model_dump(), headers=headers)
+
+
+def _update_id(body: bytes) -> int | None:
+    """The update's id, when the body is an update at all."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    found = document.get("update_id") if isinstance(document, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None

@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.intake.adapters.adapter_directory import adapter_view
 from switchboard.intake.adapters.orm import AdapterRow
 from switchboard.intake.adapters.secret_box import SecretBox
-from switchboard.intake.domain.channel_adapters import AdapterSpec, AdapterView, Provider
+from switchboard.intake.domain.channel_adapters import (
+    CREDENTIALS,
+    AdapterSpec,
+    AdapterView,
+    Provider,
+    credential_fits,
+)
+from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.signatures import new_secret
-from switchboard.intake.domain.telegram_sends import new_secret_token
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +42,11 @@ async def register_adapter(
     if await session.get(AdapterRow, spec.id) is not None:
         raise AdapterExists(spec.id)
     secret = _fresh_secret(spec.provider)
-    token = spec.bot_token.get_secret_value() if spec.bot_token else None
+    credential = spec.credential()
     row = AdapterRow(
-        **spec.model_dump(exclude={"bot_token"}),
+        **spec.model_dump(exclude={"bot_token", "credentials"}),
         current_secret=box.seal(secret),
-        provider_credential=box.seal(token) if token else None,
+        provider_credential=box.seal(credential.stored()) if credential else None,
         enabled=True,
         created_at=now,
     )
@@ -67,19 +73,26 @@ async def change_adapter(
     *, session: AsyncSession, box: SecretBox, adapter_id: str, changes: Mapping[str, object]
 ) -> AdapterView:
     """Enable or disable it, set or remove its outbound address, replace a provider's
-    credential (``bot_token``: a new one from BotFather)."""
+    credential (``credentials``, or a Telegram bot's ``bot_token``: a new one from
+    BotFather)."""
     row = await session.get(AdapterRow, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
-    if ("bot_token" in changes or "outbound_url" in changes) and (row.provider is None) == (
-        "bot_token" in changes
-    ):
-        raise NotForThisAdapter("bot_token" if row.provider is None else "outbound_url")
+    provider = Provider(row.provider) if row.provider else None
+    credential = changes.get("credentials")
+    if isinstance(credential, ProviderCredential):
+        if provider is None:
+            raise NotForThisAdapter("credentials")
+        try:
+            credential_fits(provider, credential)
+        except ValueError as error:
+            raise NotForThisAdapter(f"these credentials: {error}") from error
+        row.provider_credential = box.seal(credential.stored())
+    if "outbound_url" in changes and provider is not None and CREDENTIALS[provider].sends:
+        raise NotForThisAdapter("outbound_url")
     for name in ("enabled", "outbound_url"):
         if name in changes:
             setattr(row, name, changes[name])
-    if "bot_token" in changes:
-        row.provider_credential = box.seal(str(changes["bot_token"]))
     return adapter_view(row, box)
 
 
@@ -88,7 +101,7 @@ class NotForThisAdapter(ValueError):
 
 
 def _fresh_secret(provider: Provider | None) -> str:
-    return new_secret_token() if provider is Provider.TELEGRAM else new_secret()
+    return CREDENTIALS[provider].webhook_secret() if provider else new_secret()
 
 
 async def list_adapters(*, session: AsyncSession, box: SecretBox) -> list[AdapterView]:

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
 from switchboard.contracts.events.cases import DeliveryState
 from switchboard.contracts.events.common import Channel
+from switchboard.intake.adapters.adapter_directory import opened_credential
 from switchboard.intake.adapters.orm import (
     AdapterRow,
     CaseRow,
     ContactRow,
     ReplyRow,
 )
-from switchboard.intake.domain.channel_adapters import Provider
+from switchboard.intake.adapters.secret_box import SecretBox
+from switchboard.intake.domain.channel_adapters import CREDENTIALS, Provider
 from switchboard.intake.domain.conversation import safe_html
 from switchboard.intake.domain.replies import (
     ReplyDelivery,
@@ -37,13 +39,13 @@ from switchboard.intake.domain.replies import (
     outbound_document,
     reply_subject,
 )
-from switchboard.intake.domain.telegram_sends import SEND_MESSAGE, send_message
 from switchboard.intake.service_layer.conversations import (
     NotAllowed,
     UnknownCase,
     case_and_holder,
 )
 from switchboard.intake.service_layer.delivery_outcomes import outcome_of
+from switchboard.intake.service_layer.providers import SENDERS, ProviderSender
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db import dialect_of
@@ -151,7 +153,13 @@ async def post_reply(
         posted_at=now,
     )
     await queue_for_adapter(
-        session, adapter=adapter, case=case, message_id=reply_id, document=document, at=now
+        session,
+        box=uow.deps.secret_box,
+        adapter=adapter,
+        case=case,
+        message_id=reply_id,
+        document=document,
+        at=now,
     )
     return Posted(row, replayed=False)
 
@@ -182,6 +190,7 @@ async def keyed_reply(
 async def queue_for_adapter(
     session: AsyncSession,
     *,
+    box: SecretBox,
     adapter: AdapterRow,
     case: CaseRow,
     message_id: str,
@@ -189,10 +198,13 @@ async def queue_for_adapter(
     at: datetime,
 ) -> None:
     """Queue an outbound message for the adapter (it must send): signed to its outbound
-    address, or a Telegram adapter's ``sendMessage`` (its URL, holding the bot token, is
-    only built when it is sent)."""
-    if adapter.provider == Provider.TELEGRAM.value:
-        event_type, body, url = SEND_MESSAGE, send_message(document), "telegram:sendMessage"
+    address, or its provider's send request (whose address, which may hold the credential,
+    is only built when it is sent)."""
+    sender = _provider_sender(adapter)
+    if sender is not None:
+        credential = opened_credential(adapter, box)
+        event_type, url = sender.send_type, f"{adapter.provider}:{sender.send_type}"
+        body = sender.send_body(document, credential)
     else:
         assert adapter.outbound_url
         event_type, url = OUTBOUND_TYPE, adapter.outbound_url
@@ -220,8 +232,18 @@ async def queue_for_adapter(
 
 def sends_outbound(adapter: AdapterRow | None) -> bool:
     """Whether outbound messages can go through the adapter: it has an outbound address,
-    or is a provider's (it sends through the provider's API)."""
-    return adapter is not None and bool(adapter.outbound_url or adapter.provider_credential)
+    or sends through its provider's API."""
+    if adapter is None:
+        return False
+    return bool(adapter.outbound_url) or _provider_sender(adapter) is not None
+
+
+def _provider_sender(adapter: AdapterRow) -> ProviderSender | None:
+    """The provider the adapter sends through (None: it posts to its outbound address)."""
+    if not adapter.provider or not adapter.provider_credential:
+        return None
+    provider = Provider(adapter.provider)
+    return SENDERS.get(provider) if CREDENTIALS[provider].sends else None
 
 
 async def latest_inbound_and_adapter(
@@ -302,6 +324,29 @@ async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Rep
         assert case is not None
         await uow.publish(_delivery_changed(case, row, report.state, report.at, report.reason))
     return row
+
+
+async def report_provider_delivery(
+    *,
+    uow: IntakeUnitOfWork,
+    adapter_id: str,
+    provider_message_id: str,
+    state: ReplyDelivery,
+    at: datetime,
+    reason: str | None = None,
+) -> ReplyRow | None:
+    """A provider's status report (delivered, read, failed…) for the message it gave this
+    id: the outbound message sent through the adapter moves as ``report_delivery`` moves
+    it; None when the adapter sent no message with that id (a provider reports messages
+    sent from elsewhere too)."""
+    query = select(ReplyRow.id).where(
+        ReplyRow.adapter_id == adapter_id, ReplyRow.provider_message_id == provider_message_id
+    )
+    reply_id = (await uow.session.execute(query.limit(1))).scalar()
+    if reply_id is None:
+        return None
+    report = Report(reply_id=reply_id, state=state, at=at, reason=reason)
+    return await report_delivery(uow=uow, adapter_id=adapter_id, report=report)
 
 
 def _move(row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | None) -> bool:

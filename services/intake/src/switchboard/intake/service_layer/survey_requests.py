@@ -96,6 +96,7 @@ async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUni
         document |= {"subject": invitation.subject, "message_id": header_id(message_id)}
     await queue_for_adapter(
         session,
+        box=uow.deps.secret_box,
         adapter=adapter,
         case=case,
         message_id=request.survey_id,
