@@ -1,6 +1,6 @@
-"""Outgoing HTTP deliveries: queued in a transaction, sent signed (Standard Webhooks) or as
-a provider's own request, retried with backoff, dead after the last attempt, every attempt
-logged."""
+"""Outgoing deliveries: queued in a transaction, sent signed (Standard Webhooks), as a
+provider's own request, or by a transport of the recipient's own (SMTP, say), retried with
+backoff, dead after the last attempt, every attempt logged."""
 
 from switchboard.servicekit.deliveries.providers import ProviderEndpoint
 from switchboard.servicekit.deliveries.queue import (
@@ -17,6 +17,7 @@ from switchboard.servicekit.deliveries.sender import (
     Settled,
     signed_headers,
 )
+from switchboard.servicekit.deliveries.transports import Transported, TransportEndpoint
 
 __all__ = [
     "Delivery",
@@ -28,6 +29,8 @@ __all__ = [
     "ProviderEndpoint",
     "RetryPolicy",
     "Settled",
+    "TransportEndpoint",
+    "Transported",
     "enqueue",
     "resend",
     "signed_headers",

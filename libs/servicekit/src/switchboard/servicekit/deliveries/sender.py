@@ -35,6 +35,7 @@ from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.deliveries.providers import ProviderEndpoint
 from switchboard.servicekit.deliveries.queue import register_wakeup
 from switchboard.servicekit.deliveries.schedule import Delivery, DeliveryStatus, RetryPolicy
+from switchboard.servicekit.deliveries.transports import Transported, TransportEndpoint
 from switchboard.servicekit.faults import is_transient
 from switchboard.servicekit.stalls import StallWatch
 from switchboard.servicekit.tables import deliveries, delivery_attempts
@@ -83,7 +84,7 @@ class Settled:
     answer names the message it made."""
 
 
-AnyEndpoint = Endpoint | ProviderEndpoint
+AnyEndpoint = Endpoint | ProviderEndpoint | TransportEndpoint
 EndpointOf = Callable[[AsyncSession, str, str], Awaitable[AnyEndpoint | None]]
 """(session, stream, recipient) → where and how to send now (signed with a secret, or as a
 provider's own request); None when the recipient has no endpoint any more (the attempt
@@ -273,6 +274,8 @@ class DeliverySender:
         if endpoint is None:
             missing = f"{row.recipient} has no endpoint for {row.stream} any more"
             return _Attempt(row, at=at, status_code=None, error=missing, ms=_ms_since(started))
+        if isinstance(endpoint, TransportEndpoint):
+            return await self._transport(row, endpoint, started=started, at=at)
         if isinstance(endpoint, ProviderEndpoint):
             headers = endpoint.request_headers()
         else:
@@ -317,6 +320,28 @@ class DeliverySender:
             answer=answer,
             final=final,
             wait=wait,
+        )
+
+    async def _transport(
+        self, row: Any, endpoint: TransportEndpoint, *, started: float, at: datetime
+    ) -> _Attempt:
+        limit = self._timeout * ATTEMPT_TIMEOUTS
+        try:
+            async with asyncio.timeout(limit):
+                got = await endpoint.send(row.body)
+        except TimeoutError:
+            got = Transported(ok=False, error=f"TimeoutError: no whole answer within {limit:g} s")
+        except Exception as exc:
+            got = Transported(ok=False, error=f"{endpoint.name}: {type(exc).__name__}")
+        error = None if got.ok else (got.error or f"{endpoint.name}: refused ({got.code})")
+        return _Attempt(
+            row,
+            at=at,
+            status_code=got.code,
+            error=error[:500] if error else None,
+            ms=_ms_since(started),
+            answer=got.answer[:ANSWER_READ],
+            final=got.final and not got.ok,
         )
 
     async def _settle(self, made: list[_Attempt]) -> None:
