@@ -20,7 +20,7 @@ from switchboard.intake.domain.channel_adapters import (
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.service_layer.providers import provider_endpoint
-from switchboard.servicekit.deliveries import Endpoint, ProviderEndpoint
+from switchboard.servicekit.deliveries import Endpoint, ProviderEndpoint, TransportEndpoint
 
 
 def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
@@ -83,7 +83,7 @@ class AdapterDirectory:
 
     async def outbound_endpoint(
         self, session: AsyncSession, stream: str, adapter_id: str
-    ) -> Endpoint | ProviderEndpoint | None:
+    ) -> Endpoint | ProviderEndpoint | TransportEndpoint | None:
         """Where and how a reply goes to the adapter now (the delivery sender's look-up):
         signed to its outbound address, or through its provider's API with its credential;
         None once it can send nothing or is disabled."""

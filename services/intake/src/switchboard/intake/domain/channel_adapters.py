@@ -13,6 +13,7 @@ from typing import Annotated, Self, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
 from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.smtp_sends import SmtpRelay
 from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.domain.values import Channel
 
@@ -24,13 +25,21 @@ class Provider(StrEnum):
     """A provider whose own webhooks and API intake speaks (instead of the signed generic API)."""
 
     TELEGRAM = "telegram"
+    SMTP = "smtp"
+    """Replies by e-mail through the team's mail server (contacts come in as any e-mail)."""
 
 
-AnyCredential = TelegramBot
+AnyCredential = TelegramBot | SmtpRelay
 """What ``credentials`` takes: one of the providers' credential models (a union as more come)."""
-CREDENTIALS: dict[Provider, type[ProviderCredential]] = {Provider.TELEGRAM: TelegramBot}
+CREDENTIALS: dict[Provider, type[ProviderCredential]] = {
+    Provider.TELEGRAM: TelegramBot,
+    Provider.SMTP: SmtpRelay,
+}
 """The credential each provider's adapter holds."""
-CHANNELS: dict[Provider, frozenset[Channel]] = {Provider.TELEGRAM: frozenset({Channel.SOCIAL})}
+CHANNELS: dict[Provider, frozenset[Channel]] = {
+    Provider.TELEGRAM: frozenset({Channel.SOCIAL}),
+    Provider.SMTP: frozenset({Channel.EMAIL}),
+}
 """The channels a provider's adapters serve."""
 assert set(CREDENTIALS) == set(CHANNELS) == set(Provider)
 assert set(get_args(AnyCredential) or (AnyCredential,)) == set(CREDENTIALS.values())

@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from switchboard.intake.domain import telegram_sends
+from switchboard.intake.adapters.smtp_relay import relay_endpoint
+from switchboard.intake.domain import smtp_sends, telegram_sends
 from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome
-from switchboard.servicekit.deliveries import ProviderEndpoint, Settled
+from switchboard.servicekit.deliveries import ProviderEndpoint, Settled, TransportEndpoint
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ProviderSender:
     """The event type of a queued send request (what the delivery log shows)."""
     send_body: Callable[[Mapping[str, Any], Any], str]
     """(outbound document, credential) → the request body, queued as is."""
-    endpoint: Callable[[Any, str], ProviderEndpoint]
+    endpoint: Callable[[Any, str], ProviderEndpoint | TransportEndpoint]
     """(credential, the provider's API base from settings) → where and how it is sent."""
     outcome: Callable[[Settled], Outcome]
     default_api_base: str
@@ -39,6 +40,13 @@ SENDERS: dict[Provider, ProviderSender] = {
         outcome=telegram_sends.outcome,
         default_api_base=telegram_sends.DEFAULT_API_BASE,
     ),
+    Provider.SMTP: ProviderSender(
+        send_type=smtp_sends.SEND_MAIL,
+        send_body=smtp_sends.mail_message,
+        endpoint=relay_endpoint,
+        outcome=smtp_sends.outcome,
+        default_api_base="",
+    ),
 }
 _BY_TYPE = {sender.send_type: sender for sender in SENDERS.values()}
 
@@ -50,7 +58,7 @@ def sender_of_type(event_type: str) -> ProviderSender | None:
 
 def provider_endpoint(
     provider: Provider, credential: ProviderCredential, api_bases: Mapping[Provider, str]
-) -> ProviderEndpoint | None:
+) -> ProviderEndpoint | TransportEndpoint | None:
     sender = SENDERS.get(provider)
     if sender is None or not credential.sends:
         return None
