@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import email
+import uuid
+from datetime import UTC, datetime
 from email import policy
 
 import pytest
@@ -17,8 +19,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from switchboard.contracts.events import ReplyDeliveryChanged
+from switchboard.contracts.events import ContactReceived, ReplyDeliveryChanged
 from switchboard.intake.adapters.orm import AdapterRow
+from switchboard.intake.domain.signatures import sign
 from switchboard.intake.domain.smtp_sends import SmtpRelay, mail_message
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.tables import delivery_attempts
@@ -232,3 +235,84 @@ def test_a_survey_request_by_mail_is_auto_generated_with_its_link_and_attachment
         "Hvordan gik det?\n\nhttps://survey.acme.test/s/1\n\n"
         "- vilkår.pdf: https://files.acme.test/v.pdf"
     )
+
+
+def dsn(returned_id: str, action: str = "failed", *, headers_only: bool = True) -> bytes:
+    """A bounce as Postfix's bounce(8) writes one (RFC 3464: a human part, the
+    ``message/delivery-status`` part, the returned headers) — or, with ``headers_only``
+    False, with the whole message returned as ``message/rfc822`` and the recipient folded
+    as in rgl/MailBounceDetector's README sample of a Gmail rejection."""
+    returned = (
+        "Content-Type: text/rfc822-headers\n\n"
+        f"From: Acme Kundeservice <support@acme.test>\nMessage-ID: {returned_id}\n"
+        "Subject: Re: Faktura 1234\n"
+        if headers_only
+        else "Content-Type: message/rfc822\n\n"
+        f"From: support@acme.test\nMessage-ID: {returned_id}\nSubject: Re: Faktura 1234\n\n"
+        "Hej Ann\n"
+    )
+    return (
+        "Return-Path: <>\n"
+        "From: MAILER-DAEMON@mx.acme.test (Mail Delivery System)\n"
+        "To: support@acme.test\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "Message-ID: <20261207101501.4F2A1@mx.acme.test>\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\n"
+        "This is the mail system at host mx.acme.test.\n\n"
+        "I'm sorry to have to inform you that your message could not\nbe delivered.\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.acme.test\nArrival-Date: Mon,  7 Dec 2026 10:15:00 +0100\n\n"
+        "Final-Recipient: RFC822;\n ann@example.dk\n"
+        f"Action: {action}\nStatus: 5.1.1\nRemote-MTA: dns; mx.example.dk\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <ann@example.dk>: Recipient address\n"
+        "    rejected: User unknown in virtual mailbox table\n\n"
+        f"--B\n{returned}\n--B--\n"
+    ).encode()
+
+
+async def test_a_bounce_of_a_sent_reply_fails_it_in_the_mail_system_s_words(quick, client, relay):  # noqa: F811
+    _, port = relay
+    admin = bearer(quick, "ops", "admin")
+    adapter = await register_relay_adapter(client, admin, port)
+    case_id = await open_case(client, adapter, "ann@example.dk")
+    await quick.deliver(assigned(case_id, "a1", quick_now()))
+    agent = bearer(quick, "a1", "agent")
+    posted = await client.post(f"/v1/cases/{case_id}/replies", json={"text": "Hej"}, headers=agent)
+    reply = posted.json()
+    await send_until_settled(quick, rounds=5)
+    [sent] = await quick.published(ReplyDeliveryChanged)
+    assert sent.state == "sent"
+
+    async def bounce(raw: bytes) -> dict:
+        headers = sign(
+            secret=adapter["secret"], webhook_id=uuid.uuid4().hex, body=raw, at=datetime.now(UTC)
+        )
+        answer = await client.post(
+            f"/v1/adapters/{adapter['id']}/contacts/email",
+            content=raw,
+            headers={"content-type": "message/rfc822", **headers},
+        )
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["outcome"] == "ignored_bounce"
+        return answer.json()
+
+    assert (await bounce(dsn(reply["message_id"], "delayed")))["failed_reply_id"] is None
+    assert (await bounce(dsn("<someone-else@mail.acme.test>")))["failed_reply_id"] is None
+    assert await quick.published(ReplyDeliveryChanged) == [sent]
+    taken = await bounce(dsn(reply["message_id"], headers_only=False))
+    assert taken["failed_reply_id"] == reply["reply_id"]
+    failed = (await quick.published(ReplyDeliveryChanged))[-1]
+    assert (failed.reply_id, failed.state) == (reply["reply_id"], "failed")
+    assert failed.reason == (
+        "returned by the mail system: ann@example.dk: 5.1.1 550 5.1.1 <ann@example.dk>: "
+        "Recipient address rejected: User unknown in virtual mailbox table"
+    )
+    again = await bounce(dsn(reply["message_id"]))  # the same bounce twice changes nothing more
+    assert again["failed_reply_id"] == reply["reply_id"]
+    assert len(await quick.published(ReplyDeliveryChanged)) == 2
+    page = await client.get(f"/v1/cases/{case_id}/messages", headers=agent)
+    last = page.json()["messages"][-1]
+    assert (last["delivery"], last["delivery_error"]) == ("failed", failed.reason)
+    assert len(await quick.published(ContactReceived)) == 1, "bounces open no case"

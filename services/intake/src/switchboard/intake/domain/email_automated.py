@@ -15,6 +15,7 @@ from email.message import Message
 from enum import StrEnum
 
 from switchboard.intake.domain.email_headers import first_header, mailboxes, message_id
+from switchboard.intake.domain.returned_mail import ReturnedMail, returned_mail
 
 
 class AutomatedKind(StrEnum):
@@ -28,6 +29,8 @@ class AutomatedMail:
     reason: str
     """Which header gave it away, e.g. ``Auto-Submitted: auto-replied``."""
     message_id: str | None = None
+    returned: ReturnedMail | None = None
+    """A bounce's account of which message it returns and why (when it gives one)."""
 
 
 _AUTO_REPLY_FLAGS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
@@ -49,7 +52,11 @@ def _report(message: Message) -> AutomatedMail | None:
     report_type = str(message.get_param("report-type", "") or "").lower()
     if report_type not in _REPORT_TYPES:
         return None
-    return AutomatedMail(AutomatedKind.BOUNCE, f"multipart/report; report-type={report_type}")
+    return AutomatedMail(
+        AutomatedKind.BOUNCE,
+        f"multipart/report; report-type={report_type}",
+        returned=returned_mail(message),
+    )
 
 
 def _null_sender(message: Message) -> AutomatedMail | None:

@@ -27,6 +27,7 @@ from switchboard.intake.entrypoints.signed_body import (
     parse_json_body,
 )
 from switchboard.intake.service_layer.contacts.accept import IncomingContact
+from switchboard.intake.service_layer.returned_replies import automated_mail_taken
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.telemetry import current_trace_headers
 
@@ -51,6 +52,8 @@ class IgnoredEmail(BaseModel):
     """``ignored_auto_reply`` or ``ignored_bounce``."""
     reason: str
     message_id: str | None
+    failed_reply_id: str | None = None
+    """A bounce of a reply or survey request intake sent: the one it failed."""
 
 
 def _inline_definitions(node: Any, definitions: dict[str, Any]) -> Any:
@@ -151,11 +154,14 @@ async def post_email_contact(service: IntakeServiceDep, signed: SignedBodyDep) -
     except ValidationError as error:
         raise invalid_body(error) from error
     if isinstance(inbound, AutomatedMail):
-        return _ignored(signed, inbound)
+        return await _ignored(service, signed, inbound)
     return await _accept(service, signed, inbound)
 
 
-def _ignored(signed: SignedBody, automated: AutomatedMail) -> JSONResponse:
+async def _ignored(
+    service: IntakeServiceDep, signed: SignedBody, automated: AutomatedMail
+) -> JSONResponse:
+    failed = await automated_mail_taken(service.deps, automated, at=signed.received_at)
     outcome = f"ignored_{automated.kind.value}"
     log.info(
         "e-mail %s via adapter %s ignored as %s: %s",
@@ -165,7 +171,12 @@ def _ignored(signed: SignedBody, automated: AutomatedMail) -> JSONResponse:
         automated.reason,
         extra={"outcome": outcome, "webhook_id": signed.webhook_id},
     )
-    body = IgnoredEmail(outcome=outcome, reason=automated.reason, message_id=automated.message_id)
+    body = IgnoredEmail(
+        outcome=outcome,
+        reason=automated.reason,
+        message_id=automated.message_id,
+        failed_reply_id=failed,
+    )
     return JSONResponse(body.model_dump(), status_code=202)
 
 

@@ -16,6 +16,7 @@ from switchboard.intake.domain.email_automated import AutomatedMail
 from switchboard.intake.domain.email_parsing import EmailParseError, read_email
 from switchboard.intake.domain.values import Channel
 from switchboard.intake.service_layer.contacts.accept import Accepted, IncomingContact
+from switchboard.intake.service_layer.returned_replies import automated_mail_taken
 from switchboard.servicekit.faults import is_transient
 from switchboard.servicekit.telemetry import current_trace_headers
 
@@ -98,6 +99,7 @@ class SmtpAnswers:
             raise AdapterUnusable
         contact = read_email(raw, envelope_recipients=recipients)
         if isinstance(contact, AutomatedMail):
+            await automated_mail_taken(deps, contact, at=datetime.now(UTC))
             return contact
         return await deps.batcher.accept(
             IncomingContact(
