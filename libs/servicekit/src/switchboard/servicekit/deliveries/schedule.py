@@ -74,3 +74,23 @@ class Delivery:
             last_error=error,
             next_attempt_at=at + max(policy.delay_after(attempts), wait or timedelta(0)),
         )
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one attempt came to."""
+
+    delivery_id: int
+    stream: str
+    recipient: str
+    message_id: str
+    event_type: str
+    status: DeliveryStatus
+    """``delivered``, ``pending`` (it will be tried again) or ``dead``."""
+    attempts: int
+    error: str | None
+    status_code: int | None
+    at: datetime
+    answer: bytes = b""
+    """The start of the receiver's answer (the sender keeps a bounded start): a provider's
+    answer names the message it made."""

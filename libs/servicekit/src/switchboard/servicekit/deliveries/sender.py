@@ -34,7 +34,12 @@ from standardwebhooks import Webhook
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.deliveries.providers import ProviderEndpoint
 from switchboard.servicekit.deliveries.queue import register_wakeup
-from switchboard.servicekit.deliveries.schedule import Delivery, DeliveryStatus, RetryPolicy
+from switchboard.servicekit.deliveries.schedule import (
+    Delivery,
+    DeliveryStatus,
+    RetryPolicy,
+    Settled,
+)
 from switchboard.servicekit.deliveries.transports import Transported, TransportEndpoint
 from switchboard.servicekit.faults import is_transient
 from switchboard.servicekit.stalls import StallWatch
@@ -62,26 +67,6 @@ class Endpoint:
     url: str
     secret: str
     """The Standard Webhooks secret (``whsec_…``) the request is signed with."""
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What one attempt came to."""
-
-    delivery_id: int
-    stream: str
-    recipient: str
-    message_id: str
-    event_type: str
-    status: DeliveryStatus
-    """``delivered``, ``pending`` (it will be tried again) or ``dead``."""
-    attempts: int
-    error: str | None
-    status_code: int | None
-    at: datetime
-    answer: bytes = b""
-    """The start of the receiver's answer (``ANSWER_READ`` bytes at most): a provider's
-    answer names the message it made."""
 
 
 AnyEndpoint = Endpoint | ProviderEndpoint | TransportEndpoint

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, StringConstraints, model_validator
 from switchboard.intake.domain.contacts import EmailAddress
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome, ReplyDelivery
-from switchboard.servicekit.deliveries import DeliveryStatus, Settled
+from switchboard.servicekit.deliveries.schedule import DeliveryStatus, Settled
 
 SEND_MAIL = "smtp.sendmail"
 """The event type of a queued message for the relay."""

@@ -18,7 +18,8 @@ from pydantic import SecretStr, field_validator
 
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome, ReplyDelivery
-from switchboard.servicekit.deliveries import DeliveryStatus, ProviderEndpoint, Settled
+from switchboard.servicekit.deliveries.providers import ProviderEndpoint
+from switchboard.servicekit.deliveries.schedule import DeliveryStatus, Settled
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
