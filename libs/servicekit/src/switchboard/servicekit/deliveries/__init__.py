@@ -10,13 +10,13 @@ from switchboard.servicekit.deliveries.queue import (
     resend,
     standard_webhook_body,
 )
-from switchboard.servicekit.deliveries.schedule import Delivery, DeliveryStatus, RetryPolicy
-from switchboard.servicekit.deliveries.sender import (
-    DeliverySender,
-    Endpoint,
+from switchboard.servicekit.deliveries.schedule import (
+    Delivery,
+    DeliveryStatus,
+    RetryPolicy,
     Settled,
-    signed_headers,
 )
+from switchboard.servicekit.deliveries.sender import DeliverySender, Endpoint, signed_headers
 from switchboard.servicekit.deliveries.transports import Transported, TransportEndpoint
 
 __all__ = [
