@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := libs/contracts libs/servicekit services/intake services/routing services/escalation services/feedback tools
+PACKAGES := libs/contracts libs/servicekit libs/adapter-client services/intake services/routing services/escalation services/feedback tools
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 

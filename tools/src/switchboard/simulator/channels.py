@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from standardwebhooks import Webhook
-
+from switchboard.adapter_client import signed_headers as adapter_signature
 from switchboard.simulator.customers import Customer
 
 CHANNELS = ("phone", "email", "chat", "social")
@@ -40,17 +39,10 @@ class Adapter:
 def signed_headers(
     secret: str, body: bytes, *, webhook_id: str | None = None, at: datetime | None = None
 ) -> dict[str, str]:
-    """What a channel adapter sends with a contact: Standard Webhooks id, timestamp and
-    signature (HMAC-SHA256 over "{id}.{timestamp}.{body}" with the adapter's secret)."""
-    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    moment = (at or datetime.now(UTC)).replace(microsecond=0)
-    signature = Webhook(secret).sign(webhook_id, moment, body.decode("utf-8"))
-    return {
-        "content-type": "application/json",
-        "webhook-id": webhook_id,
-        "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": signature,
-    }
+    """What a channel adapter sends with a contact: a JSON body's content type and the
+    adapter client's Standard Webhooks headers (id, timestamp, signature)."""
+    signed = adapter_signature(secret, body, webhook_id=webhook_id, at=at)
+    return {"content-type": "application/json", **signed}
 
 
 def encode(payload: Payload) -> bytes:

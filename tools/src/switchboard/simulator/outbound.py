@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import socket
 from collections.abc import Awaitable, Callable, Iterator
@@ -16,9 +17,8 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
+from switchboard.adapter_client import InvalidSignature, verify
 from switchboard.simulator.channels import Adapter
 from switchboard.simulator.clock import SimClock, lognormal
 
@@ -101,10 +101,13 @@ class AdapterServer:
         if adapter is None:
             return Response(status_code=503)
         try:
-            document = Webhook(adapter.secret).verify(body, headers)
-        except WebhookVerificationError:
+            verify([adapter.secret], headers, body)
+            document = json.loads(body)
+        except InvalidSignature:
             self.forged += 1
             return Response(status_code=401)
+        except ValueError:
+            return Response(status_code=400)
         webhook_id = headers.get("webhook-id", "")
         data = document.get("data") if isinstance(document, dict) else None
         if not isinstance(data, dict):
