@@ -255,7 +255,11 @@ CALL_SAMPLES: list[tuple[str, dict[str, str], Any]] = [
     # name, form, (event, caller, duration) or None: ignored
     ("voicemail", RECORDED, ("voicemail", "+4520123456", 14.0)),
     ("missed", MISSED_CALL, ("call_missed", "+4520123456", 0.0)),
-    ("busy", MISSED_CALL | {"CallStatus": "busy"}, ("call_missed", "+4520123456", 0.0)),
+    (
+        "busy",
+        MISSED_CALL | {"CallSid": "CA5ba6a2d1f9e84b1b9d1e0b3a7c4f2e15", "CallStatus": "busy"},
+        ("call_missed", "+4520123456", 0.0),
+    ),
     ("completed", COMPLETED_CALL, None),
     ("ringing", INCOMING_CALL, None),
     ("outbound", OUTBOUND_BUSY, None),

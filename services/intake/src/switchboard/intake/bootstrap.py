@@ -52,7 +52,10 @@ def intake_dependencies(
             resources.sessions,
             box=secret_box,
             ttl_seconds=settings.adapter_cache_seconds,
-            api_bases={Provider.TELEGRAM: settings.telegram_api_base},
+            api_bases={
+                Provider.TELEGRAM: settings.telegram_api_base,
+                Provider.TWILIO: settings.twilio_api_base,
+            },
         ),
         accept_batch_size=settings.accept_batch_size,
         mail_domain=settings.mail_domain,

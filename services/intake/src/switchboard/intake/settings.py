@@ -69,6 +69,16 @@ class IntakeSettings(BearerServiceSettings):
         default="https://api.telegram.org", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
     )
     """Where Telegram adapters' ``sendMessage`` requests go (``<base>/bot<token>/sendMessage``)."""
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+    )
+    """Where Twilio adapters' Messages API requests go
+    (``<base>/2010-04-01/Accounts/<AccountSid>/Messages.json``)."""
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    """Intake's base URL as providers reach it (``https://intake.example.com``, through the
+    proxy): the URL Twilio signs is this plus the request's path and query. Unset: the URL of
+    the request as intake sees it (right only when nothing in between rewrites its host,
+    scheme or port)."""
     smtp_enabled: bool = False
     """Receive mail over SMTP or LMTP from a mail server (``entrypoints/smtp_receiver``)."""
     smtp_host: str = "127.0.0.1"

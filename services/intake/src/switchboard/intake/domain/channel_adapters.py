@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.smtp_sends import SmtpRelay
 from switchboard.intake.domain.telegram_sends import TelegramBot
+from switchboard.intake.domain.twilio_credentials import TwilioAccount
 from switchboard.intake.domain.values import Channel
 
 ADAPTER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -27,18 +28,21 @@ class Provider(StrEnum):
     TELEGRAM = "telegram"
     SMTP = "smtp"
     """Replies by e-mail through the team's mail server (contacts come in as any e-mail)."""
+    TWILIO = "twilio"
 
 
-AnyCredential = TelegramBot | SmtpRelay
+AnyCredential = TelegramBot | SmtpRelay | TwilioAccount
 """What ``credentials`` takes: one of the providers' credential models (a union as more come)."""
 CREDENTIALS: dict[Provider, type[ProviderCredential]] = {
     Provider.TELEGRAM: TelegramBot,
     Provider.SMTP: SmtpRelay,
+    Provider.TWILIO: TwilioAccount,
 }
 """The credential each provider's adapter holds."""
 CHANNELS: dict[Provider, frozenset[Channel]] = {
     Provider.TELEGRAM: frozenset({Channel.SOCIAL}),
     Provider.SMTP: frozenset({Channel.EMAIL}),
+    Provider.TWILIO: frozenset({Channel.SOCIAL, Channel.PHONE}),
 }
 """The channels a provider's adapters serve."""
 assert set(CREDENTIALS) == set(CHANNELS) == set(Provider)

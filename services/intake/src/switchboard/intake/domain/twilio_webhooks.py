@@ -82,6 +82,19 @@ class InboundMessage(_Tolerant):
     )
 
 
+class MessageStatus(_Tolerant):
+    """A status callback of a message sent through the Messages API."""
+
+    message_sid: Sid = Field(alias="MessageSid")
+    account_sid: Sid = Field(alias="AccountSid")
+    status: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        alias="MessageStatus"
+    )
+    error_code: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        None, alias="ErrorCode"
+    )
+
+
 class CallReport(_Tolerant):
     """An incoming call, its status callback, or our ``<Record>``'s action request."""
 

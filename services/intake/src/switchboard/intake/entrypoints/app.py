@@ -16,6 +16,7 @@ from switchboard.intake.entrypoints import (
     deliveries_api,
     merges_api,
     telegram_api,
+    twilio_api,
 )
 from switchboard.intake.entrypoints.smtp_receiver import with_smtp_receiver
 from switchboard.intake.settings import IntakeSettings
@@ -44,6 +45,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         deliveries_api.router,
         merges_api.router,
         telegram_api.router,
+        twilio_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

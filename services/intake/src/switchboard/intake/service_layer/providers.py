@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard.intake.adapters.smtp_relay import relay_endpoint
-from switchboard.intake.domain import smtp_sends, telegram_sends
+from switchboard.intake.domain import smtp_sends, telegram_sends, twilio_sends
 from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome
@@ -46,6 +46,13 @@ SENDERS: dict[Provider, ProviderSender] = {
         endpoint=relay_endpoint,
         outcome=smtp_sends.outcome,
         default_api_base="",
+    ),
+    Provider.TWILIO: ProviderSender(
+        send_type=twilio_sends.SEND_MESSAGE,
+        send_body=twilio_sends.send_body,
+        endpoint=twilio_sends.endpoint,
+        outcome=twilio_sends.outcome,
+        default_api_base=twilio_sends.DEFAULT_API_BASE,
     ),
 }
 _BY_TYPE = {sender.send_type: sender for sender in SENDERS.values()}
