@@ -222,6 +222,10 @@ async def test_malformed_bodies_are_4xx_problems_never_5xx(client, intake):
     assert invalid.status_code == 422, invalid.text
     not_json = await client.post(path, content=b"{", headers={"content-type": "application/json"})
     assert not_json.status_code == 400
+    # Twilio's own, signed, but no contact intake can keep (PostgreSQL stores no NUL): 200
+    unreadable = await post_form(client, path, SMS | {"Body": "a\x00b"})
+    assert unreadable.status_code == 200, unreadable.text
+    assert unreadable.text == '<?xml version="1.0" encoding="UTF-8"?><Response/>'
     assert await contacts(intake) == 0
 
 
@@ -329,6 +333,19 @@ async def test_a_reply_goes_out_through_the_messages_api_and_status_callbacks_se
     assert failed.reason == (
         "Twilio refused it: The 'To' number +1555 is not a valid phone number. "
         "(error 21211, https://www.twilio.com/docs/errors/21211) (HTTP 400)"
+    )
+
+    later = CREATED | {"sid": "SM" + "2" * 32}
+    twilio.answers = [(201, later)]
+    third = await client.post(replies, json={"text": "Hallo?"}, headers=agent)
+    async with serving(twilio.app(), port):
+        await send_until_settled(intake, rounds=5)
+    undelivered = message_status(later["sid"], "undelivered", error_code="30003")
+    assert (await post_form(client, f"{PATH}/messages/status", undelivered)).status_code == 204
+    lost = (await intake.published(ReplyDeliveryChanged))[-1]
+    assert (lost.reply_id, lost.state) == (third.json()["reply_id"], "failed")
+    assert lost.reason == (
+        "Twilio reports it undelivered (error 30003, https://www.twilio.com/docs/errors/30003)"
     )
 
 

@@ -183,8 +183,11 @@ async def _accept(
     return accepted.duplicate
 
 
-def _ignored(signed: Verified, what: str, why: str) -> None:
-    log.info(f"twilio {what} ignored", extra={"adapter": signed.adapter.id, "why": why})
+def _ignored(signed: Verified, what: str, found: Ignored) -> None:
+    level = logging.WARNING if found.reason.startswith("unreadable") else logging.INFO
+    log.log(
+        level, f"twilio {what} ignored", extra={"adapter": signed.adapter.id, "why": found.reason}
+    )
 
 
 @router.post("/{adapter_id}/messages", responses=_ANSWERS)
@@ -204,7 +207,7 @@ async def receive_message(
     except ValidationError as error:  # Twilio's own message: ignored, not refused
         found = Ignored(f"unreadable message: {invalid_body(error).detail}")
     if isinstance(found, Ignored):
-        _ignored(signed, "message", found.reason)
+        _ignored(signed, "message", found)
         return twiml(empty_twiml())
     duplicate = await _accept(service, signed, found, f"message:{message.message_sid}")
     return twiml(empty_twiml(), replayed=duplicate)
@@ -226,7 +229,8 @@ async def receive_message_status(
         raise invalid_body(error) from error
     state = reported_delivery(status.status)
     if state is None:
-        _ignored(signed, "message status", f"status {status.status!r} says nothing of a reply")
+        why = f"status {status.status!r} says nothing of a reply"
+        _ignored(signed, "message status", Ignored(why))
         return Response(status_code=204)
     failed = state is ReplyDelivery.FAILED
     reason = failure_reason(status.status, status.error_code) if failed else None
@@ -240,7 +244,8 @@ async def receive_message_status(
             reason=reason,
         )
     if moved is None:
-        _ignored(signed, "message status", f"{status.message_sid} is no reply of this adapter")
+        why = f"{status.message_sid} is no reply of this adapter"
+        _ignored(signed, "message status", Ignored(why))
     return Response(status_code=204)
 
 
@@ -275,7 +280,7 @@ async def receive_call_status(
     except ValidationError as error:
         found = Ignored(f"unreadable call report: {invalid_body(error).detail}")
     if isinstance(found, Ignored):
-        _ignored(signed, "call report", found.reason)
+        _ignored(signed, "call report", found)
         return twiml(answer)
     duplicate = await _accept(service, signed, found, f"call:{call.call_sid}:{found.event.value}")
     return twiml(answer, replayed=duplicate)
