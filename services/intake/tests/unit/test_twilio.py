@@ -173,6 +173,27 @@ async def test_the_credential_is_sealed_and_checked_at_registration(client, inta
         assert AUTH_TOKEN not in answer.text
 
 
+async def test_a_new_auth_token_by_patch_signs_from_then_on(client, intake):
+    await register(client, intake)
+    new_token = "f" * 32
+    changed = await client.patch(
+        f"/v1/admin/adapters/{ADAPTER}",
+        json={"credentials": CREDENTIALS | {"auth_token": new_token}},
+        headers=admin(intake),
+    )
+    assert changed.status_code == 200, changed.text
+    assert new_token not in changed.text
+    old = await post_form(client, f"{PATH}/messages", SMS)
+    new = await post_form(client, f"{PATH}/messages", SMS, token=new_token)
+    assert (old.status_code, new.status_code) == (401, 200)
+    not_twilio_s = await client.patch(
+        f"/v1/admin/adapters/{ADAPTER}",
+        json={"bot_token": "123456789:AAH-test_token-0123456789abcdefXYZ"},
+        headers=admin(intake),
+    )
+    assert not_twilio_s.status_code == 422
+
+
 async def test_messages_become_contacts_once_and_need_twilio_s_signature(client, intake):
     await register(client, intake)
     path = f"{PATH}/messages"
