@@ -5,6 +5,7 @@ makes, and what Twilio's answers and status callbacks say."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import pytest
@@ -13,6 +14,7 @@ from switchboard.intake.domain.contacts import PhoneContact
 from switchboard.intake.domain.identity import IdentityKey, IdentityKind
 from switchboard.intake.domain.replies import ReplyDelivery
 from switchboard.intake.domain.twilio_sends import (
+    SEND_MESSAGE,
     answer_of,
     basic_auth,
     create_message,
@@ -39,6 +41,8 @@ from switchboard.intake.domain.twilio_webhooks import (
     form_parameters,
     message_contact,
 )
+from switchboard.intake.service_layer.delivery_outcomes import outcome_of
+from switchboard.servicekit.deliveries import DeliveryStatus, Settled
 
 from .twilio_samples import (
     CALL_SAMPLES,
@@ -281,3 +285,36 @@ def test_the_voicemail_twiml_records_back_to_intake():
     )
     assert twiml.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Say>')
     assert twiml.endswith("<Hangup/></Response>")
+
+
+def settled(status: DeliveryStatus, code: int | None, answer: bytes, attempts: int = 1) -> Settled:
+    return Settled(
+        delivery_id=1,
+        stream="adapter-outbound",
+        recipient="twilio-dk",
+        message_id="r1",
+        event_type=SEND_MESSAGE,
+        status=status,
+        attempts=attempts,
+        error=None if code and 200 <= code < 300 else f"HTTP {code}",
+        status_code=code,
+        at=datetime(2026, 12, 7, tzinfo=UTC),
+        answer=answer,
+    )
+
+
+def test_twilio_s_answers_settle_a_reply_through_the_registry():
+    created = outcome_of(settled(DeliveryStatus.DELIVERED, 201, json.dumps(CREATED).encode()))
+    assert (created.state, created.provider_message_id) == (ReplyDelivery.ACCEPTED, CREATED["sid"])
+    cut = outcome_of(settled(DeliveryStatus.DELIVERED, 201, b'{"sid": "SMb0'))
+    assert (cut.state, cut.provider_message_id) == (ReplyDelivery.ACCEPTED, None)
+    refused = outcome_of(settled(DeliveryStatus.DEAD, 400, json.dumps(INVALID_TO).encode()))
+    assert refused.state is ReplyDelivery.FAILED
+    assert refused.reason is not None
+    assert refused.reason.startswith("Twilio refused it: The 'To' number +1555")
+    busy = b'{"code": 20429, "message": "Too Many Requests", "status": 429}'
+    waiting = outcome_of(settled(DeliveryStatus.PENDING, 429, busy))
+    assert (waiting.state, waiting.reason) == (None, "Twilio: Too Many Requests (error 20429)")
+    down = outcome_of(settled(DeliveryStatus.DEAD, 503, b"<html>", attempts=8))
+    assert down.state is ReplyDelivery.FAILED
+    assert down.reason == "Twilio did not take it in 8 attempts: HTTP 503"

@@ -17,6 +17,7 @@ from switchboard.intake.domain import smtp_sends, telegram_sends, twilio_sends
 from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome
+from switchboard.intake.service_layer import twilio_deliveries
 from switchboard.servicekit.deliveries import ProviderEndpoint, Settled, TransportEndpoint
 
 
@@ -50,8 +51,8 @@ SENDERS: dict[Provider, ProviderSender] = {
     Provider.TWILIO: ProviderSender(
         send_type=twilio_sends.SEND_MESSAGE,
         send_body=twilio_sends.send_body,
-        endpoint=twilio_sends.endpoint,
-        outcome=twilio_sends.outcome,
+        endpoint=twilio_deliveries.endpoint,
+        outcome=twilio_deliveries.outcome,
         default_api_base=twilio_sends.DEFAULT_API_BASE,
     ),
 }
