@@ -47,6 +47,8 @@ from switchboard.servicekit.deliveries import DeliveryStatus, Settled
 from .twilio_samples import (
     CALL_SAMPLES,
     CREATED,
+    DOCS_PARAMETERS,
+    DOCS_SIGNATURE,
     INVALID_TO,
     MESSAGE_SAMPLES,
     SMS,
@@ -67,6 +69,17 @@ from .twilio_samples import (
 
 def as_form(parameters: dict[str, str]) -> dict[str, list[str]]:
     return {name: [value] for name, value in parameters.items()}
+
+
+def test_the_signature_is_twilio_s_for_its_documented_example():
+    assert signature(VECTOR_TOKEN, VECTOR_URL, as_form(DOCS_PARAMETERS)) == DOCS_SIGNATURE
+    urlencoded = form_parameters(
+        b"To=%2B18005551212&CallSid=CA1234567890ABCDE&Digits=1234"
+        b"&From=%2B12349013030&Caller=%2B12349013030"
+    )
+    assert form_signature_matches(
+        DOCS_SIGNATURE, auth_tokens=[VECTOR_TOKEN], url=VECTOR_URL, parameters=urlencoded
+    )
 
 
 def test_the_signature_is_the_sdks_for_their_test_vector():

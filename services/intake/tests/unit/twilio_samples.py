@@ -4,7 +4,10 @@ it. Sources:
 - VALIDATOR: twilio/twilio-python tests/unit/test_request_validator.py and twilio/twilio-node
   spec/validation.spec.js — the auth token ``12345``, the URL
   ``https://mycompany.com/myapp.php?foo=1&bar=2``, the call parameters and the signatures
-  they expect (also Twilio's docs example of https://www.twilio.com/docs/usage/security).
+  they expect.
+- DOCS_SECURITY: the worked example of https://www.twilio.com/docs/usage/security
+  (#validating-requests): the same token and URL, a caller +12349013030, and the signature
+  ``0/KCTR6DLpKmkAf8muzZqo1nDgQ=`` (quoted so by many public test suites that check it).
 - NUNTIUS: the nuntius gem, app/controllers/nuntius/inbound_messages/
   twilio_inbound_smses_controller.rb (rubydoc.info, gems/nuntius/1.3.12) — an incoming SMS
   exactly as Twilio posted it to that controller (its rails routing keys left out).
@@ -47,6 +50,9 @@ VECTOR_PARAMETERS = {
     "To": "+18005551212",
 }
 VECTOR_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+# DOCS_SECURITY: Twilio's own worked example
+DOCS_PARAMETERS = VECTOR_PARAMETERS | {"Caller": "+12349013030", "From": "+12349013030"}
+DOCS_SIGNATURE = "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
 VECTOR_SIGNATURES_BY_URL = {
     # twilio-python test_validation_removes_port_on_https
     "https://mycompany.com:1234/myapp.php?foo=1&bar=2": VECTOR_SIGNATURE,
