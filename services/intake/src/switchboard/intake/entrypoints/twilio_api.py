@@ -149,7 +149,8 @@ def _json_parameters(body: bytes) -> dict[str, list[str]]:
     """A JSON object's top-level values as parameters (strings as they are, others as JSON)."""
     try:
         document = json.loads(body)
-    except ValueError as error:
+        json.dumps(document, ensure_ascii=False).encode()  # no lone surrogate escapes
+    except (ValueError, RecursionError) as error:
         raise Problem(400, "the body is not a JSON document", title="Malformed body") from error
     if not isinstance(document, dict):
         raise Problem(400, "the body is not a JSON object", title="Malformed body")
