@@ -1,8 +1,8 @@
 """Deliveries to a provider's own API, on SQLite, to a stand-in on loopback: the provider's
 URL (with a credential in its path) and headers, the body as queued and no Standard
 Webhooks signature; the answer reaches the owner; a refusal the provider would repeat ends
-the delivery at once, a wait it asks for is kept, a transient failure is retried; the URL
-never reaches the attempt log."""
+the delivery at once unless it asks to wait (a provider may throttle with a 400), a wait it
+asks for is kept, a transient failure is retried; the URL never reaches the attempt log."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ TOKEN = "123456:secret-token"
 
 def stand_in(seen: list[tuple[str, bytes, dict[str, str]]]) -> FastAPI:
     """Answers by the body's ``answer``: ok (200 with an id), refused (403), busy (429 with
-    a wait in the body, then ok), broken (500)."""
+    a wait in the body, then ok), throttled (the same with a 400), broken (500)."""
     app = FastAPI()
     busy_once: set[str] = set()
 
@@ -47,11 +47,12 @@ def stand_in(seen: list[tuple[str, bytes, dict[str, str]]]) -> FastAPI:
         body = await request.body()
         seen.append((token, body, dict(request.headers)))
         answer = json.loads(body)["answer"]
-        if answer == "busy" and answer not in busy_once:
+        if answer in ("busy", "throttled") and answer not in busy_once:
             busy_once.add(answer)
-            wait = {"ok": False, "error_code": 429, "parameters": {"retry_after": 0.3}}
-            return Response(json.dumps(wait), status_code=429, media_type="application/json")
-        if answer in ("ok", "busy"):
+            status = 429 if answer == "busy" else 400
+            wait = {"ok": False, "error_code": status, "parameters": {"retry_after": 0.3}}
+            return Response(json.dumps(wait), status_code=status, media_type="application/json")
+        if answer in ("ok", "busy", "throttled"):
             return Response('{"ok":true,"result":{"message_id":7}}', media_type="application/json")
         if answer == "refused":
             return Response('{"ok":false,"error_code":403}', status_code=403)
@@ -61,7 +62,7 @@ def stand_in(seen: list[tuple[str, bytes, dict[str, str]]]) -> FastAPI:
 
 
 def retry_after_in_body(status: int, answer: bytes) -> float | None:
-    if status != 429:
+    if status not in (400, 429):
         return None
     seconds: float = json.loads(answer)["parameters"]["retry_after"]
     return seconds
@@ -97,7 +98,7 @@ async def test_a_provider_request_is_sent_unsigned_to_its_own_url_and_judged_by_
                     body=json.dumps({"answer": answer}),
                     url="provider:send",
                 )
-                for answer in ("ok", "refused", "busy", "broken")
+                for answer in ("ok", "refused", "busy", "throttled", "broken")
             ],
             at=now,
         )
@@ -109,7 +110,7 @@ async def test_a_provider_request_is_sent_unsigned_to_its_own_url_and_judged_by_
         timeout_seconds=2,
     )
     async with serving(stand_in(seen), port):
-        await run_until_settled(sender, sessions, 4)
+        await run_until_settled(sender, sessions, 5)
 
     async with sessions() as session:
         rows = {r.message_id: r for r in (await session.execute(select(deliveries))).all()}
@@ -118,6 +119,7 @@ async def test_a_provider_request_is_sent_unsigned_to_its_own_url_and_judged_by_
     assert (rows["refused"].status, rows["refused"].attempts) == ("dead", 1), "no pointless retry"
     assert rows["refused"].last_error == "HTTP 403"
     assert (rows["busy"].status, rows["busy"].attempts) == ("delivered", 2)
+    assert (rows["throttled"].status, rows["throttled"].attempts) == ("delivered", 2)
     assert (rows["broken"].status, rows["broken"].attempts) == ("dead", 3)
     busy = sorted(a.attempted_at for a in log if a.delivery_id == rows["busy"].id)
     assert busy[1] - busy[0] >= timedelta(seconds=0.3), "the provider's wait, not 50 ms"
@@ -125,7 +127,7 @@ async def test_a_provider_request_is_sent_unsigned_to_its_own_url_and_judged_by_
 
     assert {token for token, _, _ in seen} == {TOKEN}
     for _, body, headers in seen:
-        assert json.loads(body)["answer"] in ("ok", "refused", "busy", "broken")
+        assert json.loads(body)["answer"] in ("ok", "refused", "busy", "throttled", "broken")
         assert headers["content-type"] == "application/json"
         assert headers["x-provider"] == "yes"
         assert not any(name.startswith("webhook-") for name in headers)

@@ -32,7 +32,9 @@ class ProviderEndpoint:
         return default | dict(self.headers)
 
     def gives_up_on(self, status_code: int) -> bool:
-        """A client error that is no passing condition: the same request would fail again."""
+        """A client error that is no passing condition: the same request would fail again.
+        (An answer in which the provider asks to wait is tried again whatever its status:
+        some providers throttle with a 400 and an error code.)"""
         return 400 <= status_code < 500 and status_code not in RETRIED_CLIENT_ERRORS
 
     def wait_asked(

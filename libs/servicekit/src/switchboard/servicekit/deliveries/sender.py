@@ -294,8 +294,8 @@ class DeliverySender:
         if isinstance(endpoint, ProviderEndpoint) and error is not None:
             error = endpoint.redacted(error)
             if status_code is not None:
-                final = endpoint.gives_up_on(status_code)
                 wait = endpoint.wait_asked(status_code, answer, retry_after)
+                final = wait is None and endpoint.gives_up_on(status_code)
         return _Attempt(
             row,
             at=at,
