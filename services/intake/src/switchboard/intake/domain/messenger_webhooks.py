@@ -27,6 +27,7 @@ from switchboard.intake.domain.meta_webhooks import (
     UnixMillis,
     described,
     from_millis,
+    tolerated,
 )
 from switchboard.intake.domain.replies import ReplyDelivery
 
@@ -113,9 +114,9 @@ def items_of(notification: Notification, *, page_id: str | None = None) -> Itera
 def item_of(platform: str, event: Event, sent: int | None = None) -> Iterator[Item]:
     """What one ``messaging`` event is (``sent``: when Meta sent the entry)."""
     if event.message is not None:
-        yield contact_of(platform, event)
+        yield tolerated(lambda: contact_of(platform, event))
     elif event.postback is not None:
-        yield _postback(platform, event)
+        yield tolerated(lambda: _postback(platform, event))
     elif event.delivery is not None or event.read is not None:
         yield from _receipts(platform, event, sent)
     else:

@@ -5,11 +5,12 @@ why. A POST may carry several entries, each several messages or statuses."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from switchboard.intake.domain import identity
 from switchboard.intake.domain.contacts import Attachment, SocialContact
@@ -58,6 +59,18 @@ class Ignored:
 
 
 Item = MetaContact | StatusReport | Ignored
+
+
+def tolerated(read: Callable[[], Item]) -> Item:
+    """One message that is no contact intake can keep (a handle of a form the platform's
+    rules refuse, say) is ignored, saying why, so that the others of its POST are taken
+    and Meta does not retry it for days."""
+    try:
+        return read()
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "message"
+        return Ignored(f"a message intake cannot keep: {where}: {first['msg']}"[:500])
 
 
 def media_type(given: str | None, fallback: str) -> str:

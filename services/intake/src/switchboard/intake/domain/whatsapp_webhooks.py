@@ -12,6 +12,7 @@ documents them; unknown fields are ignored."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Literal
 
 from pydantic import Field
@@ -29,6 +30,7 @@ from switchboard.intake.domain.meta_webhooks import (
     e164,
     from_seconds,
     media_type,
+    tolerated,
 )
 from switchboard.intake.domain.replies import ReplyDelivery
 
@@ -184,7 +186,7 @@ def items_of(notification: Notification, *, phone_number_id: str | None = None) 
                 continue
             names = {c.wa_id: c.profile.name for c in value.contacts if c.wa_id}
             for message in value.messages:
-                yield contact_of(message, names.get(message.sender or ""))
+                yield tolerated(partial(contact_of, message, names.get(message.sender or "")))
             yield from (report_of(status) for status in value.statuses)
 
 
