@@ -191,5 +191,6 @@ def test_a_whole_real_body_is_signed_as_sent():
 def test_a_message_intake_cannot_keep_is_ignored_and_the_others_taken():
     odd = {**INSTAGRAM_EVENTS[0][1], "sender": {"id": "not an id!"}}
     found = messenger_items(messaging("instagram", IGID, [odd, INSTAGRAM_EVENTS[0][1]]), page=IGID)
-    assert isinstance(found[0], Ignored) and "handle" in found[0].reason
+    assert isinstance(found[0], Ignored)
+    assert "handle" in found[0].reason
     assert isinstance(found[1], MetaContact)

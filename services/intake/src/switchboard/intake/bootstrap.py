@@ -55,6 +55,9 @@ def intake_dependencies(
             api_bases={
                 Provider.TELEGRAM: settings.telegram_api_base,
                 Provider.TWILIO: settings.twilio_api_base,
+                Provider.WHATSAPP: settings.meta_graph_base,
+                Provider.MESSENGER: settings.meta_graph_base,
+                Provider.INSTAGRAM: settings.meta_graph_base,
             },
         ),
         accept_batch_size=settings.accept_batch_size,

@@ -79,6 +79,11 @@ class IntakeSettings(BearerServiceSettings):
     proxy): the URL Twilio signs is this plus the request's path and query. Unset: the URL of
     the request as intake sees it (right only when nothing in between rewrites its host,
     scheme or port)."""
+    meta_graph_base: str = Field(
+        default="https://graph.facebook.com/v23.0", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+    )
+    """Meta's Graph API with its version: WhatsApp, Messenger and Instagram adapters' replies
+    go to ``<base>/<sender id>/messages``."""
     smtp_enabled: bool = False
     """Receive mail over SMTP or LMTP from a mail server (``entrypoints/smtp_receiver``)."""
     smtp_host: str = "127.0.0.1"

@@ -13,6 +13,7 @@ from typing import Annotated, Self, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
 from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.meta_sends import MetaApp
 from switchboard.intake.domain.smtp_sends import SmtpRelay
 from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.domain.twilio_credentials import TwilioAccount
@@ -29,20 +30,29 @@ class Provider(StrEnum):
     SMTP = "smtp"
     """Replies by e-mail through the team's mail server (contacts come in as any e-mail)."""
     TWILIO = "twilio"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
 
 
-AnyCredential = TelegramBot | SmtpRelay | TwilioAccount
+AnyCredential = TelegramBot | SmtpRelay | TwilioAccount | MetaApp
 """What ``credentials`` takes: one of the providers' credential models (a union as more come)."""
 CREDENTIALS: dict[Provider, type[ProviderCredential]] = {
     Provider.TELEGRAM: TelegramBot,
     Provider.SMTP: SmtpRelay,
     Provider.TWILIO: TwilioAccount,
+    Provider.WHATSAPP: MetaApp,
+    Provider.MESSENGER: MetaApp,
+    Provider.INSTAGRAM: MetaApp,
 }
 """The credential each provider's adapter holds."""
 CHANNELS: dict[Provider, frozenset[Channel]] = {
     Provider.TELEGRAM: frozenset({Channel.SOCIAL}),
     Provider.SMTP: frozenset({Channel.EMAIL}),
     Provider.TWILIO: frozenset({Channel.SOCIAL, Channel.PHONE}),
+    Provider.WHATSAPP: frozenset({Channel.SOCIAL}),
+    Provider.MESSENGER: frozenset({Channel.SOCIAL}),
+    Provider.INSTAGRAM: frozenset({Channel.SOCIAL}),
 }
 """The channels a provider's adapters serve."""
 assert set(CREDENTIALS) == set(CHANNELS) == set(Provider)

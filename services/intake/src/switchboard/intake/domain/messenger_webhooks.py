@@ -52,7 +52,7 @@ class AttachmentRef(Tolerant):
 
 
 class Message(Tolerant):
-    mid: str = Field(default="", max_length=512)
+    mid: str = Field(default="", max_length=240)
     text: str | None = None
     attachments: list[AttachmentRef] = []
     is_echo: bool = False
@@ -61,7 +61,7 @@ class Message(Tolerant):
 
 
 class Postback(Tolerant):
-    mid: str | None = Field(default=None, max_length=512)
+    mid: str | None = Field(default=None, max_length=240)
     title: str = ""
 
 

@@ -19,11 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_GRAPH_BASE = "https://graph.facebook.com/v21.0"
+DEFAULT_GRAPH_BASE = "https://graph.facebook.com/v23.0"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 WHATSAPP_SEND = "meta.whatsapp.messages"
 MESSENGER_SEND = "meta.messenger.messages"
-"""Event types of a queued Graph send request (Messenger's also serves Instagram)."""
+INSTAGRAM_SEND = "meta.instagram.messages"
+"""Event types of a queued Graph send request."""
 SENDER_ID = r"^[0-9]{1,30}$"
 THROTTLED = frozenset({4, 17, 32, 613, 80007, 130429, 131048, 131056})
 """Graph error codes that say 'too many calls': app, user, page, hourly, WhatsApp account,
@@ -77,7 +78,7 @@ def send_path(api_base: str, sender_id: str) -> str:
     return f"{api_base.rstrip('/')}/{sender_id}/messages"
 
 
-def whatsapp_message(document: Mapping[str, Any]) -> str:
+def whatsapp_message(document: Mapping[str, Any], _credential: object = None) -> str:
     """A text message to the customer's number, in reply to their latest message."""
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
@@ -91,7 +92,7 @@ def whatsapp_message(document: Mapping[str, Any]) -> str:
     return _compact(body)
 
 
-def messenger_message(document: Mapping[str, Any]) -> str:
+def messenger_message(document: Mapping[str, Any], _credential: object = None) -> str:
     """A Send API text message to the customer's page- or Instagram-scoped id, as the
     response to their message (within the 24-hour window)."""
     return _compact(

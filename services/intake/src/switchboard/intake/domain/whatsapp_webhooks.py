@@ -99,7 +99,7 @@ class Text(Tolerant):
 
 class Message(Tolerant):
     sender: str | None = Field(default=None, alias="from")
-    id: str = Field(min_length=1, max_length=400)
+    id: str = Field(min_length=1, max_length=240)
     timestamp: UnixSeconds
     type: str
     text: Text | None = None
@@ -124,7 +124,7 @@ class Sender(Tolerant):
 
 
 class Status(Tolerant):
-    id: str = Field(min_length=1, max_length=400)
+    id: str = Field(min_length=1, max_length=240)
     status: str
     timestamp: UnixSeconds
     errors: list[Error] = []

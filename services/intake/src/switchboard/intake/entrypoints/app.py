@@ -15,6 +15,7 @@ from switchboard.intake.entrypoints import (
     customers_api,
     deliveries_api,
     merges_api,
+    meta_api,
     telegram_api,
     twilio_api,
 )
@@ -46,6 +47,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         merges_api.router,
         telegram_api.router,
         twilio_api.router,
+        meta_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard.intake.adapters.smtp_relay import relay_endpoint
-from switchboard.intake.domain import smtp_sends, telegram_sends, twilio_sends
+from switchboard.intake.domain import (
+    meta_graph,
+    meta_sends,
+    smtp_sends,
+    telegram_sends,
+    twilio_sends,
+)
 from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome
@@ -54,6 +60,27 @@ SENDERS: dict[Provider, ProviderSender] = {
         endpoint=twilio_deliveries.endpoint,
         outcome=twilio_deliveries.outcome,
         default_api_base=twilio_sends.DEFAULT_API_BASE,
+    ),
+    Provider.WHATSAPP: ProviderSender(
+        send_type=meta_graph.WHATSAPP_SEND,
+        send_body=meta_graph.whatsapp_message,
+        endpoint=meta_sends.endpoint,
+        outcome=meta_sends.outcome_for("WhatsApp"),
+        default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
+    ),
+    Provider.MESSENGER: ProviderSender(
+        send_type=meta_graph.MESSENGER_SEND,
+        send_body=meta_graph.messenger_message,
+        endpoint=meta_sends.endpoint,
+        outcome=meta_sends.outcome_for("Messenger"),
+        default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
+    ),
+    Provider.INSTAGRAM: ProviderSender(
+        send_type=meta_graph.INSTAGRAM_SEND,
+        send_body=meta_graph.messenger_message,
+        endpoint=meta_sends.endpoint,
+        outcome=meta_sends.outcome_for("Instagram"),
+        default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
     ),
 }
 _BY_TYPE = {sender.send_type: sender for sender in SENDERS.values()}
