@@ -1,0 +1,99 @@
+"""WhatsApp Cloud's webhook on PostgreSQL and Kafka: a burst of deliveries of one
+notification (Meta retries until it hears 200) makes one contact per message and one
+ContactReceived each; a wrong signature makes nothing; a status on a message intake did not
+send is taken and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from switchboard.contracts.events import ContactReceived
+from switchboard.intake.adapters.orm import ContactRow
+from switchboard.intake.domain.meta_graph import signed
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+APP_SECRET = "integration-app-secret-0123456789"
+PHONE_NUMBER_ID = "106540352242922"
+
+
+async def contacts_of(intake, adapter_id: str) -> int:
+    async with intake.service.sessions() as session:
+        query = select(func.count()).select_from(ContactRow)
+        return (await session.scalar(query.where(ContactRow.adapter_id == adapter_id))) or 0
+
+
+def notification(*messages: dict, statuses: tuple[dict, ...] = ()) -> dict:
+    """The shape of pywa's tests/data/updates/message.json, ids of this test's own."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "4570102030", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Ann Hansen"}, "wa_id": "4520123456"}],
+        "messages": list(messages),
+        "statuses": list(statuses),
+    }
+    change = {"value": value, "field": "messages"}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+
+
+def text(wamid: str, body: str) -> dict:
+    return {
+        "from": "4520123456",
+        "id": wamid,
+        "timestamp": "1765000000",
+        "type": "text",
+        "text": {"body": body},
+    }
+
+
+async def test_a_burst_of_one_notification_is_one_contact_per_message(intake):
+    adapter = await intake.register(
+        "social",
+        provider="whatsapp",
+        credentials={
+            "app_secret": APP_SECRET,
+            "access_token": "EAAG-integration-token",
+            "sender_id": PHONE_NUMBER_ID,
+        },
+    )
+    path = f"/v1/providers/meta/{adapter.id}"
+    tag = uuid.uuid4().hex[:8]
+    status = {"id": f"wamid.elsewhere-{tag}", "status": "read", "timestamp": "1765000001"}
+    raw = json.dumps(
+        notification(
+            text(f"wamid.{tag}-1", f"Hej, min ordre {tag} er ikke kommet."),
+            text(f"wamid.{tag}-2", "Den skulle være her i mandags."),
+            statuses=(status,),
+        )
+    ).encode()
+
+    tampered = raw.replace(b"mandags", b"tirsdags")
+    for body, header in ((raw, signed("another-secret", raw)), (tampered, signed(APP_SECRET, raw))):
+        refused = await intake.client.post(
+            path, content=body, headers={"X-Hub-Signature-256": header}
+        )
+        assert refused.status_code == 401
+    assert await contacts_of(intake, adapter.id) == 0
+
+    headers = {"X-Hub-Signature-256": signed(APP_SECRET, raw), "content-type": "application/json"}
+    burst = await asyncio.gather(
+        *[intake.client.post(path, content=raw, headers=headers) for _ in range(5)]
+    )
+    assert {answer.status_code for answer in burst} == {200}, [a.text for a in burst]
+    made = {c["contact_id"] for answer in burst for c in answer.json()["contacts"]}
+    assert len(made) == 2
+    assert sum(not c["duplicate"] for a in burst for c in a.json()["contacts"]) == 2
+    assert {a.json()["statuses"]["matched"] for a in burst} == {0}
+    assert await contacts_of(intake, adapter.id) == 2
+
+    events = await intake.case_events(
+        lambda e: isinstance(e.data, ContactReceived) and e.data.contact_id in made,
+        until=lambda found: len(found) >= 2,
+        timeout=8,
+    )
+    assert sorted(e.data.contact_id for e in events) == sorted(made)
+    assert len({e.data.case_id for e in events}) == 1
