@@ -5,17 +5,24 @@ or ``message_id``), Graph's error objects, and which refusals are worth a later 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from pydantic import SecretStr
 
 from switchboard.intake.domain.meta_graph import (
     THROTTLED_WAIT,
+    WHATSAPP_SEND,
     answer_of,
     messenger_message,
     retry_after,
     send_path,
     whatsapp_message,
 )
+from switchboard.intake.domain.meta_sends import MetaApp, outcome_for
+from switchboard.intake.domain.meta_sends import endpoint as meta_endpoint
+from switchboard.intake.domain.replies import ReplyDelivery
+from switchboard.servicekit.deliveries import DeliveryStatus, Settled
 
 DOCUMENT = {
     "kind": "reply",
@@ -134,3 +141,60 @@ def test_graph_s_answers():
 def test_throttling_and_passing_errors_ask_for_a_wait(status, answer, wait):
     body = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
     assert retry_after(status, body) == wait
+
+
+def settled(status: DeliveryStatus, code: int | None, answer: bytes, attempts: int = 1) -> Settled:
+    return Settled(
+        delivery_id=1,
+        stream="adapter-outbound",
+        recipient="whatsapp-nordics",
+        message_id="r1",
+        event_type=WHATSAPP_SEND,
+        status=status,
+        attempts=attempts,
+        error=None if code and 200 <= code < 300 else f"HTTP {code}" if code else "ClientError",
+        status_code=code,
+        at=datetime(2026, 12, 7, tzinfo=UTC),
+        answer=answer,
+    )
+
+
+def test_graph_s_answer_settles_a_reply():
+    outcome = outcome_for("WhatsApp")
+    sent = outcome(settled(DeliveryStatus.DELIVERED, 200, json.dumps(WHATSAPP_SENT).encode()))
+    assert (sent.state, sent.provider_message_id) == (
+        ReplyDelivery.SENT,
+        WHATSAPP_SENT["messages"][0]["id"],
+    )
+    cut = outcome(settled(DeliveryStatus.DELIVERED, 200, b'{"messages":[{"id":"wam'))
+    assert (cut.state, cut.provider_message_id) == (ReplyDelivery.SENT, None)
+    refused = outcome(settled(DeliveryStatus.DEAD, 400, json.dumps(EXPIRED).encode()))
+    assert refused.state is ReplyDelivery.FAILED
+    assert refused.reason.startswith("WhatsApp refused it: Error validating access token")
+    assert refused.reason.endswith("(code 190, subcode 463) (HTTP 400)")
+    down = outcome(settled(DeliveryStatus.DEAD, 503, b"<html>", attempts=8))
+    assert (down.state, down.reason) == (
+        ReplyDelivery.FAILED,
+        "WhatsApp did not take it in 8 attempts: HTTP 503",
+    )
+    waiting = outcome(settled(DeliveryStatus.PENDING, 400, json.dumps(THROTTLED).encode()))
+    assert waiting.state is None
+    assert waiting.reason.startswith("WhatsApp: (#130429) Rate limit hit")
+
+
+def test_the_endpoint_carries_the_token_as_a_bearer_and_never_in_the_url():
+    app = MetaApp(
+        app_secret=SecretStr("0123456789abcdef"),
+        access_token=SecretStr("EAAG-secret-token"),
+        sender_id="106540352242922",
+    )
+    endpoint = meta_endpoint(app, "https://graph.facebook.com/v23.0")
+    assert endpoint.url == "https://graph.facebook.com/v23.0/106540352242922/messages"
+    assert endpoint.request_headers() == {
+        "content-type": "application/json",
+        "Authorization": "Bearer EAAG-secret-token",
+    }
+    assert "EAAG" not in repr(endpoint)
+    assert "EAAG" not in repr(app)
+    assert MetaApp.from_stored(app.stored()) == app
+    assert endpoint.wait_asked(400, json.dumps(THROTTLED).encode(), None) is not None

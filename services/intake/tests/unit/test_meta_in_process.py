@@ -374,3 +374,32 @@ async def test_a_messenger_or_instagram_reply_goes_to_the_sender_s_scoped_id(
     async with intake.deps.sessions() as session:
         row = await session.get(ReplyRow, reply.json()["reply_id"])
     assert row.delivery == ("delivered" if kind == "page" else "read")
+
+
+async def test_the_app_secret_is_replaced_by_patch_and_the_verify_token_rotates(client, intake):
+    whatsapp = await register(client, intake, "whatsapp", PHONE_NUMBER_ID)
+    new_secret = "fedcba9876543210fedcba9876543210"
+    changed = await client.patch(
+        f"/v1/admin/adapters/{whatsapp['id']}",
+        json={
+            "credentials": {
+                "app_secret": new_secret,
+                "access_token": ACCESS_TOKEN,
+                "sender_id": PHONE_NUMBER_ID,
+            }
+        },
+        headers=admin(intake),
+    )
+    assert changed.status_code == 200, changed.text
+    assert new_secret not in changed.text
+    first = wa(messages=[WHATSAPP_MESSAGES[0][1]])
+    assert (await notify(client, whatsapp, first)).status_code == 401
+    assert (await notify(client, whatsapp, first, secret=new_secret)).status_code == 200
+
+    rotated = await client.post(
+        f"/v1/admin/adapters/{whatsapp['id']}/rotate-secret", headers=admin(intake)
+    )
+    for token in (rotated.json()["secret"], whatsapp["secret"]):  # the old one in its grace
+        query = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "42"}
+        answer = await client.get(f"/v1/providers/meta/{whatsapp['id']}", params=query)
+        assert (answer.status_code, answer.text) == (200, "42")
