@@ -19,9 +19,10 @@ from switchboard.intake.domain.meta_graph import (
     send_path,
     whatsapp_message,
 )
-from switchboard.intake.domain.meta_sends import MetaApp, outcome_for
-from switchboard.intake.domain.meta_sends import endpoint as meta_endpoint
+from switchboard.intake.domain.meta_sends import MetaApp
 from switchboard.intake.domain.replies import ReplyDelivery
+from switchboard.intake.service_layer.meta_deliveries import endpoint as meta_endpoint
+from switchboard.intake.service_layer.meta_deliveries import outcome_for
 from switchboard.servicekit.deliveries import DeliveryStatus, Settled
 
 DOCUMENT = {

@@ -13,17 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard.intake.adapters.smtp_relay import relay_endpoint
-from switchboard.intake.domain import (
-    meta_graph,
-    meta_sends,
-    smtp_sends,
-    telegram_sends,
-    twilio_sends,
-)
+from switchboard.intake.domain import meta_graph, smtp_sends, telegram_sends, twilio_sends
 from switchboard.intake.domain.channel_adapters import Provider
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome
-from switchboard.intake.service_layer import twilio_deliveries
+from switchboard.intake.service_layer import meta_deliveries, twilio_deliveries
 from switchboard.servicekit.deliveries import ProviderEndpoint, Settled, TransportEndpoint
 
 
@@ -64,22 +58,22 @@ SENDERS: dict[Provider, ProviderSender] = {
     Provider.WHATSAPP: ProviderSender(
         send_type=meta_graph.WHATSAPP_SEND,
         send_body=meta_graph.whatsapp_message,
-        endpoint=meta_sends.endpoint,
-        outcome=meta_sends.outcome_for("WhatsApp"),
+        endpoint=meta_deliveries.endpoint,
+        outcome=meta_deliveries.outcome_for("WhatsApp"),
         default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
     ),
     Provider.MESSENGER: ProviderSender(
         send_type=meta_graph.MESSENGER_SEND,
         send_body=meta_graph.messenger_message,
-        endpoint=meta_sends.endpoint,
-        outcome=meta_sends.outcome_for("Messenger"),
+        endpoint=meta_deliveries.endpoint,
+        outcome=meta_deliveries.outcome_for("Messenger"),
         default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
     ),
     Provider.INSTAGRAM: ProviderSender(
         send_type=meta_graph.INSTAGRAM_SEND,
         send_body=meta_graph.messenger_message,
-        endpoint=meta_sends.endpoint,
-        outcome=meta_sends.outcome_for("Instagram"),
+        endpoint=meta_deliveries.endpoint,
+        outcome=meta_deliveries.outcome_for("Instagram"),
         default_api_base=meta_graph.DEFAULT_GRAPH_BASE,
     ),
 }
