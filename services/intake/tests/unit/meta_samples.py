@@ -221,6 +221,15 @@ WHATSAPP_MESSAGES: list[tuple[str, dict, Any]] = [
         None,
     ),
     (
+        "interactive message with error",  # its value also holds errors (code 131000)
+        _message(
+            "interactive",
+            "1700505494",
+            context={"from": "972123456789", "id": "wamid.gvwegfretge=="},
+        ),
+        None,
+    ),
+    (
         "reply",
         _message(
             "text",

@@ -197,7 +197,7 @@ def contact_of(message: Message, name: str | None = None) -> MetaContact | Ignor
     attachments = _attachments(message)
     text = (_text(message) or described(attachments)).strip()
     if not text:
-        return Ignored(f"a {message.type} message, which intake does not take")
+        return Ignored(f"a message of type {message.type!r}, which intake does not take")
     return MetaContact(
         platform=PLATFORM,
         handle=f"+{message.sender}",
