@@ -22,6 +22,7 @@ from switchboard.intake.domain.signatures import sign
 from switchboard.intake.entrypoints.app import HTTP_API
 from switchboard.intake.service_layer.unit_of_work import IntakeDeps
 from switchboard.intake.settings import IntakeSettings
+from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.service import Service, ServiceDefinition, assemble, service_app
 from switchboard.servicekit.testing.topics import create_topics
 
@@ -120,6 +121,7 @@ async def intake(
     database_url: str, kafka_bootstrap: str, definition: ServiceDefinition[Any, Any]
 ) -> AsyncIterator[IntakeHarness]:
     await create_topics(kafka_bootstrap, [CASES.name, ASSIGNMENTS.name])
+    providers_port = free_port()
     settings = IntakeSettings.load(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -127,6 +129,10 @@ async def intake(
         environment="test",
         max_body_bytes=MAX_BODY_BYTES,
         outbox_poll_seconds=0.2,
+        # Providers' APIs on loopback (a stand-in the test serves there, else nothing
+        # listens): no test reaches the real network.
+        telegram_api_base=f"http://127.0.0.1:{providers_port}",
+        meta_graph_base=f"http://127.0.0.1:{providers_port}/v23.0",
     )
     service = assemble(definition, settings, migrate_first=True)
     app = service_app(service, HTTP_API)
