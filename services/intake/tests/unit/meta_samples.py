@@ -390,7 +390,8 @@ DASHBOARD_TEST = {
 PSID, PAGE_ID = "1254459154682919", "107090981234567"
 
 # MESSENGER_DOCS: (name, messaging event, expected) — expected None for ignored, "contact"
-# with (text, [content types]), or "status" with (state, [mids]).
+# with (text, [content types]), "status" with (state, [mids]), or "watermark" with (state,
+# the conversation's thread).
 MESSENGER_EVENTS: list[tuple[str, dict, Any]] = [
     (
         "text message",
@@ -455,7 +456,7 @@ MESSENGER_EVENTS: list[tuple[str, dict, Any]] = [
             "timestamp": 1458668856463,
             "read": {"watermark": 1458668856253},
         },
-        None,
+        ("watermark", ("read", f"social:messenger:{PSID}")),
     ),
 ]
 

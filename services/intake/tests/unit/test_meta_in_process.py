@@ -374,6 +374,15 @@ async def test_a_messenger_or_instagram_reply_goes_to_the_sender_s_scoped_id(
     async with intake.deps.sessions() as session:
         row = await session.get(ReplyRow, reply.json()["reply_id"])
     assert row.delivery == ("delivered" if kind == "page" else "read")
+    if kind == "page":  # Messenger's reads name no message: all sent before the watermark
+        seen = {"sender": event["sender"], "recipient": event["recipient"]}
+        seen |= {"timestamp": 4102444800000, "read": {"watermark": 4102444800000}}
+        read = await notify(client, adapter, messaging(kind, account, [seen]))
+        assert read.json()["statuses"] == {"reported": 1, "matched": 1}
+        async with intake.deps.sessions() as session:
+            assert (await session.get(ReplyRow, reply.json()["reply_id"])).delivery == "read"
+        again = await notify(client, adapter, messaging(kind, account, [seen]))
+        assert again.json()["statuses"] == {"reported": 1, "matched": 0}
 
 
 async def test_the_app_secret_is_replaced_by_patch_and_the_verify_token_rotates(client, intake):

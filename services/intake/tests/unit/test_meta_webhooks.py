@@ -12,7 +12,12 @@ import pytest
 
 from switchboard.intake.domain import messenger_webhooks, whatsapp_webhooks
 from switchboard.intake.domain.meta_graph import challenge_answer, signature_matches, signed
-from switchboard.intake.domain.meta_webhooks import Ignored, MetaContact, StatusReport
+from switchboard.intake.domain.meta_webhooks import (
+    Ignored,
+    MetaContact,
+    StatusReport,
+    WatermarkReport,
+)
 
 from .meta_samples import (
     DASHBOARD_TEST,
@@ -122,6 +127,11 @@ def test_each_published_messenger_and_instagram_event(platform, account, sender,
         assert isinstance(found, Ignored), found
         return
     kind, details = expected
+    if kind == "watermark":
+        assert isinstance(found, WatermarkReport)
+        assert (found.state.value, found.thread_ref) == details
+        assert found.up_to == datetime.fromtimestamp(event["read"]["watermark"] / 1000, UTC)
+        return
     if kind == "status":
         state, mids = details
         assert isinstance(found, StatusReport)

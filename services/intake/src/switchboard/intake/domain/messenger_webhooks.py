@@ -2,9 +2,10 @@
 brings: each customer message (``messaging[].message``, or a button's ``postback``) a social
 contact of platform ``messenger`` or ``instagram`` — handle and conversation the sender's
 page- or Instagram-scoped id (replies go to it), ``mid`` its id, attachments' metadata —
-and deliveries and reads of messages intake sent as status reports (by ``mids``; a read
-known only by its watermark is ignored). Echoes of the business's own messages, deleted
-and unsupported messages, reactions, standby and other events are ignored, saying why.
+and deliveries and reads of messages intake sent as status reports (by ``mids``, or for
+all messages to the customer before a ``watermark`` when no message is named). Echoes of
+the business's own messages, deleted and unsupported messages, reactions, standby and other
+events are ignored, saying why.
 
 Objects as https://developers.facebook.com/docs/messenger-platform/reference/webhook-events
 and the Instagram messaging webhooks document them; unknown fields are ignored."""
@@ -25,6 +26,7 @@ from switchboard.intake.domain.meta_webhooks import (
     StatusReport,
     Tolerant,
     UnixMillis,
+    WatermarkReport,
     described,
     from_millis,
     tolerated,
@@ -178,9 +180,13 @@ def _receipts(platform: str, event: Event, sent: int | None) -> Iterator[Item]:
     assert receipt is not None
     state = ReplyDelivery.DELIVERED if event.delivery is not None else ReplyDelivery.READ
     mids = [*receipt.mids, *([receipt.mid] if receipt.mid else [])]
-    if not mids:
-        yield Ignored(f"a {platform} {state.value} receipt known only by its watermark")
-        return
     at = from_millis(receipt.watermark or event.timestamp or sent or 0)
+    if not mids:
+        if receipt.watermark is None or not event.sender.id:
+            yield Ignored(f"a {platform} {state.value} receipt naming no message or time")
+            return
+        thread = f"social:{platform}:{event.sender.id}"
+        yield WatermarkReport(thread_ref=thread, state=state, up_to=at)
+        return
     for mid in mids:
         yield StatusReport(provider_message_id=mid, state=state, at=at)

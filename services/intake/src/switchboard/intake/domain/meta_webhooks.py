@@ -54,11 +54,22 @@ class StatusReport:
 
 
 @dataclass(frozen=True)
+class WatermarkReport:
+    """Every message sent to the customer before ``up_to`` got this far (Messenger's reads,
+    and deliveries from older clients, name no message, only a time)."""
+
+    thread_ref: str
+    """The customer's conversation as intake threads it (``social:messenger:<psid>``)."""
+    state: ReplyDelivery
+    up_to: datetime
+
+
+@dataclass(frozen=True)
 class Ignored:
     reason: str
 
 
-Item = MetaContact | StatusReport | Ignored
+Item = MetaContact | StatusReport | WatermarkReport | Ignored
 
 
 def tolerated(read: Callable[[], Item]) -> Item:

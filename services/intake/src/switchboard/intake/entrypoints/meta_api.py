@@ -26,7 +26,13 @@ from switchboard.intake.domain.meta_graph import (
     signature_matches,
 )
 from switchboard.intake.domain.meta_sends import MetaApp
-from switchboard.intake.domain.meta_webhooks import Ignored, Item, MetaContact, StatusReport
+from switchboard.intake.domain.meta_webhooks import (
+    Ignored,
+    Item,
+    MetaContact,
+    StatusReport,
+    WatermarkReport,
+)
 from switchboard.intake.entrypoints.contacts_api import AcceptedContact
 from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import invalid_body
@@ -103,7 +109,7 @@ async def receive_notification(
         )
     items = _items(adapter, credential, body)
     contacts = [item for item in items if isinstance(item, MetaContact)]
-    statuses = [item for item in items if isinstance(item, StatusReport)]
+    statuses = [item for item in items if isinstance(item, StatusReport | WatermarkReport)]
     for item in items:
         if isinstance(item, Ignored):
             log.info(
