@@ -11,8 +11,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from switchboard.intake.domain.contacts import PhoneContact
+from switchboard.intake.domain.credentials import SendOrigin
 from switchboard.intake.domain.identity import IdentityKey, IdentityKind
 from switchboard.intake.domain.replies import ReplyDelivery
+from switchboard.intake.domain.twilio_credentials import TwilioAccount
 from switchboard.intake.domain.twilio_sends import (
     SEND_MESSAGE,
     answer_of,
@@ -21,6 +23,7 @@ from switchboard.intake.domain.twilio_sends import (
     failure_reason,
     messages_url,
     reported_delivery,
+    send_body,
     voicemail_twiml,
 )
 from switchboard.intake.domain.twilio_signatures import (
@@ -213,6 +216,23 @@ def test_each_call_sample_is_a_missed_call_a_voicemail_or_ignored(name, form, ex
         assert isinstance(found, TwilioVoicemail)
         assert found.recording_url == form["RecordingUrl"]
         assert [a.content_type for a in found.attachments] == ["audio/x-wav"]
+
+
+def test_status_callbacks_go_to_intake_s_public_url_unless_the_account_names_one():
+    document = {"platform": "sms", "conversation_id": "+4520123456", "text": "Hej"}
+    account = TwilioAccount(
+        account_sid="AC" + "0" * 32, auth_token="1" * 32, from_number="+4589871234"
+    )
+    origin = SendOrigin("tw-dk", "https://support.acme.test/intake/")
+    sent = parse_qs(send_body(document, account, origin))
+    assert sent["StatusCallback"] == [
+        "https://support.acme.test/intake/v1/providers/twilio/tw-dk/messages/status"
+    ]
+    named = account.model_copy(update={"status_callback": "https://hooks.acme.test/status"})
+    assert parse_qs(send_body(document, named, origin))["StatusCallback"] == [
+        "https://hooks.acme.test/status"
+    ]
+    assert "StatusCallback" not in parse_qs(send_body(document, account, SendOrigin("t", None)))
 
 
 def test_the_create_message_request_is_twilio_s_form():

@@ -69,6 +69,7 @@ def intake_dependencies(
         ),
         outbound_timeout_seconds=settings.outbound_timeout_seconds,
         smtp_listener=settings.smtp_listener(),
+        public_base_url=settings.public_base_url,
     )
 
 

@@ -5,11 +5,27 @@ sealed as text, opened only in memory, never shown again."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from switchboard.intake.domain.signatures import new_secret
+
+
+@dataclass(frozen=True)
+class SendOrigin:
+    """Where an outbound message leaves from, for a provider that must be told where to
+    report back (a status callback)."""
+
+    adapter_id: str
+    public_base_url: str | None
+    """Intake's base URL as providers reach it (a setting); None when not configured."""
+
+    def public_url(self, path: str) -> str | None:
+        if not self.public_base_url:
+            return None
+        return self.public_base_url.rstrip("/") + path
 
 
 class ProviderCredential(BaseModel):

@@ -78,7 +78,9 @@ def send_path(api_base: str, sender_id: str) -> str:
     return f"{api_base.rstrip('/')}/{sender_id}/messages"
 
 
-def whatsapp_message(document: Mapping[str, Any], _credential: object = None) -> str:
+def whatsapp_message(
+    document: Mapping[str, Any], _credential: object = None, _origin: object = None
+) -> str:
     """A text message to the customer's number, in reply to their latest message."""
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
@@ -92,7 +94,9 @@ def whatsapp_message(document: Mapping[str, Any], _credential: object = None) ->
     return _compact(body)
 
 
-def messenger_message(document: Mapping[str, Any], _credential: object = None) -> str:
+def messenger_message(
+    document: Mapping[str, Any], _credential: object = None, _origin: object = None
+) -> str:
     """A Send API text message to the customer's page- or Instagram-scoped id, as the
     response to their message (within the 24-hour window)."""
     return _compact(

@@ -49,7 +49,7 @@ class SmtpRelay(ProviderCredential):
         return self
 
 
-def mail_message(document: Mapping[str, Any], relay: SmtpRelay) -> str:
+def mail_message(document: Mapping[str, Any], relay: SmtpRelay, _origin: object = None) -> str:
     """The RFC 5322 message of an outbound e-mail document (a reply or a survey request),
     as the relay is handed it."""
     message = EmailMessage()

@@ -69,7 +69,9 @@ def send_message_url(api_base: str, bot_token: str) -> str:
     return f"{api_base.rstrip('/')}/bot{bot_token}/sendMessage"
 
 
-def send_message(document: Mapping[str, Any], _: TelegramBot | None = None) -> str:
+def send_message(
+    document: Mapping[str, Any], _bot: TelegramBot | None = None, _origin: object = None
+) -> str:
     """sendMessage's JSON parameters: the chat of the customer's latest message, the text,
     and a reply to that message (sent without it if it was deleted)."""
     parameters: dict[str, Any] = {

@@ -34,9 +34,9 @@ class TwilioAccount(ProviderCredential):
     sender from its pool)."""
     status_callback: HttpsUrl | None = None
     """Where Twilio posts each reply's status: intake's
-    ``/v1/providers/twilio/<adapter id>/messages/status`` as Twilio reaches it. Without it a
-    reply stays ``accepted`` (unless the Messaging Service has a status callback of its own
-    pointing there)."""
+    ``/v1/providers/twilio/<adapter id>/messages/status`` as Twilio reaches it. Without it,
+    that path under the ``public_base_url`` setting; with neither a reply stays ``accepted``
+    (unless the Messaging Service has a status callback of its own pointing there)."""
 
     @field_validator("auth_token")
     @classmethod

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
+from switchboard.intake.domain.credentials import SendOrigin
 from switchboard.intake.domain.replies import ReplyDelivery
 from switchboard.intake.domain.twilio_credentials import TwilioAccount
 
@@ -34,6 +35,9 @@ VOICEMAIL_GREETING = (
     "Please leave a message after the tone, then hang up, and we will get back to you."
 )
 LONGEST_VOICEMAIL_SECONDS = 120
+
+STATUS_PATH = "/v1/providers/twilio/{adapter_id}/messages/status"
+"""Where Twilio reports a reply's status (``entrypoints.twilio_api``), under intake's public URL."""
 
 
 def messages_url(api_base: str, account_sid: str) -> str:
@@ -68,13 +72,18 @@ def create_message(
     return urlencode(parameters)
 
 
-def send_body(document: Mapping[str, Any], account: TwilioAccount) -> str:
-    """The queued body of a reply through the adapter's Twilio account."""
+def send_body(
+    document: Mapping[str, Any], account: TwilioAccount, origin: SendOrigin | None = None
+) -> str:
+    """The queued body of a reply through the adapter's Twilio account; Twilio reports its
+    status to the account's ``status_callback``, else to intake's own status endpoint under
+    its public URL (when that is configured)."""
+    own = origin.public_url(STATUS_PATH.format(adapter_id=origin.adapter_id)) if origin else None
     return create_message(
         document,
         from_number=account.from_number,
         messaging_service_sid=account.messaging_service_sid,
-        status_callback=account.status_callback,
+        status_callback=account.status_callback or own,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from switchboard.intake.adapters.smtp_relay import relay_endpoint
 from switchboard.intake.domain import meta_graph, smtp_sends, telegram_sends, twilio_sends
 from switchboard.intake.domain.channel_adapters import Provider
-from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.credentials import ProviderCredential, SendOrigin
 from switchboard.intake.domain.replies import Outcome
 from switchboard.intake.service_layer import meta_deliveries, twilio_deliveries
 from switchboard.servicekit.deliveries import ProviderEndpoint, Settled, TransportEndpoint
@@ -25,8 +25,9 @@ from switchboard.servicekit.deliveries import ProviderEndpoint, Settled, Transpo
 class ProviderSender:
     send_type: str
     """The event type of a queued send request (what the delivery log shows)."""
-    send_body: Callable[[Mapping[str, Any], Any], str]
-    """(outbound document, credential) → the request body, queued as is."""
+    send_body: Callable[[Mapping[str, Any], Any, SendOrigin], str]
+    """(outbound document, credential, where it leaves from) → the request body, queued as
+    is."""
     endpoint: Callable[[Any, str], ProviderEndpoint | TransportEndpoint]
     """(credential, the provider's API base from settings) → where and how it is sent."""
     outcome: Callable[[Settled], Outcome]

@@ -30,6 +30,7 @@ from switchboard.intake.adapters.orm import (
 from switchboard.intake.adapters.secret_box import SecretBox
 from switchboard.intake.domain.channel_adapters import CREDENTIALS, Provider
 from switchboard.intake.domain.conversation import safe_html
+from switchboard.intake.domain.credentials import SendOrigin
 from switchboard.intake.domain.replies import (
     ReplyDelivery,
     ReplyRequest,
@@ -155,6 +156,7 @@ async def post_reply(
     await queue_for_adapter(
         session,
         box=uow.deps.secret_box,
+        origin=SendOrigin(adapter.id, uow.deps.public_base_url),
         adapter=adapter,
         case=case,
         message_id=reply_id,
@@ -191,6 +193,7 @@ async def queue_for_adapter(
     session: AsyncSession,
     *,
     box: SecretBox,
+    origin: SendOrigin,
     adapter: AdapterRow,
     case: CaseRow,
     message_id: str,
@@ -204,7 +207,7 @@ async def queue_for_adapter(
     if sender is not None:
         credential = opened_credential(adapter, box)
         event_type, url = sender.send_type, f"{adapter.provider}:{sender.send_type}"
-        body = sender.send_body(document, credential)
+        body = sender.send_body(document, credential, origin)
     else:
         assert adapter.outbound_url
         event_type, url = OUTBOUND_TYPE, adapter.outbound_url

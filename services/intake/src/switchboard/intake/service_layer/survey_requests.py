@@ -11,6 +11,7 @@ from switchboard.contracts.events import SurveyRequested
 from switchboard.intake.adapters.consent_history import consents_of
 from switchboard.intake.adapters.orm import AdapterRow, CaseRow, ReplyRow
 from switchboard.intake.domain.consents import Purpose
+from switchboard.intake.domain.credentials import SendOrigin
 from switchboard.intake.domain.replies import (
     TEXT_LIMITS,
     ReplyDelivery,
@@ -97,6 +98,7 @@ async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUni
     await queue_for_adapter(
         session,
         box=uow.deps.secret_box,
+        origin=SendOrigin(adapter.id, uow.deps.public_base_url),
         adapter=adapter,
         case=case,
         message_id=request.survey_id,

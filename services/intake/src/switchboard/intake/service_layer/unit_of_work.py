@@ -35,6 +35,8 @@ class IntakeDeps:
     mail_domain: str = "switchboard.invalid"
     outbound_retry: RetryPolicy = field(default_factory=RetryPolicy)
     outbound_timeout_seconds: float = 5.0
+    public_base_url: str | None = None
+    """Intake's base URL as providers reach it (where they report back)."""
     smtp_listener: SmtpListener | None = None
     """Where the mail receiver listens (an entrypoint's worker); None: it does not."""
     batcher: AcceptBatcher = field(init=False)
