@@ -143,3 +143,36 @@ async def test_an_adapter_over_its_rate_limit_gets_429_and_others_are_unaffected
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert other.status_code == 202
     assert await count(intake, ContactRow) == 4, "the refused contact was not recorded"
+
+
+async def test_a_provider_s_webhooks_count_against_their_adapter_s_rate_limit(intake):
+    limited = replace(
+        intake.service,
+        settings=intake.service.settings.model_copy(update={"adapter_rate_limit": "2/minute"}),
+    )
+    transport = httpx.ASGITransport(app=service_app(limited, HTTP_API))
+    token = "123456789:AAH-rate_limit_token-0123456789"
+    busy, quiet = [
+        await intake.register("social", provider="telegram", bot_token=token) for _ in range(2)
+    ]
+
+    def update(n: int) -> dict:
+        sender = {"id": 7000 + n, "is_bot": False, "first_name": "Ann"}
+        chat = {"id": 7000 + n, "type": "private"}
+        message = {"message_id": n, "from": sender, "chat": chat, "date": 1508709711}
+        return {"update_id": 880000 + n, "message": message | {"text": "Hej, hvor er min pakke?"}}
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+
+        async def post(adapter, n: int) -> httpx.Response:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": adapter.secret}
+            return await client.post(
+                f"/v1/providers/telegram/{adapter.id}", json=update(n), headers=headers
+            )
+
+        answers = [await post(busy, n) for n in range(3)]
+        other = await post(quiet, 9)
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].headers["content-type"] == PROBLEM_JSON
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert other.status_code == 200

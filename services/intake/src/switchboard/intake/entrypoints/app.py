@@ -26,11 +26,16 @@ from switchboard.servicekit.service import HttpApi, app_from_environment
 
 
 def adapter_rate_limits(settings: IntakeSettings) -> list[RateLimitRule]:
-    """Each adapter's contacts are counted on their own (by the adapter id in the path)."""
+    """Each adapter's requests are counted on their own (by the adapter id in the path):
+    its signed contacts and reports, and a provider's webhooks to it."""
     if not settings.adapter_rate_limit:
         return []
     by_adapter = path_segment("/v1/adapters/", 3, label="adapter")
-    return [RateLimitRule(settings.adapter_rate_limit, key=by_adapter)]
+    by_provider_adapter = path_segment("/v1/providers/", 4, label="adapter")
+    return [
+        RateLimitRule(settings.adapter_rate_limit, key=by_adapter),
+        RateLimitRule(settings.adapter_rate_limit, key=by_provider_adapter),
+    ]
 
 
 HTTP_API: HttpApi[IntakeSettings] = HttpApi(
