@@ -98,6 +98,21 @@ async def test_consents_are_for_those_who_may_read_the_record(intake, app, admin
     assert (await app.get(path)).status_code == 401
 
 
+async def test_only_an_admin_records_consents_imported_from_another_system(intake, app, admin):
+    chat = await adapter(app, admin, "chat")
+    opened = await post(app, chat, HEJ)
+    path = f"/v1/customers/{opened['customer_id']}/consents"
+    await intake.deliver(assigned(opened["case_id"], "a1", datetime.now(UTC)))
+    for who in (bearer(intake, "a1", "agent"), bearer(intake, "c", "coordinator", ["nordics"])):
+        refused = await app.post(path, json=consent("surveys", "granted", "import"), headers=who)
+        assert refused.status_code == 403, refused.text
+        assert "import" in refused.json()["detail"]
+        told = await app.post(path, json=consent("surveys", "withdrawn", "agent"), headers=who)
+        assert told.status_code == 201, told.text
+    imported = await app.post(path, json=consent("surveys", "granted", "import"), headers=admin)
+    assert imported.status_code == 201, imported.text
+
+
 async def test_bad_consent_changes_are_refused_with_the_reason(intake, app, admin):
     chat = await adapter(app, admin, "chat")
     path = f"/v1/customers/{(await post(app, chat, HEJ))['customer_id']}/consents"

@@ -19,6 +19,7 @@ from switchboard.intake.domain.consents import (
 )
 from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDep
 from switchboard.intake.service_layer import consents
+from switchboard.intake.service_layer.consents import ImportIsAdmins
 from switchboard.intake.service_layer.conversations import NotAllowed
 from switchboard.intake.service_layer.customer_records import UnknownCustomer
 from switchboard.servicekit.http import Problem
@@ -28,6 +29,7 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
 CUSTOMER_ID = r"^[^\s\x00-\x1f\x7f]+$"
 CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=CUSTOMER_ID)]
 FORBIDDEN = "not a customer of your regions or of a case you hold"
+IMPORT_IS_ADMINS = "consents imported from another system (source import) are an admin's to record"
 
 
 class ConsentChangeRequest(BaseModel):
@@ -87,7 +89,8 @@ async def record_consent(
     except UnknownCustomer as error:
         raise Problem(404, f"no customer {customer_id!r}") from error
     except NotAllowed as error:
-        raise Problem(403, FORBIDDEN) from error
+        detail = IMPORT_IS_ADMINS if isinstance(error, ImportIsAdmins) else FORBIDDEN
+        raise Problem(403, detail) from error
     except InvalidConsent as error:
         raise Problem(422, str(error)) from error
     return asdict(recorded)

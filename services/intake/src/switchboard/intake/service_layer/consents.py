@@ -19,8 +19,9 @@ from switchboard.intake.domain.consents import (
     ConsentState,
     Purpose,
 )
+from switchboard.intake.service_layer.conversations import NotAllowed
 from switchboard.intake.service_layer.customer_records import check_access, current_customer
-from switchboard.servicekit.auth import Principal
+from switchboard.servicekit.auth import Principal, Role
 
 HISTORY_LIMIT = 500
 
@@ -62,6 +63,10 @@ async def _held(session: AsyncSession, customer_id: str) -> CustomerRow:
         customer = now_current
 
 
+class ImportIsAdmins(NotAllowed):
+    """Only an admin records consents brought over from another system."""
+
+
 async def record_consent(
     session: AsyncSession,
     principal: Principal,
@@ -75,9 +80,12 @@ async def record_consent(
     now: datetime,
 ) -> CustomerConsents:
     """Appends the change (``at``: when the customer expressed it, now if not given); the
-    answer is the customer's consents with it."""
+    answer is the customer's consents with it. Consents brought over from another system
+    (``import``) are an admin's to record."""
     customer = await _held(session, customer_id)
     await check_access(session, principal, customer)
+    if source is ConsentSource.IMPORT and principal.role is not Role.ADMIN:
+        raise ImportIsAdmins(customer.id)
     change = ConsentChange(
         purpose=purpose,
         state=state,
