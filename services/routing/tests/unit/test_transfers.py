@@ -48,6 +48,22 @@ async def test_a_case_transferred_to_a_named_agent_is_offered_to_them_first(desk
     assert (offer.agent_id, offer.explanation.step_name) == ("c", "preferred agent")
 
 
+async def test_a_named_agent_who_declines_hands_the_case_to_the_pool_at_once(desk):
+    await held_by_a(desk)
+    await desk.hire("b")
+    await desk.hire("c")
+    await desk.cycle()
+    await transfer(desk, to_agent="c")
+    assert await desk.cycle() == 1
+
+    declined = await desk.do(answers.decline_offer, case_id="c1", agent_id="c", reason="busy")
+
+    assert (declined.preferred_agent, declined.preferred_until) == (None, None)
+    assert await desk.cycle() == 1, "no wait for the preferred agent's turn to end"
+    offer = (await desk.service.published(CaseOffered))[-1]
+    assert (offer.case_id, offer.agent_id) == ("c1", "b")
+
+
 async def test_a_busy_named_agent_of_another_region_is_waited_for_then_their_pool_serves(desk):
     await held_by_a(desk)
     await desk.hire("d1", region="dach", languages=["da", "de"])

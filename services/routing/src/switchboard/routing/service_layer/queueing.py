@@ -78,6 +78,9 @@ async def cancel_offer_timer(uow: RoutingUnitOfWork, case: CaseRow) -> None:
 
 
 def exclude(case: CaseRow, agent_id: str) -> None:
-    """The agent refused the case or gave it away: never offer it to them again."""
+    """The agent refused the case or gave it away: never offer it to them again — and if it
+    was waiting for them (the customer's last agent, a transfer by name), it waits no more."""
     if agent_id not in case.excluded_agents:
         case.excluded_agents = [*case.excluded_agents, agent_id]
+    if case.preferred_agent == agent_id:
+        case.preferred_agent, case.preferred_until = None, None
