@@ -50,6 +50,12 @@ SURVEYS = Topic(
     "case id",
     "Survey requests for channel adapters to deliver, and the answers.",
 )
+STAFFING = Topic(
+    "switchboard.staffing",
+    "routing",
+    "pool",
+    "A pool short of the agents its service-level target needs this interval, and its recovery.",
+)
 FEEDBACK_ALERTS = Topic(
     "switchboard.feedback-alerts",
     "feedback",
@@ -61,6 +67,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CASES,
     ASSIGNMENTS,
     AGENT_STATUS,
+    STAFFING,
     SLA,
     ESCALATIONS,
     SURVEYS,

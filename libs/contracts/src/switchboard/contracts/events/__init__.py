@@ -13,6 +13,7 @@ from switchboard.contracts.events import (
     escalations_v1,
     feedback_alerts,
     sla,
+    staffing,
     surveys,
 )
 from switchboard.contracts.events.agent_status import AgentStatusChanged
@@ -43,6 +44,7 @@ from switchboard.contracts.events.escalations import (
 from switchboard.contracts.events.escalations_v1 import EscalationRaised as EscalationRaisedV1
 from switchboard.contracts.events.feedback_alerts import DetractorAlerted
 from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarned
+from switchboard.contracts.events.staffing import StaffingRecovered, StaffingShortfall
 from switchboard.contracts.events.surveys import SurveyAnswered, SurveyRequested
 from switchboard.contracts.registry import Registry
 
@@ -51,6 +53,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *assignments.EVENTS,
     *agent_status.EVENTS,
     *sla.EVENTS,
+    *staffing.EVENTS,
     *escalations.EVENTS,
     *escalations_v1.EVENTS,
     *surveys.EVENTS,
@@ -89,6 +92,8 @@ __all__ = [
     "SlaAchieved",
     "SlaBreached",
     "SlaWarned",
+    "StaffingRecovered",
+    "StaffingShortfall",
     "SurveyAnswered",
     "SurveyRequested",
 ]
