@@ -26,7 +26,8 @@ class TriggerKind(enum.StrEnum):
     THREATENING_MESSAGE = "threatening_message"
     VIP_WAITING = "vip_waiting"
     REPEAT_CONTACT = "repeat_contact"
-    DELIVERY_FAILED = "delivery_failed"
+    REPLY_DELIVERY_FAILED = "reply_delivery_failed"
+    """A reply intake could not deliver (the contract's name too)."""
 
 
 @dataclass(frozen=True)

@@ -80,11 +80,9 @@ class RaiseRequest:
 
 def _wire_trigger(trigger: TriggerKind) -> RaisedBecause:
     """The contract's name of a trigger: a threatening message goes out as an angry one
-    (the reason says which), a failed delivery as a reply that could not be delivered."""
+    (the reason says which); every other has the same name."""
     if trigger is TriggerKind.THREATENING_MESSAGE:
         return RaisedBecause.ANGRY_MESSAGE
-    if trigger is TriggerKind.DELIVERY_FAILED:
-        return RaisedBecause.REPLY_DELIVERY_FAILED
     return RaisedBecause(trigger.value)
 
 

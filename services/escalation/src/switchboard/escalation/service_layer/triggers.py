@@ -133,7 +133,7 @@ async def escalate_failed_delivery(
         case_id=changed.case_id,
         region=changed.region,
         priority=case.priority if case else 3,
-        trigger=TriggerKind.DELIVERY_FAILED,
+        trigger=TriggerKind.REPLY_DELIVERY_FAILED,
         raised_by=Actor(kind=ActorKind.SYSTEM, id="intake"),
         customer_id=changed.customer_id,
         vip=case.vip if case else False,

@@ -7,10 +7,8 @@ import { age, when, words } from "./format.js";
 import { discover } from "./session.js";
 import { state } from "./state.js";
 
-// The stream names a trigger as the contract does, the API as escalation stores it.
 const TRIGGER_LABELS = {
   reply_delivery_failed: "reply not delivered",
-  delivery_failed: "reply not delivered",
 };
 
 function triggerLabel(trigger) {
