@@ -11,13 +11,14 @@ from datetime import timedelta
 from functools import partial
 
 from switchboard.contracts.events import REGISTRY
-from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
+from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS, STAFFING
 from switchboard.routing.adapters.membership import Membership
 from switchboard.routing.adapters.orm import Base
 from switchboard.routing.adapters.policy_file import read_policy_file
 from switchboard.routing.adapters.pool_notices import PoolNotices
 from switchboard.routing.adapters.revisions import wake_on_change
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
+from switchboard.routing.domain.pool_staffing import ServiceTarget
 from switchboard.routing.migrations import VERSIONS_DIR
 from switchboard.routing.service_layer.handlers import (
     BATCH_EVENT_HANDLERS,
@@ -27,8 +28,13 @@ from switchboard.routing.service_layer.handlers import (
 from switchboard.routing.service_layer.offers.loop import OfferLoop
 from switchboard.routing.service_layer.offers.writer import OfferWriter
 from switchboard.routing.service_layer.policies import store_policy_file
-from switchboard.routing.service_layer.unit_of_work import PoliciesInForce, RoutingDeps
-from switchboard.routing.settings import RoutingSettings
+from switchboard.routing.service_layer.staffing import start_staffing_checks
+from switchboard.routing.service_layer.unit_of_work import (
+    PoliciesInForce,
+    RoutingDeps,
+    StaffingPlan,
+)
+from switchboard.routing.settings import RoutingSettings, StaffingTarget
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 from switchboard.servicekit.service.definition import StartStep
@@ -66,6 +72,21 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
         offers=offer_loop,
         sessions=resources.sessions,
         policy_file=document,
+        staffing=staffing_plan(settings),
+    )
+
+
+def staffing_plan(settings: RoutingSettings) -> StaffingPlan:
+    def target(setting: StaffingTarget) -> ServiceTarget:
+        return ServiceTarget(setting.share, setting.answer_seconds, setting.max_occupancy)
+
+    return StaffingPlan(
+        interval=timedelta(seconds=settings.staffing_interval_seconds),
+        check_every=timedelta(seconds=settings.staffing_check_seconds),
+        handle_lookback=timedelta(seconds=settings.staffing_handle_lookback_seconds),
+        default_handle_seconds=settings.staffing_default_handle_seconds,
+        target=target(settings.staffing_target),
+        pool_targets={pool: target(t) for pool, t in settings.staffing_pool_targets.items()},
     )
 
 
@@ -74,7 +95,7 @@ def workers(deps: RoutingDeps) -> Sequence[Worker]:
 
 
 def start_steps(deps: RoutingDeps) -> Sequence[StartStep]:
-    return [partial(store_policy_file, deps)]
+    return [partial(store_policy_file, deps), partial(start_staffing_checks, deps)]
 
 
 DEFINITION = ServiceDefinition(
@@ -83,7 +104,7 @@ DEFINITION = ServiceDefinition(
     migrations=Migrations(VERSIONS_DIR, Base.metadata),
     registry=REGISTRY,
     dependencies=dependencies,
-    writes=(ASSIGNMENTS, AGENT_STATUS),
+    writes=(ASSIGNMENTS, AGENT_STATUS, STAFFING),
     handlers=EVENT_HANDLERS,
     batch_handlers=BATCH_EVENT_HANDLERS,
     timers=TIMER_HANDLERS,

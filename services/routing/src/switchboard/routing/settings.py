@@ -7,10 +7,19 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.servicekit.auth import BearerServiceSettings
+
+
+class StaffingTarget(BaseModel):
+    """A pool's service-level target: ``share`` of its cases answered within
+    ``answer_seconds``, by agents busy at most ``max_occupancy`` of their time."""
+
+    share: float = Field(default=0.8, ge=0.0, lt=1.0)
+    answer_seconds: float = Field(default=60.0, ge=0.0)
+    max_occupancy: float = Field(default=1.0, gt=0.0, le=1.0)
 
 
 class RoutingSettings(BearerServiceSettings):
@@ -43,6 +52,20 @@ class RoutingSettings(BearerServiceSettings):
     """Live replicas share out the pools (each indexes its own); off: every replica all."""
     heartbeat_seconds: float = 2.0
     """How often a replica says it is alive; after three missed beats its pools move."""
+    staffing_interval_seconds: float = Field(default=900.0, ge=60.0)
+    """The staffing advisor's interval: arrivals are counted over the last one, and a
+    pool is announced short or recovered at most once in each."""
+    staffing_check_seconds: float = Field(default=60.0, gt=0.0)
+    """How often the advisor looks at every pool."""
+    staffing_handle_lookback_seconds: float = Field(default=3600.0, gt=0.0)
+    """A pool's average handle time comes from its cases resolved this far back."""
+    staffing_default_handle_seconds: float | None = Field(default=None, gt=0.0)
+    """The handle time assumed for a pool none of whose cases was resolved in the
+    lookback; unset, such a pool is not assessed."""
+    staffing_target: StaffingTarget = StaffingTarget()
+    """Every pool's service-level target, but those in ``staffing_pool_targets``."""
+    staffing_pool_targets: dict[str, StaffingTarget] = Field(default_factory=dict)
+    """Per pool (``nordics``, ``nordics/billing``...), a target of its own."""
     workspace_intake_url: str = "http://127.0.0.1:8001"
     """Where the agent workspace's browser reaches intake (conversations, customers, replies)."""
 

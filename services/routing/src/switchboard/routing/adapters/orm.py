@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
@@ -47,7 +47,7 @@ class CaseRow(Base):
     policy: Mapped[str] = mapped_column(String(128))
     step: Mapped[int] = mapped_column(Integer, default=0)
     step_started_at: Mapped[datetime]
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     enqueued_at: Mapped[datetime]
     preferred_agent: Mapped[str | None] = mapped_column(String(128))
     preferred_until: Mapped[datetime | None]
@@ -58,7 +58,7 @@ class CaseRow(Base):
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     assigned_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     transfers: Mapped[int] = mapped_column(Integer, default=0)
     reopens: Mapped[int] = mapped_column(Integer, default=0)
     revision: Mapped[int] = mapped_column(Integer, index=True)
@@ -110,3 +110,14 @@ class ReplicaRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class StaffingAnnouncementRow(Base):
+    """What was last announced of a pool's staffing (short or staffed), in which interval."""
+
+    __tablename__ = "routing_staffing_announcements"
+
+    pool: Mapped[str] = mapped_column(String(100), primary_key=True)
+    standing: Mapped[str] = mapped_column(String(16))
+    interval_number: Mapped[int] = mapped_column(BigInteger)
+    announced_at: Mapped[datetime]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.contracts.base import Event
 from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
+from switchboard.routing.domain.pool_staffing import ServiceTarget
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
@@ -46,6 +47,23 @@ class OfferPort(Worker, Protocol):
 
 
 @dataclass(frozen=True)
+class StaffingPlan:
+    """How the staffing advisor looks at the pools (see service_layer/staffing)."""
+
+    interval: timedelta = timedelta(minutes=15)
+    check_every: timedelta = timedelta(minutes=1)
+    handle_lookback: timedelta = timedelta(hours=1)
+    """The average handle time comes from cases resolved this far back."""
+    default_handle_seconds: float | None = None
+    """For a pool with arrivals and no resolution in the lookback; None: not assessed."""
+    target: ServiceTarget = field(default_factory=ServiceTarget)
+    pool_targets: Mapping[str, ServiceTarget] = field(default_factory=dict)
+
+    def target_of(self, pool: str) -> ServiceTarget:
+        return self.pool_targets.get(pool, self.target)
+
+
+@dataclass(frozen=True)
 class RoutingDeps:
     policies: PoliciesInForce
     pool_by_department: bool
@@ -57,6 +75,7 @@ class RoutingDeps:
     """For start steps, which run outside any unit of work."""
     policy_file: Mapping[str, object] | None = None
     """The policy document this replica was started with, stored before it serves."""
+    staffing: StaffingPlan = field(default_factory=StaffingPlan)
 
 
 RoutingUnitOfWork = UnitOfWork[RoutingDeps]

@@ -1,0 +1,80 @@
+"""What the staffing advisor counts per pool, from routing's rows: cases opened since a
+moment, the mean time from accept to resolution of cases resolved since a moment, and the
+agents available now. Three aggregate reads, none of them over the whole case history (the
+first two use the opened_at and resolved_at indexes)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.routing.adapters.orm import AgentRow, CaseRow, StaffingAnnouncementRow
+from switchboard.routing.domain.model import Presence
+from switchboard.routing.domain.pool_staffing import Announced, Standing
+from switchboard.servicekit.db.engine import dialect_of
+
+
+@dataclass(frozen=True, slots=True)
+class Handling:
+    resolved: int
+    average_seconds: float
+
+
+async def arrivals_since(session: AsyncSession, since: datetime) -> dict[str, int]:
+    """Cases opened at or after ``since``, per pool."""
+    query = (
+        select(CaseRow.pool, func.count()).where(CaseRow.opened_at >= since).group_by(CaseRow.pool)
+    )
+    return {pool: count for pool, count in (await session.execute(query)).all()}
+
+
+async def handling_since(session: AsyncSession, since: datetime) -> dict[str, Handling]:
+    """Per pool, how many cases were resolved at or after ``since`` by an agent who had
+    accepted them, and their mean seconds from accept to resolution."""
+    seconds = _seconds_between(CaseRow.assigned_at, CaseRow.resolved_at, dialect_of(session))
+    query = (
+        select(CaseRow.pool, func.count(), func.avg(seconds))
+        .where(CaseRow.resolved_at >= since, CaseRow.assigned_at.is_not(None))
+        .group_by(CaseRow.pool)
+    )
+    rows: Sequence[Any] = (await session.execute(query)).all()
+    return {
+        pool: Handling(count, max(0.0, float(average)))
+        for pool, count, average in rows
+        if average is not None
+    }
+
+
+async def agents_available(session: AsyncSession) -> Counter[str]:
+    """Agents present and taking work, per pool they serve (an agent counts in each)."""
+    query = select(AgentRow.pools).where(AgentRow.presence == Presence.AVAILABLE.value)
+    counts: Counter[str] = Counter()
+    for pools in (await session.scalars(query)).all():
+        counts.update(set(pools))
+    return counts
+
+
+async def announcements(session: AsyncSession) -> dict[str, StaffingAnnouncementRow]:
+    """Every pool's last announcement, locked until the transaction ends."""
+    query = select(StaffingAnnouncementRow).with_for_update()
+    return {row.pool: row for row in (await session.scalars(query)).all()}
+
+
+def announced(row: StaffingAnnouncementRow | None) -> Announced | None:
+    if row is None:
+        return None
+    return Announced(Standing(row.standing), row.interval_number)
+
+
+def _seconds_between(
+    start: ColumnElement[Any] | Any, end: ColumnElement[Any] | Any, dialect: str
+) -> ColumnElement[Any]:
+    if dialect == "sqlite":  # instants stored as text, in UTC
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
