@@ -17,8 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from switchboard.servicekit.testing.receiver import serving
+
 from .browser import browser  # noqa: F401  (a fixture for the console tests)
 from .platform import SERVICES, EventLog, Intake, Platform, Routing
+from .stand_ins import GraphStandIn, RunningRelay
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -81,3 +84,21 @@ def intake(platform: Platform, http: httpx.AsyncClient) -> Intake:
 @pytest.fixture
 def routing(platform: Platform, http: httpx.AsyncClient) -> Routing:
     return Routing(platform, http)
+
+
+@pytest.fixture
+async def graph(platform: Platform) -> AsyncIterator[GraphStandIn]:
+    """Meta's Graph API stand-in, where the platform's intake sends WhatsApp replies."""
+    stand_in = GraphStandIn()
+    async with serving(stand_in.app(), platform.graph_port):
+        yield stand_in
+
+
+@pytest.fixture
+def mail_relay() -> Iterator[RunningRelay]:
+    """A team's own mail server (SMTP on loopback) for an adapter of provider smtp."""
+    relay = RunningRelay()
+    try:
+        yield relay
+    finally:
+        relay.stop()

@@ -53,6 +53,8 @@ OUTBOUND_FIRST_RETRY_SECONDS = 0.2
 FIRST_RESPONSE_TARGET_SECONDS = 4
 OFFER_TIMEOUT_SECONDS = 15
 AUDIENCE = "switchboard"
+MAIL_DOMAIN = "acme.test"
+"""The domain intake's own mail receiver takes mail for (any other recipient is refused)."""
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -158,9 +160,20 @@ class Platform:
     workdir: Path
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    graph_port: int = field(default_factory=free_port)
+    """Where intake sends Meta's Graph requests: the ``graph`` fixture's stand-in."""
+    smtp_port: int = field(default_factory=free_port)
+    """Where intake's own SMTP receiver listens."""
 
     def __post_init__(self) -> None:
         self.regions = Regions.for_run(self.run_id)
+        # Fixed at start, while adapters are registered at run time: the receiver counts
+        # mail as this adapter's, which a test registers (``Intake.smtp_receiver_adapter``).
+        self.smtp_adapter_id = f"email-smtp-{self.run_id}"
+
+    @property
+    def meta_graph_base(self) -> str:
+        return f"http://{LOOPBACK}:{self.graph_port}/v23.0"
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -190,6 +203,13 @@ class Platform:
                         "OUTBOUND_FIRST_RETRY_SECONDS": str(OUTBOUND_FIRST_RETRY_SECONDS),
                         "OUTBOUND_MAX_RETRY_SECONDS": "0.5",
                         "OUTBOUND_MAX_ATTEMPTS": str(OUTBOUND_MAX_ATTEMPTS),
+                        # Meta's Graph API is a stand-in on loopback, never Meta's.
+                        "META_GRAPH_BASE": self.meta_graph_base,
+                        "SMTP_ENABLED": "true",
+                        "SMTP_HOST": LOOPBACK,
+                        "SMTP_PORT": str(self.smtp_port),
+                        "SMTP_ADAPTER_ID": self.smtp_adapter_id,
+                        "SMTP_RECIPIENTS": MAIL_DOMAIN,
                     },
                     "routing": {"SYNC_SECONDS": "0.1"},
                     "escalation": {},
@@ -250,6 +270,27 @@ class Intake:
         )
         assert response.status_code == 201, response.text
         return Adapter(adapter_id, channel, response.json()["secret"])
+
+    async def smtp_receiver_adapter(self, region: str, **spec: Any) -> str:
+        """The e-mail adapter intake's SMTP receiver counts mail as (its id fixed when the
+        platform started): registered by the first test that needs it, its ``spec``
+        (credentials, outbound_url) changed by later ones; its region stays the first's."""
+        adapter_id = self.platform.smtp_adapter_id
+        admin = self.platform.auth("e2e-admin", "admin")
+        url = f"{self.base}/v1/admin/adapters"
+        response = await self.client.post(
+            url,
+            json={"id": adapter_id, "channel": "email", "region": region, **spec},
+            headers=admin,
+        )
+        if response.status_code == 409:
+            changes = {k: v for k, v in spec.items() if k in ("credentials", "outbound_url")}
+            response = await self.client.patch(f"{url}/{adapter_id}", json=changes, headers=admin)
+            assert response.status_code == 200, response.text
+            assert response.json()["region"] == region, "registered earlier in another region"
+        else:
+            assert response.status_code == 201, response.text
+        return adapter_id
 
     async def post(
         self,
