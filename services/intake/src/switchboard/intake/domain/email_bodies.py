@@ -68,6 +68,11 @@ def _part_text(part: Message | None, subtype: str) -> str | None:
     return _decoded(payload, part.get_content_charset())
 
 
+def decoded_text(payload: bytes, charset: str | None) -> str:
+    """Text in its declared charset, else UTF-8, Windows-1252, Latin-1 (never fails)."""
+    return _decoded(payload, charset)
+
+
 def _decoded(payload: bytes, charset: str | None) -> str:
     for candidate in (charset, "utf-8", "cp1252"):
         if candidate is None:
@@ -82,18 +87,45 @@ def _decoded(payload: bytes, charset: str | None) -> str:
 def _attachments(message: EmailMessage) -> list[Attachment]:
     if not message.is_multipart():
         return []
-    return [_metadata(part) for part in message.iter_attachments()][:MAX_ATTACHMENTS]
+    found: list[Message] = list(message.iter_attachments())
+    found += _nested_files(message, {id(part) for part in found})
+    return [_metadata(part) for part in found[:MAX_ATTACHMENTS]]
+
+
+def _nested_files(message: Message, taken: set[int]) -> list[Message]:
+    """Files deeper in the tree than ``iter_attachments`` looks (Apple Mail puts them in a
+    multipart/mixed inside the multipart/alternative): parts named or sent as attachments."""
+    files: list[Message] = []
+    for part in message.get_payload() if message.is_multipart() else []:
+        if not isinstance(part, Message) or id(part) in taken:
+            continue
+        if part.is_multipart():
+            files += _nested_files(part, taken)
+        elif part.get_content_disposition() == "attachment" or _filename(part):
+            files.append(part)
+    return files
 
 
 def _metadata(part: Message) -> Attachment:
-    content_type = part.get_content_type()
-    return Attachment(
+    return attachment_metadata(
         filename=_filename(part),
-        content_type=content_type
-        if _CONTENT_TYPE.match(content_type)
-        else "application/octet-stream",
-        size_bytes=_size(part),
-        content_id=_short(part.get("Content-ID"), 998),
+        content_type=part.get_content_type(),
+        size=_size(part),
+        content_id=part.get("Content-ID"),
+    )
+
+
+def attachment_metadata(
+    *, filename: str | None, content_type: str | None, size: int, content_id: object = None
+) -> Attachment:
+    """An attachment's metadata as the contact keeps it, whoever described it (a MIME part,
+    an inbound-mail service's fields): an unusable media type reads as octet-stream."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return Attachment(
+        filename=_short(decode_8bit(filename), 255) if filename else None,
+        content_type=media_type if _CONTENT_TYPE.match(media_type) else _UNKNOWN_TYPE,
+        size_bytes=max(size, 0),
+        content_id=_short(content_id, 998),
     )
 
 
@@ -102,7 +134,7 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except HEADER_ERRORS:
         return None
-    return _short(decode_8bit(name), 255) if name else None
+    return name or None
 
 
 def _size(part: Message) -> int:

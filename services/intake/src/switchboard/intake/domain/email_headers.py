@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.policy
 import re
+from collections.abc import Iterable
 from email.headerregistry import Address
 from email.message import Message
 
@@ -98,3 +99,16 @@ def message_id(message: Message) -> str | None:
     angled = _ANGLED_ID.search(text)
     token = angled.group(1) if angled else next(iter(text.split()), None)
     return token if token and len(token) <= _LONGEST_ID and not {"<", ">"} & set(token) else None
+
+
+_FIELD_NAME = re.compile(r"^[!-9;-~]{1,200}$")
+
+
+def header_block(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """Name/value pairs (an inbound-mail service's list of a message's headers) as the header
+    block of a raw message: values unfolded onto one line, pairs without a valid field name
+    left out. Non-ASCII values stay raw UTF-8, which the header readers decode."""
+    lines = [
+        f"{name}: {' '.join(value.split())}" for name, value in pairs if _FIELD_NAME.match(name)
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")

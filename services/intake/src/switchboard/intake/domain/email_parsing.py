@@ -14,7 +14,7 @@ from typing import Any
 
 from switchboard.intake.domain.contacts import EmailContact
 from switchboard.intake.domain.email_automated import AutomatedMail, automated
-from switchboard.intake.domain.email_bodies import read_bodies
+from switchboard.intake.domain.email_bodies import Bodies, read_bodies
 from switchboard.intake.domain.email_headers import (
     first_header,
     mailboxes,
@@ -52,6 +52,18 @@ def read_email(
     return _contact(message, envelope_recipients)
 
 
+def read_provider_email(
+    head: bytes, bodies: Bodies, *, envelope_recipients: Sequence[str] = ()
+) -> EmailContact | AutomatedMail:
+    """A message an inbound-mail service parsed: its header block (as the raw message has it,
+    or rebuilt from the service's header list) read exactly as raw mail's, with the text,
+    HTML and attachments the service extracted instead of the MIME body."""
+    message = _message(head)
+    if (is_automated := automated(message)) is not None:
+        return is_automated
+    return _contact(message, envelope_recipients, bodies)
+
+
 def parse_raw_email(raw: bytes) -> EmailContact:
     """The contact of a message, automated or not, that names its recipient (``To:`` or a
     header of the envelope's), else an ``EmailParseError`` naming the header."""
@@ -70,13 +82,16 @@ def _message(raw: bytes) -> EmailMessage:
     return message
 
 
-def _contact(message: EmailMessage, envelope_recipients: Sequence[str]) -> EmailContact:
-    fields = _fields(message, envelope_recipients)
+def _contact(
+    message: EmailMessage, envelope_recipients: Sequence[str], bodies: Bodies | None = None
+) -> EmailContact:
+    fields = _fields(message, envelope_recipients, bodies or read_bodies(message))
     return EmailContact.model_validate({key: value for key, value in fields.items() if value})
 
 
-def _fields(message: EmailMessage, envelope_recipients: Sequence[str]) -> dict[str, Any]:
-    bodies = read_bodies(message)
+def _fields(
+    message: EmailMessage, envelope_recipients: Sequence[str], bodies: Bodies
+) -> dict[str, Any]:
     replied_to = message_ids(message, "In-Reply-To")
     references = [*message_ids(message, "References"), *replied_to[1:]]
     return {
