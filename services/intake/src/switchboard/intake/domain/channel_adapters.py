@@ -13,6 +13,7 @@ from typing import Annotated, Self, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
 from switchboard.intake.domain.credentials import ProviderCredential
+from switchboard.intake.domain.inbound_mailgun import MailgunRoutes
 from switchboard.intake.domain.meta_sends import MetaApp
 from switchboard.intake.domain.smtp_sends import SmtpRelay
 from switchboard.intake.domain.telegram_sends import TelegramBot
@@ -33,9 +34,12 @@ class Provider(StrEnum):
     WHATSAPP = "whatsapp"
     MESSENGER = "messenger"
     INSTAGRAM = "instagram"
+    MAILGUN = "mailgun"
+    """Mail in through Mailgun's routes, signed with the account's webhook signing key
+    (receive only: replies go to the adapter's outbound_url, if it has one)."""
 
 
-AnyCredential = TelegramBot | SmtpRelay | TwilioAccount | MetaApp
+AnyCredential = TelegramBot | SmtpRelay | TwilioAccount | MetaApp | MailgunRoutes
 """What ``credentials`` takes: one of the providers' credential models (a union as more come)."""
 CREDENTIALS: dict[Provider, type[ProviderCredential]] = {
     Provider.TELEGRAM: TelegramBot,
@@ -44,6 +48,7 @@ CREDENTIALS: dict[Provider, type[ProviderCredential]] = {
     Provider.WHATSAPP: MetaApp,
     Provider.MESSENGER: MetaApp,
     Provider.INSTAGRAM: MetaApp,
+    Provider.MAILGUN: MailgunRoutes,
 }
 """The credential each provider's adapter holds."""
 CHANNELS: dict[Provider, frozenset[Channel]] = {
@@ -53,6 +58,7 @@ CHANNELS: dict[Provider, frozenset[Channel]] = {
     Provider.WHATSAPP: frozenset({Channel.SOCIAL}),
     Provider.MESSENGER: frozenset({Channel.SOCIAL}),
     Provider.INSTAGRAM: frozenset({Channel.SOCIAL}),
+    Provider.MAILGUN: frozenset({Channel.EMAIL}),
 }
 """The channels a provider's adapters serve."""
 assert set(CREDENTIALS) == set(CHANNELS) == set(Provider)

@@ -22,9 +22,12 @@ import json
 import re
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import SecretStr, field_validator
 
 from switchboard.intake.domain.contacts import Attachment, EmailContact
+from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.email_automated import AutomatedMail
 from switchboard.intake.domain.email_bodies import MAX_ATTACHMENTS, Bodies, attachment_metadata
 from switchboard.intake.domain.email_headers import header_block
@@ -35,6 +38,21 @@ SIGNATURE_FIELDS = ("timestamp", "token", "signature")
 REPLAY_WINDOW = timedelta(minutes=5)
 _ATTACHMENT_FIELD = re.compile(r"^attachment-(\d{1,4})$")
 _HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class MailgunRoutes(ProviderCredential):
+    """A Mailgun account's HTTP webhook signing key, which its routes' POSTs are signed with.
+    Intake only receives through Mailgun: replies go to the adapter's outbound_url, if any."""
+
+    sends: ClassVar[bool] = False
+    signing_key: SecretStr
+
+    @field_validator("signing_key")
+    @classmethod
+    def _printable(cls, key: SecretStr) -> SecretStr:
+        if not re.match(r"^[!-~]{1,256}$", key.get_secret_value()):
+            raise ValueError("a Mailgun signing key is 1 to 256 printable ASCII characters")
+        return key
 
 
 def mailgun_email(form: Form) -> EmailContact | AutomatedMail:
