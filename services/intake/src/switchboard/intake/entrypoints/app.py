@@ -14,6 +14,7 @@ from switchboard.intake.entrypoints import (
     customer_records_api,
     customers_api,
     deliveries_api,
+    inbound_mail_api,
     merges_api,
     meta_api,
     telegram_api,
@@ -53,6 +54,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         telegram_api.router,
         twilio_api.router,
         meta_api.router,
+        inbound_mail_api.router,
     ),
     rate_limits=adapter_rate_limits,
 )
