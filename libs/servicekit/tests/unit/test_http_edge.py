@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from switchboard.servicekit.http import Problem, create_app
@@ -24,6 +26,11 @@ async def post_contact(contact: Contact) -> dict[str, str]:
     return {"status": "accepted"}
 
 
+@router.post("/mail/{name}", status_code=202)
+async def post_mail(name: str, request: Request) -> dict[str, int]:
+    return {"bytes": len(await request.body())}
+
+
 def _client() -> httpx.AsyncClient:
     app = create_app(
         title="t",
@@ -31,6 +38,7 @@ def _client() -> httpx.AsyncClient:
         runtime=None,
         routers=[router],
         max_body_bytes=200,
+        body_limits=[("/mail/", 2000)],
         asyncapi={"asyncapi": "3.0.0"},
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -77,6 +85,24 @@ async def test_too_large_body_is_413_before_parsing():
         )
     assert response.status_code == 413
     assert response.json()["status"] == 413
+
+
+async def _chunks(*chunks: bytes) -> AsyncIterator[bytes]:
+    """A body sent without Content-Length: the limit counts what arrives."""
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_paths_under_a_prefix_have_their_own_body_limit():
+    async with _client() as client:
+        taken = await client.post("/mail/a", content=b"x" * 1500)
+        too_large = await client.post("/mail/a", content=b"x" * 2500)
+        streamed = await client.post("/mail/a", content=_chunks(b"x" * 1500, b"x" * 1500))
+        elsewhere = await client.post("/contacts", content=b"x" * 1500)
+    assert (taken.status_code, taken.json()) == (202, {"bytes": 1500})
+    assert too_large.json()["detail"] == "the request body exceeds 2000 bytes"
+    assert (too_large.status_code, streamed.status_code) == (413, 413)
+    assert elsewhere.json()["detail"] == "the request body exceeds 200 bytes"
 
 
 async def test_health_metrics_and_asyncapi():

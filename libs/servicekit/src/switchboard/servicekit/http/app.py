@@ -34,12 +34,14 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     asyncapi: dict[str, Any] | None = None,
     max_body_bytes: int = 1_048_576,
+    body_limits: Sequence[tuple[str, int]] = (),
     description: str = "",
     rate_limits: Sequence[RateLimitRule] = (),
     cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """A service app; the runtime (if any) starts and stops with the app's lifespan.
-    ``rate_limits`` are checked first, before the body is read. ``cors_origins`` lets
+    ``rate_limits`` are checked first, before the body is read; ``body_limits`` (path prefix,
+    bytes) replace ``max_body_bytes`` for the paths under a prefix. ``cors_origins`` lets
     browser pages on those origins call the API with a bearer token (no cookies)."""
 
     @asynccontextmanager
@@ -89,7 +91,7 @@ def create_app(
         async def asyncapi_document() -> dict[str, Any]:
             return asyncapi
 
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, by_path=body_limits)
     for rule in rate_limits:
         app.add_middleware(RateLimit, rule=rule)
     if cors_origins:  # outermost: a preflight is answered before limits and auth

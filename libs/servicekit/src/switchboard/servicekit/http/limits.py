@@ -1,6 +1,9 @@
-"""A request body size limit enforced before the body is read into memory."""
+"""A request body size limit enforced before the body is read into memory; paths under
+given prefixes may have limits of their own (webhooks that carry whole e-mails, say)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,17 +15,28 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, by_path: Sequence[tuple[str, int]] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_path = tuple(by_path)
+        """(path prefix, limit): the first prefix the request's path starts with sets it."""
+
+    def _limit(self, scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        return next(
+            (limit for prefix, limit in self.by_path if path.startswith(prefix)), self.max_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._reject(scope, receive, send, max_bytes)
             return
         received = 0
         started = False
@@ -32,7 +46,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -45,8 +59,8 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, max_bytes)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body exceeds {self.max_bytes} bytes"
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        detail = f"the request body exceeds {max_bytes} bytes"
         await problem_response(413, detail, title="Content Too Large")(scope, receive, send)

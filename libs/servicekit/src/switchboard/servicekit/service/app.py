@@ -29,6 +29,7 @@ def service_app(service: Service[Any, Any], api: HttpApi[Any]) -> FastAPI:
             reads=[topic.name for topic in definition.reads],
         ),
         max_body_bytes=settings.max_body_bytes,
+        body_limits=api.body_limits(settings),
         rate_limits=api.rate_limits(settings),
         cors_origins=settings.cors_origins,
     )

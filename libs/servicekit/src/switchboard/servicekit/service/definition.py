@@ -95,6 +95,8 @@ class HttpApi(Generic[S]):
     description: str
     routers: tuple[APIRouter, ...]
     rate_limits: Callable[[S], Sequence[RateLimitRule]] = _nothing
+    body_limits: Callable[[S], Sequence[tuple[str, int]]] = _nothing
+    """(path prefix, bytes): body limits other than ``max_body_bytes`` for some paths."""
     version: str = "0.1.0"
 
 
