@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from switchboard.intake.entrypoints.app import HTTP_API
 from switchboard.servicekit.service import service_app
 from switchboard.servicekit.testing.in_process import InProcessService
 
+from ..builders import assigned
 from .inbound_mail_samples import (
     AUTO_REPLY_HEADERS,
     MAILGUN_BOUNDARY,
@@ -36,13 +38,19 @@ from .inbound_mail_samples import (
 )
 from .people_and_adapters import bearer
 
-MAX_BODY_BYTES = 256 * 1024
+MAX_BODY_BYTES = 32 * 1024
+INBOUND_MAIL_MAX_BYTES = 256 * 1024
 URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
 async def intake(tmp_path, definition):
-    service = await InProcessService.start(definition, tmp_path, max_body_bytes=MAX_BODY_BYTES)
+    service = await InProcessService.start(
+        definition,
+        tmp_path,
+        max_body_bytes=MAX_BODY_BYTES,
+        inbound_mail_max_bytes=INBOUND_MAIL_MAX_BYTES,
+    )
     yield service
     await service.close()
 
@@ -193,15 +201,38 @@ async def test_sendgrid_hopeless_and_oversized_posts(client, intake):
         client, adapter, multipart([("headers", "Subject: hi\r\n"), ("text", "hi")])
     )
     assert problem(no_sender, 422)["errors"][0]["field"] == "From"
-    huge = multipart(
-        [
-            ("headers", "From: a@kunde.dk\r\n"),
-            ("text", "big"),
-            ("attachment1:scan.pdf:application/pdf", b"x" * MAX_BODY_BYTES),
-        ]
-    )
-    assert "exceeds" in problem(await send_sendgrid(client, adapter, huge), 413)["detail"]
+
+    def with_attachment(size: int) -> bytes:
+        return multipart(
+            [
+                ("headers", f"From: a@kunde.dk\r\nMessage-ID: <scan-{size}@kunde.dk>\r\n"),
+                ("text", "Scan attached."),
+                ("attachment1:scan.pdf:application/pdf", b"x" * size),
+            ]
+        )
+
+    huge = await send_sendgrid(client, adapter, with_attachment(INBOUND_MAIL_MAX_BYTES))
+    assert "exceeds" in problem(huge, 413)["detail"]  # retried: raise the limit, it arrives
     assert await contacts(intake) == 0
+    # Over the app's max_body_bytes, within the inbound-mail limit: taken, as metadata.
+    large = await send_sendgrid(client, adapter, with_attachment(4 * MAX_BODY_BYTES))
+    assert large.status_code == 200, large.text
+    case = large.json()["case_id"]
+    await intake.deliver(assigned(case, "a1", datetime.now(UTC)))
+    page = await client.get(f"/v1/cases/{case}/messages", headers=bearer(intake, "a1", "agent"))
+    [message] = page.json()["messages"]
+    assert message["attachments"] == [
+        {
+            "filename": "scan.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": 4 * MAX_BODY_BYTES,
+        }
+    ]
+    json_elsewhere = await client.post(
+        "/v1/adapters/mail-nordics/contacts/email", content=b"x" * (2 * MAX_BODY_BYTES)
+    )
+    problem(json_elsewhere, 413)
+    assert await contacts(intake) == 1
 
 
 async def test_a_mailgun_adapter_keeps_its_signing_key_sealed_and_sends_nothing_itself(

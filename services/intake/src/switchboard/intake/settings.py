@@ -84,6 +84,10 @@ class IntakeSettings(BearerServiceSettings):
     )
     """Meta's Graph API with its version: WhatsApp, Messenger and Instagram adapters' replies
     go to ``<base>/<sender id>/messages``."""
+    inbound_mail_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    """The largest body of an inbound-mail service's webhook (``/v1/providers/sendgrid``,
+    ``postmark``, ``mailgun``), instead of ``max_body_bytes``: a whole message with its
+    attachments (SendGrid takes up to 30 MB, Postmark 35 MB, base64 in its JSON)."""
     smtp_enabled: bool = False
     """Receive mail over SMTP or LMTP from a mail server (``entrypoints/smtp_receiver``)."""
     smtp_host: str = "127.0.0.1"

@@ -39,6 +39,14 @@ def adapter_rate_limits(settings: IntakeSettings) -> list[RateLimitRule]:
     ]
 
 
+def inbound_mail_limits(settings: IntakeSettings) -> list[tuple[str, int]]:
+    """Inbound-mail webhooks carry whole messages: their own body limit."""
+    return [
+        (f"/v1/providers/{service}/", settings.inbound_mail_max_bytes)
+        for service in ("sendgrid", "postmark", "mailgun")
+    ]
+
+
 HTTP_API: HttpApi[IntakeSettings] = HttpApi(
     title="Switchboard intake",
     description="Channel adapters post contacts; intake turns them into cases.",
@@ -57,6 +65,7 @@ HTTP_API: HttpApi[IntakeSettings] = HttpApi(
         inbound_mail_api.router,
     ),
     rate_limits=adapter_rate_limits,
+    body_limits=inbound_mail_limits,
 )
 
 
