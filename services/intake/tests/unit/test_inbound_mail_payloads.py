@@ -163,6 +163,11 @@ def test_postmark_capture_keeps_the_message_id_of_its_headers():
     )
 
 
+def test_nul_characters_are_dropped_from_the_bodies_as_in_raw_mail():
+    found = contact(postmark_email(InboundMessage.model_validate(postmark(TextBody="a\x00b"))))
+    assert found.text == "ab"
+
+
 def test_postmark_raw_email_is_read_as_raw_mail():
     raw = (MAIL / "duplicated_in_reply_to.eml").read_bytes()
     found = postmark_email(InboundMessage.model_validate(postmark(RawEmail=raw.decode("utf-8"))))

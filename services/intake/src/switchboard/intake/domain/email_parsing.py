@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.policy
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -61,7 +62,8 @@ def read_provider_email(
     message = _message(head)
     if (is_automated := automated(message)) is not None:
         return is_automated
-    return _contact(message, envelope_recipients, bodies)
+    text, html = (body.replace("\x00", "") if body else None for body in (bodies.text, bodies.html))
+    return _contact(message, envelope_recipients, replace(bodies, text=text, html=html))
 
 
 def parse_raw_email(raw: bytes) -> EmailContact:
