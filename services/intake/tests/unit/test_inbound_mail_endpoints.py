@@ -187,6 +187,7 @@ async def test_auto_replies_are_answered_200_and_make_no_contact(client, intake)
         "outcome": "ignored_auto_reply",
         "reason": "Auto-Submitted: auto-replied",
         "message_id": "ooo-1@kunde.fi",
+        "failed_reply_id": None,
     }
     auto = postmark(Headers=[{"Name": "Auto-Submitted", "Value": "auto-replied"}])
     assert (await send_postmark(client, adapter, auto)).json()["outcome"] == "ignored_auto_reply"

@@ -5,10 +5,11 @@ during a rotation's grace period); Mailgun's routes (form data) verified by Mail
 signature under the adapter's webhook signing key.
 
 Each message takes the same path as raw e-mail: an auto-reply or bounce is answered 200 and
-ignored; a contact is answered 200 once committed, and a retried delivery (the same
-Message-ID, Postmark's MessageID, the same form) gets the first answer. A payload that can
-never become a contact gets the answer that stops the provider's retries (SendGrid: a 4xx;
-Postmark: 403; Mailgun: 406); a wrong credential a 401, which providers retry, so mail sent
+makes no contact (a raw variant's bounce of a reply intake sent fails that reply); a
+contact is answered 200 once committed, and a retried delivery (the same Message-ID,
+Postmark's MessageID, the same form) gets the first answer. A payload that can never become
+a contact gets the answer that stops the provider's retries (SendGrid: a 4xx; Postmark: 403;
+Mailgun: 406); a wrong credential a 401, which Postmark and Mailgun retry, so mail sent
 before a fix still arrives."""
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from switchboard.intake.entrypoints.contacts_api import AcceptedContact, Ignored
 from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import field_errors
 from switchboard.intake.service_layer.contacts.accept import IncomingContact
+from switchboard.intake.service_layer.returned_replies import automated_mail_taken
 from switchboard.servicekit.http import Problem
 from switchboard.servicekit.telemetry import current_trace_headers
 
@@ -190,6 +192,7 @@ async def _take(
 ) -> JSONResponse:
     deps, now = service.deps, datetime.now(UTC)
     if isinstance(found, AutomatedMail):
+        failed = await automated_mail_taken(deps, found, at=now)
         outcome = f"ignored_{found.kind.value}"
         log.info(
             "e-mail %s via adapter %s ignored as %s: %s",
@@ -199,7 +202,12 @@ async def _take(
             found.reason,
             extra={"outcome": outcome, "webhook_id": webhook_id},
         )
-        ignored = IgnoredEmail(outcome=outcome, reason=found.reason, message_id=found.message_id)
+        ignored = IgnoredEmail(
+            outcome=outcome,
+            reason=found.reason,
+            message_id=found.message_id,
+            failed_reply_id=failed,
+        )
         return JSONResponse(ignored.model_dump())
     accepted = await deps.batcher.accept(
         IncomingContact(
