@@ -38,6 +38,7 @@ from .inbound_mail_samples import (
     mailgun_raw,
     multipart,
     postmark,
+    resign,
     sendgrid_parsed,
     wire,
 )
@@ -368,6 +369,21 @@ def test_mailgun_signature_of_the_capture_verifies_under_its_key():
     unsigned = read_form(b"timestamp=1366071615", "application/x-www-form-urlencoded")
     with pytest.raises(SignatureRejected, match="required"):
         verify_mailgun_signature(unsigned, signing_key="foo", now=moment)
+
+
+def test_a_subaccount_post_verifies_under_the_primary_account_key_too():
+    # Mailgun's "Securing Webhooks": a subaccount's POST adds parent-signature.
+    fields = resign(
+        {"timestamp": "1366071615", "token": "5o56tmpwd3dnwthehwclemd-i-7u2gv9vb3u745ywj67d0mc87"},
+        "sub-key",
+    )
+    fields["parent-signature"] = resign(fields, "foo")["signature"]
+    form = read_form(urlencode(fields).encode(), "application/x-www-form-urlencoded")
+    moment = CAPTURED_AT + timedelta(seconds=30)
+    for key in ("sub-key", "foo"):
+        assert verify_mailgun_signature(form, signing_key=key, now=moment)
+    with pytest.raises(SignatureRejected):
+        verify_mailgun_signature(form, signing_key="other", now=moment)
 
 
 def test_a_token_brings_one_message_but_may_bring_it_again():

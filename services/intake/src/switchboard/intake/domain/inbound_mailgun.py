@@ -11,8 +11,9 @@ documents them.
 
 The signature (https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks):
 ``signature`` is the hex HMAC-SHA256 of ``timestamp`` + ``token`` under the account's webhook
-signing key. It does not cover the body, so a timestamp must be recent and a token may bring
-only one message (``SeenTokens``)."""
+signing key (``parent-signature``, on a subaccount's POST, under the primary account's).
+It does not cover the body, so a timestamp must be recent and a token may bring only one
+message (``SeenTokens``)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from switchboard.intake.domain.email_headers import header_block
 from switchboard.intake.domain.email_parsing import read_email, read_provider_email
 from switchboard.intake.domain.form_data import Form
 
-SIGNATURE_FIELDS = ("timestamp", "token", "signature")
+SIGNATURE_FIELDS = ("timestamp", "token", "signature", "parent-signature")
 REPLAY_WINDOW = timedelta(minutes=5)
 _ATTACHMENT_FIELD = re.compile(r"^attachment-(\d{1,4})$")
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -142,7 +143,7 @@ class SignatureRejected(Exception):
 def verify_mailgun_signature(form: Form, *, signing_key: str, now: datetime) -> str:
     """The request's token once its signature is right and its timestamp within
     ``REPLAY_WINDOW`` of ``now``; else ``SignatureRejected`` saying why."""
-    timestamp, token, signature = (form.text(name) or "" for name in SIGNATURE_FIELDS)
+    timestamp, token, signature = (form.text(name) or "" for name in SIGNATURE_FIELDS[:3])
     if not (timestamp and token and signature):
         raise SignatureRejected("timestamp, token and signature are required")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
@@ -152,8 +153,14 @@ def verify_mailgun_signature(form: Form, *, signing_key: str, now: datetime) -> 
     expected = hmac.new(
         signing_key.encode(), (timestamp + token).encode(), hashlib.sha256
     ).hexdigest()
-    given = signature.strip().lower()
-    if not _HEX.match(given) or not hmac.compare_digest(expected, given):
+    # A subaccount's POST also carries the primary account's: either key may be configured.
+    given = [signature, form.text("parent-signature") or ""]
+    matches = [
+        _HEX.match(each.strip().lower()) is not None
+        and hmac.compare_digest(expected, each.strip().lower())
+        for each in given
+    ]
+    if not any(matches):
         raise SignatureRejected("the signature does not match")
     return token
 
