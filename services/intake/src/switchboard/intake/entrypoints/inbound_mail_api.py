@@ -109,25 +109,30 @@ async def receive_mailgun(
     """A Mailgun route's ``forward()`` or ``store(notify=…)`` POST; ``…/mime`` for raw MIME."""
     now = datetime.now(UTC)
     adapter = await service.deps.adapters.get(adapter_id)
-    body = await request.body()
     try:
         if (
             adapter is None
             or not _usable(adapter)
             or not isinstance(adapter.credential, MailgunRoutes)
         ):
-            raise SignatureRejected("no enabled Mailgun adapter with a signing key")
+            raise SignatureRejected("no enabled Mailgun adapter by this id")
         signing_key = adapter.credential.signing_key.get_secret_value()
         try:
-            form = read_form(body, request.headers.get("content-type", ""))
+            form = read_form(await request.body(), request.headers.get("content-type", ""))
         except FormDataError as error:
-            raise SignatureRejected("no signed form") from error
+            raise SignatureRejected("no form with timestamp, token and signature") from error
         token = verify_mailgun_signature(form, signing_key=signing_key, now=now)
         digest = form.digest(leaving_out=SIGNATURE_FIELDS)
         if not _SEEN_TOKENS.admit(token, digest, now):
             raise SignatureRejected("the token was used for another message")
-    except SignatureRejected as rejected:  # one answer for all: it does not tell who exists
-        raise Problem(401, rejected.reason, title="Signature rejected") from rejected
+    except SignatureRejected as rejected:
+        # One answer for all, so that it does not tell which adapters exist; the log says why.
+        log.info("mailgun post to %s refused: %s", adapter_id, rejected.reason)
+        raise Problem(
+            401,
+            "missing, stale, reused or wrong Mailgun signature for this adapter",
+            title="Signature rejected",
+        ) from rejected
     try:
         found = mailgun_email(form)
     except NOT_EMAIL as error:
