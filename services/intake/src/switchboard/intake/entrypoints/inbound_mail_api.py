@@ -56,8 +56,8 @@ _SEEN_TOKENS = SeenTokens()
 NOT_EMAIL = (FormDataError, EmailParseError, ValidationError, UnicodeError)
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "Taken: the contact's ids, or an auto-reply or bounce ignored"},
-    401: {"description": "Unknown adapter, or missing or wrong credentials (retried)"},
-    413: {"description": "Body over the service's max_body_bytes (retried)"},
+    401: {"description": "Unknown adapter, or missing or wrong credentials"},
+    413: {"description": "Body over the service's inbound_mail_max_bytes"},
 }
 
 
