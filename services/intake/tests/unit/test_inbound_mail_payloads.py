@@ -315,6 +315,52 @@ def test_auto_replies_and_bounces_are_told_apart_as_in_raw_mail():
     assert bounced.kind is AutomatedKind.BOUNCE
 
 
+def test_without_their_header_lists_the_services_own_fields_stand_in():
+    sendgrid_fields = multipart(
+        [
+            ("from", "Åsa Nyström <asa@kunde.se>"),
+            ("to", "help@acme.test"),
+            ("subject", "Hjälp"),
+            ("text", "Hej!"),
+            ("charsets", json.dumps({"from": "UTF-8", "subject": "UTF-8"})),
+        ]
+    )
+    mailgun_fields = urlencode(
+        {
+            "from": "Åsa Nyström <asa@kunde.se>",
+            "subject": "Hjälp",
+            "recipient": "help@acme.test",
+            "message-headers": "not json",
+            "Message-Id": "<m-1@kunde.se>",
+            "In-Reply-To": "<r-0@acme.test>",
+            "body-plain": "Hej!",
+        }
+    ).encode()
+    for found in (
+        contact(sendgrid(sendgrid_fields)),
+        contact(mailgun_email(read_form(mailgun_fields, "application/x-www-form-urlencoded"))),
+    ):
+        assert (found.sender, found.sender_name) == ("asa@kunde.se", "Åsa Nyström")
+        assert (found.to, found.subject, found.text) == (["help@acme.test"], "Hjälp", "Hej!")
+    assert found.message_id == "m-1@kunde.se"
+    assert found.in_reply_to == "r-0@acme.test"
+
+
+def test_form_parts_read_quoted_boundaries_and_encoded_filenames():
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="attachment1"; '
+        b"filename*=UTF-8''faktura%20%C3%B8.pdf\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n"
+        b"--b--\r\n"
+    )
+    [field] = read_form(body, 'multipart/form-data; boundary="b"').fields
+    assert (field.name, field.filename, field.content_type, field.value) == (
+        "attachment1",
+        "faktura ø.pdf",
+        "application/pdf",
+        b"%PDF",
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
