@@ -14,10 +14,12 @@ before a fix still arrives."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
@@ -53,6 +55,8 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
 AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
 _BASIC = {"WWW-Authenticate": 'Basic realm="switchboard-intake", charset="UTF-8"'}
 _SEEN_TOKENS = SeenTokens()
+IN_LOOP_BYTES = 256 * 1024
+T = TypeVar("T")
 NOT_EMAIL = (FormDataError, EmailParseError, ValidationError, UnicodeError)
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "Taken: the contact's ids, or an auto-reply or bounce ignored"},
@@ -71,9 +75,10 @@ async def receive_sendgrid(
     """SendGrid Inbound Parse's POST, default or raw (``https://<adapter id>:<secret>@…``)."""
     adapter = await _basic_authenticated(service, adapter_id, request)
     body = await request.body()
+    content_type = request.headers.get("content-type", "")
     try:
-        form = read_form(body, request.headers.get("content-type", ""))
-        found = sendgrid_email(form)
+        form = await _parsed(lambda: read_form(body, content_type), len(body))
+        found = await _parsed(lambda: sendgrid_email(form), len(body))
     except NOT_EMAIL as error:
         raise _not_email("sendgrid", adapter, error, 422) from error
     return await _take(service, adapter, found, f"sendgrid:{form.digest()}")
@@ -90,8 +95,8 @@ async def receive_postmark(
     adapter = await _basic_authenticated(service, adapter_id, request)
     body = await request.body()
     try:
-        message = InboundMessage.model_validate_json(body)
-        found = postmark_email(message)
+        message = await _parsed(lambda: InboundMessage.model_validate_json(body), len(body))
+        found = await _parsed(lambda: postmark_email(message), len(body))
     except NOT_EMAIL as error:
         raise _not_email("postmark", adapter, error, 403) from error
     delivery = message.MessageID or hashlib.sha256(body).hexdigest()
@@ -117,8 +122,9 @@ async def receive_mailgun(
         ):
             raise SignatureRejected("no enabled Mailgun adapter by this id")
         signing_key = adapter.credential.signing_key.get_secret_value()
+        body, content_type = await request.body(), request.headers.get("content-type", "")
         try:
-            form = read_form(await request.body(), request.headers.get("content-type", ""))
+            form = await _parsed(lambda: read_form(body, content_type), len(body))
         except FormDataError as error:
             raise SignatureRejected("no form with timestamp, token and signature") from error
         token = verify_mailgun_signature(form, signing_key=signing_key, now=now)
@@ -134,10 +140,15 @@ async def receive_mailgun(
             title="Signature rejected",
         ) from rejected
     try:
-        found = mailgun_email(form)
+        found = await _parsed(lambda: mailgun_email(form), len(body))
     except NOT_EMAIL as error:
         raise _not_email("mailgun", adapter, error, 406) from error
     return await _take(service, adapter, found, f"mailgun:{digest}")
+
+
+async def _parsed(parse: Callable[[], T], size: int) -> T:
+    """A large message is parsed in a thread, so the event loop serves others meanwhile."""
+    return await asyncio.to_thread(parse) if size > IN_LOOP_BYTES else parse()
 
 
 def _usable(adapter: AdapterView) -> bool:
