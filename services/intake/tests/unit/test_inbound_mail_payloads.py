@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from switchboard.intake.domain.contacts import EmailContact
 from switchboard.intake.domain.email_automated import AutomatedKind, AutomatedMail
@@ -462,3 +465,96 @@ def test_basic_credentials_are_the_adapter_id_and_one_of_its_secrets():
         None,
     ]:
         assert not basic_credentials_match(wrong, user="mail-1", passwords=secrets)
+
+
+NOT_EMAIL = (FormDataError, EmailParseError, ValidationError, UnicodeError)
+field_names = st.sampled_from(
+    [
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "text",
+        "html",
+        "headers",
+        "envelope",
+        "charsets",
+        "attachment-info",
+        "attachment1",
+        "email",
+        "recipient",
+        "body-plain",
+        "body-html",
+        "message-headers",
+        "attachments",
+        "body-mime",
+        "From",
+        "Message-Id",
+        "In-Reply-To",
+    ]
+)
+field_values = st.one_of(
+    st.binary(max_size=200),
+    st.sampled_from(
+        [
+            b"{}",
+            b"[]",
+            b'{"to": 5}',
+            b'[["From", 1]]',
+            b'{"attachment1": []}',
+            b"\xff\xfe",
+            b"From: a@kunde.dk\r\n",
+            b"a@kunde.dk",
+            b'{"text": "no-such-charset"}',
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fields=st.lists(st.tuples(field_names, field_values), max_size=8))
+def test_any_form_is_a_contact_or_a_4xx_reason_never_a_crash(fields):
+    body = multipart([(name, value) for name, value in fields])
+    form = read_form(body, form_type(SENDGRID_BOUNDARY))
+    for mapping in (sendgrid_email, mailgun_email):
+        try:
+            found = mapping(form)
+        except NOT_EMAIL:
+            continue
+        assert isinstance(found, EmailContact | AutomatedMail)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    document=st.dictionaries(
+        st.sampled_from(
+            [
+                "FromFull",
+                "From",
+                "ToFull",
+                "CcFull",
+                "Subject",
+                "Date",
+                "TextBody",
+                "HtmlBody",
+                "Headers",
+                "Attachments",
+                "RawEmail",
+                "MessageID",
+            ]
+        ),
+        st.one_of(
+            st.text(max_size=50),
+            st.none(),
+            st.just({"Email": "a@kunde.dk", "Name": "Å"}),
+            st.just([{"Name": "Auto-Submitted", "Value": "auto-replied"}]),
+            st.just([{"Name": "x.pdf", "ContentType": "bad type", "ContentLength": 7}]),
+        ),
+    )
+)
+def test_any_postmark_document_is_a_contact_or_a_4xx_reason_never_a_crash(document):
+    try:
+        found = postmark_email(InboundMessage.model_validate_json(json.dumps(document)))
+    except NOT_EMAIL:
+        return
+    assert isinstance(found, EmailContact | AutomatedMail)

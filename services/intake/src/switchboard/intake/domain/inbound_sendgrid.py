@@ -84,7 +84,9 @@ def _envelope_recipients(form: Form) -> list[str]:
     recipients = _json_object(form, "envelope").get("to")
     if isinstance(recipients, str):
         recipients = [recipients]
-    return [each for each in recipients or [] if isinstance(each, str)][:500]
+    if not isinstance(recipients, list):
+        return []
+    return [each for each in recipients if isinstance(each, str)][:500]
 
 
 def _attachments(form: Form) -> list[Attachment]:
