@@ -167,6 +167,19 @@ def test_postmark_capture_keeps_the_message_id_of_its_headers():
     )
 
 
+def test_a_charset_that_decodes_to_no_text_falls_back_as_in_raw_mail():
+    # UTF-7 can spell a lone surrogate (+2AA-), which no database stores as text.
+    body = multipart(
+        [
+            ("headers", "From: a@kunde.dk\r\n"),
+            ("text", b"hi +2AA-"),
+            ("charsets", json.dumps({"text": "utf-7"})),
+        ]
+    )
+    raw = b"From: a@kunde.dk\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nhi +2AA-"
+    assert contact(sendgrid(body)).text == contact(read_email(raw)).text == "hi +2AA-"
+
+
 def test_nul_characters_are_dropped_from_the_bodies_as_in_raw_mail():
     found = contact(postmark_email(InboundMessage.model_validate(postmark(TextBody="a\x00b"))))
     assert found.text == "ab"

@@ -78,9 +78,11 @@ def _decoded(payload: bytes, charset: str | None) -> str:
         if candidate is None:
             continue
         try:
-            return payload.decode(candidate).replace("\x00", "")
-        except (LookupError, UnicodeDecodeError):
+            text = payload.decode(candidate)
+            text.encode("utf-8")  # UTF-7 and the like can decode to lone surrogates: no text
+        except (LookupError, UnicodeError):
             continue
+        return text.replace("\x00", "")
     return payload.decode("latin-1").replace("\x00", "")
 
 
