@@ -137,7 +137,11 @@ async def stack(database_url: str, kafka_bootstrap: str, topic_name: str) -> Asy
 @pytest.fixture
 def start_replica(stack: Stack) -> Callable[..., Any]:
     async def start(
-        name: str = "routing-1", policies_file: Path | None = None, *, pool_sharding: bool = True
+        name: str = "routing-1",
+        policies_file: Path | None = None,
+        *,
+        pool_sharding: bool = True,
+        **overrides: Any,
     ) -> Replica:
         settings = RoutingSettings(
             database_url=stack.database_url,
@@ -153,6 +157,7 @@ def start_replica(stack: Stack) -> Callable[..., Any]:
             pool_sharding=pool_sharding,
             heartbeat_seconds=0.5,  # gone after 1.5 s without a beat, even on a busy machine
             environment="test",
+            **overrides,
         )
         service = assemble(DEFINITION, settings, migrate_first=True)
         app = service_app(service, HTTP_API)
