@@ -8,14 +8,18 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from switchboard.contracts.events import StaffingRecovered, StaffingShortfall
 from switchboard.routing.bootstrap import DEFINITION
+from switchboard.routing.entrypoints import overview_api
+from switchboard.routing.entrypoints.app import HTTP_API
 from switchboard.routing.service_layer import staffing, work
 from switchboard.routing.service_layer.offers import answers
 from switchboard.routing.service_layer.timer_kinds import STAFFING_TIMER
 from switchboard.routing.settings import StaffingTarget
+from switchboard.servicekit.service import service_app
 from switchboard.servicekit.testing.in_process import InProcessService
 
 from .conftest import T0, Clock, Desk
@@ -138,3 +142,35 @@ async def test_the_timer_assesses_and_comes_back(
     assert await desk.service.fire_timers(now=desk.clock.now) == 1
     assert len(await desk.service.published(StaffingShortfall)) == 1
     assert await desk.service.fire_timers(now=desk.clock.now) == 0  # set a minute on
+
+
+async def test_coordinators_read_their_pools_staffing_now(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(overview_api, "utcnow", desk.clock)
+    await desk.hire("a1")
+    await desk.cycle()
+    await handled_for(desk, "c0", "a1", 180)
+    for n in range(1, 50):
+        await desk.open_case(f"c{n}")
+    await desk.open_case("d1", region="dach")
+    app = service_app(desk.service.service, HTTP_API)
+    tokens = desk.service.service.tokens
+
+    def bearer(role: str, regions: tuple[str, ...] = ()) -> dict[str, str]:
+        token = tokens.issue(subject=f"{role}-1", role=role, regions=regions)
+        return {"Authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://routing.test"
+    ) as client:
+        nordics = await client.get("/v1/staffing", headers=bearer("coordinator", ("nordics",)))
+        refused = await client.get("/v1/staffing", headers=bearer("agent"))
+
+    assert nordics.status_code == 200, nordics.text
+    [pool] = nordics.json()
+    assert pool["pool"] == "nordics"
+    assert (pool["arrivals"], pool["agents_required"], pool["agents_available"]) == (50, 14, 1)
+    assert pool["short"] is True
+    assert refused.status_code == 403
+    assert await desk.service.published(StaffingShortfall) == []  # reading announces nothing

@@ -66,6 +66,11 @@ async def announcements(session: AsyncSession) -> dict[str, StaffingAnnouncement
     return {row.pool: row for row in (await session.scalars(query)).all()}
 
 
+async def announced_pools(session: AsyncSession) -> set[str]:
+    """The pools announced at least once, without locking anything."""
+    return set((await session.scalars(select(StaffingAnnouncementRow.pool))).all())
+
+
 def announced(row: StaffingAnnouncementRow | None) -> Announced | None:
     if row is None:
         return None

@@ -1,4 +1,5 @@
-"""The coordinator console's view of routing: the agent directory and the queues per pool."""
+"""The coordinator console's view of routing: the agent directory, the queues per pool and
+their staffing."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from fastapi import APIRouter, Query
 from switchboard.routing.adapters import overview_reading
 from switchboard.routing.domain.model import Presence
 from switchboard.routing.entrypoints.access import overview_regions
-from switchboard.routing.entrypoints.dependencies import PrincipalDep, SessionDep
-from switchboard.routing.entrypoints.schemas import AgentView, QueueView, agent_view
+from switchboard.routing.entrypoints.dependencies import PrincipalDep, RoutingDepsDep, SessionDep
+from switchboard.routing.entrypoints.schemas import (
+    AgentView,
+    QueueView,
+    StaffingView,
+    agent_view,
+    staffing_view,
+)
+from switchboard.routing.service_layer.staffing import staffing_now
+from switchboard.servicekit.db import utcnow
 
 router = APIRouter(prefix="/v1", tags=["overview"])
 
@@ -49,3 +58,19 @@ async def list_queues(
     and not yet accepted, or are assigned; and since when the oldest waits."""
     counts = await overview_reading.queue_counts(session, regions=overview_regions(who, region))
     return [QueueView.model_validate(entry, from_attributes=True) for entry in counts]
+
+
+@router.get("/staffing", response_model=list[StaffingView])
+async def list_staffing(
+    who: PrincipalDep, session: SessionDep, deps: RoutingDepsDep, region: RegionFilter = None
+) -> list[StaffingView]:
+    """Per pool with cases opened in the last interval (or announced short before): the
+    agents its service-level target needs against those available, as the staffing
+    advisor reckons them now; nothing is announced."""
+    assessed = await staffing_now(
+        session=session,
+        plan=deps.staffing,
+        now=utcnow(),
+        regions=overview_regions(who, region),
+    )
+    return [staffing_view(each) for each in assessed]

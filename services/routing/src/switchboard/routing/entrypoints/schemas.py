@@ -18,6 +18,7 @@ from pydantic import (
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import Presence
+from switchboard.routing.domain.pool_staffing import PoolStaffing
 
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
 """An agent, case or message id: no spaces and no control characters (PostgreSQL cannot even
@@ -89,6 +90,42 @@ class QueueView(BaseModel):
     offered: int
     assigned: int
     oldest_waiting_since: datetime | None
+
+
+class StaffingView(BaseModel):
+    """A pool's staffing now: the last interval's traffic, the agents its service-level
+    target needs (Erlang C) and those available."""
+
+    pool: str
+    region: str
+    arrivals: int
+    interval_seconds: float
+    average_handle_seconds: float
+    load_erlangs: float
+    target_share: float
+    target_answer_seconds: float
+    agents_required: int
+    agents_available: int
+    expected_service_level: float
+    short: bool
+
+
+def staffing_view(staffing: PoolStaffing) -> StaffingView:
+    traffic, target = staffing.traffic, staffing.target
+    return StaffingView(
+        pool=traffic.pool,
+        region=traffic.pool.partition("/")[0],
+        arrivals=traffic.arrivals,
+        interval_seconds=traffic.window.total_seconds(),
+        average_handle_seconds=traffic.handle_seconds,
+        load_erlangs=staffing.load,
+        target_share=target.share,
+        target_answer_seconds=target.answer_seconds,
+        agents_required=staffing.agents_required,
+        agents_available=traffic.agents_available,
+        expected_service_level=staffing.expected_service_level,
+        short=staffing.short,
+    )
 
 
 class PresenceChange(Body):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from switchboard.contracts.events import StaffingRecovered, StaffingShortfall
 from switchboard.contracts.events.staffing import StaffingEvent
 from switchboard.routing.adapters import staffing_reading
@@ -47,7 +49,7 @@ async def assess_pools(*, uow: RoutingUnitOfWork, now: datetime) -> list[PoolSta
     now, announced when it fell short or recovered (once per interval at most)."""
     plan, session = uow.deps.staffing, uow.session
     last = await staffing_reading.announcements(session)
-    traffic = await pool_traffic(uow, plan=plan, now=now, also=set(last))
+    traffic = await pool_traffic(session, plan=plan, now=now, also=set(last))
     interval = interval_of(now, plan.interval)
     assessed: list[PoolStaffing] = []
     for each in traffic:
@@ -67,12 +69,29 @@ async def assess_pools(*, uow: RoutingUnitOfWork, now: datetime) -> list[PoolSta
     return assessed
 
 
+async def staffing_now(
+    *, session: AsyncSession, plan: StaffingPlan, now: datetime, regions: frozenset[str] | None
+) -> list[PoolStaffing]:
+    """Each pool's staffing now (of ``regions``; None: all), announcing nothing: the
+    pools with arrivals in the last interval or announced before."""
+    announced = await staffing_reading.announced_pools(session)
+    traffic = await pool_traffic(session, plan=plan, now=now, also=announced)
+    return [
+        assess(each, plan.target_of(each.pool))
+        for each in traffic
+        if regions is None or region_of(each.pool) in regions
+    ]
+
+
+def region_of(pool: str) -> str:
+    return pool.partition("/")[0]
+
+
 async def pool_traffic(
-    uow: RoutingUnitOfWork, *, plan: StaffingPlan, now: datetime, also: set[str]
+    session: AsyncSession, *, plan: StaffingPlan, now: datetime, also: set[str]
 ) -> list[PoolTraffic]:
     """The traffic of each pool that had arrivals in the last interval, and of ``also``,
     by pool name; a pool whose handle time is unknown is left out."""
-    session = uow.session
     arrivals = await staffing_reading.arrivals_since(session, now - plan.interval)
     handling = await staffing_reading.handling_since(session, now - plan.handle_lookback)
     available = await staffing_reading.agents_available(session)
