@@ -353,3 +353,18 @@ async def test_mailgun_posts_are_verified_by_its_signature_and_taken_once(client
     )
     problem(await client.post(path, content=hopeless, headers=parsed), 406)
     assert await contacts(intake) == 2
+
+    # A new signing key by PATCH: until the grace ends, posts signed with the old one count.
+    new_key = "key-" + "9" * 28
+    changed = await client.patch(
+        f"/v1/admin/adapters/{adapter['id']}",
+        json={"credentials": {"signing_key": new_key}},
+        headers=admin(intake),
+    )
+    assert changed.status_code == 200, changed.text
+    for key in (MAILGUN_KEY, new_key):
+        signed = mailgun_raw(**mailgun_signed(key))
+        taken = await client.post(f"{path}/mime", content=signed, headers=URLENCODED)
+        assert taken.status_code == 200, (key, taken.text)
+    other_key = mailgun_raw(**mailgun_signed("key-" + "8" * 28))
+    problem(await client.post(f"{path}/mime", content=other_key, headers=URLENCODED), 401)

@@ -401,9 +401,12 @@ async def test_the_app_secret_is_replaced_by_patch_and_the_verify_token_rotates(
     )
     assert changed.status_code == 200, changed.text
     assert new_secret not in changed.text
+    assert changed.json()["previous_credentials_expire_at"] is not None
     first = wa(messages=[WHATSAPP_MESSAGES[0][1]])
-    assert (await notify(client, whatsapp, first)).status_code == 401
+    # Meta switches to the new secret a little later: until the grace ends, both sign.
+    assert (await notify(client, whatsapp, first)).status_code == 200
     assert (await notify(client, whatsapp, first, secret=new_secret)).status_code == 200
+    assert (await notify(client, whatsapp, first, secret="0" * 32)).status_code == 401
 
     rotated = await client.post(
         f"/v1/admin/adapters/{whatsapp['id']}/rotate-secret", headers=admin(intake)

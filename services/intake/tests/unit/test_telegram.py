@@ -7,7 +7,7 @@ path; Telegram's answer makes it sent (with its message id) or failed (with its 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from switchboard.contracts.events import ContactReceived, ReplyDeliveryChanged
 from switchboard.contracts.events.common import Channel
 from switchboard.intake.adapters.orm import AdapterRow, ContactRow, ReplyRow
+from switchboard.intake.domain.channel_adapters import AdapterView
 from switchboard.intake.domain.replies import ReplyDelivery
 from switchboard.intake.domain.telegram_sends import TelegramBot
 from switchboard.intake.domain.telegram_updates import Ignored, Update, contact_of
@@ -345,3 +346,23 @@ async def test_a_reply_goes_out_as_send_message_and_telegram_s_answer_settles_it
     last = page.json()["messages"][-1]
     assert (last["delivery"], last["delivery_error"]) == ("failed", failed.reason)
     assert all(TOKEN not in (m.get("delivery_error") or "") for m in page.json()["messages"])
+
+
+def test_a_replaced_credential_counts_for_webhooks_until_its_grace_ends():
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    old, new = TelegramBot(bot_token=TOKEN), TelegramBot(bot_token="987654321:" + "B" * 30)
+    view = AdapterView(
+        id="tg",
+        channel=Channel.SOCIAL,
+        region=None,
+        default_country=None,
+        department=None,
+        enabled=True,
+        current_secret="s",
+        credential=new,
+        previous_credential=old,
+        previous_credential_expires_at=now + timedelta(hours=1),
+    )
+    assert view.credentials_in_use(now) == (new, old)
+    assert view.credentials_in_use(now + timedelta(hours=1)) == (new,)
+    assert "BBBB" not in repr(view)

@@ -38,14 +38,23 @@ def adapter_view(row: AdapterRow, box: SecretBox) -> AdapterView:
         outbound_url=row.outbound_url,
         provider=provider,
         credential=opened_credential(row, box),
+        previous_credential=_opened(provider, row.previous_provider_credential, box),
+        previous_credential_expires_at=row.previous_provider_credential_expires_at,
     )
 
 
 def opened_credential(row: AdapterRow, box: SecretBox) -> ProviderCredential | None:
     """The adapter's provider credential, opened (None for an adapter of no provider)."""
-    if not row.provider or not row.provider_credential:
+    provider = Provider(row.provider) if row.provider else None
+    return _opened(provider, row.provider_credential, box)
+
+
+def _opened(
+    provider: Provider | None, sealed: str | None, box: SecretBox
+) -> ProviderCredential | None:
+    if provider is None or not sealed:
         return None
-    return CREDENTIALS[Provider(row.provider)].from_stored(box.open(row.provider_credential))
+    return CREDENTIALS[provider].from_stored(box.open(sealed))
 
 
 class AdapterDirectory:

@@ -40,6 +40,10 @@ class AdapterRow(Base):
     """The provider whose own webhooks and API the adapter speaks (``telegram``…)."""
     provider_credential: Mapped[str | None] = mapped_column(Text)
     """The provider's credential (``ProviderCredential.stored()``), sealed like the secrets."""
+    previous_provider_credential: Mapped[str | None] = mapped_column(Text)
+    """The credential it replaced, sealed; good for the provider's webhooks until
+    ``previous_provider_credential_expires_at``."""
+    previous_provider_credential_expires_at: Mapped[datetime | None]
 
 
 class CustomerRow(Base):

@@ -144,6 +144,10 @@ class AdapterView:
     provider: Provider | None = None
     credential: ProviderCredential | None = field(default=None, repr=False)
     """Opened: the provider's credential."""
+    previous_credential: ProviderCredential | None = field(default=None, repr=False)
+    """Opened: the credential it replaced, still good for checking the provider's webhooks
+    until ``previous_credential_expires_at`` (a rotation's grace period)."""
+    previous_credential_expires_at: datetime | None = None
 
     @property
     def sends(self) -> bool:
@@ -158,6 +162,15 @@ class AdapterView:
             return (self.current_secret, self.previous_secret)
         return (self.current_secret,)
 
+    def credentials_in_use(self, now: datetime) -> tuple[ProviderCredential, ...]:
+        """What the provider's webhooks may be signed with: the current credential, and the
+        previous one until its grace period ends (sending uses the current one only)."""
+        current = (self.credential,) if self.credential is not None else ()
+        expires = self.previous_credential_expires_at
+        if self.previous_credential is not None and expires is not None and now < expires:
+            return (*current, self.previous_credential)
+        return current
+
     def public(self) -> dict[str, object]:
         """What the admin API shows: everything but the secrets."""
         return {
@@ -170,4 +183,5 @@ class AdapterView:
             "outbound_url": self.outbound_url,
             "provider": self.provider.value if self.provider else None,
             "previous_secret_expires_at": self.previous_secret_expires_at,
+            "previous_credentials_expire_at": self.previous_credential_expires_at,
         }

@@ -116,6 +116,8 @@ async def change_adapter(
             box=uow.deps.secret_box,
             adapter_id=adapter_id,
             changes=changes.changes(),
+            grace=uow.deps.previous_secret_grace,
+            now=datetime.now(UTC),
         )
     except UnknownAdapter as error:
         raise Problem(404, f"no adapter {adapter_id!r}") from error

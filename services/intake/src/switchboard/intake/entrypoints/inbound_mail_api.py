@@ -29,7 +29,7 @@ from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
 from switchboard.intake.domain.contacts import EmailContact
 from switchboard.intake.domain.email_automated import AutomatedMail
 from switchboard.intake.domain.email_parsing import EmailParseError
-from switchboard.intake.domain.form_data import FormDataError, read_form
+from switchboard.intake.domain.form_data import Form, FormDataError, read_form
 from switchboard.intake.domain.inbound_mailgun import (
     SIGNATURE_FIELDS,
     MailgunRoutes,
@@ -121,13 +121,17 @@ async def receive_mailgun(
             or not isinstance(adapter.credential, MailgunRoutes)
         ):
             raise SignatureRejected("no enabled Mailgun adapter by this id")
-        signing_key = adapter.credential.signing_key.get_secret_value()
+        keys = [
+            c.signing_key.get_secret_value()
+            for c in adapter.credentials_in_use(now)
+            if isinstance(c, MailgunRoutes)
+        ]
         body, content_type = await request.body(), request.headers.get("content-type", "")
         try:
             form = await _parsed(lambda: read_form(body, content_type), len(body))
         except FormDataError as error:
             raise SignatureRejected("no form with timestamp, token and signature") from error
-        token = verify_mailgun_signature(form, signing_key=signing_key, now=now)
+        token = _verified_token(form, keys, now)
         digest = form.digest(leaving_out=SIGNATURE_FIELDS)
         if not _SEEN_TOKENS.admit(token, digest, now):
             raise SignatureRejected("the token was used for another message")
@@ -144,6 +148,18 @@ async def receive_mailgun(
     except NOT_EMAIL as error:
         raise _not_email("mailgun", adapter, error, 406) from error
     return await _take(service, adapter, found, f"mailgun:{digest}")
+
+
+def _verified_token(form: Form, signing_keys: list[str], now: datetime) -> str:
+    """The token, once one of the signing keys in use (the current one, and the replaced
+    one during a rotation's grace) signed the request; else why not."""
+    rejected = SignatureRejected("no signing key")
+    for key in signing_keys:
+        try:
+            return verify_mailgun_signature(form, signing_key=key, now=now)
+        except SignatureRejected as error:
+            rejected = error
+    raise rejected
 
 
 async def _parsed(parse: Callable[[], T], size: int) -> T:

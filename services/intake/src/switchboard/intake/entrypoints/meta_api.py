@@ -97,12 +97,12 @@ async def receive_notification(
     body = await request.body()
     adapter = await deps.adapters.get(adapter_id)
     credential = adapter.credential if adapter is not None and adapter.enabled else None
+    in_use = adapter.credentials_in_use(now) if adapter is not None else ()
+    secrets = [c.app_secret.get_secret_value() for c in in_use if isinstance(c, MetaApp)]
     if (
         adapter is None
         or not isinstance(credential, MetaApp)
-        or not signature_matches(
-            request.headers.get(SIGNATURE_HEADER), body, [credential.app_secret.get_secret_value()]
-        )
+        or not signature_matches(request.headers.get(SIGNATURE_HEADER), body, secrets)
     ):
         raise Problem(
             401, f"missing or wrong {SIGNATURE_HEADER} for this adapter", title="Signature rejected"

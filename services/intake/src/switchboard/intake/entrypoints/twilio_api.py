@@ -101,15 +101,28 @@ async def verified(request: Request, service: IntakeServiceDep, adapter_id: str)
     parameters = _json_parameters(body) if is_json else _form_parameters(body)
     url = signed_url(request, service.settings.public_base_url)
     adapter = await service.deps.adapters.get(adapter_id)
-    credential = twilio_credential(adapter)
     given = request.headers.get(SIGNATURE_HEADER)
-    tokens = [credential.auth_token.get_secret_value()] if credential else []
-    matches = (
-        json_signature_matches(given, auth_tokens=tokens, url=url, body=body)
-        if is_json
-        else form_signature_matches(given, auth_tokens=tokens, url=url, parameters=parameters)
+    now = datetime.now(UTC)
+    credential = next(
+        (
+            account
+            for account in twilio_credentials(adapter, now)
+            if (
+                json_signature_matches(
+                    given, auth_tokens=[account.auth_token.get_secret_value()], url=url, body=body
+                )
+                if is_json
+                else form_signature_matches(
+                    given,
+                    auth_tokens=[account.auth_token.get_secret_value()],
+                    url=url,
+                    parameters=parameters,
+                )
+            )
+        ),
+        None,
     )
-    if adapter is None or credential is None or not matches:
+    if adapter is None or credential is None:
         # one answer for all: it does not tell which adapter ids exist
         raise Problem(
             401,
@@ -119,14 +132,15 @@ async def verified(request: Request, service: IntakeServiceDep, adapter_id: str)
     values = first_values(parameters)
     if values.get("AccountSid") != credential.account_sid:
         raise Problem(403, "signed for another Twilio account than this adapter's")
-    return Verified(adapter, credential, values, parameters, url, datetime.now(UTC))
+    return Verified(adapter, credential, values, parameters, url, now)
 
 
-def twilio_credential(adapter: AdapterView | None) -> TwilioAccount | None:
-    """An enabled Twilio adapter's credential; None for any other adapter."""
+def twilio_credentials(adapter: AdapterView | None, now: datetime) -> list[TwilioAccount]:
+    """An enabled Twilio adapter's accounts whose signatures count now: the current one, and
+    the one it replaced during the rotation's grace period; none for any other adapter."""
     if adapter is None or not adapter.enabled or adapter.provider is not Provider.TWILIO:
-        return None
-    return adapter.credential if isinstance(adapter.credential, TwilioAccount) else None
+        return []
+    return [c for c in adapter.credentials_in_use(now) if isinstance(c, TwilioAccount)]
 
 
 def signed_url(request: Request, public_base_url: str | None) -> str:

@@ -26,6 +26,14 @@ from switchboard.intake.domain.signatures import new_secret
 log = logging.getLogger(__name__)
 
 
+SEALED_COLUMNS = (
+    "current_secret",
+    "previous_secret",
+    "provider_credential",
+    "previous_provider_credential",
+)
+
+
 class AdapterExists(Exception):
     pass
 
@@ -70,11 +78,18 @@ async def rotate_secret(
 
 
 async def change_adapter(
-    *, session: AsyncSession, box: SecretBox, adapter_id: str, changes: Mapping[str, object]
+    *,
+    session: AsyncSession,
+    box: SecretBox,
+    adapter_id: str,
+    changes: Mapping[str, object],
+    grace: timedelta = timedelta(0),
+    now: datetime | None = None,
 ) -> AdapterView:
     """Enable or disable it, set or remove its outbound address, replace a provider's
     credential (``credentials``, or a Telegram bot's ``bot_token``: a new one from
-    BotFather)."""
+    BotFather) — the replaced one still checks the provider's webhooks for ``grace``, so
+    that requests signed before the provider switched are taken."""
     row = await session.get(AdapterRow, adapter_id, with_for_update=True)
     if row is None:
         raise UnknownAdapter(adapter_id)
@@ -87,6 +102,9 @@ async def change_adapter(
             credential_fits(provider, credential)
         except ValueError as error:
             raise NotForThisAdapter(f"these credentials: {error}") from error
+        if row.provider_credential and grace > timedelta(0) and now is not None:
+            row.previous_provider_credential = row.provider_credential
+            row.previous_provider_credential_expires_at = now + grace
         row.provider_credential = box.seal(credential.stored())
     if "outbound_url" in changes and provider is not None and CREDENTIALS[provider].sends:
         raise NotForThisAdapter("outbound_url")
@@ -117,7 +135,7 @@ async def seal_stored_secrets(*, sessions: async_sessionmaker[AsyncSession], box
     async with sessions() as session, session.begin():
         rows = await session.scalars(select(AdapterRow).order_by(AdapterRow.id).with_for_update())
         for row in rows:
-            for column in ("current_secret", "previous_secret", "provider_credential"):
+            for column in SEALED_COLUMNS:
                 stored = getattr(row, column)
                 if stored and box.needs_resealing(stored):
                     setattr(row, column, box.reseal(stored))
