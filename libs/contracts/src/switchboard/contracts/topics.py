@@ -41,8 +41,9 @@ SLA = Topic(
 ESCALATIONS = Topic(
     "switchboard.escalations",
     "escalation",
-    "escalation id",
-    "Escalations raised, acknowledged, escalated further and resolved.",
+    "escalation id (a staffing alert's id)",
+    "Escalations of cases raised, acknowledged, escalated further and resolved; staffing "
+    "alerts of pools raised, acknowledged and resolved.",
 )
 SURVEYS = Topic(
     "switchboard.surveys",

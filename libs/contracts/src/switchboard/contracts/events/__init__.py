@@ -14,6 +14,7 @@ from switchboard.contracts.events import (
     feedback_alerts,
     sla,
     staffing,
+    staffing_alerts,
     surveys,
 )
 from switchboard.contracts.events.agent_status import AgentStatusChanged
@@ -45,6 +46,11 @@ from switchboard.contracts.events.escalations_v1 import EscalationRaised as Esca
 from switchboard.contracts.events.feedback_alerts import DetractorAlerted
 from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarned
 from switchboard.contracts.events.staffing import StaffingRecovered, StaffingShortfall
+from switchboard.contracts.events.staffing_alerts import (
+    StaffingAlertAcknowledged,
+    StaffingAlertRaised,
+    StaffingAlertResolved,
+)
 from switchboard.contracts.events.surveys import SurveyAnswered, SurveyRequested
 from switchboard.contracts.registry import Registry
 
@@ -56,6 +62,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *staffing.EVENTS,
     *escalations.EVENTS,
     *escalations_v1.EVENTS,
+    *staffing_alerts.EVENTS,
     *surveys.EVENTS,
     *feedback_alerts.EVENTS,
 )
@@ -92,6 +99,9 @@ __all__ = [
     "SlaAchieved",
     "SlaBreached",
     "SlaWarned",
+    "StaffingAlertAcknowledged",
+    "StaffingAlertRaised",
+    "StaffingAlertResolved",
     "StaffingRecovered",
     "StaffingShortfall",
     "SurveyAnswered",
