@@ -7,7 +7,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from switchboard.contracts.topics import ASSIGNMENTS, CASES, ESCALATIONS, FEEDBACK_ALERTS, SLA
+from switchboard.contracts.topics import (
+    ASSIGNMENTS,
+    CASES,
+    ESCALATIONS,
+    FEEDBACK_ALERTS,
+    SLA,
+    STAFFING,
+)
 from switchboard.escalation.bootstrap import DEFINITION
 from switchboard.escalation.entrypoints.cli import cli
 from switchboard.servicekit.testing.schema import migration_drift
@@ -15,8 +22,8 @@ from switchboard.servicekit.testing.schema import migration_drift
 EXAMPLE = Path(__file__).parents[2] / "config" / "escalation.example.yaml"
 
 
-def test_escalation_reads_cases_assignments_and_alerts_and_writes_sla_and_escalations():
-    assert set(DEFINITION.reads) == {CASES, ASSIGNMENTS, FEEDBACK_ALERTS}
+def test_escalation_reads_cases_assignments_alerts_and_staffing_and_writes_sla_and_escalations():
+    assert set(DEFINITION.reads) == {CASES, ASSIGNMENTS, FEEDBACK_ALERTS, STAFFING}
     assert set(DEFINITION.writes) == {SLA, ESCALATIONS}
     assert {topic.writer for topic in DEFINITION.writes} == {DEFINITION.name}
 

@@ -10,6 +10,7 @@ from switchboard.escalation.entrypoints import (
     configuration_api,
     console_api,
     escalations_api,
+    staffing_alerts_api,
     webhook_deliveries_api,
 )
 from switchboard.escalation.settings import EscalationSettings
@@ -24,6 +25,7 @@ HTTP_API: HttpApi[EscalationSettings] = HttpApi(
         configuration_api.router,
         webhook_deliveries_api.router,
         console_api.router,
+        staffing_alerts_api.router,
     ),
 )
 

@@ -16,8 +16,16 @@ from switchboard.contracts.events import (
     ContactReceived,
     DetractorAlerted,
     ReplyDeliveryChanged,
+    StaffingRecovered,
+    StaffingShortfall,
 )
-from switchboard.escalation.service_layer import cases, escalations, sla_clocks, triggers
+from switchboard.escalation.service_layer import (
+    cases,
+    escalations,
+    sla_clocks,
+    staffing_alerts,
+    triggers,
+)
 from switchboard.servicekit.consumer import Handler
 from switchboard.servicekit.timers import BatchTimerHandler, TimerHandler
 
@@ -31,6 +39,8 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseResolved: cases.resolve_case,
     DetractorAlerted: triggers.escalate_detractor,
     ReplyDeliveryChanged: triggers.escalate_failed_delivery,
+    StaffingShortfall: staffing_alerts.alert_coordinators,
+    StaffingRecovered: staffing_alerts.resolve_on_recovery,
 }
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
     sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clock,
