@@ -7,11 +7,13 @@ import { renderEscalations } from "./escalations.js";
 import { loadKpis } from "./kpis.js";
 import { followStream } from "./live.js";
 import { loadAgents, loadQueues } from "./panels.js";
+import { loadStaffing, renderStaffingAlerts } from "./staffing.js";
 import { chooseRegion, openSession, showConsole, showSignIn, signOut, storedToken, tokenFromFragment } from "./session.js";
 import { later, state } from "./state.js";
 
 const PANEL_POLL_MS = 5000;
 const KPI_POLL_MS = 30000;
+const STAFFING_POLL_MS = 15000;
 
 async function signIn(token) {
   if (!openSession(token)) return;
@@ -48,6 +50,10 @@ function start(generation) {
     renderEscalations(); // keeps the ages fresh
   });
   every(generation, KPI_POLL_MS, loadKpis);
+  every(generation, STAFFING_POLL_MS, async (g) => {
+    await loadStaffing(g);
+    renderStaffingAlerts(); // keeps the ages fresh
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -69,9 +75,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("region").addEventListener("change", (event) => {
     chooseRegion(event.target.value);
     renderEscalations();
+    renderStaffingAlerts();
     const generation = state.generation;
     loadQueues(generation);
     loadAgents(generation);
+    loadStaffing(generation);
     loadKpis(generation).catch(() => {});
   });
   const token = tokenFromFragment() || storedToken();

@@ -3,9 +3,11 @@
 import { failure, openEscalationStream, Unauthorized } from "./api.js";
 import { $, notify } from "./dom.js";
 import { applyEvent, loadEscalations } from "./escalations.js";
+import { applyStaffingAlertEvent, loadStaffingAlerts } from "./staffing.js";
 import { later, state } from "./state.js";
 
 const MAX_BACKOFF_MS = 30000;
+const STAFFING_ALERT = "switchboard.staffing-alert.";
 
 function setStreamState(name, text) {
   const node = $("stream-state");
@@ -51,7 +53,8 @@ async function readStream(generation, onOpen) {
       }
       if (frame.data !== null && generation === state.generation) {
         try {
-          applyEvent(frame.event, JSON.parse(frame.data), generation);
+          const apply = frame.event.startsWith(STAFFING_ALERT) ? applyStaffingAlertEvent : applyEvent;
+          apply(frame.event, JSON.parse(frame.data), generation);
         } catch (error) {
           console.warn("skipped an unreadable stream event", error);
         }
@@ -71,9 +74,12 @@ export async function followStream(generation) {
         delay = base;
         setStreamState("live", "Live");
         // Anything raised while we were away: the stream starts from now.
-        await loadEscalations(generation).catch((error) => {
-          if (!(error instanceof Unauthorized)) notify(failure("Could not load escalations", error));
-        });
+        await Promise.all([
+          loadEscalations(generation).catch((error) => {
+            if (!(error instanceof Unauthorized)) notify(failure("Could not load escalations", error));
+          }),
+          loadStaffingAlerts(generation),
+        ]);
       });
     } catch (error) {
       if (error instanceof Unauthorized || error.name === "AbortError") return;
