@@ -23,8 +23,8 @@ ASSIGNMENTS = Topic(
     "switchboard.assignments",
     "routing",
     "case id",
-    "A case's path through routing: queued, offered, assigned, declined, expired, "
-    "transferred, replied to, resolved.",
+    "A case's path through routing: queued, its wait estimated, offered, assigned, declined, "
+    "expired, transferred, replied to, resolved.",
 )
 AGENT_STATUS = Topic(
     "switchboard.agent-status",
@@ -36,7 +36,8 @@ SLA = Topic(
     "switchboard.sla",
     "escalation",
     "case id",
-    "SLA clock warnings, breaches and achievements.",
+    "SLA clock warnings, breaches and achievements; breaches predicted for waiting cases, "
+    "and their clearing.",
 )
 ESCALATIONS = Topic(
     "switchboard.escalations",

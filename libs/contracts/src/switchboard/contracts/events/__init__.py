@@ -25,6 +25,7 @@ from switchboard.contracts.events.assignments import (
     CaseQueued,
     CaseResolved,
     CaseTransferred,
+    CaseWaitEstimated,
     OfferDeclined,
     OfferExpired,
 )
@@ -44,7 +45,13 @@ from switchboard.contracts.events.escalations import (
 )
 from switchboard.contracts.events.escalations_v1 import EscalationRaised as EscalationRaisedV1
 from switchboard.contracts.events.feedback_alerts import DetractorAlerted
-from switchboard.contracts.events.sla import SlaAchieved, SlaBreached, SlaWarned
+from switchboard.contracts.events.sla import (
+    SlaAchieved,
+    SlaBreached,
+    SlaBreachPredicted,
+    SlaRiskCleared,
+    SlaWarned,
+)
 from switchboard.contracts.events.staffing import StaffingRecovered, StaffingShortfall
 from switchboard.contracts.events.staffing_alerts import (
     StaffingAlertAcknowledged,
@@ -84,6 +91,7 @@ __all__ = [
     "CaseReopened",
     "CaseResolved",
     "CaseTransferred",
+    "CaseWaitEstimated",
     "ContactReceived",
     "CustomerMerged",
     "DetractorAlerted",
@@ -97,7 +105,9 @@ __all__ = [
     "ReplyDeliveryChanged",
     "ReplyPosted",
     "SlaAchieved",
+    "SlaBreachPredicted",
     "SlaBreached",
+    "SlaRiskCleared",
     "SlaWarned",
     "StaffingAlertAcknowledged",
     "StaffingAlertRaised",

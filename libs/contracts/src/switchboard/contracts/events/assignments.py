@@ -7,9 +7,9 @@ so that SLA clocks and KPIs need no join with the cases topic.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import AwareDatetime, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from switchboard.contracts.base import Event
 from switchboard.contracts.events.common import (
@@ -68,6 +68,26 @@ class CaseQueued(AssignmentEvent):
     enqueued_at: AwareDatetime
     """When the case first started waiting; kept through transfers, so age is preserved."""
     queued_at: AwareDatetime
+
+
+class CaseWaitEstimated(AssignmentEvent):
+    """When a waiting case can expect its offer at the pool's present pace: published when
+    it starts waiting and again when the expectation moves materially, never after the
+    case is offered (a CaseQueued starts a new wait)."""
+
+    event_type: ClassVar[str] = "switchboard.case.wait-estimated"
+
+    queue_id: Id
+    """The pool: a region, or region and department."""
+    position: Annotated[int, Field(ge=0)]
+    """Waiting cases of the same pool and channel served before this one."""
+    served_per_minute: Annotated[float, Field(ge=0.0)]
+    """Cases of the pool and channel whose offer an agent accepted, per minute over the
+    recent window."""
+    expected_offer_at: AwareDatetime | None
+    """``estimated_at`` plus (position + 1) cases at that pace; None while the pool serves
+    none (nobody accepted a case of it in the window): no offer is in sight."""
+    estimated_at: AwareDatetime
 
 
 class CaseOffered(AgentEvent):
@@ -163,6 +183,7 @@ class CaseResolved(AgentEvent):
 
 EVENTS: tuple[type[Event], ...] = (
     CaseQueued,
+    CaseWaitEstimated,
     CaseOffered,
     CaseAssigned,
     OfferDeclined,

@@ -65,4 +65,38 @@ class SlaAchieved(SlaEvent):
     achieved_at: AwareDatetime
 
 
-EVENTS: tuple[type[Event], ...] = (SlaWarned, SlaBreached, SlaAchieved)
+class SlaBreachPredicted(SlaEvent):
+    """A waiting case will breach its first-response target at its pool's present pace:
+    routing expects its offer later than ``margin_seconds`` before ``due_at`` (the breach),
+    or not at all. At most one per clock, usually long before the clock's warnings."""
+
+    event_type: ClassVar[str] = "switchboard.sla.breach-predicted"
+
+    position: Annotated[int, Field(ge=0)]
+    """Waiting cases of its pool and channel served before it, as routing last said."""
+    served_per_minute: Seconds
+    """The pool and channel's recent pace (accepted offers per minute)."""
+    expected_offer_at: AwareDatetime | None
+    """None: the pool serves no one at present."""
+    margin_seconds: Seconds
+    """Left for the agent to accept and reply: an offer expected later than ``due_at``
+    minus this is too late."""
+    predicted_at: AwareDatetime
+
+
+class SlaRiskCleared(SlaEvent):
+    """A case predicted to breach was offered to an agent: it is no longer at risk of
+    waiting too long (its clock runs on until the first response)."""
+
+    event_type: ClassVar[str] = "switchboard.sla.risk-cleared"
+
+    cleared_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (
+    SlaWarned,
+    SlaBreached,
+    SlaAchieved,
+    SlaBreachPredicted,
+    SlaRiskCleared,
+)
