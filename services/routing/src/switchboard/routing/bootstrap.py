@@ -19,6 +19,7 @@ from switchboard.routing.adapters.pool_notices import PoolNotices
 from switchboard.routing.adapters.revisions import wake_on_change
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
 from switchboard.routing.domain.pool_staffing import ServiceTarget
+from switchboard.routing.domain.wait_forecast import Tolerance
 from switchboard.routing.migrations import VERSIONS_DIR
 from switchboard.routing.service_layer.handlers import (
     BATCH_EVENT_HANDLERS,
@@ -30,10 +31,12 @@ from switchboard.routing.service_layer.offers.writer import OfferWriter
 from switchboard.routing.service_layer.policies import store_policy_file
 from switchboard.routing.service_layer.staffing import start_staffing_checks
 from switchboard.routing.service_layer.unit_of_work import (
+    ForecastPlan,
     PoliciesInForce,
     RoutingDeps,
     StaffingPlan,
 )
+from switchboard.routing.service_layer.wait_forecasts import start_wait_forecasts
 from switchboard.routing.settings import RoutingSettings, StaffingTarget
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
@@ -73,6 +76,13 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
         sessions=resources.sessions,
         policy_file=document,
         staffing=staffing_plan(settings),
+        forecasts=ForecastPlan(
+            check_every=timedelta(seconds=settings.wait_forecast_check_seconds),
+            window=timedelta(seconds=settings.wait_forecast_window_seconds),
+            tolerance=Tolerance(
+                settings.wait_forecast_tolerance_seconds, settings.wait_forecast_tolerance_share
+            ),
+        ),
     )
 
 
@@ -95,7 +105,11 @@ def workers(deps: RoutingDeps) -> Sequence[Worker]:
 
 
 def start_steps(deps: RoutingDeps) -> Sequence[StartStep]:
-    return [partial(store_policy_file, deps), partial(start_staffing_checks, deps)]
+    return [
+        partial(store_policy_file, deps),
+        partial(start_staffing_checks, deps),
+        partial(start_wait_forecasts, deps),
+    ]
 
 
 DEFINITION = ServiceDefinition(

@@ -66,6 +66,14 @@ class RoutingSettings(BearerServiceSettings):
     """Every pool's service-level target, but those in ``staffing_pool_targets``."""
     staffing_pool_targets: dict[str, StaffingTarget] = Field(default_factory=dict)
     """Per pool (``nordics``, ``nordics/billing``...), a target of its own."""
+    wait_forecast_check_seconds: float = Field(default=15.0, gt=0.0)
+    """How often every waiting case's expected offer time is reckoned again."""
+    wait_forecast_window_seconds: float = Field(default=900.0, ge=60.0)
+    """A pool's pace is its offers accepted over this recent window, per minute."""
+    wait_forecast_tolerance_seconds: float = Field(default=30.0, ge=0.0)
+    wait_forecast_tolerance_share: float = Field(default=0.2, ge=0.0)
+    """A case's forecast is published again when it moves by more than the tolerance in
+    seconds or this share of the wait last forecast, whichever is more."""
     workspace_intake_url: str = "http://127.0.0.1:8001"
     """Where the agent workspace's browser reaches intake (conversations, customers, replies)."""
 

@@ -73,7 +73,7 @@ class OfferRow(Base):
     offered_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16))
-    answered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
     replica: Mapped[str] = mapped_column(String(64))
     explanation: Mapped[dict[str, Any]]
 
@@ -121,3 +121,14 @@ class StaffingAnnouncementRow(Base):
     standing: Mapped[str] = mapped_column(String(16))
     interval_number: Mapped[int] = mapped_column(BigInteger)
     announced_at: Mapped[datetime]
+
+
+class WaitForecastRow(Base):
+    """The offer time last said of a waiting case (None: none in sight); gone once the
+    case waits no more."""
+
+    __tablename__ = "routing_wait_forecasts"
+
+    case_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expected_offer_at: Mapped[datetime | None]
+    said_at: Mapped[datetime]

@@ -14,7 +14,13 @@ from switchboard.routing.service_layer.cases import (
 from switchboard.routing.service_layer.customers import merge_customers
 from switchboard.routing.service_layer.offers.answers import expire_offer
 from switchboard.routing.service_layer.staffing import check_staffing
-from switchboard.routing.service_layer.timer_kinds import OFFER_TIMER, REVIEW_TIMER, STAFFING_TIMER
+from switchboard.routing.service_layer.timer_kinds import (
+    OFFER_TIMER,
+    REVIEW_TIMER,
+    STAFFING_TIMER,
+    WAIT_FORECAST_TIMER,
+)
+from switchboard.routing.service_layer.wait_forecasts import check_waits
 from switchboard.routing.service_layer.work import record_posted_reply
 from switchboard.servicekit.consumer import BatchHandler, Handler
 from switchboard.servicekit.timers import TimerHandler
@@ -29,4 +35,5 @@ TIMER_HANDLERS: Mapping[str, TimerHandler] = {
     OFFER_TIMER: expire_offer,
     REVIEW_TIMER: review_case,
     STAFFING_TIMER: check_staffing,
+    WAIT_FORECAST_TIMER: check_waits,
 }

@@ -13,6 +13,7 @@ from switchboard.contracts.base import Event
 from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
 from switchboard.routing.domain.pool_staffing import ServiceTarget
+from switchboard.routing.domain.wait_forecast import Tolerance
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
@@ -64,6 +65,16 @@ class StaffingPlan:
 
 
 @dataclass(frozen=True)
+class ForecastPlan:
+    """How the wait forecasts look at the queues (see service_layer/wait_forecasts)."""
+
+    check_every: timedelta = timedelta(seconds=15)
+    window: timedelta = timedelta(minutes=15)
+    """A pool's pace: its offers accepted this far back."""
+    tolerance: Tolerance = field(default_factory=Tolerance)
+
+
+@dataclass(frozen=True)
 class RoutingDeps:
     policies: PoliciesInForce
     pool_by_department: bool
@@ -76,6 +87,7 @@ class RoutingDeps:
     policy_file: Mapping[str, object] | None = None
     """The policy document this replica was started with, stored before it serves."""
     staffing: StaffingPlan = field(default_factory=StaffingPlan)
+    forecasts: ForecastPlan = field(default_factory=ForecastPlan)
 
 
 RoutingUnitOfWork = UnitOfWork[RoutingDeps]
