@@ -36,6 +36,7 @@ from switchboard.contracts.events.cases import (
     CustomerMerged,
     ReplyDeliveryChanged,
     ReplyPosted,
+    SurveyDeliveryChanged,
 )
 from switchboard.contracts.events.escalations import (
     EscalationAcknowledged,
@@ -115,5 +116,6 @@ __all__ = [
     "StaffingRecovered",
     "StaffingShortfall",
     "SurveyAnswered",
+    "SurveyDeliveryChanged",
     "SurveyRequested",
 ]

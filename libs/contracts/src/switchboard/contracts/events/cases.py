@@ -144,6 +144,20 @@ class ReplyDeliveryChanged(CaseEvent):
     reason: Note | None = None
 
 
+class SurveyDeliveryChanged(CaseEvent):
+    """How far a survey invitation got on its way to the customer (``SurveyRequested``'s
+    survey): as a reply's delivery moves, or ``failed`` with the reason — also when intake
+    never sends it (the customer withdrew survey consent, the channel takes no message).
+    Feedback counts a failed one as undelivered."""
+
+    event_type: ClassVar[str] = "switchboard.survey.delivery-changed"
+
+    survey_id: Id
+    state: DeliveryState
+    changed_at: AwareDatetime
+    reason: Note | None = None
+
+
 class CustomerMerged(Event):
     """Two records were one customer: the merged one's identities, cases and history now
     belong to the survivor. Keyed by the survivor."""
@@ -166,5 +180,6 @@ EVENTS: tuple[type[Event], ...] = (
     CaseReopened,
     ReplyPosted,
     ReplyDeliveryChanged,
+    SurveyDeliveryChanged,
     CustomerMerged,
 )
