@@ -2,7 +2,7 @@
 // pools marked) and the pools' open staffing alerts (escalation), kept in step with the
 // live stream, each acknowledgeable by a coordinator of its region.
 import { escalation, failure, routing, Unauthorized } from "./api.js";
-import { $, el, empty, notify, showIn } from "./dom.js";
+import { $, el, empty, showIn } from "./dom.js";
 import { age } from "./format.js";
 import { discover, regionName, regionQuery } from "./session.js";
 import { state } from "./state.js";
@@ -10,6 +10,11 @@ import { state } from "./state.js";
 const alerts = { generation: -1, byId: new Map() };
 
 const percent = (share) => `${Math.round(share * 100)} %`;
+
+// The panel's own line, not the page's notice: alerts come and go on their own rhythm.
+const say = (message) => {
+  $("staffing-notice").textContent = message;
+};
 
 function currentAlerts(generation) {
   if (alerts.generation !== generation) {
@@ -79,13 +84,13 @@ export function applyStaffingAlertEvent(type, data, generation) {
   switch (type.split(".").pop()) {
     case "raised":
       known.set(id, { ...data, status: "raised" });
-      notify(`Pool ${data.pool} is short of agents: ${data.agents_available} of ${data.agents_required} needed.`);
+      say(`Pool ${data.pool} is short of agents: ${data.agents_available} of ${data.agents_required} needed.`);
       break;
     case "acknowledged":
       if (known.has(id)) known.set(id, { ...known.get(id), status: "acknowledged", acknowledged_by: data.by.id });
       break;
     case "resolved":
-      if (known.delete(id)) notify(`Pool ${data.pool} has the agents it needs again.`);
+      if (known.delete(id)) say(`Pool ${data.pool} has the agents it needs again.`);
       break;
     default:
       return;
@@ -101,7 +106,7 @@ async function acknowledge(id, button) {
     renderStaffingAlerts();
   } catch (error) {
     button.disabled = false;
-    if (!(error instanceof Unauthorized)) notify(failure("Could not acknowledge the staffing alert", error));
+    if (!(error instanceof Unauthorized)) say(failure("Could not acknowledge the staffing alert", error));
   }
 }
 
