@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from switchboard.contracts.events import SurveyRequested
+from switchboard.contracts.events import SurveyDeliveryChanged, SurveyRequested
 from switchboard.servicekit.tables import deliveries
 
 from ..builders import assigned
@@ -155,6 +155,12 @@ async def test_no_survey_goes_to_a_customer_who_withdrew_consent(tmp_path, intak
     assert survey["sender"]["id"] == "feedback"
     assert survey["delivery"] == "failed"
     assert "withdrew their consent to surveys" in survey["delivery_error"]
+    [told] = await intake.published(SurveyDeliveryChanged)  # feedback counts it undelivered
+    assert (told.survey_id, told.state, told.reason) == (
+        "survey-1",
+        "failed",
+        survey["delivery_error"],
+    )
 
 
 async def test_a_merge_keeps_the_latest_change_of_each_purpose(intake, app, admin):

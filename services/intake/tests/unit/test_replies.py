@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted, SurveyRequested
+from switchboard.contracts.events import (
+    ReplyDeliveryChanged,
+    ReplyPosted,
+    SurveyDeliveryChanged,
+    SurveyRequested,
+)
 from switchboard.intake.entrypoints.app import HTTP_API
 from switchboard.servicekit.deliveries import DeliverySender
 from switchboard.servicekit.devinfra import free_port
@@ -306,6 +311,12 @@ async def test_a_survey_request_goes_out_through_the_case_s_adapter_in_the_custo
     survey = conversation.json()["messages"][-1]
     assert survey["sender"] == {"kind": "system", "id": "feedback", "address": None, "name": None}
     assert survey["delivery"] == "accepted"
+    [taken] = await quick.published(SurveyDeliveryChanged)
+    assert (taken.survey_id, taken.state, taken.case_id) == (
+        "survey-1",
+        "accepted",
+        case["case_id"],
+    )
 
     phone = await register(client, admin, "phone", "http://127.0.0.1:9/phone")
     call = await post(
@@ -316,6 +327,12 @@ async def test_a_survey_request_goes_out_through_the_case_s_adapter_in_the_custo
         "messages"
     ]
     assert [m["direction"] for m in messages] == ["inbound"], "no written survey on a call"
+    untold = (await quick.published(SurveyDeliveryChanged))[-1]
+    assert (untold.survey_id, untold.state, untold.reason) == (
+        "survey-2",
+        "failed",
+        "a phone case takes no written invitation",
+    )
 
 
 async def test_a_retried_reply_with_an_idempotency_key_is_posted_and_sent_once(quick, client):

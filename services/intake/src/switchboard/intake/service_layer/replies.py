@@ -17,7 +17,11 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.contracts.events import ReplyDeliveryChanged, ReplyPosted
+from switchboard.contracts.events import (
+    ReplyDeliveryChanged,
+    ReplyPosted,
+    SurveyDeliveryChanged,
+)
 from switchboard.contracts.events.cases import DeliveryState
 from switchboard.contracts.events.common import Channel
 from switchboard.intake.adapters.adapter_directory import opened_credential
@@ -292,7 +296,7 @@ async def deliveries_settled(uow: IntakeUnitOfWork, outcomes: Sequence[Settled])
         if state is None:
             row.delivery_error = reason
             continue
-        if _move(row, state, at=settled.at, reason=reason) and row.kind == "reply":
+        if _move(row, state, at=settled.at, reason=reason):
             changes.append((row, state, settled.at, reason))
     if not changes:
         return
@@ -322,7 +326,7 @@ async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Rep
     row = await uow.session.get(ReplyRow, report.reply_id, with_for_update=True)
     if row is None or row.adapter_id != adapter_id:
         raise UnknownReply(report.reply_id)
-    if _move(row, report.state, at=report.at, reason=report.reason) and row.kind == "reply":
+    if _move(row, report.state, at=report.at, reason=report.reason):
         case = await uow.session.get(CaseRow, row.case_id)
         assert case is not None
         await uow.publish(_delivery_changed(case, row, report.state, report.at, report.reason))
@@ -353,9 +357,8 @@ async def report_provider_delivery(
 
 
 def _move(row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | None) -> bool:
-    """The reply (locked by the caller) moves to ``state`` if that is forward; whether it
-    moved. (A survey request's state shows in the conversation only; a reply's change is
-    published by the caller.)"""
+    """The outbound message (locked by the caller) moves to ``state`` if that is forward;
+    whether it moved (the caller publishes the change)."""
     if not ReplyDelivery(row.delivery).moves_to(state):
         return False
     row.delivery, row.delivery_changed_at = state.value, at
@@ -365,7 +368,10 @@ def _move(row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | No
 
 def _delivery_changed(
     case: CaseRow, row: ReplyRow, state: ReplyDelivery, at: datetime, reason: str | None
-) -> ReplyDeliveryChanged:
+) -> ReplyDeliveryChanged | SurveyDeliveryChanged:
+    """A reply's change, or a survey invitation's (for feedback)."""
+    if row.kind == "survey":
+        return survey_delivery_changed(case, row.id, state, at=at, reason=reason)
     return ReplyDeliveryChanged(
         case_id=case.id,
         customer_id=case.customer_id,
@@ -373,6 +379,21 @@ def _delivery_changed(
         channel=Channel(case.channel),
         reply_id=row.id,
         agent_id=row.agent_id,
+        state=DeliveryState(state.value),
+        changed_at=at,
+        reason=reason[:2000] if reason else None,
+    )
+
+
+def survey_delivery_changed(
+    case: CaseRow, survey_id: str, state: ReplyDelivery, *, at: datetime, reason: str | None
+) -> SurveyDeliveryChanged:
+    return SurveyDeliveryChanged(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        region=case.region,
+        channel=Channel(case.channel),
+        survey_id=survey_id,
         state=DeliveryState(state.value),
         changed_at=at,
         reason=reason[:2000] if reason else None,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 
 from switchboard.contracts.envelope import Envelope
-from switchboard.contracts.events import SurveyRequested
+from switchboard.contracts.events import SurveyDeliveryChanged, SurveyRequested
+from switchboard.contracts.events.cases import DeliveryState
 from switchboard.intake.adapters.consent_history import consents_of
 from switchboard.intake.adapters.orm import AdapterRow, CaseRow, ReplyRow
 from switchboard.intake.domain.consents import Purpose
@@ -24,6 +25,7 @@ from switchboard.intake.service_layer.replies import (
     latest_inbound,
     queue_for_adapter,
     sends_outbound,
+    survey_delivery_changed,
 )
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
@@ -35,9 +37,22 @@ NO_SURVEY_CONSENT = "not sent: the customer withdrew their consent to surveys"
 async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUnitOfWork) -> None:
     """One invitation per survey; none on a channel that takes no written message (phone),
     and a failed one, visible in the conversation, when the customer withdrew their consent
-    to surveys or the adapter has no outbound address."""
+    to surveys or the adapter has no outbound address — feedback is told of each that does
+    not go (``SurveyDeliveryChanged`` failed), and of how far the others get."""
     request, session = message.data, uow.session
     if request.channel.value not in TEXT_LIMITS:
+        await uow.publish(
+            SurveyDeliveryChanged(
+                case_id=request.case_id,
+                customer_id=request.customer_id,
+                region=request.region,
+                channel=request.channel,
+                survey_id=request.survey_id,
+                state=DeliveryState.FAILED,
+                changed_at=request.requested_at,
+                reason=f"a {request.channel.value} case takes no written invitation",
+            )
+        )
         return
     if await session.get(ReplyRow, request.survey_id) is not None:
         return
@@ -69,15 +84,21 @@ async def send_survey_request(message: Envelope[SurveyRequested], uow: IntakeUni
         delivery_changed_at=now,
     )
     session.add(row)
+    withheld: str | None = None
     if (await consents_of(session, case.customer_id)).withdrawn(Purpose.SURVEYS):
-        row.delivery = ReplyDelivery.FAILED.value
-        row.delivery_error = NO_SURVEY_CONSENT
+        withheld = NO_SURVEY_CONSENT
         log.info("survey %s not sent: its customer withdrew consent", request.survey_id)
+    elif adapter is None or not sends_outbound(adapter):
+        withheld = f"adapter {latest.adapter_id!r} has no outbound address"
+    if withheld is not None:
+        row.delivery, row.delivery_error = ReplyDelivery.FAILED.value, withheld
+        await uow.publish(
+            survey_delivery_changed(
+                case, request.survey_id, ReplyDelivery.FAILED, at=now, reason=withheld
+            )
+        )
         return
-    if adapter is None or not sends_outbound(adapter):
-        row.delivery = ReplyDelivery.FAILED.value
-        row.delivery_error = f"adapter {latest.adapter_id!r} has no outbound address"
-        return
+    assert adapter is not None  # it sends outbound
     document = {
         "kind": "survey",
         "survey_id": request.survey_id,
