@@ -13,11 +13,14 @@ from switchboard.contracts.events import (
     CustomerMerged,
     DetractorAlerted,
     SurveyAnswered,
+    SurveyDeliveryChanged,
     SurveyRequested,
 )
+from switchboard.contracts.events.cases import DeliveryState
 from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.feedback.adapters.orm import CustomerRow, FollowUpRow, SurveyRow
 from switchboard.feedback.domain.answers import Answer
+from switchboard.feedback.domain.kpis import compute_kpis
 from switchboard.feedback.domain.surveys import SurveyAlreadyAnswered, SurveyExpired
 from switchboard.feedback.service_layer.answers import answer_survey
 
@@ -214,3 +217,41 @@ async def test_a_merged_customer_s_survey_suppresses_the_survivor_s_next(feedbac
     await resolve(feedback, clock, customer_id="cust-survivor")
     assert await feedback.fire_timers(now=clock.turn(SURVEY_DELAY)) == 0, "surveyed a day ago"
     assert len(await feedback.published(SurveyRequested)) == 1
+
+
+def delivery_changed(request: SurveyRequested, state: str, reason: str | None = None):
+    return SurveyDeliveryChanged(
+        case_id=request.case_id,
+        customer_id=request.customer_id,
+        region=request.region,
+        channel=request.channel,
+        survey_id=request.survey_id,
+        state=DeliveryState(state),
+        changed_at=request.requested_at + timedelta(seconds=1),
+        reason=reason,
+    )
+
+
+async def test_a_survey_intake_could_not_deliver_leaves_the_response_rate(feedback, clock):
+    for _ in range(2):
+        await resolve(feedback, clock, language="da")
+    assert await feedback.fire_timers(now=clock.turn(SURVEY_DELAY + timedelta(seconds=1))) == 2
+    withheld, sent = await feedback.published(SurveyRequested)
+    reason = "the customer withdrew their consent to surveys"
+    await feedback.deliver(
+        delivery_changed(sent, "accepted"),
+        delivery_changed(withheld, "failed", reason),
+        delivery_changed(withheld, "failed", reason),  # told twice: counted once
+    )
+    await answer(feedback, sent.survey_id, Answer(csat=5))
+
+    total = await totals(feedback, agent_id="agent-1")
+    assert (total.surveys_requested, total.surveys_undelivered, total.surveys_answered) == (
+        2,
+        1,
+        1,
+    )
+    assert compute_kpis(total).response_rate_percent == 100.0, "1 answered of 1 delivered"
+    async with feedback.service.sessions() as session:
+        row = await session.get(SurveyRow, withheld.survey_id)
+    assert (row.undelivered_reason, row.undelivered_at is not None) == (reason, True)

@@ -63,6 +63,9 @@ class SurveyRow(Base):
     requested_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+    undelivered_at: Mapped[datetime | None]
+    """When intake said the invitation never reached the customer, and why."""
+    undelivered_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AnswerRow(Base):
@@ -108,6 +111,7 @@ class RollupCounters:
 
     surveys_requested: Mapped[int] = _counter()
     surveys_answered: Mapped[int] = _counter()
+    surveys_undelivered: Mapped[int] = _counter()
     csat_answers: Mapped[int] = _counter()
     csat_satisfied: Mapped[int] = _counter()
     nps_answers: Mapped[int] = _counter()

@@ -18,6 +18,8 @@ DETRACTOR_NPS_AT_MOST = 6
 class Counters:
     surveys_requested: int = 0
     surveys_answered: int = 0
+    surveys_undelivered: int = 0
+    """Requested, but they never reached the customer (intake says so)."""
     csat_answers: int = 0
     csat_satisfied: int = 0
     nps_answers: int = 0
@@ -77,6 +79,10 @@ def survey_requested_counters() -> Counters:
     return Counters(surveys_requested=1)
 
 
+def survey_undelivered_counters() -> Counters:
+    return Counters(surveys_undelivered=1)
+
+
 def first_response_counters(*, seconds: float) -> Counters:
     return Counters(first_responses=1, first_response_ms_sum=to_milliseconds(seconds))
 
@@ -120,6 +126,7 @@ class Kpis:
     backlog: int | None
     surveys_requested: int
     surveys_answered: int
+    surveys_undelivered: int
     resolutions: int
 
     def as_dict(self) -> dict[str, float | int | None]:
@@ -142,7 +149,9 @@ def compute_kpis(counters: Counters, *, open_before: int | None = None) -> Kpis:
             promoters=c.nps_promoters, detractors=c.nps_detractors, answers=c.nps_answers
         ),
         ces=mean(c.ces_sum, c.ces_answers),
-        response_rate_percent=percent(c.surveys_answered, c.surveys_requested),
+        response_rate_percent=percent(
+            c.surveys_answered, max(0, c.surveys_requested - c.surveys_undelivered)
+        ),
         first_response_seconds=mean_seconds(c.first_response_ms_sum, c.first_responses),
         resolution_seconds=mean_seconds(c.resolution_ms_sum, c.resolutions),
         first_contact_resolution_percent=percent(c.first_contact_resolutions, c.resolutions),
@@ -150,6 +159,7 @@ def compute_kpis(counters: Counters, *, open_before: int | None = None) -> Kpis:
         backlog=None if open_before is None else open_before + c.backlog_change,
         surveys_requested=c.surveys_requested,
         surveys_answered=c.surveys_answered,
+        surveys_undelivered=c.surveys_undelivered,
         resolutions=c.resolutions,
     )
 

@@ -13,6 +13,7 @@ from switchboard.contracts.events import (
     CustomerMerged,
     SlaAchieved,
     SlaBreached,
+    SurveyDeliveryChanged,
 )
 from switchboard.feedback.service_layer.cases import (
     record_agent_replied,
@@ -22,6 +23,7 @@ from switchboard.feedback.service_layer.cases import (
     record_sla_outcome,
 )
 from switchboard.feedback.service_layer.customers import merge_customers
+from switchboard.feedback.service_layer.survey_deliveries import record_survey_delivery
 from switchboard.feedback.service_layer.surveys import SURVEY_DUE, send_due_survey
 from switchboard.servicekit.consumer import Handler
 from switchboard.servicekit.timers import TimerHandler
@@ -34,6 +36,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     SlaAchieved: record_sla_outcome,
     SlaBreached: record_sla_outcome,
     CustomerMerged: merge_customers,
+    SurveyDeliveryChanged: record_survey_delivery,
 }
 
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {SURVEY_DUE: send_due_survey}
