@@ -64,6 +64,7 @@ def escalation_dependencies(
             if settings.config_file
             else None
         ),
+        breach_margin_share=settings.breach_margin_share,
     )
 
 

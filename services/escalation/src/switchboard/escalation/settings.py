@@ -26,6 +26,9 @@ class EscalationSettings(BearerServiceSettings):
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_poll_seconds: float = Field(default=0.2, gt=0)
+    breach_margin_share: float = Field(default=0.1, ge=0.0, lt=1.0)
+    """A waiting case is predicted to breach when routing expects its offer later than its
+    first-response deadline less this share of the target (time to accept and reply)."""
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     console_routing_url: str = "http://127.0.0.1:8002"
     """Where the coordinator console's browser reaches routing (queues, agents)."""

@@ -35,6 +35,13 @@ class CaseRow(Base):
     team: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24))
     first_responded_at: Mapped[datetime | None]
+    offered_at: Mapped[datetime | None]
+    """When routing last offered it to an agent; None while it waits (again)."""
+    queue_position: Mapped[int | None] = mapped_column(Integer)
+    served_per_minute: Mapped[float | None] = mapped_column(Float)
+    expected_offer_at: Mapped[datetime | None]
+    wait_estimated_at: Mapped[datetime | None]
+    """Routing's last wait forecast of the case (CaseWaitEstimated), when it made it."""
 
 
 class ClockRow(Base):
@@ -54,6 +61,9 @@ class ClockRow(Base):
     running_since: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
+    at_risk_at: Mapped[datetime | None]
+    """When the clock was predicted to breach (SlaBreachPredicted), at most once."""
+    risk_cleared_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_esc_sla_clocks_open", "case_id", "metric", "completed_at"),)
 

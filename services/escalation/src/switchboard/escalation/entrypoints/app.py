@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from switchboard.escalation.bootstrap import DEFINITION
 from switchboard.escalation.entrypoints import (
+    at_risk_api,
     cases_api,
     configuration_api,
     console_api,
@@ -26,6 +27,7 @@ HTTP_API: HttpApi[EscalationSettings] = HttpApi(
         webhook_deliveries_api.router,
         console_api.router,
         staffing_alerts_api.router,
+        at_risk_api.router,
     ),
 )
 

@@ -27,7 +27,12 @@ from switchboard.escalation.adapters.orm import CaseRow
 from switchboard.escalation.domain.cases import CaseStatus
 from switchboard.escalation.domain.escalation import TriggerKind
 from switchboard.escalation.domain.sla import Metric
-from switchboard.escalation.service_layer import escalations, sla_clocks, triggers
+from switchboard.escalation.service_layer import (
+    breach_predictions,
+    escalations,
+    sla_clocks,
+    triggers,
+)
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 
 
@@ -119,13 +124,19 @@ async def reopen_case(message: Envelope[CaseReopened], uow: EscalationUnitOfWork
 
 
 async def requeue_case(message: Envelope[CaseQueued], uow: EscalationUnitOfWork) -> None:
+    """The case waits (again): no offer stands, and its priority may pick another policy,
+    whose deadline the last wait forecast is weighed against."""
     queued = message.data
     case = await repository.case_for_update(uow.session, queued.case_id)
-    if case is None or case.priority == int(queued.priority):
+    if case is None:
+        return
+    case.offered_at = None
+    if case.priority == int(queued.priority):
         return
     case.priority = int(queued.priority)
     loaded = await uow.deps.config.current(uow.session)
     await sla_clocks.retarget_case(uow=uow, case=case, loaded=loaded)
+    await breach_predictions.predict_breach(uow=uow, case=case)
 
 
 async def record_assignment(message: Envelope[CaseAssigned], uow: EscalationUnitOfWork) -> None:

@@ -9,10 +9,12 @@ from switchboard.contracts.base import Event
 from switchboard.contracts.events import (
     AgentReplied,
     CaseAssigned,
+    CaseOffered,
     CaseOpened,
     CaseQueued,
     CaseReopened,
     CaseResolved,
+    CaseWaitEstimated,
     ContactReceived,
     DetractorAlerted,
     ReplyDeliveryChanged,
@@ -20,6 +22,7 @@ from switchboard.contracts.events import (
     StaffingShortfall,
 )
 from switchboard.escalation.service_layer import (
+    breach_predictions,
     cases,
     escalations,
     sla_clocks,
@@ -34,6 +37,8 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     ContactReceived: cases.receive_contact,
     CaseReopened: cases.reopen_case,
     CaseQueued: cases.requeue_case,
+    CaseWaitEstimated: breach_predictions.weigh_wait,
+    CaseOffered: breach_predictions.clear_risk,
     CaseAssigned: cases.record_assignment,
     AgentReplied: cases.record_reply,
     CaseResolved: cases.resolve_case,

@@ -28,6 +28,9 @@ class EscalationDeps:
     """Delivers the queued coordinator webhooks (a worker; servicekit's deliveries)."""
     config_file: ConfigFile | None
     """Stored as the active configuration when the service starts, if there is one."""
+    breach_margin_share: float = 0.1
+    """A waiting case is predicted to breach when its offer is expected later than its
+    first-response deadline less this share of the target (time to accept and reply)."""
 
 
 EscalationUnitOfWork = UnitOfWork[EscalationDeps]
