@@ -1,6 +1,7 @@
 // Switchboard coordinator console. No framework, no build step: native modules and plain
 // DOM. This entry signs in, starts the stream and the polls, and wires the page's controls.
 import { loadConfig, Unauthorized } from "./api.js";
+import { loadAtRisk } from "./risks.js";
 import { closeConversation, openConversation } from "./conversation.js";
 import { $ } from "./dom.js";
 import { renderEscalations } from "./escalations.js";
@@ -46,7 +47,7 @@ function start(generation) {
   $("escalation-list").dataset.loaded = "false";
   followStream(generation);
   every(generation, PANEL_POLL_MS, async (g) => {
-    await Promise.all([loadQueues(g), loadAgents(g)]);
+    await Promise.all([loadQueues(g), loadAgents(g), loadAtRisk(g)]);
     renderEscalations(); // keeps the ages fresh
   });
   every(generation, KPI_POLL_MS, loadKpis);
@@ -79,6 +80,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const generation = state.generation;
     loadQueues(generation);
     loadAgents(generation);
+    loadAtRisk(generation);
     loadStaffing(generation);
     loadKpis(generation).catch(() => {});
   });
