@@ -117,6 +117,33 @@ async def test_a_case_transferred_to_a_queue_waits_there_for_its_agents(desk):
         await desk.do(transfers.transfer_case, case_id="c1", agent_id="v", note=None, to_queue="vi")
 
 
+async def test_a_queue_served_from_another_region_takes_the_case_there(desk):
+    await held_by_a(desk)
+    await desk.hire("d1", region="dach", pools=["returns"], languages=["da", "de"])
+    await desk.hire("d2", region="dach", pools=["returns", "dach"], languages=["da", "de"])
+    await desk.cycle()
+
+    moved = await transfer(desk, to_queue="returns")
+
+    assert (moved.pool, moved.region) == ("returns", "dach"), "its SLA and coordinators: dach's"
+    [sent] = await desk.service.published(CaseTransferred)
+    assert (sent.to_queue_id, sent.to_region, sent.region) == ("returns", "dach", "dach")
+
+    await desk.hire("n1", region="nordics", pools=["returns"])  # now served from two regions
+    await desk.cycle()
+    await desk.do(answers.accept_offer, case_id="c1", agent_id=(await offered(desk)).agent_id)
+    holder = (await desk.service.published(CaseOffered))[-1].agent_id
+    again = await desk.do(
+        transfers.transfer_case, case_id="c1", agent_id=holder, note=None, to_queue="returns"
+    )
+    assert again.region == "dach", "agents of several regions: the case keeps its own"
+
+
+async def offered(desk) -> CaseOffered:
+    assert await desk.cycle() >= 0
+    return (await desk.service.published(CaseOffered))[-1]
+
+
 @pytest.fixture
 async def client(desk) -> AsyncIterator[httpx.AsyncClient]:
     app = service_app(desk.service.service, HTTP_API)

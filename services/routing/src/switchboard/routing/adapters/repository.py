@@ -40,14 +40,14 @@ async def agent(session: AsyncSession, agent_id: str, *, lock: bool) -> AgentRow
     return row
 
 
-async def anyone_serves(session: AsyncSession, pool: str) -> bool:
-    """Whether some agent of the directory serves ``pool`` (the JSON text narrows the rows,
-    the list itself decides)."""
+async def regions_serving(session: AsyncSession, pool: str) -> set[str]:
+    """The regions of the directory's agents who serve ``pool`` (empty: nobody serves it;
+    the JSON text narrows the rows, the list itself decides)."""
     text = cast(AgentRow.pools, String)
     spellings = {json.dumps(pool), json.dumps(pool, ensure_ascii=False)}
     listed = or_(*(text.contains(each, autoescape=True) for each in spellings))
-    rows = await session.scalars(select(AgentRow.pools).where(listed).limit(100))
-    return any(pool in pools for pools in rows)
+    rows = await session.execute(select(AgentRow.pools, AgentRow.region).where(listed).limit(100))
+    return {region for pools, region in rows if pool in pools}
 
 
 async def offered_cases_of(session: AsyncSession, agent_id: str) -> list[CaseRow]:

@@ -3,7 +3,8 @@ region or department. It always waits again, keeping its age.
 
 A named agent must be signed in (not offline) and take the case's channel; when they are
 busy, away or at capacity the case waits for them alone, as it would for a customer's last
-agent, then any agent of its pool may take it. A queue is a pool some agent serves.
+agent, then any agent of its pool may take it. A queue is a pool some agent serves; the case
+moves to its agents' region when they share one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class ToAgent:
 @dataclass(frozen=True, slots=True)
 class ToQueue:
     queue: str
+    region: str | None = None
+    """The region of the agents who serve the queue, when they all share one: the case
+    moves there (its SLA calendar, its coordinators); else it keeps its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +80,8 @@ def destination(
                 preferred_agent=agent.id,
                 preferred_until=now + wait_for_agent,
             )
-        case ToQueue(queue):
-            return Destination(region=item.region, department=department, pool=queue)
+        case ToQueue(queue, region):
+            return Destination(region=region or item.region, department=department, pool=queue)
         case ToPlace(region, new_department):
             region = region or item.region
             department = new_department or department

@@ -89,7 +89,8 @@ async def _target(
     if to_agent is not None:
         return ToAgent(agent_from_row(await repository.agent(uow.session, to_agent, lock=False)))
     if to_queue is not None:
-        if not await repository.anyone_serves(uow.session, to_queue):
+        regions = await repository.regions_serving(uow.session, to_queue)
+        if not regions:
             raise UnknownQueue(to_queue)
-        return ToQueue(to_queue)
+        return ToQueue(to_queue, region=regions.pop() if len(regions) == 1 else None)
     return place
