@@ -75,7 +75,7 @@ format: $(STAMP)
 ## its numbers with a baseline measured in the same run and its targets (✓/✗), and ends with
 ## "RESULT <name>: ok". All run; the target fails if any could not measure.
 ## BENCH=name runs one (e.g. BENCH=outbox_relay); BENCH_ARGS=--smoke runs them at tiny size.
-BENCHES := outbox_relay routing_engine routing_offers intake_accept replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup
+BENCHES := outbox_relay routing_engine routing_offers intake_accept provider_intake replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup
 BENCH ?= $(BENCHES)
 BENCH_ARGS ?=
 bench: setup

@@ -23,7 +23,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 def test_every_benchmark_is_smoke_tested():
-    assert len(BENCHMARKS) >= 9, BENCHMARKS
+    assert len(BENCHMARKS) >= 10, BENCHMARKS
+
+
+def test_make_bench_runs_every_benchmark():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    [line] = [line for line in makefile.splitlines() if line.startswith("BENCHES :=")]
+    assert sorted(line.split(":=", 1)[1].split()) == BENCHMARKS
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
