@@ -4,6 +4,7 @@ runs them (the ``stack`` fixture of this folder is on PostgreSQL)."""
 
 import pytest
 
+from ..unit.test_breach_predictions import *  # noqa: F403
 from ..unit.test_clocks_and_escalations import *  # noqa: F403
 from ..unit.test_other_triggers import *  # noqa: F403
 from ..unit.test_rows_and_envelopes import *  # noqa: F403
