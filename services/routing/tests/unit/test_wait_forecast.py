@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,14 +20,27 @@ from switchboard.routing.domain.wait_forecast import (
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WINDOW, LEAST = timedelta(minutes=15), timedelta(minutes=5)
 
 
 def test_a_case_is_offered_after_those_ahead_of_it_and_itself_at_the_pace() -> None:
     # 30 offers accepted in 15 minutes: 2 a minute; 9 cases ahead, the tenth in 5 minutes.
-    pace = per_minute(30, timedelta(minutes=15))
+    pace = per_minute(30, NOW - timedelta(minutes=14), now=NOW, window=WINDOW, least=LEAST)
 
-    assert pace == 2.0
-    assert forecast(9, pace, now=NOW) == Forecast(9, 2.0, NOW + timedelta(minutes=5))
+    assert pace == pytest.approx(30 / 14)
+    assert per_minute(30, NOW - timedelta(hours=1), now=NOW, window=WINDOW, least=LEAST) == 2.0
+    assert forecast(9, 2.0, now=NOW) == Forecast(9, 2.0, NOW + timedelta(minutes=5))
+
+
+def test_a_pool_just_served_is_paced_since_its_first_offer_but_over_five_minutes_at_least() -> None:
+    def pace(accepted: int, minutes_ago: float) -> float:
+        first = NOW - timedelta(minutes=minutes_ago)
+        return per_minute(accepted, first, now=NOW, window=WINDOW, least=LEAST)
+
+    assert pace(6, 6) == 1.0  # six since 6 minutes ago, not six in fifteen
+    assert pace(2, 1) == pytest.approx(0.4)  # two in the last minute: as if over five
+    assert pace(0, 1) == 0.0
+    assert per_minute(3, None, now=NOW, window=WINDOW, least=LEAST) == 0.0
 
 
 def test_a_pool_that_serves_nobody_offers_nothing_in_sight() -> None:

@@ -79,6 +79,12 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
         forecasts=ForecastPlan(
             check_every=timedelta(seconds=settings.wait_forecast_check_seconds),
             window=timedelta(seconds=settings.wait_forecast_window_seconds),
+            least_span=timedelta(
+                seconds=min(
+                    settings.wait_forecast_least_span_seconds,
+                    settings.wait_forecast_window_seconds,
+                )
+            ),
             tolerance=Tolerance(
                 settings.wait_forecast_tolerance_seconds, settings.wait_forecast_tolerance_share
             ),

@@ -70,6 +70,9 @@ class RoutingSettings(BearerServiceSettings):
     """How often every waiting case's expected offer time is reckoned again."""
     wait_forecast_window_seconds: float = Field(default=900.0, ge=60.0)
     """A pool's pace is its offers accepted over this recent window, per minute."""
+    wait_forecast_least_span_seconds: float = Field(default=300.0, gt=0.0)
+    """...over the time since the first of them when that is shorter (a pool just being
+    served), but never less than this (one early offer promises no rush)."""
     wait_forecast_tolerance_seconds: float = Field(default=30.0, ge=0.0)
     wait_forecast_tolerance_share: float = Field(default=0.2, ge=0.0)
     """A case's forecast is published again when it moves by more than the tolerance in

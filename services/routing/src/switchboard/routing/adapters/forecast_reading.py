@@ -33,16 +33,20 @@ async def waiting_cases(session: AsyncSession) -> list[tuple[WaitingCase, str]]:
     ]
 
 
-async def accepted_since(session: AsyncSession, since: datetime) -> dict[tuple[str, str], int]:
-    """Offers accepted at or after ``since``, per pool and channel of their case."""
+async def accepted_since(
+    session: AsyncSession, since: datetime
+) -> dict[tuple[str, str], tuple[int, datetime | None]]:
+    """Offers accepted at or after ``since``, per pool and channel of their case: how many,
+    and when the first of them."""
     query = (
-        select(CaseRow.pool, CaseRow.channel, func.count())
+        select(CaseRow.pool, CaseRow.channel, func.count(), func.min(OfferRow.answered_at))
         .select_from(OfferRow)
         .join(CaseRow, CaseRow.case_id == OfferRow.case_id)
         .where(OfferRow.state == "accepted", OfferRow.answered_at >= since)
         .group_by(CaseRow.pool, CaseRow.channel)
     )
-    return {(pool, channel): n for pool, channel, n in (await session.execute(query)).all()}
+    rows = (await session.execute(query)).all()
+    return {(pool, channel): (n, first) for pool, channel, n, first in rows}
 
 
 async def forecasts_said(session: AsyncSession) -> dict[str, WaitForecastRow]:

@@ -2,7 +2,9 @@
 expectation has moved enough to be said again.
 
 The pace is what the queue actually got: the cases of the pool and channel whose offer an
-agent accepted over a recent window, per minute. It counts what a model of agents and
+agent accepted over a recent window, per minute — over the time since the first of them
+when that is shorter (a pool that just started being served), but never less than a few
+minutes (one early offer promises no rush). It counts what a model of agents and
 handle times would have to guess (agents shared between pools, per-channel capacity,
 declines, expiries, wrap-up), and falls to zero when nobody serves the pool — then no
 offer is in sight and every case there waits with no end. A case with ``position`` cases
@@ -43,8 +45,15 @@ class Tolerance:
     share: float = 0.2
 
 
-def per_minute(accepted: int, window: timedelta) -> float:
-    return accepted * 60.0 / window.total_seconds()
+def per_minute(
+    accepted: int, first_at: datetime | None, *, now: datetime, window: timedelta, least: timedelta
+) -> float:
+    """``accepted`` offers, the first at ``first_at``, per minute over the window, or over
+    the time since the first when shorter — but at least ``least``."""
+    if accepted <= 0 or first_at is None:
+        return 0.0
+    span = min(window, max(least, now - first_at))
+    return accepted * 60.0 / span.total_seconds()
 
 
 def forecast(position: int, served_per_minute: float, *, now: datetime) -> Forecast:

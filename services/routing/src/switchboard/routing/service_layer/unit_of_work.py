@@ -71,6 +71,8 @@ class ForecastPlan:
     check_every: timedelta = timedelta(seconds=15)
     window: timedelta = timedelta(minutes=15)
     """A pool's pace: its offers accepted this far back."""
+    least_span: timedelta = timedelta(minutes=5)
+    """...counted over the time since the first of them when shorter, but at least this."""
     tolerance: Tolerance = field(default_factory=Tolerance)
 
 

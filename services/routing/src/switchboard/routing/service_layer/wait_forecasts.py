@@ -50,7 +50,8 @@ async def forecast_waits(*, uow: RoutingUnitOfWork, now: datetime) -> list[CaseW
     positions = queue_positions(case for case, _ in waiting)
     published: list[CaseWaitEstimated] = []
     for case, region in waiting:
-        pace = per_minute(accepted.get((case.pool, case.channel), 0), plan.window)
+        count, first_at = accepted.get((case.pool, case.channel), (0, None))
+        pace = per_minute(count, first_at, now=now, window=plan.window, least=plan.least_span)
         new = forecast(positions[case.case_id], pace, now=now)
         row = said.get(case.case_id)
         last = row.expected_offer_at if row else None
