@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import REGISTRY
 
 from switchboard.contracts.events import (
     CaseOffered,
@@ -119,7 +120,13 @@ async def test_a_case_in_time_is_not_at_risk_until_the_pace_drops(stack):
     assert risk.expected_offer_at == opened.opened_at + timedelta(minutes=55)
 
 
+def at_risk_counted(event: str) -> float:
+    labels = {"metric": "first_response", "event": event}
+    return REGISTRY.get_sample_value("escalation_sla_at_risk_total", labels) or 0.0
+
+
 async def test_a_pool_serving_nobody_puts_its_cases_at_risk_once(stack):
+    counted = at_risk_counted("predicted")
     opened = case_opened(at=stack.clock.at)
     await stack.deliver(opened)
     for minutes in (1, 2, 3):
@@ -128,6 +135,7 @@ async def test_a_pool_serving_nobody_puts_its_cases_at_risk_once(stack):
         )
     [risk] = await stack.events(SlaBreachPredicted)
     assert risk.expected_offer_at is None
+    assert at_risk_counted("predicted") == counted + 1
 
 
 async def test_the_offer_clears_the_risk_and_a_later_wait_is_not_predicted_again(stack):

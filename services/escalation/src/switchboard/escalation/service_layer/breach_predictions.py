@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import (
     CaseOffered,
@@ -27,6 +29,11 @@ from switchboard.escalation.domain.sla import BREACH_FRACTION, Metric, SlaClock
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 
 PREDICTED = (Metric.FIRST_RESPONSE,)
+SLA_AT_RISK = Counter(
+    "escalation_sla_at_risk_total",
+    "Clocks predicted to breach (predicted) and predictions cleared by an offer (cleared)",
+    ["metric", "event"],
+)
 
 
 async def weigh_wait(message: Envelope[CaseWaitEstimated], uow: EscalationUnitOfWork) -> None:
@@ -65,6 +72,7 @@ async def predict_breach(*, uow: EscalationUnitOfWork, case: CaseRow) -> None:
             continue
         row.at_risk_at = after.predicted_at
         await uow.publish(predicted(row, clock, case, calendar, margin, at))
+        SLA_AT_RISK.labels(row.metric, "predicted").inc()
 
 
 async def clear_risk(message: Envelope[CaseOffered], uow: EscalationUnitOfWork) -> None:
@@ -89,6 +97,7 @@ async def clear_risk(message: Envelope[CaseOffered], uow: EscalationUnitOfWork) 
                 cleared_at=offered.offered_at,
             )
         )
+        SLA_AT_RISK.labels(row.metric, "cleared").inc()
 
 
 def watch_of(row: ClockRow) -> BreachWatch:
