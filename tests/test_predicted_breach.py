@@ -5,7 +5,9 @@ replies and resolutions go to escalation as its consumer would hand them over; t
 at-risk predictions are set against the 50 % warnings the clocks fire.
 
 What it measures (printed with ``-s``): the median lead of a prediction over the case's
-50 % warning, and the share of predicted cases that did breach (nobody acted on them)."""
+50 % warning, and the share of predicted cases that did breach (nobody acted on them).
+A case whose forecast turns late only as its deadline nears is predicted after its
+warning; every case that breaches here is predicted before it."""
 
 from __future__ import annotations
 
@@ -199,13 +201,14 @@ async def test_an_understaffed_pool_is_predicted_to_breach_before_the_clocks_war
 
     assert breached, "the pool should be short enough for some cases to breach"
     assert breached <= set(predicted), "every breach was predicted"
-    leads = [half_way[c] - p.predicted_at for c, p in predicted.items() if c in half_way]
-    assert all(lead > timedelta(0) for lead in leads), "each prediction came before its warning"
-    median = statistics.median(lead.total_seconds() for lead in leads)
-    precision = len(breached & set(predicted)) / len(predicted)
+    leads = {c: half_way[c] - p.predicted_at for c, p in predicted.items() if c in half_way}
+    assert all(leads[c] > timedelta(0) for c in breached), "each before its 50 % warning"
+    early = sum(lead > timedelta(0) for lead in leads.values())
+    median = statistics.median(lead.total_seconds() for lead in leads.values())
+    precision = len(breached) / len(predicted)
     print(
-        f"\ncases {len(opened)}, predicted {len(predicted)}, breached {len(breached)}, "
-        f"warned at 50 % {len(half_way)}; median lead over the 50 % warning {median:.0f} s; "
-        f"predicted that breached {precision:.0%}"
+        f"\ncases {len(opened)}, predicted {len(predicted)} ({early} before their 50 % warning), "
+        f"breached {len(breached)}, warned at 50 % {len(half_way)}; median lead over the 50 % "
+        f"warning {median:.0f} s; predicted that breached {precision:.0%}"
     )
     assert median >= 60
