@@ -67,6 +67,7 @@ WITH base AS (
 )
 SELECT region, day, agent_id, team, channel,
        n * 3 AS surveys_requested, n AS surveys_answered,
+       floor(n * 0.1 * random())::bigint AS surveys_undelivered,
        n AS csat_answers, floor(n * (0.55 + 0.4 * random()))::bigint AS csat_satisfied,
        n AS nps_answers, floor(n * (0.3 + 0.4 * random()))::bigint AS nps_promoters,
        floor(n * 0.25 * random())::bigint AS nps_detractors,
