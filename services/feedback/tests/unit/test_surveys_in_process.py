@@ -255,3 +255,23 @@ async def test_a_survey_intake_could_not_deliver_leaves_the_response_rate(feedba
     async with feedback.service.sessions() as session:
         row = await session.get(SurveyRow, withheld.survey_id)
     assert (row.undelivered_reason, row.undelivered_at is not None) == (reason, True)
+
+
+async def test_an_answer_to_a_survey_counted_undelivered_takes_it_back(feedback, clock):
+    await resolve(feedback, clock, language="da")
+    assert await feedback.fire_timers(now=clock.turn(SURVEY_DELAY + timedelta(seconds=1))) == 1
+    (request,) = await feedback.published(SurveyRequested)
+    await feedback.deliver(delivery_changed(request, "failed", "the adapter gave up"))
+    assert (await totals(feedback, agent_id="agent-1")).surveys_undelivered == 1
+
+    await answer(feedback, request.survey_id, Answer(csat=4))  # it reached them after all
+
+    total = await totals(feedback, agent_id="agent-1")
+    assert (total.surveys_requested, total.surveys_undelivered, total.surveys_answered) == (
+        1,
+        0,
+        1,
+    )
+    assert compute_kpis(total).response_rate_percent == 100.0
+    await feedback.deliver(delivery_changed(request, "failed", "late report"))
+    assert (await totals(feedback, agent_id="agent-1")).surveys_undelivered == 0

@@ -83,6 +83,11 @@ def survey_undelivered_counters() -> Counters:
     return Counters(surveys_undelivered=1)
 
 
+def survey_delivered_after_all_counters() -> Counters:
+    """A survey counted undelivered was answered: it reached the customer after all."""
+    return Counters(surveys_undelivered=-1)
+
+
 def first_response_counters(*, seconds: float) -> Counters:
     return Counters(first_responses=1, first_response_ms_sum=to_milliseconds(seconds))
 

@@ -64,6 +64,17 @@ async def answer_survey(uow: FeedbackUnitOfWork, *, survey_id: str, answer: Answ
         team=survey.team,
         counters=kpis.answer_counters(csat=answer.csat, nps=answer.nps, ces=answer.ces),
     )
+    if survey.undelivered_at is not None:  # an answer says it reached the customer after all
+        survey.undelivered_at, survey.undelivered_reason = None, None
+        await add_to_rollups(
+            uow,
+            at=survey.requested_at,
+            region=survey.region,
+            channel=survey.channel,
+            agent_id=survey.agent_id,
+            team=survey.team,
+            counters=kpis.survey_delivered_after_all_counters(),
+        )
     breached = uow.deps.settings.detractor_rule.breached(answer)
     if breached is not None:
         await raise_detractor_alert(uow, survey=survey, answer=answer, threshold=breached, at=now)

@@ -1,7 +1,8 @@
 """How far a survey invitation got, as intake tells it: one that never reached the customer
 (intake could not send it, or withheld it because the customer withdrew consent) is
 counted as undelivered — once, in the bucket where it was requested — so that the response
-rate is over the invitations customers could answer."""
+rate is over the invitations customers could answer. An answer that comes anyway takes it
+back (``answers``): it reached the customer after all."""
 
 from __future__ import annotations
 
