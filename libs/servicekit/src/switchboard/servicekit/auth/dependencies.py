@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from switchboard.servicekit.auth.principals import Principal
 from switchboard.servicekit.auth.tokens import TokenVerifier, challenge
+from switchboard.servicekit.http.documented import answers
 from switchboard.servicekit.http.problems import Problem
 
 _bearer = HTTPBearer(auto_error=False, description="A Switchboard bearer JWT (HS256).")
@@ -23,7 +24,9 @@ def bearer_principal(
     header is missing or malformed or the token does not verify. ``verifier`` finds the
     service's ``TokenVerifier`` for a request (e.g. through ``request.app.state``)."""
 
-    # async: FastAPI runs a plain ``def`` dependency in a worker thread, one hop per request
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, one hop per request;
+    # 403: a route may check the caller's role, regions or agent id against what it asks
+    @answers(401, 403)
     async def principal(request: Request, credentials: Credentials) -> Principal:
         if credentials is None:
             raise Problem(401, "a bearer token is required", headers=challenge())

@@ -2,6 +2,7 @@
 body size and rate limits."""
 
 from switchboard.servicekit.http.app import create_app
+from switchboard.servicekit.http.documented import answers, problems
 from switchboard.servicekit.http.problems import Problem, problem_response
 from switchboard.servicekit.http.rate_limits import (
     LimitText,
@@ -16,11 +17,13 @@ __all__ = [
     "LimitText",
     "Problem",
     "RateLimitRule",
+    "answers",
     "client_address",
     "create_app",
     "path_prefix",
     "path_segment",
     "problem_response",
+    "problems",
     "require_storable",
     "storable",
 ]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from switchboard.servicekit.http.documented import document_problems, problems
 from switchboard.servicekit.http.limits import BodySizeLimit
 from switchboard.servicekit.http.problems import (
     RETRY_AFTER_SECONDS,
@@ -64,7 +65,7 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], response_model=None)
+    @app.get("/readyz", tags=["operations"], response_model=None, responses=problems(503))
     async def readyz() -> JSONResponse | dict[str, Any]:
         """200 when the service can do its work; else 503 naming what is wrong. A broker
         outage shows in ``checks`` (consumers and relay waiting) even while ready."""
@@ -91,6 +92,7 @@ def create_app(
         async def asyncapi_document() -> dict[str, Any]:
             return asyncapi
 
+    document_problems(app, rate_limits)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, by_path=body_limits)
     for rule in rate_limits:
         app.add_middleware(RateLimit, rule=rule)

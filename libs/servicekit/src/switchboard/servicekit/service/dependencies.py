@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.servicekit.auth import Principal, Role, TokenVerifier, bearer_principal
+from switchboard.servicekit.http.documented import answers
 from switchboard.servicekit.http.problems import Problem
 from switchboard.servicekit.service.assembly import Service
 from switchboard.servicekit.unit_of_work import UnitOfWork
@@ -26,12 +27,14 @@ async def get_service(request: Request) -> Service[Any, Any]:
 ServiceDep = Annotated[Service[Any, Any], Depends(get_service)]
 
 
+@answers(503)
 async def read_session(service: ServiceDep) -> AsyncIterator[AsyncSession]:
     """A session for reads (each statement its own transaction)."""
     async with service.sessions() as session:
         yield session
 
 
+@answers(503)
 async def begin_unit_of_work(service: ServiceDep) -> AsyncIterator[UnitOfWork[Any]]:
     """A unit of work whose transaction commits when the route returns, before the
     response is sent: a client's 2xx always means committed."""
@@ -52,12 +55,14 @@ current_principal = bearer_principal(_tokens)
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+@answers(403)
 async def require_admin(principal: PrincipalDep) -> Principal:
     if principal.role is not Role.ADMIN:
         raise Problem(403, "this needs the admin role")
     return principal
 
 
+@answers(403)
 async def require_staff(principal: PrincipalDep) -> Principal:
     """Coordinators and admins: the people who oversee regions."""
     if principal.role not in (Role.ADMIN, Role.COORDINATOR):
