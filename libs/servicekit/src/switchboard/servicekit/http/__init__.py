@@ -2,7 +2,7 @@
 body size and rate limits."""
 
 from switchboard.servicekit.http.app import create_app
-from switchboard.servicekit.http.documented import answers, problems
+from switchboard.servicekit.http.documented import answers, any_query, problems
 from switchboard.servicekit.http.problems import Problem, problem_response
 from switchboard.servicekit.http.rate_limits import (
     LimitText,
@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "RateLimitRule",
     "answers",
+    "any_query",
     "client_address",
     "create_app",
     "path_prefix",

@@ -6,13 +6,17 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from switchboard.servicekit.http.documented import document_problems, problems
+from switchboard.servicekit.http.documented import (
+    declared_query_only,
+    document_problems,
+    problems,
+)
 from switchboard.servicekit.http.limits import BodySizeLimit
 from switchboard.servicekit.http.problems import (
     RETRY_AFTER_SECONDS,
@@ -55,7 +59,13 @@ def create_app(
             if runtime is not None:
                 await runtime.stop()
 
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(declared_query_only)],
+    )
     app.state.runtime = runtime
     install_problem_handlers(app)
     for router in routers:

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from fastapi import FastAPI, routing
+from fastapi import FastAPI, Request, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from switchboard.servicekit.http.problems import PROBLEM_JSON
+from switchboard.servicekit.http.problems import PROBLEM_JSON, Problem
 from switchboard.servicekit.http.rate_limits import RateLimitRule
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -53,6 +53,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 DEFAULT_REASONS = {
+    400: "The body cannot be read (not UTF-8, not the declared media type)",
     401: "No valid bearer token",
     403: "The token does not allow this (role, region or someone else's work)",
     404: "Nothing is known by that id",
@@ -93,6 +94,25 @@ def dependency_statuses(dependant: Dependant) -> Iterator[int]:
         yield from dependency_statuses(dependency)
 
 
+def any_query(call: Call) -> Call:
+    """Mark an endpoint or a dependency that reads query parameters it cannot declare (a
+    provider's webhook signed over its whole URL): its route takes any."""
+    call.open_query = True  # type: ignore[attr-defined]
+    return call
+
+
+def open_query(dependant: Dependant) -> bool:
+    return getattr(dependant.call, "open_query", False) or any(
+        open_query(dependency) for dependency in dependant.dependencies
+    )
+
+
+def query_names(dependant: Dependant) -> Iterator[str]:
+    yield from (param.alias for param in dependant.query_params)
+    for dependency in dependant.dependencies:
+        yield from query_names(dependency)
+
+
 def limited(path: str, rule: RateLimitRule) -> bool:
     """Whether ``rule`` counts requests to the route ``path`` (its parameters filled in)."""
     sample = re.sub(r"\{[^}]+\}", "sample", path)
@@ -104,7 +124,7 @@ def derived_statuses(route: Any, rate_limits: Sequence[RateLimitRule]) -> set[in
     if route.dependant.path_params:
         statuses.add(404)
     if route.body_field is not None:
-        statuses.update({413, 422})
+        statuses.update({400, 413, 422})
     if route.dependant.path_params or route.dependant.query_params:
         statuses.add(422)
     if route.dependant.header_params or route.dependant.cookie_params:
@@ -178,3 +198,33 @@ def document_problems(app: FastAPI, rate_limits: Sequence[RateLimitRule] = ()) -
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+@answers(422)
+async def declared_query_only(request: Request) -> None:
+    """A query parameter the operation does not declare is refused, as the document (which
+    lists them all) says: a misspelt filter is an error, not a silently wider answer."""
+    route = request.scope.get("route")
+    if route is None or not getattr(route, "include_in_schema", False):
+        return
+    declared = _declared_query(route)
+    if declared is None:
+        return
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        errors = [
+            {"field": name, "in": "query", "message": "unknown parameter", "type": "extra"}
+            for name in unknown
+        ]
+        raise Problem(
+            422, f"unknown query parameter {unknown[0]!r}", title="Invalid request", errors=errors
+        )
+
+
+def _declared_query(route: Any) -> frozenset[str] | None:
+    """The query parameters ``route`` declares; None when it takes any."""
+    if not hasattr(route, "declared_query"):
+        dependant = route.dependant
+        route.declared_query = None if open_query(dependant) else frozenset(query_names(dependant))
+    declared: frozenset[str] | None = route.declared_query
+    return declared
