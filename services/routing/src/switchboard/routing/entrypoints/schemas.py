@@ -18,7 +18,9 @@ from pydantic import (
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import Presence
+from switchboard.routing.domain.policy import MAX_NAME_LENGTH
 from switchboard.routing.domain.pool_staffing import PoolStaffing
+from switchboard.servicekit.json_types import JSON_NUMBER
 
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
 """An agent, case or message id: no spaces and no control characters (PostgreSQL cannot even
@@ -27,8 +29,8 @@ SkillName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$", max_
 AgentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER)]
 QueueName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=IDENTIFIER)]
 """A pool, as agents' profiles name them."""
-Proficiency = Annotated[int, Field(ge=1, le=10)]
-Slots = Annotated[int, Field(ge=0, le=50)]
+Proficiency = Annotated[int, Field(ge=1, le=10), JSON_NUMBER]
+Slots = Annotated[int, Field(ge=0, le=50), JSON_NUMBER]
 
 
 class Body(BaseModel):
@@ -41,7 +43,9 @@ class AgentProfile(Body):
     pools: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=20
     )
-    skills: dict[SkillName, Proficiency] = Field(default_factory=dict, max_length=100)
+    skills: dict[SkillName, Proficiency] = Field(
+        default_factory=dict, max_length=100, json_schema_extra={"additionalProperties": False}
+    )
     languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
     capacity: dict[Channel, Slots] = Field(
         default_factory=lambda: {
@@ -140,8 +144,22 @@ class Reply(Body):
     message_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER)]
 
 
+def _named(*fields: str) -> dict[str, Any]:
+    return {"required": list(fields), "properties": {f: {"type": "string"} for f in fields}}
+
+
 class Transfer(Body):
     """To one named agent, or one queue (a pool), or a region and/or a department."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                _named("agent"),
+                _named("queue"),
+                {"anyOf": [_named("region"), _named("department")]},
+            ]
+        }
+    )
 
     agent: AgentId | None = None
     queue: QueueName | None = None
@@ -211,8 +229,43 @@ def case_view(
     )
 
 
+_EXPRESSION = {"type": "string", "description": "A requirement expression (see the README)"}
+_DURATION = {
+    "anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "exclusiveMinimum": 0}],
+    "description": "A positive duration: seconds, `90s`, `2m`, `1h30m` or ISO 8601 `PT2M`",
+}
+_SECONDS = {"type": "number", "exclusiveMinimum": 0, "description": "The older spelling"}
+POLICY_SCHEMA = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
+        "when": _EXPRESSION,
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["requires"],
+                "properties": {
+                    "requires": _EXPRESSION,
+                    "timeout": _DURATION,
+                    "timeout_seconds": _SECONDS,
+                },
+            },
+        },
+        "fallback": _EXPRESSION,
+        "offer_timeout": _DURATION,
+        "offer_timeout_seconds": _SECONDS,
+    },
+}
+"""What the policy parser reads; the expressions' grammar it checks itself (a 422 that
+names the column)."""
+
+
 class PolicyDocument(BaseModel):
-    policies: list[dict[str, Any]] = Field(max_length=200)
+    policies: list[dict[str, Any]] = Field(
+        max_length=200, json_schema_extra={"items": POLICY_SCHEMA}
+    )
 
     @field_validator("policies")
     @classmethod
