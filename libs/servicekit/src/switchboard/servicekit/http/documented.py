@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from switchboard.servicekit.http.problems import PROBLEM_JSON, Problem
 from switchboard.servicekit.http.rate_limits import RateLimitRule
@@ -108,7 +109,12 @@ def open_query(dependant: Dependant) -> bool:
 
 
 def query_names(dependant: Dependant) -> Iterator[str]:
-    yield from (param.alias for param in dependant.query_params)
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # Annotated[M, Query()]
+            yield from (field.alias or name for name, field in model.model_fields.items())
+        else:
+            yield param.alias
     for dependency in dependant.dependencies:
         yield from query_names(dependency)
 

@@ -100,7 +100,16 @@ async def read_kpis(report: ReportDep) -> dict[str, Any]:
     }
 
 
-@router.get("/kpis.csv")
+@router.get(
+    "/kpis.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One row per bucket",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def export_kpis(report: ReportDep) -> StreamingResponse:
     """The same series as CSV, one row per bucket."""
     query = report.query

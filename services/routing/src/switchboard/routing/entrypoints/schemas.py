@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from switchboard.contracts.events.common import Channel, LanguageTag, Region, Slug
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
@@ -229,13 +230,16 @@ def case_view(
     )
 
 
-_EXPRESSION = {"type": "string", "description": "A requirement expression (see the README)"}
-_DURATION = {
+_EXPRESSION: JsonDict = {
+    "type": "string",
+    "description": "A requirement expression (see the README)",
+}
+_DURATION: JsonDict = {
     "anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "exclusiveMinimum": 0}],
     "description": "A positive duration: seconds, `90s`, `2m`, `1h30m` or ISO 8601 `PT2M`",
 }
-_SECONDS = {"type": "number", "exclusiveMinimum": 0, "description": "The older spelling"}
-POLICY_SCHEMA = {
+_SECONDS: JsonDict = {"type": "number", "exclusiveMinimum": 0, "description": "The older spelling"}
+POLICY_SCHEMA: JsonDict = {
     "type": "object",
     "required": ["name"],
     "properties": {
