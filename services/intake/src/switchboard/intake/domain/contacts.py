@@ -27,6 +27,7 @@ from switchboard.intake.domain import identity
 from switchboard.intake.domain.email_quotes import new_text
 from switchboard.intake.domain.identity import IdentityKey
 from switchboard.intake.domain.values import Channel, Priority
+from switchboard.servicekit.json_types import JSON_NUMBER
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -150,7 +151,7 @@ class PhoneContact(ContactRequest):
     called_number: str | None = None
     ivr_selection: IvrSelection | None = None
     transcript: MessageText | None = None
-    duration_seconds: Annotated[float, Field(ge=0, le=86_400)] | None = None
+    duration_seconds: Annotated[float, Field(ge=0, le=86_400), JSON_NUMBER] | None = None
 
     @field_validator("caller_number", "called_number")
     @classmethod
@@ -189,7 +190,7 @@ class Attachment(BaseModel):
 
     filename: Annotated[str, StringConstraints(max_length=255)] | None = None
     content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$")]
-    size_bytes: Annotated[int, Field(ge=0)]
+    size_bytes: Annotated[int, Field(ge=0), JSON_NUMBER]
     content_id: Annotated[str, StringConstraints(max_length=998)] | None = None
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.intake.domain.conversation import safe_html
+from switchboard.servicekit.json_types import JSON_NUMBER
 
 MAX_REFERENCES = 20
 TEXT_LIMITS = {"email": 100_000, "chat": 4_000, "social": 2_000}
@@ -65,7 +66,7 @@ class AttachmentRef(BaseModel):
     url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$")]
-    size_bytes: Annotated[int, Field(ge=0, le=50_000_000)]
+    size_bytes: Annotated[int, Field(ge=0, le=50_000_000), JSON_NUMBER]
 
 
 class ReplyRequest(BaseModel):

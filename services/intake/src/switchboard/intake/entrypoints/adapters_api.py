@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, StrictBool, field_validator, model_validator
 
 from switchboard.intake.domain.channel_adapters import (
     ADAPTER_ID,
@@ -41,7 +41,7 @@ class AdapterChanges(BaseModel):
     BotFather)."""
 
     model_config = ConfigDict(extra="forbid")
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     outbound_url: OutboundUrl | None = None
     credentials: AnyCredential | None = None
     bot_token: SecretStr | None = None

@@ -19,7 +19,7 @@ from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDe
 from switchboard.intake.service_layer import conversations, replies
 from switchboard.intake.service_layer.conversations import NotAllowed, Position, UnknownCase
 from switchboard.intake.service_layer.replies import KeyReused, NoOutbound
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, problems
 from switchboard.servicekit.service.dependencies import PrincipalDep
 
 router = APIRouter(prefix="/v1/cases", tags=["conversations"])
@@ -31,7 +31,9 @@ each message field by field: a sixth of a page read's CPU)."""
 IDEMPOTENCY_KEY = r"^[\x20-\x7e]+$"  # an sf-string or the bare text: idempotency_keys
 
 
-@router.get("/{case_id}/messages")
+@router.get(
+    "/{case_id}/messages", responses=problems(reasons={400: "after= is not a cursor this API gave"})
+)
 async def case_messages(
     case_id: Annotated[str, Path(min_length=1, max_length=64, pattern=CASE_ID)],
     session: SessionDep,

@@ -16,7 +16,7 @@ from switchboard.intake.entrypoints.dependencies import SessionDep, UnitOfWorkDe
 from switchboard.intake.service_layer import customer_records
 from switchboard.intake.service_layer.conversations import NotAllowed
 from switchboard.intake.service_layer.customer_records import UnknownCustomer
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, problems
 from switchboard.servicekit.service.dependencies import PrincipalDep
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -39,7 +39,10 @@ class NewNote(BaseModel):
         return value
 
 
-@router.get("")
+@router.get(
+    "",
+    responses=problems(404, reasons={400: "Not exactly one of email, phone, social, chat_visitor"}),
+)
 async def find_customer(
     session: SessionDep,
     principal: PrincipalDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from switchboard.intake.entrypoints.dependencies import AdminDep, UnitOfWorkDep
 from switchboard.intake.service_layer import customers
@@ -18,7 +18,7 @@ CUSTOMER_ID = r"^[^\s\x00-\x1f\x7f]+$"  # no spaces, no control characters (nor 
 
 class CustomerChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vip: bool | None = None
+    vip: StrictBool | None = None
     tier: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     region: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
 

@@ -15,7 +15,7 @@ from switchboard.intake.service_layer import customer_merges, customer_records, 
 from switchboard.intake.service_layer.conversations import NotAllowed
 from switchboard.intake.service_layer.customer_merges import CannotMerge
 from switchboard.intake.service_layer.customer_records import UnknownCustomer
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, problems
 from switchboard.servicekit.service.dependencies import PrincipalDep
 
 router = APIRouter(prefix="/v1", tags=["customers"])
@@ -35,7 +35,10 @@ class ProposalPair(BaseModel):
     customer_ids: Annotated[list[CustomerIdText], Field(min_length=2, max_length=2)]
 
 
-@router.post("/customers/{customer_id}/merge")
+@router.post(
+    "/customers/{customer_id}/merge",
+    responses=problems(reasons={409: "The merge cannot be done (into itself, already merged)"}),
+)
 async def merge_customer(
     customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=CUSTOMER_ID)],
     request: MergeRequest,
@@ -81,7 +84,7 @@ async def list_proposals(session: SessionDep, principal: PrincipalDep) -> list[d
     ]
 
 
-@router.post("/customer-merge-proposals/dismiss")
+@router.post("/customer-merge-proposals/dismiss", responses=problems(404))
 async def dismiss_proposal(
     pair: ProposalPair, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> dict[str, Any]:

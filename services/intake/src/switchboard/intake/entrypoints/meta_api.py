@@ -38,7 +38,7 @@ from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import invalid_body
 from switchboard.intake.service_layer.contacts.accept import IncomingContact
 from switchboard.intake.service_layer.provider_statuses import report_statuses
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, any_query
 from switchboard.servicekit.telemetry import current_trace_headers
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ OBJECTS = {
         403: {"description": "Unknown adapter, or not a subscription with its verify token"},
     },
 )
+@any_query  # Meta's hub.mode, hub.verify_token, hub.challenge
 async def verify_subscription(
     adapter_id: Annotated[str, Path(pattern=ADAPTER_ID)],
     request: Request,

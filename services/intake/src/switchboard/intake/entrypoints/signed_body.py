@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from switchboard.intake.domain.channel_adapters import ADAPTER_ID, AdapterView
 from switchboard.intake.domain.signatures import SignatureRejected, verify_signature
 from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, answers
 
 M = TypeVar("M", bound=BaseModel)
 _CHALLENGE = {"WWW-Authenticate": 'Signature realm="switchboard-intake"'}
@@ -28,6 +28,7 @@ class SignedBody:
     received_at: datetime
 
 
+@answers(401, 413)
 async def signed_body(
     request: Request,
     service: IntakeServiceDep,

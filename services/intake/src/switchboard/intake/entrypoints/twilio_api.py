@@ -59,7 +59,7 @@ from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import invalid_body
 from switchboard.intake.service_layer.contacts.accept import IncomingContact
 from switchboard.intake.service_layer.replies import report_provider_delivery
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, any_query
 from switchboard.servicekit.telemetry import current_trace_headers
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class Verified:
     received_at: datetime
 
 
+@any_query  # the signature covers the whole URL the account configured, query and all
 async def verified(request: Request, service: IntakeServiceDep, adapter_id: str) -> Verified:
     """The request's parameters, once its signature is the adapter's Twilio account's."""
     body = await request.body()
