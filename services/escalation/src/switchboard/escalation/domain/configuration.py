@@ -8,7 +8,14 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from switchboard.escalation.domain.calendar import BusinessCalendar, WeeklyHours
 from switchboard.escalation.domain.escalation import (
@@ -27,6 +34,7 @@ from switchboard.escalation.domain.sla import (
     SlaPolicy,
 )
 from switchboard.servicekit.durations import Duration
+from switchboard.servicekit.json_types import JSON_NUMBER, JsonNumber
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w .:-]*$")]
 
@@ -65,8 +73,10 @@ class SlaPolicyDocument(Document):
     name: Name
     when: dict[CaseAttribute, list[str]] = Field(default_factory=dict)
     targets: dict[Metric, Duration]
-    warnings: list[Annotated[float, Field(gt=0, lt=1)]] = list(DEFAULT_WARNING_FRACTIONS)
-    escalate_at: list[float] = [BREACH_FRACTION]
+    warnings: list[Annotated[float, Field(gt=0, lt=1), JSON_NUMBER]] = list(
+        DEFAULT_WARNING_FRACTIONS
+    )
+    escalate_at: list[JsonNumber] = [BREACH_FRACTION]
     escalation_policy: Name | None = None
 
     def to_domain(self) -> SlaPolicy:
@@ -91,7 +101,7 @@ class LevelDocument(Document):
 class EscalationPolicyDocument(Document):
     name: Name
     levels: list[LevelDocument] = Field(min_length=1, max_length=20)
-    repeat: Annotated[int, Field(ge=0, le=100)] = 0
+    repeat: Annotated[int, Field(ge=0, le=100), JSON_NUMBER] = 0
     triggers: list[TriggerKind] = Field(default_factory=lambda: list(TriggerKind))
 
     def to_domain(self) -> EscalationPolicy:

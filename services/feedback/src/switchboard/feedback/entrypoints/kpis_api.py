@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from switchboard.contracts.events.common import Channel
 from switchboard.feedback.adapters import rollup_store
@@ -26,6 +27,10 @@ IDENTIFIER = r"^[^\s\x00-\x1f\x7f]{1,128}$"  # no spaces, no control characters 
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
+KPI_DATE: JsonDict = {"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-"}
+"""The years the report reads (1970 to 2199; it answers 422 outside them)."""
+
+
 class KpiParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,8 +39,8 @@ class KpiParams(BaseModel):
     team: Annotated[str | None, Field(pattern=SLUG)] = None
     channel: Channel | None = None
     period: Period = Period.MONTH
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: date | None = Field(default=None, alias="from", json_schema_extra=KPI_DATE)
+    to: date | None = Field(default=None, json_schema_extra=KPI_DATE)
 
 
 def authorize_kpi_read(principal: Principal, *, region: str, agent_id: str | None) -> None:
