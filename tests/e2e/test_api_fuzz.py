@@ -1,5 +1,6 @@
 """Property-based fuzzing of every service's HTTP API: bad input gets a clear 4xx with a
-problem+json body, never a crash or a 5xx.
+problem+json body, never a crash or a 5xx; and every answer is what the OpenAPI document
+says (schemathesis' own checks, all of them).
 
 For each service, schemathesis loads ``/openapi.json`` from the running process and generates
 valid and invalid requests for every operation (bounded and derandomized, so CI runs the same
@@ -25,7 +26,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, BaseSchema, Case, GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, not_a_server_error
 
 from switchboard.simulator.channels import signed_headers
 
@@ -240,3 +241,102 @@ def test_bad_input_gets_a_problem_never_a_server_error(
     for operation in operations:
         with subtests.test(msg=operation.label):
             fuzz(operation, fuzzer)
+
+
+# What a check cannot hold an operation to, and why; by (service, operation), check name.
+EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
+    ("routing", "PUT /v1/policies"): {
+        "positive_data_acceptance": "a step's requirement is an expression in a grammar "
+        "(nested parentheses, comparisons, and/or/not) that no JSON Schema pattern can "
+        "express: a generated string is refused with a 422 naming the column",
+    },
+    ("intake", "GET /v1/customers"): {
+        "positive_data_acceptance": "exactly one of email, phone, social and chat_visitor: "
+        "OpenAPI has no oneOf across query parameters (the 400 is documented)",
+    },
+    ("intake", "GET /v1/cases/{case_id}/messages"): {
+        "positive_data_acceptance": "after= takes only the opaque cursor a previous page "
+        "gave; any other string is refused with the documented 400",
+    },
+    **{
+        ("feedback", label): {
+            "positive_data_acceptance": "the region with at most one of agent, team and "
+            "channel: OpenAPI has no rule across query parameters (the 422 is documented)",
+        }
+        for label in ("GET /kpis", "GET /kpis.csv")
+    },
+}
+
+
+# Found and not fixed yet: each is a request the schema allows that the code refuses, a
+# rule that lives only in code. Left out until its rule is in the schema (or, where no
+# schema can say it, moved to EXCLUDED with the reason); not a reason, a to-do list.
+UNFIXED: dict[tuple[str, str], dict[str, str]] = {
+    ("intake", f"POST /v1/adapters/{{adapter_id}}/contacts/{channel}"): {
+        "positive_data_acceptance": "the contact's rules in validators: a phone number "
+        "libphonenumber reads, an e-mail address, a platform name, no NUL in the text",
+    }
+    for channel in CHANNELS
+} | {
+    ("intake", "POST /v1/admin/adapters"): {
+        "positive_data_acceptance": "credentials: which provider's fields a channel needs",
+    },
+    ("intake", "PATCH /v1/admin/adapters/{adapter_id}"): {
+        "positive_data_acceptance": "at least one of enabled, outbound_url, credentials, "
+        "bot_token, checked in a validator",
+    },
+    ("intake", "POST /v1/cases/{case_id}/replies"): {
+        "positive_data_acceptance": "an attachment's url pattern, only in a validator",
+    },
+    ("intake", "POST /v1/customers/{customer_id}/notes"): {
+        "positive_data_acceptance": "no NUL in a note, only in a validator",
+    },
+    ("escalation", "PUT /v1/admin/config"): {
+        "positive_data_acceptance": "durations: the schema says format duration (any ISO "
+        "8601, weeks and years too); the parser reads days to seconds and the short forms",
+    },
+}
+
+
+def fuzz_all_checks(service: str, operation: APIOperation, fuzzer: Fuzzer) -> None:
+    """Valid and invalid requests as schemathesis generates them (no planted values: a
+    positive case stays valid), every answer held to all of schemathesis' checks."""
+    key = (service, operation.label)
+    excluded = EXCLUDED.get(key, {}) | UNFIXED.get(key, {})
+    checks = [check for check in CHECKS.get_all() if check.__name__ not in excluded]
+    stream = is_event_stream(operation)
+
+    @settings(
+        max_examples=STREAM_EXAMPLES if stream else MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        case=st.one_of(operation.as_strategy(mode) for mode in GenerationMode), signed=st.booleans()
+    )
+    def call(case: Case, signed: bool) -> None:
+        signature = sign_as_adapter(case, fuzzer) if signed else None
+        headers = fuzzer.bearer("admin") | fuzzer.forwarded_for()
+        response = case.call(
+            session=fuzzer.session,
+            headers=headers,
+            timeout=STREAM_SECONDS if stream else 10.0,
+            **({"auth": signature} if signature else {}),
+        )
+        case.validate_response(response, checks=checks, headers=headers)
+
+    call()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_answer_is_in_the_document(
+    service: str, running_platform: Platform, fuzzer: Fuzzer, subtests: pytest.Subtests
+) -> None:
+    config = schemathesis.Config.from_dict({"generation": {"deterministic": True}})
+    url = f"{running_platform.url(service)}/openapi.json"
+    for operation in operations_of(schemathesis.openapi.from_url(url, config=config)):
+        with subtests.test(msg=operation.label):
+            fuzz_all_checks(service, operation, fuzzer)
