@@ -2,7 +2,12 @@
 body size and rate limits."""
 
 from switchboard.servicekit.http.app import create_app
-from switchboard.servicekit.http.documented import answers, any_query, problems
+from switchboard.servicekit.http.documented import (
+    answers,
+    any_query,
+    problems,
+    takes_any_query,
+)
 from switchboard.servicekit.http.problems import Problem, problem_response
 from switchboard.servicekit.http.rate_limits import (
     LimitText,
@@ -27,4 +32,5 @@ __all__ = [
     "problems",
     "require_storable",
     "storable",
+    "takes_any_query",
 ]

@@ -102,6 +102,11 @@ def any_query(call: Call) -> Call:
     return call
 
 
+@any_query
+async def takes_any_query() -> None:
+    """A route's or router's dependency that says it takes any query parameter."""
+
+
 def open_query(dependant: Dependant) -> bool:
     return getattr(dependant.call, "open_query", False) or any(
         open_query(dependency) for dependency in dependant.dependencies

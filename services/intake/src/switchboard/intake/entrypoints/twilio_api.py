@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -59,12 +59,13 @@ from switchboard.intake.entrypoints.dependencies import IntakeServiceDep
 from switchboard.intake.entrypoints.signed_body import invalid_body
 from switchboard.intake.service_layer.contacts.accept import IncomingContact
 from switchboard.intake.service_layer.replies import report_provider_delivery
-from switchboard.servicekit.http import Problem, any_query
+from switchboard.servicekit.http import Problem, takes_any_query
 from switchboard.servicekit.telemetry import current_trace_headers
 
 log = logging.getLogger(__name__)
 PREFIX = "/v1/providers/twilio"
-router = APIRouter(prefix=PREFIX, tags=["providers"])
+# the signature covers the whole URL the account configured, query and all (bodySHA256)
+router = APIRouter(prefix=PREFIX, tags=["providers"], dependencies=[Depends(takes_any_query)])
 AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "TwiML (taken, or ignored and logged)", "content": {TWIML: {}}},
@@ -92,7 +93,6 @@ class Verified:
     received_at: datetime
 
 
-@any_query  # the signature covers the whole URL the account configured, query and all
 async def verified(request: Request, service: IntakeServiceDep, adapter_id: str) -> Verified:
     """The request's parameters, once its signature is the adapter's Twilio account's."""
     body = await request.body()
