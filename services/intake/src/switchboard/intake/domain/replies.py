@@ -63,7 +63,7 @@ class AttachmentRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
+    url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s\x85\ufeff]+$")]
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$")]
     size_bytes: Annotated[int, Field(ge=0, le=50_000_000), JSON_NUMBER]

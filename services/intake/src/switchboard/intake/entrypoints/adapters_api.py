@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, SecretStr, StrictBool, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from switchboard.intake.domain.channel_adapters import (
     ADAPTER_ID,
@@ -40,11 +41,14 @@ class AdapterChanges(BaseModel):
     its provider's credentials (a Telegram adapter's ``bot_token``: a new one from
     BotFather)."""
 
-    model_config = ConfigDict(extra="forbid")
-    enabled: StrictBool | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"minProperties": 1, "not": {"required": ["bot_token", "credentials"]}},
+    )
+    enabled: StrictBool | SkipJsonSchema[None] = None
     outbound_url: OutboundUrl | None = None
-    credentials: AnyCredential | None = None
-    bot_token: SecretStr | None = None
+    credentials: AnyCredential | SkipJsonSchema[None] = None
+    bot_token: SecretStr | SkipJsonSchema[None] = None
 
     _bot_token = field_validator("bot_token")(valid_bot_token)
 

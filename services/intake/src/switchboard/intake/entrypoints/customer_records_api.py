@@ -25,9 +25,17 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=CUSTOMER_I
 IdentityValue = Annotated[str | None, Query(min_length=1, max_length=600)]
 
 
+NOTE_TEXT = (
+    r"^[^\x00]*[^\x00\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    r"[^\x00]*$"
+)
+"""What the validator checks, for the schema: no NUL, and one character that is not
+whitespace (Python's, which ECMA's and Rust's \\s each spell differently)."""
+
+
 class NewNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(min_length=1, max_length=4000, json_schema_extra={"pattern": NOTE_TEXT})
 
     @field_validator("text")
     @classmethod
