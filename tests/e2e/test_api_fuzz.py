@@ -281,16 +281,6 @@ UNFIXED: dict[tuple[str, str], dict[str, str]] = {
     ("intake", "POST /v1/admin/adapters"): {
         "positive_data_acceptance": "credentials: which provider's fields a channel needs",
     },
-    ("intake", "PATCH /v1/admin/adapters/{adapter_id}"): {
-        "positive_data_acceptance": "at least one of enabled, outbound_url, credentials, "
-        "bot_token, checked in a validator",
-    },
-    ("intake", "POST /v1/cases/{case_id}/replies"): {
-        "positive_data_acceptance": "an attachment's url pattern, only in a validator",
-    },
-    ("intake", "POST /v1/customers/{customer_id}/notes"): {
-        "positive_data_acceptance": "no NUL in a note, only in a validator",
-    },
     ("escalation", "PUT /v1/admin/config"): {
         "positive_data_acceptance": "durations: the schema says format duration (any ISO "
         "8601, weeks and years too); the parser reads days to seconds and the short forms",
