@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from switchboard.intake.domain.credentials import ProviderCredential
 from switchboard.intake.domain.replies import Outcome, ReplyDelivery
@@ -31,12 +31,12 @@ BOT_TOKEN = r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$"
 class TelegramBot(ProviderCredential):
     """A bot's token as BotFather gives it; stored as the token itself."""
 
-    bot_token: SecretStr
+    bot_token: SecretStr = Field(json_schema_extra={"pattern": BOT_TOKEN})
 
     @field_validator("bot_token")
     @classmethod
     def _as_botfather_gives_it(cls, token: SecretStr) -> SecretStr:
-        if not re.match(BOT_TOKEN, token.get_secret_value()):
+        if not re.fullmatch(BOT_TOKEN, token.get_secret_value()):
             raise ValueError("a Telegram bot token reads <bot id>:<secret>, as BotFather gives it")
         return token
 

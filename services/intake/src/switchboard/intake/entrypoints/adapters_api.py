@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, SecretStr, StrictBool, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from switchboard.intake.domain.channel_adapters import (
@@ -16,7 +24,7 @@ from switchboard.intake.domain.channel_adapters import (
     OutboundUrl,
     valid_bot_token,
 )
-from switchboard.intake.domain.telegram_sends import TelegramBot
+from switchboard.intake.domain.telegram_sends import BOT_TOKEN, TelegramBot
 from switchboard.intake.entrypoints.dependencies import (
     AdminDep,
     IntakeServiceDep,
@@ -30,7 +38,7 @@ from switchboard.intake.service_layer.channel_adapters import (
     UnknownAdapter,
 )
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
-from switchboard.servicekit.http import Problem
+from switchboard.servicekit.http import Problem, problems
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 AdapterId = Annotated[str, Path(pattern=ADAPTER_ID)]
@@ -48,7 +56,9 @@ class AdapterChanges(BaseModel):
     enabled: StrictBool | SkipJsonSchema[None] = None
     outbound_url: OutboundUrl | None = None
     credentials: AnyCredential | SkipJsonSchema[None] = None
-    bot_token: SecretStr | SkipJsonSchema[None] = None
+    bot_token: SecretStr | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra={"pattern": BOT_TOKEN}
+    )
 
     _bot_token = field_validator("bot_token")(valid_bot_token)
 
@@ -81,7 +91,11 @@ async def list_adapters(
     return [view.public() for view in views]
 
 
-@router.post("/adapters", status_code=201)
+@router.post(
+    "/adapters",
+    status_code=201,
+    responses=problems(reasons={409: "An adapter with this id exists"}),
+)
 async def register_adapter(spec: AdapterSpec, uow: UnitOfWorkDep, _: AdminDep) -> dict[str, Any]:
     """Register an adapter; its signing secret is in this answer only."""
     try:
