@@ -144,6 +144,18 @@ async def test_refusals_are_problems_with_the_status_they_always_had(api, desk):
     problem(await client.get("/v1/policies", headers=api.headers("a1")), 403)
 
 
+async def test_capacity_and_proficiency_are_json_numbers_never_booleans_or_strings(api):
+    for capacity in ({"phone": False}, {"chat": True}, {"email": "2"}):
+        refused = await api.hire("a1", capacity=capacity)
+        assert refused.status_code == 422, (capacity, refused.text)
+    assert (await api.hire("a1", skills={"billing": True})).status_code == 422
+    hired = await api.hire("a1", skills={"billing": 8.0}, capacity={"phone": 1.0, "chat": 2})
+    assert hired.status_code == 200, hired.text
+    assert hired.json()["capacity"]["phone"] == 1
+    misspelt = await api.client.get("/v1/agents", params={"regoin": "x"}, headers=api.admin)
+    assert misspelt.status_code == 422, misspelt.text
+
+
 async def test_policies_are_stored_validated_and_in_force_at_once(api, desk):
     document = {
         "policies": [
