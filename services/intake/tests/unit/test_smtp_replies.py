@@ -316,3 +316,19 @@ async def test_a_bounce_of_a_sent_reply_fails_it_in_the_mail_system_s_words(quic
     last = page.json()["messages"][-1]
     assert (last["delivery"], last["delivery_error"]) == ("failed", failed.reason)
     assert len(await quick.published(ContactReceived)) == 1, "bounces open no case"
+
+
+def test_a_subject_with_line_breaks_goes_out_on_one_line():
+    relay = SmtpRelay(host="127.0.0.1", from_address="support@acme.test", from_name="Acme\nKS")
+    document = {
+        "kind": "reply",
+        "posted_at": "2026-12-07T09:30:00+00:00",
+        "text": "Hej",
+        "to": ["ann@example.dk"],
+        "subject": "Re: a\nb\u2028c\rd",  # the customer's encoded word spelt a line break
+        "message_id": "<r1@mail.acme.test>",
+        "attachments": [],
+    }
+    message = email.message_from_string(mail_message(document, relay), policy=policy.default)
+    assert message["Subject"] == "Re: a b c d"
+    assert message["From"] == "Acme KS <support@acme.test>"

@@ -53,9 +53,9 @@ def mail_message(document: Mapping[str, Any], relay: SmtpRelay, _origin: object 
     """The RFC 5322 message of an outbound e-mail document (a reply or a survey request),
     as the relay is handed it."""
     message = EmailMessage()
-    message["From"] = formataddr((relay.from_name or "", relay.from_address))
+    message["From"] = formataddr((_one_line(relay.from_name or ""), relay.from_address))
     message["To"] = ", ".join(document["to"])
-    message["Subject"] = document.get("subject") or ""
+    message["Subject"] = _one_line(document.get("subject") or "")
     message["Date"] = format_datetime(datetime.fromisoformat(document["posted_at"]))
     message["Message-ID"] = document["message_id"]
     if document.get("in_reply_to"):
@@ -67,6 +67,12 @@ def mail_message(document: Mapping[str, Any], relay: SmtpRelay, _origin: object 
     if document.get("html"):
         message.add_alternative(document["html"], subtype="html")
     return message.as_string()
+
+
+def _one_line(value: str) -> str:
+    """A header value on one line: a subject taken from the customer's mail may hold line
+    breaks (an encoded word can spell one), which no header may."""
+    return " ".join(value.split())
 
 
 def _text_of(document: Mapping[str, Any]) -> str:
