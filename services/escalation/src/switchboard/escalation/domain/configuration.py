@@ -98,11 +98,21 @@ class LevelDocument(Document):
     acknowledge_within: Duration
 
 
+RENAMED_TRIGGERS = {"delivery_failed": TriggerKind.REPLY_DELIVERY_FAILED.value}
+"""Triggers' earlier names, still read (a configuration written before es0004)."""
+
+
+def _current_trigger_name(value: object) -> object:
+    return RENAMED_TRIGGERS.get(value, value) if isinstance(value, str) else value
+
+
 class EscalationPolicyDocument(Document):
     name: Name
     levels: list[LevelDocument] = Field(min_length=1, max_length=20)
     repeat: Annotated[int, Field(ge=0, le=100), JSON_NUMBER] = 0
-    triggers: list[TriggerKind] = Field(default_factory=lambda: list(TriggerKind))
+    triggers: list[Annotated[TriggerKind, BeforeValidator(_current_trigger_name)]] = Field(
+        default_factory=lambda: list(TriggerKind)
+    )
 
     def to_domain(self) -> EscalationPolicy:
         return EscalationPolicy(
