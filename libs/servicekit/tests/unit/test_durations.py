@@ -1,10 +1,11 @@
+import re
 from datetime import timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from switchboard.servicekit.durations import parse_duration
+from switchboard.servicekit.durations import PATTERN, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,10 @@ def test_every_spelling_of_a_duration(spelled, seconds):
     assert parse_duration(spelled) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("bad", [0, -5, "0s", "", "P", "PT", "15 minutes", "1w", True, None, [1]])
+NOT_DURATIONS = ("0s", "", "P", "PT", "P1DT", "15 minutes", "1w", "P1W", "1e3", "inf", "1\u0663s")
+
+
+@pytest.mark.parametrize("bad", [*NOT_DURATIONS, 0, -5, float("nan"), 1e30, True, None, [1]])
 def test_what_is_not_a_positive_duration_is_refused(bad):
     with pytest.raises(ValueError, match="duration"):
         parse_duration(bad)
@@ -43,3 +47,18 @@ def test_compact_and_iso_spellings_agree(days, hours, minutes):
     iso = f"P{days}DT{hours}H{minutes}M"
     assert parse_duration(compact) == parse_duration(iso)
     assert parse_duration(compact) == timedelta(days=days, hours=hours, minutes=minutes)
+
+
+@given(st.from_regex(PATTERN))
+def test_every_string_the_schema_allows_is_a_duration(spelled):
+    assert parse_duration(spelled) > timedelta(0)
+
+
+@given(st.text(alphabet="0123456789.dhmsDHMSPTpt :W-", max_size=12))
+def test_the_parser_takes_exactly_what_the_schema_allows(spelled):
+    try:
+        parse_duration(spelled)
+    except ValueError:
+        assert not re.search(PATTERN, spelled)
+    else:
+        assert re.search(PATTERN, spelled)

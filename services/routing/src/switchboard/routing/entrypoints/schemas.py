@@ -21,6 +21,7 @@ from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import Presence
 from switchboard.routing.domain.policy import MAX_NAME_LENGTH
 from switchboard.routing.domain.pool_staffing import PoolStaffing
+from switchboard.servicekit import durations
 from switchboard.servicekit.json_types import JSON_NUMBER
 
 IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
@@ -234,10 +235,7 @@ _EXPRESSION: JsonDict = {
     "type": "string",
     "description": "A requirement expression (see the README)",
 }
-_DURATION: JsonDict = {
-    "anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "exclusiveMinimum": 0}],
-    "description": "A positive duration: seconds, `90s`, `2m`, `1h30m` or ISO 8601 `PT2M`",
-}
+_DURATION: JsonDict = durations.JSON_SCHEMA
 _SECONDS: JsonDict = {"type": "number", "exclusiveMinimum": 0, "description": "The older spelling"}
 POLICY_SCHEMA: JsonDict = {
     "type": "object",
