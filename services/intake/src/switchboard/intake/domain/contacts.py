@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -29,11 +30,24 @@ from switchboard.intake.domain.identity import IdentityKey
 from switchboard.intake.domain.values import Channel, Priority
 from switchboard.servicekit.json_types import JSON_NUMBER
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+NO_NUL = r"^[^\x00]*$"
+"""Text PostgreSQL can store: no NUL character (the schemas say so; the model validator
+below names the field that holds one)."""
+SOME_TEXT = (
+    r"^[^\x00]*[^\x00\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+)
+"""No NUL, and one character that is not white space (what pydantic's strip removes), in
+an expression Python, Rust (pydantic) and ECMA-262 (the schema's readers) read alike."""
+
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512, pattern=SOME_TEXT)
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=SOME_TEXT)
+]
 Slug = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
-MessageText = Annotated[str, StringConstraints(max_length=200_000)]
+MessageText = Annotated[str, StringConstraints(max_length=200_000, pattern=NO_NUL)]
 _MESSAGE_ID = re.compile(r"^<?([^\s<>]{1,996})>?$")
 
 
@@ -45,8 +59,29 @@ def normalise_message_id(raw: str) -> str:
     return match.group(1)
 
 
-EmailAddress = Annotated[str, AfterValidator(identity.normalise_email)]
-MessageId = Annotated[str, AfterValidator(normalise_message_id)]
+EmailAddress = Annotated[
+    str,
+    AfterValidator(identity.normalise_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
+]
+MessageId = Annotated[
+    str,
+    AfterValidator(normalise_message_id),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*<?[^\s<>]{1,996}>?\s*$"}),
+]
+PhoneNumber = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "phone",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "A number libphonenumber reads as valid: E.164 (+4512345678), or "
+            "national with the country given beside it or the adapter's country",
+        }
+    ),
+]
 
 
 def _default_country(info: ValidationInfo) -> str | None:
@@ -147,8 +182,8 @@ class PhoneContact(ContactRequest):
     call_id: ExternalId
     caller_country: CountryCode | None = None
     """Where a national-format caller number is dialled from (ISO 3166 alpha-2)."""
-    caller_number: str
-    called_number: str | None = None
+    caller_number: PhoneNumber
+    called_number: PhoneNumber | None = None
     ivr_selection: IvrSelection | None = None
     transcript: MessageText | None = None
     duration_seconds: Annotated[float, Field(ge=0, le=86_400), JSON_NUMBER] | None = None
@@ -188,10 +223,10 @@ class PhoneContact(ContactRequest):
 class Attachment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+    filename: Annotated[str, StringConstraints(max_length=255, pattern=NO_NUL)] | None = None
     content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$")]
     size_bytes: Annotated[int, Field(ge=0), JSON_NUMBER]
-    content_id: Annotated[str, StringConstraints(max_length=998)] | None = None
+    content_id: Annotated[str, StringConstraints(max_length=998, pattern=NO_NUL)] | None = None
 
 
 class EmailContact(ContactRequest):
@@ -202,9 +237,11 @@ class EmailContact(ContactRequest):
     to: Annotated[list[EmailAddress], Field(max_length=500)] = []
     """Empty when the message named no recipient (Bcc, undisclosed) and no envelope header did."""
     cc: Annotated[list[EmailAddress], Field(max_length=500)] = []
-    subject_line: Annotated[str, StringConstraints(max_length=998)] = Field("", alias="subject")
+    subject_line: Annotated[str, StringConstraints(max_length=998, pattern=NO_NUL)] = Field(
+        "", alias="subject"
+    )
     text_body: MessageText | None = None
-    html_body: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
+    html_body: Annotated[str, StringConstraints(max_length=1_000_000, pattern=NO_NUL)] | None = None
     message_id: MessageId | None = None
     in_reply_to: MessageId | None = None
     references: Annotated[list[MessageId], Field(max_length=200)] = []
@@ -262,7 +299,7 @@ class ChatVisitor(BaseModel):
     name: Name | None = None
     email: EmailAddress | None = None
     phone_country: CountryCode | None = None
-    phone: str | None = None
+    phone: PhoneNumber | None = None
 
     @field_validator("phone")
     @classmethod
@@ -279,14 +316,8 @@ class ChatContact(ContactRequest):
     session_id: ExternalId
     message_id: ExternalId | None = None
     visitor: ChatVisitor
-    message: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-
-    @field_validator("message")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a chat message needs some text")
-        return value
+    message: Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=SOME_TEXT)]
+    """Some text: a message of white space alone is refused."""
 
     @property
     def provider_message_id(self) -> str | None:
@@ -316,23 +347,35 @@ class ChatContact(ContactRequest):
 class SocialContact(ContactRequest):
     channel: ClassVar[Channel] = Channel.SOCIAL
 
-    platform: str
-    handle: str
+    platform: Annotated[str, WithJsonSchema({"type": "string", "pattern": identity.PLATFORM})]
+    handle: Annotated[
+        str,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": identity.ANY_HANDLE,
+                "description": "Each known platform narrows it: on X `[A-Za-z0-9_]{1,15}`, on "
+                "Instagram `[A-Za-z0-9._]{1,30}`, TikTok, Facebook and LinkedIn have theirs",
+            }
+        ),
+    ]
     visibility: Literal["public", "private"]
     kind: Literal["post", "message"]
     item_id: ExternalId
     """The platform's id of this post or private message."""
     conversation_id: ExternalId | None = None
     """The root post or private conversation this item belongs to, when it is a reply."""
-    text_body: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] = Field(
-        alias="text"
-    )
+    text_body: Annotated[
+        str, StringConstraints(min_length=1, max_length=20_000, pattern=NO_NUL)
+    ] = Field(alias="text")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @field_validator("platform")
     @classmethod
     def _normalise_platform(cls, value: str) -> str:
+        if not re.search(identity.PLATFORM, value):
+            raise ValueError(f"not a platform name: {value!r}")
         return identity.normalise_platform(value)
 
     @field_validator("handle")
@@ -341,6 +384,8 @@ class SocialContact(ContactRequest):
         platform = info.data.get("platform")
         if platform is None:
             raise ValueError("needs a valid platform")
+        if not re.search(identity.ANY_HANDLE, value):
+            raise ValueError(f"not a handle: {value!r}")
         return identity.normalise_handle(platform, value)
 
     @property

@@ -77,7 +77,13 @@ _HANDLE_PATTERNS = {
     "facebook": re.compile(r"^[a-z0-9.]{1,50}$"),
     "linkedin": re.compile(r"^[a-z0-9-]{3,100}$"),
 }
-_ANY_HANDLE = re.compile(r"^[^\s@/]{1,100}$")
+_NOT_IN_A_HANDLE = r"@/\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+ANY_HANDLE = rf"^@?[^{_NOT_IN_A_HANDLE}]{{1,100}}$"
+"""A handle as a contact spells it, on any platform: an optional @, then no space, control
+character, @ or / (Python, Rust and ECMA-262 read this expression alike)."""
+_ANY_HANDLE = re.compile(rf"^[^{_NOT_IN_A_HANDLE}]{{1,100}}$")
+PLATFORM = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
+"""A platform's name as a contact spells it; compared in lower case."""
 _PLATFORM = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
