@@ -124,7 +124,9 @@ def test_a_year_long_target_is_fast():
         ({"mon": ["09:00-08:00"]}, "opening span"),
         ({"xyz": ["09:00-10:00"]}, "weekday"),
         ({}, "no open time"),
-        ({"mon": ["25:00-26:00"]}, "clock time"),
+        ({"mon": ["25:00-26:00"]}, "HH:MM-HH:MM"),
+        ({"mon": ["\u0660\u0668:00-10:00"]}, "HH:MM-HH:MM"),
+        ({"mon": ["24:30-24:40"]}, "HH:MM-HH:MM"),
     ],
 )
 def test_broken_weekly_hours_are_refused(spans, message):

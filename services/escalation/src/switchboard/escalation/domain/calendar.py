@@ -11,6 +11,7 @@ open intervals (in UTC), never over minutes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,11 @@ import holidays
 SECONDS_PER_DAY = 24 * 60 * 60
 MAX_CLOSED_DAYS_IN_A_ROW = 3 * 366
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = r"(?:(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?|24:00(?::00)?)"
+SPAN_PATTERN = rf"^ *({_CLOCK}) *- *({_CLOCK}) *$"
+"""An opening span as configuration spells it, ``08:00-12:30`` (seconds allowed, ``24:00``
+the day's end); the schema says the same expression the parser reads."""
+_SPAN = re.compile(SPAN_PATTERN)
 
 
 class CalendarError(ValueError):
@@ -42,23 +48,15 @@ class OpeningSpan:
     @classmethod
     def parse(cls, text: str) -> OpeningSpan:
         """Parse `"08:00-12:30"` (seconds allowed: `"08:00:30-12:00"`); `24:00` is midnight."""
-        try:
-            opens_text, closes_text = text.split("-")
-            return cls(_parse_clock(opens_text), _parse_clock(closes_text))
-        except ValueError as error:
-            raise CalendarError(f"invalid opening span {text!r}: {error}") from error
+        spelled = _SPAN.search(text)
+        if spelled is None:
+            raise CalendarError(f"invalid opening span {text!r}: use HH:MM-HH:MM")
+        return cls(_seconds_of_clock(spelled[1]), _seconds_of_clock(spelled[2]))
 
 
-def _parse_clock(text: str) -> int:
-    """`HH:MM` or `HH:MM:SS`; `24:00` is the end of the day."""
-    parts = [int(part) for part in text.strip().split(":")]
-    if len(parts) not in (2, 3):
-        raise CalendarError(f"invalid clock time {text!r}")
-    hours, minutes, seconds = (*parts, 0)[:3]
-    if not (0 <= minutes < 60 and 0 <= seconds < 60 and 0 <= hours <= 24):
-        raise CalendarError(f"invalid clock time {text!r}")
-    if hours == 24 and (minutes or seconds):
-        raise CalendarError(f"invalid clock time {text!r}")
+def _seconds_of_clock(text: str) -> int:
+    """`HH:MM` or `HH:MM:SS` as ``_CLOCK`` reads it; `24:00` is the end of the day."""
+    hours, minutes, seconds = (*(int(part) for part in text.split(":")), 0)[:3]
     return hours * 3600 + minutes * 60 + seconds
 
 

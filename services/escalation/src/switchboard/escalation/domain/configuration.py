@@ -4,20 +4,28 @@ the admin API) turned into domain objects."""
 from __future__ import annotations
 
 import base64
+import zoneinfo
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
+import holidays
 import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from switchboard.escalation.domain.calendar import BusinessCalendar, WeeklyHours
+from switchboard.escalation.domain.calendar import (
+    SPAN_PATTERN,
+    WEEKDAY_NAMES,
+    BusinessCalendar,
+    WeeklyHours,
+)
 from switchboard.escalation.domain.escalation import (
     EscalationLevel,
     EscalationPolicy,
@@ -48,11 +56,29 @@ def _norway_is_not_false(value: Any) -> Any:
     return "NO" if value is False else value
 
 
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+HOLIDAY_COUNTRIES = sorted(holidays.list_supported_countries())
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+assert get_args(Weekday) == WEEKDAY_NAMES
+OpeningSpanText = Annotated[str, Field(pattern=SPAN_PATTERN)]
+
+
 class CalendarDocument(Document):
-    timezone: str = "UTC"
-    country: Annotated[str | None, BeforeValidator(_norway_is_not_false)] = None
+    """A region's calendar. What the schema cannot say is checked too (a 422): a span opens
+    before it closes, a subdivision is one of its country's, some time of the week is open."""
+
+    timezone: Annotated[str, WithJsonSchema({"type": "string", "enum": TIME_ZONES})] = "UTC"
+    """An IANA time zone."""
+    country: Annotated[
+        str | None,
+        BeforeValidator(_norway_is_not_false),
+        WithJsonSchema(
+            {"anyOf": [{"type": "string", "enum": HOLIDAY_COUNTRIES}, {"type": "null"}]}
+        ),
+    ] = None
+    """Whose public holidays close the region (ISO 3166 alpha-2 or alpha-3)."""
     subdivision: str | None = None
-    hours: dict[str, list[str]] = Field(
+    hours: dict[Weekday, list[OpeningSpanText]] = Field(
         default_factory=lambda: {
             day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
         }
@@ -62,7 +88,7 @@ class CalendarDocument(Document):
     def to_domain(self) -> BusinessCalendar:
         return BusinessCalendar(
             timezone=self.timezone,
-            weekly_hours=WeeklyHours.parse(self.hours),
+            weekly_hours=WeeklyHours.parse({str(day): spans for day, spans in self.hours.items()}),
             country=self.country,
             subdivision=self.subdivision,
             closed_dates=frozenset(self.closed_dates),
