@@ -20,6 +20,7 @@ from switchboard.feedback.domain.surveys import (
     UnknownSurvey,
     ensure_open,
 )
+from switchboard.feedback.domain.templates import SCALES, Question
 from switchboard.feedback.domain.tokens import ExpiredToken, InvalidToken, verify_survey_link
 from switchboard.feedback.entrypoints.dependencies import (
     FeedbackService,
@@ -30,6 +31,7 @@ from switchboard.feedback.entrypoints.survey_page import survey_form_html, thank
 from switchboard.feedback.service_layer.answers import answer_survey
 from switchboard.feedback.service_layer.surveys import template_of
 from switchboard.servicekit.http import Problem
+from switchboard.servicekit.json_types import JSON_NUMBER
 from switchboard.servicekit.service.dependencies import SessionDep
 
 router = APIRouter(prefix="/surveys", tags=["surveys"])
@@ -108,14 +110,50 @@ async def show_survey(
     }
 
 
+def _scale(question: Question) -> Any:
+    low, high = SCALES[question]
+    return Field(ge=low, le=high)
+
+
+SCORES = tuple(question.value for question in SCALES)
+
+
 class AnswerBody(BaseModel):
+    """The answer as JSON; the survey page posts the same fields as a form (scores as
+    digits, ``reasons`` repeated). Which questions and reasons a survey asks is its own:
+    an answer to one it did not ask is the documented 422."""
+
     model_config = ConfigDict(extra="forbid")
 
-    csat: int | None = None
-    nps: int | None = None
-    ces: int | None = None
-    comment: Annotated[str | None, Field(max_length=4000)] = None
+    csat: Annotated[int, _scale(Question.CSAT), JSON_NUMBER] | None = None
+    nps: Annotated[int, _scale(Question.NPS), JSON_NUMBER] | None = None
+    ces: Annotated[int, _scale(Question.CES), JSON_NUMBER] | None = None
+    comment: Annotated[str | None, Field(max_length=4000, pattern=r"^[^\x00]*$")] = None
     reasons: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)] = []
+
+
+def _form_fields(form: dict[str, list[str]]) -> dict[str, Any]:
+    """A form post's fields as the JSON answer spells them: the scores as numbers."""
+    raw: dict[str, Any] = {
+        key: values[0] for key, values in form.items() if key != "reasons" and values[0]
+    }
+    for score in SCORES:
+        if isinstance(value := raw.get(score), str) and value.isascii() and value.isdigit():
+            raw[score] = int(value)
+    raw["reasons"] = form.get("reasons", [])
+    return raw
+
+
+_ANSWER_SCHEMA = AnswerBody.model_json_schema()
+ANSWER_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _ANSWER_SCHEMA},
+            "application/x-www-form-urlencoded": {"schema": _ANSWER_SCHEMA},
+        },
+    }
+}
 
 
 async def answer_from(request: Request) -> AnswerBody:
@@ -128,8 +166,7 @@ async def answer_from(request: Request) -> AnswerBody:
             form = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=40)
         except ValueError as error:
             raise Problem(400, "the form has too many fields") from error
-        raw = {key: values[0] for key, values in form.items() if key != "reasons" and values[0]}
-        raw["reasons"] = form.get("reasons", [])
+        raw = _form_fields(form)
     else:
         try:
             raw = json.loads(body)
@@ -144,7 +181,7 @@ async def answer_from(request: Request) -> AnswerBody:
         raise Problem(422, f"invalid answer: {detail}", title="Invalid answer") from error
 
 
-@router.post("/{token}", status_code=201, response_model=None)
+@router.post("/{token}", status_code=201, response_model=None, openapi_extra=ANSWER_REQUEST)
 async def submit_answer(
     token: str, request: Request, uow: FeedbackUnitOfWorkDep, service: FeedbackServiceDep
 ) -> dict[str, Any] | HTMLResponse:
