@@ -1,4 +1,9 @@
-"""OpenTelemetry set-up and W3C trace context carried in Kafka headers and outbox rows."""
+"""OpenTelemetry set-up and W3C trace context carried in Kafka headers and outbox rows.
+
+With tracing on, a process records a span for each HTTP request it serves (FastAPI, in
+``http/app.py``), each request it makes with httpx, each SQL statement of the engines
+servicekit builds, each record the outbox relay publishes and each record its consumer
+processes; the last two take their parent from the ``traceparent`` the record carries."""
 
 from __future__ import annotations
 
@@ -6,12 +11,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.instrumentation.sqlalchemy.version import __version__ as statements_version
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import Span, SpanKind
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 TRACER_NAME = "switchboard.servicekit"
 
@@ -48,12 +57,29 @@ def setup_tracing(
     elif exporter == "otlp":
         provider.add_span_processor(BatchSpanProcessor(otlp_exporter(endpoint)))
     trace.set_tracer_provider(provider)
+    HTTPXClientInstrumentor().instrument()  # every httpx client of the process, made or to be
     return provider
 
 
 def tracing_enabled() -> bool:
     """False while the no-op provider is installed: spans would record nothing."""
     return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
+def trace_statements(engine: AsyncEngine) -> None:
+    """A client span for each SQL statement ``engine`` runs, while tracing is on.
+
+    ``SQLAlchemyInstrumentor().instrument(engine=...)`` takes one engine per process (a
+    second call is ignored), and a process builds several (migrations, the service's);
+    its ``EngineTracer`` is what that call attaches, one per engine."""
+    if not tracing_enabled():
+        return
+    name = "opentelemetry.instrumentation.sqlalchemy"
+    connections = metrics.get_meter(name, statements_version).create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    statements = trace.get_tracer(name, statements_version)
+    EngineTracer(statements, engine.sync_engine, connections)  # type: ignore[no-untyped-call]
 
 
 def tracer() -> trace.Tracer:

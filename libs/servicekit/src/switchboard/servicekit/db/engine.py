@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from switchboard.servicekit.faults import connection_lost
+from switchboard.servicekit.telemetry import trace_statements
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """A server that does not answer is reported unreachable after this (asyncpg's default is a
@@ -19,13 +20,15 @@ POOL_TIMEOUT_SECONDS = 10.0
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite files get WAL, a busy timeout and foreign keys."""
+    """An async engine; SQLite files get WAL, a busy timeout and foreign keys; each
+    statement is a span while tracing is on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        trace_statements(engine)
         return engine
     engine = _create_async_engine(
         url,
@@ -39,6 +42,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     event.listen(engine.sync_engine.pool, "connect", _note_checkin)  # new: alive
     event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+    trace_statements(engine)
     return engine
 
 
