@@ -164,6 +164,12 @@ class Platform:
     """Where intake sends Meta's Graph requests: the ``graph`` fixture's stand-in."""
     smtp_port: int = field(default_factory=free_port)
     """Where intake's own SMTP receiver listens."""
+    only: tuple[str, ...] = SERVICES
+    """The services started (a test of two of them need not start four)."""
+    settings: dict[str, str] = field(default_factory=dict)
+    """Settings (without prefix) every service started gets, e.g. where traces go."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """Variables every service process gets beside its settings (the SDK's ``OTEL_*``)."""
 
     def __post_init__(self) -> None:
         self.regions = Regions.for_run(self.run_id)
@@ -195,7 +201,7 @@ class Platform:
             environment="test",
             jwt_secret=JWT_SECRET,
             overrides={
-                name: {"CONSUMER_GROUP": groups[name], **faster, **specific}
+                name: {"CONSUMER_GROUP": groups[name], **faster, **specific, **self.settings}
                 for name, specific in {
                     # A reply no adapter takes dies in about a second, not minutes.
                     "intake": {
@@ -218,8 +224,9 @@ class Platform:
             },
         )
         base = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        base |= self.environment
         venv_bin = Path(sys.executable).parent
-        for name in SERVICES:
+        for name in self.only:
             env = service_environment(name, wiring, base)
             log = self.workdir / f"{name}.log"
             self.services[name] = ServiceProcess(name, wiring.ports[name], env, log)

@@ -7,8 +7,9 @@ processes; the last two take their parent from the ``traceparent`` the record ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
@@ -19,7 +20,8 @@ from opentelemetry.instrumentation.sqlalchemy.version import __version__ as stat
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import INVALID_SPAN, Link, Span, SpanKind
+from opentelemetry.util.types import Attributes
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 TRACER_NAME = "switchboard.servicekit"
@@ -71,15 +73,30 @@ def trace_statements(engine: AsyncEngine) -> None:
 
     ``SQLAlchemyInstrumentor().instrument(engine=...)`` takes one engine per process (a
     second call is ignored), and a process builds several (migrations, the service's);
-    its ``EngineTracer`` is what that call attaches, one per engine."""
+    its ``EngineTracer`` is what that call attaches, one per engine. A statement outside any
+    span (a relay's or a loop's poll) records nothing: each would be a trace of its own."""
     if not tracing_enabled():
         return
     name = "opentelemetry.instrumentation.sqlalchemy"
     connections = metrics.get_meter(name, statements_version).create_up_down_counter(
         "db.client.connections.usage", unit="connections"
     )
-    statements = trace.get_tracer(name, statements_version)
+    statements = _WithinTraces(trace.get_tracer(name, statements_version))
     EngineTracer(statements, engine.sync_engine, connections)  # type: ignore[no-untyped-call]
+
+
+class _WithinTraces:
+    """A tracer (as much of one as ``EngineTracer`` uses) that starts spans only as
+    children: without a current span it gives the no-op span."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> Span:
+        context = kwargs.get("context") or (args[0] if args else None)
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return INVALID_SPAN
+        return self._tracer.start_span(name, *args, **kwargs)
 
 
 def tracer() -> trace.Tracer:
@@ -105,3 +122,30 @@ def span_from_headers(
             yield span
     finally:
         otel_context.detach(token)
+
+
+@contextmanager
+def span_for_many(
+    name: str, traces: Sequence[Mapping[str, str]], attributes: Attributes = None
+) -> Iterator[None]:
+    """A span for work done once for several messages or requests (one transaction for a
+    batch): a child of the first one's trace, linked to the others'. Nothing when tracing is
+    off or the first carries no trace."""
+    if not tracing_enabled() or not traces or not traces[0]:
+        yield
+        return
+    links = [
+        Link(linked)
+        for headers in traces[1:]
+        if (linked := _span_context(headers)).is_valid and headers != traces[0]
+    ]
+    token = otel_context.attach(propagate.extract(dict(traces[0])))
+    try:
+        with tracer().start_as_current_span(name, links=links, attributes=attributes):
+            yield
+    finally:
+        otel_context.detach(token)
+
+
+def _span_context(headers: Mapping[str, str]) -> trace.SpanContext:
+    return trace.get_current_span(propagate.extract(dict(headers))).get_span_context()

@@ -31,6 +31,7 @@ from switchboard.servicekit.metrics import (
     EVENTS_DEAD_LETTERED,
 )
 from switchboard.servicekit.stalls import Backoff, StallWatch
+from switchboard.servicekit.telemetry import span_for_many
 from switchboard.servicekit.unit_of_work import UnitsOfWork
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,12 @@ class RecordProcessor:
                 await self._pause(self._backoff * 2 ** (failures - 1))
 
     async def _apply(self, envelopes: list[Envelope[Any]]) -> None:
-        with CONSUMER_TRANSACTION.labels(self.group_id).time():
+        traces = [envelope.trace for envelope in envelopes]
+        attributes = {"messaging.consumer.group.name": self.group_id}
+        with (
+            CONSUMER_TRANSACTION.labels(self.group_id).time(),
+            span_for_many(f"{self.group_id} transaction", traces, attributes),
+        ):
             async with self._units.begin() as uow:
                 await self._table.apply(uow, envelopes)
         for envelope in envelopes:

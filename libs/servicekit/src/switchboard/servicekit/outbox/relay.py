@@ -166,7 +166,13 @@ class OutboxRelay:
             f"{row.topic} publish",
             headers,
             SpanKind.PRODUCER,
-            {"messaging.system": "kafka", "messaging.destination.name": row.topic},
+            {
+                "messaging.system": "kafka",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": row.event_id,
+                "messaging.kafka.message.key": row.key,
+                "cloudevents.event_type": row.event_type,
+            },
         ):
             headers.update(current_trace_headers())
         return [(k, v.encode()) for k, v in headers.items()]

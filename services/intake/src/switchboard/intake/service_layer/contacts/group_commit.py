@@ -2,7 +2,8 @@
 written share the next one, so a busy intake pays for one BEGIN, one lookup, one insert of
 the new rows (``row_inserts``), one of the events and one COMMIT per batch instead of per
 contact. Each caller still gets its answer only after the commit that holds its contact; an
-idle intake commits each contact alone."""
+idle intake commits each contact alone. A batch's statements are in the first contact's
+trace, its span linked to the others' requests."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from switchboard.intake.service_layer.contacts.accept import (
     stage_contact,
     write_staged,
 )
+from switchboard.servicekit.telemetry import span_for_many
 
 if TYPE_CHECKING:
     from switchboard.intake.service_layer.unit_of_work import IntakeDeps
@@ -104,16 +106,18 @@ class AcceptBatcher:
         self._queue.put_nowait(None)  # wakes run()
 
     async def _commit(self, batch: list[PendingContact]) -> None:
+        traces = [pending.incoming.trace for pending in batch]
         try:
-            async with self._units.begin() as uow:
-                knowns = await repository.look_up_many(
-                    uow.session, [pending.incoming.lookup() for pending in batch]
-                )
-                staged = [
-                    await stage_contact(uow=uow, incoming=pending.incoming, known=known)
-                    for pending, known in zip(batch, knowns, strict=True)
-                ]
-                await write_staged(uow, staged)
+            with span_for_many("intake accept contacts", traces, {"contacts": len(batch)}):
+                async with self._units.begin() as uow:
+                    knowns = await repository.look_up_many(
+                        uow.session, [pending.incoming.lookup() for pending in batch]
+                    )
+                    staged = [
+                        await stage_contact(uow=uow, incoming=pending.incoming, known=known)
+                        for pending, known in zip(batch, knowns, strict=True)
+                    ]
+                    await write_staged(uow, staged)
             answers = [contact.accepted for contact in staged]
         except Exception as error:
             # Usually a concurrent writer (another worker) won a unique key or a lock. Every
@@ -139,10 +143,11 @@ class AcceptBatcher:
         return await retrying(lambda: self._commit_one(incoming))
 
     async def _commit_one(self, incoming: IncomingContact) -> Accepted:
-        async with self._units.begin() as uow:
-            staged = await stage_contact(uow=uow, incoming=incoming)
-            await write_staged(uow, [staged])
-            return staged.accepted
+        with span_for_many("intake accept contacts", [incoming.trace], {"contacts": 1}):
+            async with self._units.begin() as uow:
+                staged = await stage_contact(uow=uow, incoming=incoming)
+                await write_staged(uow, [staged])
+                return staged.accepted
 
 
 async def retrying(attempt: Callable[[], Awaitable[Accepted]]) -> Accepted:
