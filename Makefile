@@ -47,6 +47,7 @@ test: system-packages setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) asyncapi-check
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)
@@ -66,6 +67,21 @@ lint-imports: $(STAMP)
 
 contracts-check: $(STAMP)
 	$(BIN)/python -m switchboard.contracts.schemas check
+
+## asyncapi-check: the AsyncAPI documents against the AsyncAPI 3.0.0 JSON Schema and through
+## the AsyncAPI parser (npm, pinned in libs/contracts/tests/asyncapi; installed once, runs offline)
+.PHONY: asyncapi-check
+ASYNCAPI := libs/contracts/tests/asyncapi
+ASYNCAPI_PARSER := .cache/asyncapi-parser
+asyncapi-check: $(STAMP) $(ASYNCAPI_PARSER)/.installed
+	SWITCHBOARD_ASYNCAPI_PARSER=$(CURDIR)/$(ASYNCAPI_PARSER) SWITCHBOARD_ASYNCAPI_PARSER_REQUIRED=1 \
+		$(BIN)/pytest -q libs/contracts/tests/test_asyncapi_schema.py -k asyncapi_parser
+
+$(ASYNCAPI_PARSER)/.installed: $(ASYNCAPI)/package.json $(ASYNCAPI)/package-lock.json
+	rm -rf $(ASYNCAPI_PARSER) && mkdir -p $(ASYNCAPI_PARSER)
+	cp $(ASYNCAPI)/package.json $(ASYNCAPI)/package-lock.json $(ASYNCAPI)/.npmrc $(ASYNCAPI_PARSER)/
+	cd $(ASYNCAPI_PARSER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 format: $(STAMP)
 	$(BIN)/ruff format libs services tools bench tests
