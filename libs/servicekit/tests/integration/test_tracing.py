@@ -18,7 +18,12 @@ from switchboard.servicekit.db import create_engine
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.kafka import ensure_topics, make_producer
 from switchboard.servicekit.outbox import OutboxRelay, add_event
-from switchboard.servicekit.telemetry import setup_tracing, tracer
+from switchboard.servicekit.telemetry import (
+    current_trace_headers,
+    setup_tracing,
+    span_for_many,
+    tracer,
+)
 from switchboard.servicekit.testing.helpers import eventually
 from switchboard.servicekit.testing.receiver import serving
 
@@ -78,6 +83,8 @@ async def test_statements_and_httpx_requests_are_spans_of_the_current_trace(data
                     assert (await connection.execute(text("SELECT 41 + 1"))).scalar() == 42
                 answer = await client.get(f"http://127.0.0.1:{port}/ping")
                 assert answer.status_code == 200
+            async with engine.connect() as connection:  # in no trace: a poll, say
+                await connection.execute(text("SELECT 'untraced'"))
     finally:
         await engine.dispose()
 
@@ -91,5 +98,27 @@ async def test_statements_and_httpx_requests_are_spans_of_the_current_trace(data
     [request] = [s for s in children if s.attributes.get("http.method") == "GET"]
     assert request.kind is SpanKind.CLIENT
     # the request carried the trace on: the receiver's parent is the httpx span
+    assert not [
+        s for s in exporter.get_finished_spans() if "untraced" in s.name + str(s.attributes)
+    ]
     [traceparent] = received
     assert traceparent.startswith(f"00-{parent.trace_id:032x}-{request.context.span_id:016x}-")
+
+
+def test_a_transaction_for_several_messages_is_in_the_first_one_s_trace_linked_to_the_rest():
+    exporter = InMemorySpanExporter()
+    setup_tracing("servicekit-tests", processor=SimpleSpanProcessor(exporter))
+    carried = []
+    for name in ("first", "second", "third"):
+        with tracer().start_as_current_span(name) as span:
+            carried.append((span.get_span_context(), current_trace_headers()))
+    traces = [headers for _, headers in carried]
+
+    with span_for_many("group transaction", [*traces, traces[1], traces[0]]):
+        pass
+
+    [batch] = [s for s in exporter.get_finished_spans() if s.name == "group transaction"]
+    first, second, third = (context for context, _ in carried)
+    assert batch.context.trace_id == first.trace_id
+    assert batch.parent.span_id == first.span_id
+    assert [link.context.span_id for link in batch.links] == [second.span_id, third.span_id]

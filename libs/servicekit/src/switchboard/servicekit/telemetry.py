@@ -129,16 +129,17 @@ def span_for_many(
     name: str, traces: Sequence[Mapping[str, str]], attributes: Attributes = None
 ) -> Iterator[None]:
     """A span for work done once for several messages or requests (one transaction for a
-    batch): a child of the first one's trace, linked to the others'. Nothing when tracing is
-    off or the first carries no trace."""
+    batch): a child of the first one's trace, linked to the others' (once each: the events of
+    one request share its context). Nothing when tracing is off or the first carries no trace."""
     if not tracing_enabled() or not traces or not traces[0]:
         yield
         return
-    links = [
-        Link(linked)
-        for headers in traces[1:]
-        if (linked := _span_context(headers)).is_valid and headers != traces[0]
-    ]
+    seen = {_span_context(traces[0]).span_id}
+    links = []
+    for context in map(_span_context, traces[1:]):
+        if context.is_valid and context.span_id not in seen:
+            seen.add(context.span_id)
+            links.append(Link(context))
     token = otel_context.attach(propagate.extract(dict(traces[0])))
     try:
         with tracer().start_as_current_span(name, links=links, attributes=attributes):
