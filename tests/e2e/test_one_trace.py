@@ -90,7 +90,7 @@ async def test_one_trace_from_the_adapter_s_request_to_the_agent_s_offer(
     agent = f"sigrid-{token}"
     await routing.hire(agent, region=region, languages=["nb"], skills={"support": 8})
     await routing.available(agent)
-    await asyncio.sleep(1)  # the index has her (synced every 0.1 s): offered on arrival
+    await asyncio.sleep(2)  # the index has her (synced every 0.1 s): offered on arrival
 
     # The adapter traces its own requests (its provider, not the test process's global one).
     exporter = InMemorySpanExporter()
