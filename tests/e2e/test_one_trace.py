@@ -141,7 +141,9 @@ async def test_one_trace_from_the_adapter_s_request_to_the_agent_s_offer(
         ("intake", "producer"),  # the outbox relay's publish to switchboard.cases
         ("intake", "server"),  # the adapter's request
     ], [str(s) for s in hops]
-    intake_request, cases_published, processed = hops[-1], hops[-2], hops[1]
+    hop = {(s.service, s.kind): s for s in hops}
+    intake_request, cases_published = hop["intake", "server"], hop["intake", "producer"]
+    processed = hop["routing", "consumer"]
     assert intake_request.name.startswith("POST /v1/adapters/{adapter_id}/contacts/")
     assert cases_published.attributes["messaging.destination.name"] == CASES.name
     assert processed.name == f"{CASES.name} process"
