@@ -9,7 +9,7 @@ PACKAGES := libs/contracts libs/servicekit libs/adapter-client services/intake s
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check
 
 setup: $(STAMP) kafka-jars
 
@@ -48,6 +48,7 @@ test: system-packages setup
 	$(BIN)/python -m switchboard.contracts.schemas check
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(MAKE) asyncapi-check
+	$(MAKE) helm-check
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)
@@ -101,6 +102,30 @@ bench: setup
 	done; \
 	if [ -n "$$failed" ]; then echo "benchmarks that failed:$$failed"; exit 1; fi; \
 	echo "all benchmarks ran: $(BENCH)"
+
+## helm-check: the Helm chart (deploy/helm/switchboard) linted, rendered with its defaults
+## and with deploy/helm/values-production.yaml, every manifest validated strictly against the
+## Kubernetes API schemas (offline: kubernetes-validate bundles them), and a deliberately
+## broken manifest refused. helm is built from the Go module proxy once into .tools/bin.
+## tests/deploy/test_helm.py checks the rendered chart against the code.
+HELM_PACKAGE := helm.sh/helm/v4/cmd/helm@v4.3.2
+HELM_CHART := deploy/helm/switchboard
+HELM_OUT := .cache/helm
+helm-check: $(STAMP)
+	@set -euo pipefail; \
+	helm="$$(bash deploy/tools/go-install.sh $(HELM_PACKAGE))"; \
+	rm -rf $(HELM_OUT) && mkdir -p $(HELM_OUT); \
+	"$$helm" lint --strict $(HELM_CHART); \
+	"$$helm" lint --strict $(HELM_CHART) -f deploy/helm/values-production.yaml; \
+	"$$helm" template switchboard $(HELM_CHART) -n switchboard > $(HELM_OUT)/defaults.yaml; \
+	"$$helm" template switchboard $(HELM_CHART) -n switchboard \
+		-f deploy/helm/values-production.yaml > $(HELM_OUT)/production.yaml; \
+	$(BIN)/python deploy/helm/validate_manifests.py $(HELM_OUT)/defaults.yaml $(HELM_OUT)/production.yaml; \
+	sed 's/readinessProbe:/readinessProbes:/' $(HELM_OUT)/production.yaml > $(HELM_OUT)/broken.yaml; \
+	if $(BIN)/python deploy/helm/validate_manifests.py $(HELM_OUT)/broken.yaml > $(HELM_OUT)/broken.log; then \
+		echo "helm-check: a manifest with an unknown field passed validation" >&2; exit 1; fi; \
+	grep -q "readinessProbes" $(HELM_OUT)/broken.log; \
+	echo "helm-check: a manifest with an unknown field (readinessProbes) is refused: ok"
 
 clean:
 	rm -rf $(VENV) .cache .data
