@@ -10,7 +10,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,11 @@ def external_secret(name: str, key: str) -> str:
     return {"port": "5432", "host": f"{name}-rw", "password": token.rstrip("=")}.get(key, "app")
 
 
-def environment(manifests: list[Manifest], workload: Manifest) -> dict[str, str]:
+def environment(
+    manifests: list[Manifest],
+    workload: Manifest,
+    external: Callable[[str, str], str] = external_secret,
+) -> dict[str, str]:
     """The environment the workload's container starts with, as the kubelet builds it:
     envFrom first, then env in order, `$(NAME)` expanded from what is defined so far.
     Secrets the chart renders give their values, others a fresh value (external_secret).
@@ -160,7 +164,7 @@ def environment(manifests: list[Manifest], workload: Manifest) -> dict[str, str]
         ref = entry["valueFrom"]["secretKeyRef"]
         secret = named(manifests, "Secret", ref["name"])
         if secret is None:
-            env[entry["name"]] = external_secret(ref["name"], ref["key"])
+            env[entry["name"]] = external(ref["name"], ref["key"])
         elif ref["key"] in _decoded(secret):
             env[entry["name"]] = _decoded(secret)[ref["key"]]
         else:

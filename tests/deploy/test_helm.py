@@ -9,9 +9,12 @@ looking shows up here. `make helm-check` adds helm lint and the schema check's c
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
+import importlib
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
+
+from switchboard.servicekit.migrations import require_current
 
 from . import helm_checks as checks
 from .helm_checks import CHART, PRODUCTION_VALUES, Manifest, container, named, render
@@ -410,3 +416,47 @@ def test_missing_database_is_refused_when_rendering(helm: Path) -> None:
     )
     assert result.returncode != 0
     assert "feedback.database: set url or existingSecret" in result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("app", checks.APPS)
+def test_migration_job_migrates_a_cloudnativepg_style_database(
+    app: str, rendered: dict[str, list[Manifest]], database_factory: Callable[..., str]
+) -> None:
+    """The defaults' migration Job, its URL joined from a CloudNativePG-style Secret's
+    parts as the kubelet joins them, really migrates a PostgreSQL database."""
+    url = make_url(database_factory(f"helm_{app}"))
+    parts = {
+        "username": url.username,
+        "password": url.password,
+        "host": url.host,
+        "port": str(url.port),
+        "dbname": url.database,
+    }
+
+    def cloudnativepg(name: str, key: str) -> str:
+        assert name == f"switchboard-{app}-app"
+        return str(parts[key])
+
+    manifests = rendered["defaults"]
+    job = checks.migration_jobs(manifests)[app]
+    env = checks.environment(manifests, job, external=cloudnativepg)
+    script = Path(sys.executable).with_name(container(job)["command"][0])
+    result = subprocess.run(
+        [str(script), *container(job)["command"][1:]],
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    definition = importlib.import_module(f"switchboard.{app}.bootstrap").DEFINITION
+    schema = definition.migrations
+    asyncio.run(
+        require_current(
+            env[f"SWITCHBOARD_{app.upper()}_DATABASE_URL"],
+            versions_dir=schema.versions_dir,
+            metadata=schema.metadata,
+        )
+    )
