@@ -399,23 +399,34 @@ def test_each_check_catches_a_break(case: str, rendered: dict[str, list[Manifest
     assert CHECKS[check](manifests) != []
 
 
-def test_missing_database_is_refused_when_rendering(helm: Path) -> None:
+REFUSED: dict[str, tuple[list[str], str]] = {
+    "no database": (
+        ["--set", "feedback.database.existingSecret="],
+        "feedback.database: set url or existingSecret",
+    ),
+    "misspelt value": (["--set", "intake.replica=3"], "additional properties 'replica'"),
+    "url with a path": (
+        ["--set", "publicUrls.console=https://console.test/"],
+        "/publicUrls/console",
+    ),
+    "unknown exporter": (["--set", "tracing.exporter=zipkin"], "/tracing/exporter"),
+    "short link secret": (["--set-json", 'secrets.feedbackLinkSecrets=["short"]'], "/0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_rendering_refuses_bad_values(case: str, helm: Path) -> None:
+    """values.schema.json and the templates refuse values the services could not run on."""
+    args, expected = REFUSED[case]
     result = subprocess.run(
-        [
-            str(helm),
-            "template",
-            "switchboard",
-            str(CHART),
-            "--set",
-            "feedback.database.existingSecret=",
-        ],
+        [str(helm), "template", "switchboard", str(CHART), *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert result.returncode != 0
-    assert "feedback.database: set url or existingSecret" in result.stderr
+    assert expected in result.stderr
 
 
 @pytest.mark.integration
