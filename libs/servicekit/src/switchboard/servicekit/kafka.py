@@ -6,21 +6,93 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from switchboard.servicekit.metrics import DEPENDENCY_UP
 
 log = logging.getLogger(__name__)
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
-def make_producer(bootstrap_servers: str, *, client_id: str | None = None) -> AIOKafkaProducer:
+
+@dataclass(frozen=True)
+class KafkaConnection:
+    """How every client of a service reaches the cluster: the bootstrap servers and, for a
+    managed Kafka, TLS (a CA to trust, optionally a client certificate) and SASL (SCRAM or
+    PLAIN) — the same for producers, consumers and the admin client."""
+
+    bootstrap_servers: str
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+    """PEM file of the CA(s) to trust; none: the system's."""
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_check_hostname: bool = True
+    replication_factor: int = 1
+    """For the topics a service creates (three on a production cluster)."""
+
+    def __post_init__(self) -> None:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"{self.security_protocol} needs a SASL mechanism, user name and password"
+            )
+        if not sasl and self.sasl_mechanism:
+            raise ValueError(
+                f"a SASL mechanism needs SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("a client certificate needs both its certificate and key files")
+        if self.replication_factor < 1:
+            raise ValueError("the replication factor is at least 1")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka's producer, consumer and admin client."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.uses_tls:
+            context = create_ssl_context(
+                cafile=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile
+            )
+            context.check_hostname = self.ssl_check_hostname
+            options["ssl_context"] = context
+        if self.sasl_mechanism:
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return options
+
+
+def connection_of(kafka: str | KafkaConnection) -> KafkaConnection:
+    """Bootstrap servers alone mean a plaintext connection (the local broker, tests)."""
+    return kafka if isinstance(kafka, KafkaConnection) else KafkaConnection(kafka)
+
+
+def make_producer(
+    kafka: str | KafkaConnection, *, client_id: str | None = None
+) -> AIOKafkaProducer:
     """An idempotent producer (acks=all). No linger: the relay already hands over one
     record batch per partition, so waiting would only add latency."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **connection_of(kafka).client_options(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -31,10 +103,12 @@ def make_producer(bootstrap_servers: str, *, client_id: str | None = None) -> AI
 
 
 async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], *, partitions: int = 3
+    kafka: str | KafkaConnection, names: Iterable[str], *, partitions: int = 3
 ) -> None:
-    """Create the topics that do not exist yet (replication 1 suits the local broker)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create the topics that do not exist yet, with the connection's replication factor
+    (1 suits the local broker)."""
+    connection = connection_of(kafka)
+    admin = AIOKafkaAdminClient(**connection.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -43,7 +117,14 @@ async def ensure_topics(
             return
         try:
             await admin.create_topics(
-                [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+                [
+                    NewTopic(
+                        n,
+                        num_partitions=partitions,
+                        replication_factor=connection.replication_factor,
+                    )
+                    for n in missing
+                ]
             )
         except TopicAlreadyExistsError:
             log.info("topics created concurrently by another process")

@@ -10,8 +10,10 @@ import json
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from switchboard.servicekit.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test"}
 
@@ -26,6 +28,38 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
     )
+    kafka_security_protocol: SecurityProtocol = Field(  # type: ignore[pydantic-alias]
+        default="PLAINTEXT",
+        validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL", "kafka_security_protocol"),
+    )
+    """PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (a managed Kafka: SASL_SSL)."""
+    kafka_sasl_mechanism: SaslMechanism | None = Field(  # type: ignore[pydantic-alias]
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SASL_MECHANISM", "kafka_sasl_mechanism"),
+    )
+    kafka_sasl_username: str | None = Field(  # type: ignore[pydantic-alias]
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SASL_USERNAME", "kafka_sasl_username"),
+    )
+    kafka_sasl_password: SecretStr | None = Field(  # type: ignore[pydantic-alias]
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SASL_PASSWORD", "kafka_sasl_password"),
+    )
+    kafka_ssl_cafile: str | None = Field(  # type: ignore[pydantic-alias]
+        default=None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE", "kafka_ssl_cafile")
+    )
+    kafka_ssl_certfile: str | None = Field(  # type: ignore[pydantic-alias]
+        default=None, validation_alias=AliasChoices("KAFKA_SSL_CERTFILE", "kafka_ssl_certfile")
+    )
+    kafka_ssl_keyfile: str | None = Field(  # type: ignore[pydantic-alias]
+        default=None, validation_alias=AliasChoices("KAFKA_SSL_KEYFILE", "kafka_ssl_keyfile")
+    )
+    kafka_replication_factor: int = Field(  # type: ignore[pydantic-alias]
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR", "kafka_replication_factor"),
+    )
+    """Of the topics the service creates when they are missing."""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
@@ -81,6 +115,27 @@ class ServiceSettings(BaseSettings):
         if not self.consumer_group:
             self.consumer_group = self.service_name
         return self
+
+    @model_validator(mode="after")
+    def _kafka_connection_is_whole(self) -> Self:
+        self.kafka  # noqa: B018 — raises a ValueError on a half-configured TLS or SASL
+        return self
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """The connection every Kafka client of the service uses."""
+        password = self.kafka_sasl_password
+        return KafkaConnection(
+            bootstrap_servers=self.kafka_bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=password.get_secret_value() if password else None,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+            replication_factor=self.kafka_replication_factor,
+        )
 
     def topic_name(self, contract_name: str) -> str:
         return self.topic_names.get(contract_name, contract_name)

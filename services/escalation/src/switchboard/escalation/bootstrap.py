@@ -43,7 +43,7 @@ def escalation_dependencies(
         classifier=KeywordClassifier(),
         clock=clock,
         live_feed=LiveFeed(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            bootstrap_servers=settings.kafka,
             topic=ESCALATIONS.name,
             registry=REGISTRY,
         ),

@@ -25,6 +25,7 @@ from switchboard.contracts.registry import Registry
 from switchboard.servicekit.consumer.handling import BatchHandler, Handler, HandlerTable
 from switchboard.servicekit.consumer.processing import RecordProcessor
 from switchboard.servicekit.faults import is_transient
+from switchboard.servicekit.kafka import KafkaConnection, connection_of
 from switchboard.servicekit.metrics import CONSUMER_FETCH_DELAY, CONSUMER_LAG
 from switchboard.servicekit.stalls import OUTAGE_BACKOFF_CAP_SECONDS, Backoff, StallWatch
 from switchboard.servicekit.unit_of_work import UnitsOfWork
@@ -43,7 +44,7 @@ class ConsumerRunner:
         *,
         group_id: str,
         topics: list[str],
-        bootstrap_servers: str,
+        bootstrap_servers: str | KafkaConnection,
         registry: Registry,
         units: UnitsOfWork[Any],
         handlers: Mapping[type[Event], Handler],
@@ -78,7 +79,7 @@ class ConsumerRunner:
         self._per_transaction = max(1, records_per_transaction)
         self._commit_interval = commit_interval_seconds
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+            **connection_of(bootstrap_servers).client_options(),
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -11,6 +11,8 @@ import atexit
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import TracebackType
 
@@ -64,6 +66,37 @@ LEAN_SETTINGS = {
 }
 
 
+@dataclass(frozen=True)
+class SaslSslListener:
+    """A second listener, as a managed Kafka offers it: TLS with a PEM key and certificate
+    chain (``keystore``: an unencrypted PKCS#8 key and the chain in one file), and SASL
+    SCRAM-SHA-512 for ``users`` (name → password, written when the storage is formatted)."""
+
+    keystore: Path
+    users: dict[str, str]
+    port: int = dataclass_field(default_factory=free_port)
+
+    def properties(self) -> dict[str, str]:
+        return {
+            "sasl.enabled.mechanisms": SCRAM,
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.keystore),
+        }
+
+    def format_arguments(self) -> list[str]:
+        return [
+            argument
+            for name, password in self.users.items()
+            for argument in ("--add-scram", f"{SCRAM}=[name={name},password={password}]")
+        ]
+
+
+SCRAM = "SCRAM-SHA-512"
+
+
 class KafkaBroker:
     """One broker+controller on loopback; ports are fixed per object so clients reconnect
     after ``stop()``/``start()``, and the data dir survives both."""
@@ -78,6 +111,7 @@ class KafkaBroker:
         partitions: int = 3,
         *,
         fast_start: bool = False,
+        sasl_ssl: SaslSslListener | None = None,
     ) -> None:
         """``fast_start`` is kept for callers that ask for it: every broker now starts with
         the C1-only JIT it used to select (see ``JVM_FLAGS``)."""
@@ -89,6 +123,7 @@ class KafkaBroker:
             self.controller_port = free_port()
         self.partitions = partitions
         self.fast_start = fast_start
+        self.sasl_ssl = sasl_ssl
         self._java_binary = layout.find_java()
         self._class_archive = ClassArchive(self._java_binary, self.libs_dir)
         self.startup_seconds: float | None = None
@@ -191,6 +226,12 @@ class KafkaBroker:
         )
         settings = dict(line.split("=", 1) for line in base.splitlines() if line)
         settings |= LEAN_SETTINGS
+        if self.sasl_ssl is not None:
+            secure = f"SASL_SSL://{LOOPBACK}:{self.sasl_ssl.port}"
+            settings["listeners"] += f",{secure}"
+            settings["advertised.listeners"] += f",{secure}"
+            settings["listener.security.protocol.map"] += ",SASL_SSL:SASL_SSL"
+            settings |= self.sasl_ssl.properties()
         config.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
         return config
 
@@ -206,6 +247,7 @@ class KafkaBroker:
                 layout.new_cluster_id(),
                 "-c",
                 str(config),
+                *(self.sasl_ssl.format_arguments() if self.sasl_ssl else []),
             ],
             capture_output=True,
             text=True,

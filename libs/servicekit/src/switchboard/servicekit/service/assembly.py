@@ -82,7 +82,7 @@ def assemble(
     if deps is None:
         deps = definition.dependencies(settings, Resources(engine, sessions))
     units = UnitsOfWork(sessions, deps)
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    producer = make_producer(settings.kafka, client_id=settings.service_name)
     consumer = _consumer(definition, settings, units, producer)
     poller = _poller(definition, settings, units)
     runtime = Runtime(
@@ -124,7 +124,7 @@ def _consumer(
     return ConsumerRunner(
         group_id=settings.consumer_group,
         topics=[settings.topic_name(topic.name) for topic in definition.reads],
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        bootstrap_servers=settings.kafka,
         registry=definition.registry,
         units=units,
         handlers=definition.handlers,
@@ -170,7 +170,7 @@ async def _create_topics(definition: ServiceDefinition[S, D], settings: S) -> No
     written = [topic.name for topic in definition.writes]
     dead_letters = [dead_letter_topic(settings.consumer_group)] if read else []
     await ensure_topics(
-        settings.kafka_bootstrap_servers,
+        settings.kafka,
         [*read, *written, *dead_letters],
         partitions=settings.topic_partitions,
     )

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer
 from switchboard.contracts.envelope import UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
 from switchboard.servicekit.auth import Principal
+from switchboard.servicekit.kafka import KafkaConnection, connection_of
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000
@@ -50,7 +51,9 @@ class Subscription:
 
 
 class LiveFeed:
-    def __init__(self, *, bootstrap_servers: str, topic: str, registry: Registry) -> None:
+    def __init__(
+        self, *, bootstrap_servers: str | KafkaConnection, topic: str, registry: Registry
+    ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
         self._registry = registry
@@ -77,7 +80,7 @@ class LiveFeed:
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
             self._topic,
-            bootstrap_servers=self._bootstrap_servers,
+            **connection_of(self._bootstrap_servers).client_options(),
             group_id=None,
             auto_offset_reset="latest",
             enable_auto_commit=False,
