@@ -70,3 +70,19 @@ DEPENDENCY_UP = Gauge(
 OUTBOX_OLDEST_AGE = Gauge(
     "switchboard_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet published"
 )
+HTTP_REQUESTS = Counter(
+    "switchboard_http_requests_total",
+    "HTTP requests answered, by method, route template and status code (not /healthz, "
+    "/readyz or /metrics)",
+    ["method", "route", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "switchboard_http_request_duration_seconds",
+    "From a request's arrival to the end of its answer, by method and route template",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+READY = Gauge(
+    "switchboard_ready",
+    "1 when the service's last readiness evaluation (every /readyz and /metrics) said ready",
+)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from switchboard.servicekit.consumer import ConsumerRunner
 from switchboard.servicekit.faults import BROKER
 from switchboard.servicekit.kafka import BrokerProbe
-from switchboard.servicekit.metrics import DEPENDENCY_UP
+from switchboard.servicekit.metrics import DEPENDENCY_UP, READY
 from switchboard.servicekit.outbox import OutboxRelay
 from switchboard.servicekit.stalls import Backoff, StallWatch
 from switchboard.servicekit.timers import TimerPoller
@@ -140,6 +140,7 @@ class Runtime:
                 waiting_for = worker.not_ready_because() if self.started else None
                 checks[worker.name] = waiting_for or OK
                 ready = ready and waiting_for is None
+        READY.set(1 if ready else 0)
         return Readiness(ready=ready, checks=checks)
 
     async def _database_state(self) -> str:

@@ -24,6 +24,7 @@ from switchboard.servicekit.http.problems import (
     problem_response,
 )
 from switchboard.servicekit.http.rate_limits import RateLimit, RateLimitRule
+from switchboard.servicekit.http.requests import RequestMetrics
 from switchboard.servicekit.runtime import Runtime
 from switchboard.servicekit.telemetry import tracing_enabled
 
@@ -94,6 +95,8 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:
+        if runtime is not None:  # switchboard_ready as of this scrape, probed or not
+            await runtime.readiness()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     if asyncapi is not None:
@@ -114,6 +117,7 @@ def create_app(
             allow_headers=CORS_HEADERS,
             allow_credentials=False,
         )
+    app.add_middleware(RequestMetrics)  # outermost: counts what the limits refuse too
     if tracing_enabled():  # without a tracer provider its spans would record nothing
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
