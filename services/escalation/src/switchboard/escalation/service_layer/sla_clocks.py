@@ -7,6 +7,7 @@ from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from prometheus_client import Counter
@@ -30,6 +31,7 @@ from switchboard.escalation.domain.sla import (
 )
 from switchboard.escalation.service_layer import escalations
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
+from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.timers import Timer
 
 SLA_TIMER = "sla-clock"
@@ -38,6 +40,19 @@ SLA_THRESHOLDS_FIRED = Counter(
     "SLA warnings and breaches emitted, by metric and kind",
     ["metric", "kind"],
 )
+SLA_OUTCOMES = Counter(
+    "escalation_sla_outcomes_total",
+    "SLA clocks settled, by the case's region, metric and outcome: breached (when the breach "
+    "fires, or at completion if it came first) or achieved; each clock counts once",
+    ["region", "metric", "outcome"],
+)
+
+
+def _count_outcome(
+    uow: EscalationUnitOfWork, region: str, metric: str, outcome: str, count: int = 1
+) -> None:
+    """Counted once the transaction commits: a retried one does not count its clocks twice."""
+    call_after_commit(uow.session, partial(SLA_OUTCOMES.labels(region, metric, outcome).inc, count))
 
 
 def case_profile(case: CaseRow) -> CaseProfile:
@@ -119,10 +134,12 @@ async def complete_clocks(
             await uow.publish(
                 _sla_event(SlaAchieved, row, clock, case, calendar, at, achieved_at=at)
             )
+            _count_outcome(uow, case.region, row.metric, "achieved")
         elif BREACH_FRACTION not in before.fired:
             await uow.publish(
                 _sla_event(SlaBreached, row, clock, case, calendar, at, breached_at=at)
             )
+            _count_outcome(uow, case.region, row.metric, "breached")
 
 
 async def pause_clocks(
@@ -240,6 +257,7 @@ async def _fire_clocks(
     events: list[SlaWarned | SlaBreached] = []
     upcoming_timers: list[tuple[str, datetime, dict[str, Any] | None]] = []
     counted: list[tuple[str, str]] = []
+    breached: list[tuple[str, str]] = []
     results: list[FiredClock] = []
     for row in rows:
         calendar = loaded.book.calendar_for(row.region)
@@ -265,6 +283,8 @@ async def _fire_clocks(
                 )
             events.append(event)
             counted.append((row.metric, "breach" if fraction == BREACH_FRACTION else "warning"))
+            if fraction == BREACH_FRACTION:
+                breached.append((row.region, row.metric))
         upcoming = clock.next_due(calendar=calendar)
         if upcoming is not None:  # the poller already removed the timer that fired
             upcoming_timers.append((row.clock_id, upcoming[1], None))
@@ -286,6 +306,8 @@ async def _fire_clocks(
     await uow.schedule_many(SLA_TIMER, upcoming_timers)
     for (metric, kind), count in Tally(counted).items():
         SLA_THRESHOLDS_FIRED.labels(metric, kind).inc(count)
+    for (region, metric), count in Tally(breached).items():
+        _count_outcome(uow, region, metric, "breached", count)
     return results
 
 
