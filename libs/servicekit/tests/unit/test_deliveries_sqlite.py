@@ -10,6 +10,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from fastapi import FastAPI, Request, Response
+from prometheus_client import REGISTRY
 from sqlalchemy import event, select
 
 from switchboard.servicekit.db import create_engine, session_factory, utcnow
@@ -66,8 +67,21 @@ async def run_until_settled(sender, sessions, count: int) -> None:
     raise AssertionError(f"deliveries still pending: {statuses}")
 
 
+def _counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, {"stream": "adapter-outbound", **labels}) or 0.0
+
+
+def _delivery_counts() -> tuple[float, float, float]:
+    return (
+        _counted("servicekit_delivery_attempts_total", outcome="delivered"),
+        _counted("servicekit_delivery_attempts_total", outcome="failed"),
+        _counted("servicekit_deliveries_dead_total"),
+    )
+
+
 async def test_deliveries_are_signed_retried_and_dead_after_the_last_attempt(tmp_path):
     engine, sessions = await _sessions(tmp_path)
+    counted = _delivery_counts()
     port = free_port()
     receiver = SignedReceiver(secret=SECRET, flaky={"chat"})
     settled: list[Settled] = []
@@ -124,6 +138,8 @@ async def test_deliveries_are_signed_retried_and_dead_after_the_last_attempt(tmp
     assert ("m1", DeliveryStatus.PENDING, 1) in outcomes
     assert ("m1", DeliveryStatus.DELIVERED, 2) in outcomes
     assert ("m3", DeliveryStatus.DEAD, 3) in outcomes
+    delivered, failed, dead = (after - before for after, before in zip(_delivery_counts(), counted))
+    assert (delivered, failed, dead) == (2, 4, 1)  # m1 and m2; m1 once, m3 thrice; m3
 
     async with sessions() as session, session.begin():
         again = await resend(session, rows["m3"].id, at=utcnow())

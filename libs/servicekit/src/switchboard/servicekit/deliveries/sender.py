@@ -52,6 +52,11 @@ DELIVERY_ATTEMPTS = Counter(
     "Outgoing HTTP delivery attempts, by stream and outcome",
     ["stream", "outcome"],
 )
+DELIVERIES_DEAD = Counter(
+    "servicekit_deliveries_dead_total",
+    "Outgoing deliveries given up after their last attempt (or refused for good), by stream",
+    ["stream"],
+)
 ATTEMPT_TIMEOUTS = 2
 """No attempt takes longer than this many HTTP timeouts as a whole (connecting, sending and
 a receiver that answers byte by byte), so a batch is recorded within its lease."""
@@ -442,6 +447,7 @@ class DeliverySender:
             outcome_label = "delivered" if outcome.error is None else "failed"
             DELIVERY_ATTEMPTS.labels(outcome.stream, outcome_label).inc()
             if outcome.status is DeliveryStatus.DEAD:
+                DELIVERIES_DEAD.labels(outcome.stream).inc()
                 log.warning(
                     "%s delivery %s to %s dead after %s attempts",
                     outcome.stream,
