@@ -10,11 +10,13 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from switchboard.servicekit.db import create_engine, session_factory
+from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
 from switchboard.servicekit.http import Problem, create_app
 from switchboard.servicekit.http.rate_limits import RateLimitRule
 from switchboard.servicekit.kafka import make_producer
 from switchboard.servicekit.outbox import OutboxRelay
 from switchboard.servicekit.runtime import Runtime
+from switchboard.servicekit.timers import TimerPoller
 
 router = APIRouter()
 
@@ -117,3 +119,27 @@ async def test_unknown_methods_share_one_label(method: str):
     after = _requests("other", "unmatched", 404) + _requests("other", "unmatched", 405)
     after += _requests("other", "/things/{thing_id}", 405)
     assert after - before == 1
+
+
+async def test_failure_counters_start_at_zero_so_the_first_failure_is_an_increase():
+    """Prometheus' increase() cannot see a series' first sample as a rise: a counter that
+    appeared at 1 would hide the first dead delivery or failed timer from the alerts."""
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    TimerPoller(units=None, handlers={"kit-zero-timer": nothing})  # type: ignore[arg-type]
+    DeliverySender(
+        units=None,  # type: ignore[arg-type]
+        endpoint_of=nothing,  # type: ignore[arg-type]
+        retry=RetryPolicy(),
+        streams=("kit-zero-stream",),
+    )
+    zero = {
+        "switchboard_timers_failed_total": {"kind": "kit-zero-timer"},
+        "switchboard_timers_fired_total": {"kind": "kit-zero-timer"},
+        "servicekit_deliveries_dead_total": {"stream": "kit-zero-stream"},
+        "servicekit_delivery_attempts_total": {"stream": "kit-zero-stream", "outcome": "failed"},
+    }
+    for name, labels in zero.items():
+        assert REGISTRY.get_sample_value(name, labels) == 0, name

@@ -165,6 +165,9 @@ class TimerPoller:
         self._units = units
         self._handlers = dict(handlers)
         self._batch_handlers = dict(batch_handlers or {})
+        for kind in {*self._handlers, *self._batch_handlers}:  # 0s from the start, so an
+            TIMERS_FIRED.labels(kind)  # alert's increase() counts the first failure too
+            TIMERS_FAILED.labels(kind)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts

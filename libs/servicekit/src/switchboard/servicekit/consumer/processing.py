@@ -65,6 +65,7 @@ class RecordProcessor:
         self._per_transaction = max(1, records_per_transaction)
         self._outage_cap = outage_backoff_cap_seconds
         self.group_id = table.group_id
+        EVENTS_DEAD_LETTERED.labels(self.group_id)  # a 0 from the start: increase() sees the 1st
 
     @property
     def dead_letter_topic(self) -> str:

@@ -134,6 +134,10 @@ class DeliverySender:
         self._retry = retry
         self._on_settled = on_settled
         self._streams = streams
+        for stream in streams or ():  # 0s from the start: an alert's increase() sees the 1st
+            DELIVERIES_DEAD.labels(stream)
+            for outcome in ("delivered", "failed"):
+                DELIVERY_ATTEMPTS.labels(stream, outcome)
         self._timeout = timeout_seconds
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
