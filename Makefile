@@ -9,7 +9,7 @@ PACKAGES := libs/contracts libs/servicekit libs/adapter-client services/intake s
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check
 
 setup: $(STAMP) kafka-jars
 
@@ -49,6 +49,12 @@ test: system-packages setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(MAKE) asyncapi-check
 	$(MAKE) helm-check
+	$(MAKE) rules-check
+
+## rules-check: promtool checks the Prometheus rules, runs their unit tests and checks the
+## compose Prometheus config with them (deploy/prometheus; promtool built once into .tools/bin)
+rules-check:
+	bash deploy/prometheus/check.sh
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)
