@@ -42,6 +42,7 @@ OFFICIAL_IMAGES = {
     "otel/opentelemetry-collector-contrib",
     "jaegertracing/jaeger",
     "prom/prometheus",
+    "grafana/grafana",
 }
 
 
