@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from switchboard.contracts.events import (
     ReplyDeliveryChanged,
@@ -24,6 +25,12 @@ from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 
 from ..builders import assigned
 from .people_and_adapters import bearer, post, sign_and_post
+
+
+def delivery_changes(channel: str, state: str) -> float:
+    labels = {"kind": "reply", "channel": channel, "state": state}
+    return REGISTRY.get_sample_value("intake_reply_deliveries_total", labels) or 0.0
+
 
 FAST_RETRIES = {
     "outbound_first_retry_seconds": 0.05,
@@ -72,6 +79,7 @@ async def register(client, admin, channel: str, outbound_url: str | None) -> dic
 
 
 async def test_an_e_mail_reply_reaches_the_adapter_signed_threaded_and_reported(quick, client):
+    counted = {state: delivery_changes("email", state) for state in ("accepted", "delivered")}
     admin = bearer(quick, "ops", "admin")
     port = free_port()
     mail = await register(client, admin, "email", f"http://127.0.0.1:{port}/email-nordics")
@@ -156,6 +164,10 @@ async def test_an_e_mail_reply_reaches_the_adapter_signed_threaded_and_reported(
         "accepted",
         "delivered",
     ]
+    assert {s: delivery_changes("email", s) - n for s, n in counted.items()} == {
+        "accepted": 1,
+        "delivered": 1,  # the late "sent" moved nothing: not counted
+    }
 
     # A colleague of the customer answers the reply alone (In-Reply-To its Message-ID, no
     # References), from another address: only the reply's Message-ID leads to the case.
@@ -184,6 +196,7 @@ async def test_an_e_mail_reply_reaches_the_adapter_signed_threaded_and_reported(
 
 
 async def test_a_reply_the_adapter_never_takes_ends_failed_and_says_why(quick, client):
+    counted = delivery_changes("chat", "failed")
     admin = bearer(quick, "ops", "admin")
     port = free_port()  # nothing listens there
     chat = await register(client, admin, "chat", f"http://127.0.0.1:{port}/chat-nordics")
@@ -209,6 +222,7 @@ async def test_a_reply_the_adapter_never_takes_ends_failed_and_says_why(quick, c
     await send_until_settled(quick, rounds=20)
     [failed] = await quick.published(ReplyDeliveryChanged)
     assert failed.state == "failed"
+    assert delivery_changes("chat", "failed") == counted + 1
     assert failed.reason.startswith(
         "the adapter did not take it in 2 attempts: ClientConnectorError"
     ), failed.reason

@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter as Tally
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +57,7 @@ from switchboard.intake.service_layer.providers import SENDERS, ProviderSender
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db import dialect_of
+from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.deliveries import Outgoing, Settled, enqueue
 
 OUTBOUND_STREAM = "adapter-outbound"
@@ -310,6 +314,7 @@ async def deliveries_settled(uow: IntakeUnitOfWork, outcomes: Sequence[Settled])
             for row, state, at, reason in changes
         )
     )
+    _count_changes(uow, ((row, cases[row.case_id], state) for row, state, *_ in changes))
 
 
 @dataclass(frozen=True)
@@ -330,6 +335,7 @@ async def report_delivery(*, uow: IntakeUnitOfWork, adapter_id: str, report: Rep
         case = await uow.session.get(CaseRow, row.case_id)
         assert case is not None
         await uow.publish(_delivery_changed(case, row, report.state, report.at, report.reason))
+        _count_changes(uow, [(row, case, report.state)])
     return row
 
 
@@ -364,6 +370,22 @@ def _move(row: ReplyRow, state: ReplyDelivery, *, at: datetime, reason: str | No
     row.delivery, row.delivery_changed_at = state.value, at
     row.delivery_error = reason if state is ReplyDelivery.FAILED else None
     return True
+
+
+DELIVERY_CHANGES = Counter(
+    "intake_reply_deliveries_total",
+    "Delivery changes of the messages intake sent or tried to send, by kind (reply, survey), "
+    "channel and the state reached (accepted, sent, delivered, read, failed); once committed",
+    ["kind", "channel", "state"],
+)
+
+
+def _count_changes(
+    uow: IntakeUnitOfWork, moved: Iterable[tuple[ReplyRow, CaseRow, ReplyDelivery]]
+) -> None:
+    tally = Tally((row.kind, case.channel, state.value) for row, case, state in moved)
+    for labels, count in tally.items():
+        call_after_commit(uow.session, partial(DELIVERY_CHANGES.labels(*labels).inc, count))
 
 
 def _delivery_changed(
