@@ -51,10 +51,11 @@ test: system-packages setup
 	$(MAKE) helm-check
 	$(MAKE) rules-check
 
-## rules-check: promtool checks the Prometheus rules, runs their unit tests and checks the
-## compose Prometheus config with them (deploy/prometheus; promtool built once into .tools/bin)
-rules-check:
-	bash deploy/prometheus/check.sh
+## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
+## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
+## promtool built once into .tools/bin)
+rules-check: $(STAMP)
+	PYTHON=$(BIN)/python bash deploy/prometheus/check.sh
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)

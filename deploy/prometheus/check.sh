@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make rules-check`: promtool (built pinned, once, into .tools/bin) checks the rules, runs their
-# unit tests (tests/*.yml), and checks the compose Prometheus configuration with the rules
-# where the container finds them (rules/ beside prometheus.yml).
+# unit tests (tests/*.yml), checks the compose Prometheus configuration with the rules where
+# the container finds them (rules/ beside prometheus.yml), and lints the metrics the code
+# registers (names, types, units). PYTHON: the project's venv interpreter.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -17,3 +18,7 @@ trap 'rm -rf "$config"' EXIT
 cp "$root/deploy/otel/prometheus.yml" "$config/prometheus.yml"
 ln -s "$here/rules" "$config/rules"
 "$promtool" check config "$config/prometheus.yml"
+"${PYTHON:-$root/.venv/bin/python}" "$here/exposition.py" >"$config/metrics.txt"
+grep -c '^# TYPE' "$config/metrics.txt" | sed 's/^/metrics registered: /'
+"$promtool" check metrics <"$config/metrics.txt"
+echo "metrics lint: SUCCESS"
