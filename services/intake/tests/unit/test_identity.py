@@ -52,11 +52,33 @@ def test_normalise_email(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "ann", "ann@", "@example.com", "ann@localhost", "a..b@example.com", "a b@x.dk"]
+    "raw",
+    [
+        "",
+        "ann",
+        "ann@",
+        "@example.com",
+        "ann@localhost",
+        "a..b@example.com",
+        "a b@x.dk",
+        "ann@host.local",
+        "ann@example.invalid",
+        "ann@10.0.0.1",
+        "ann@ex_ample.dk",
+        "ann@-example.dk",
+        '"ann smith"@example.dk',
+        f"{'a' * 65}@example.dk",
+    ],
 )
 def test_normalise_email_refuses_non_addresses(raw):
     with pytest.raises(InvalidIdentity):
         normalise_email(raw)
+
+
+def test_a_refused_address_says_why_and_test_domains_are_taken():
+    with pytest.raises(InvalidIdentity, match=r"not an e-mail address: 'ann@localhost' .*period"):
+        normalise_email("ann@localhost")
+    assert normalise_email("Help@Acme.TEST") == "help@acme.test"
 
 
 @given(local=local_parts, domain=domains, upper=st.booleans(), pad=st.sampled_from(["", " ", "\t"]))

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switchboard.intake.domain.identity import InvalidIdentity, normalise_email
 
-def _normalised(address: str) -> str:
-    return address.strip().strip("<>").lower()
+
+def _domain(entry: str) -> str:
+    """A configured domain as addresses at it normalise (lower case, IDNA)."""
+    return normalise_email(f"postmaster@{entry.strip().lstrip('@')}").partition("@")[2]
 
 
 @dataclass(frozen=True)
@@ -18,16 +21,17 @@ class MailRecipients:
 
     @classmethod
     def of(cls, entries: list[str] | tuple[str, ...]) -> MailRecipients:
-        """``entries``: a domain or an address each; case does not matter."""
-        normalised = [_normalised(entry) for entry in entries if entry.strip()]
+        """``entries``: a domain or an address each; case does not matter. An entry that is
+        neither raises ``InvalidIdentity``."""
+        entries = [entry.strip().strip("<>") for entry in entries if entry.strip()]
         return cls(
-            domains=frozenset(entry.lstrip("@") for entry in normalised if "@" not in entry[1:]),
-            addresses=frozenset(entry for entry in normalised if "@" in entry[1:]),
+            domains=frozenset(_domain(entry) for entry in entries if "@" not in entry[1:]),
+            addresses=frozenset(normalise_email(entry) for entry in entries if "@" in entry[1:]),
         )
 
     def accepts(self, address: str) -> bool:
-        address = _normalised(address)
-        local, at, domain = address.rpartition("@")
-        if not at or not local or not domain:
+        try:
+            address = normalise_email(address)
+        except InvalidIdentity:
             return False
-        return address in self.addresses or domain in self.domains
+        return address in self.addresses or address.partition("@")[2] in self.domains
