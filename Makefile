@@ -1,23 +1,30 @@
 # Every target sets itself up on a fresh machine: venv, editable installs, Kafka jars.
-# PIP_CONSTRAINT (unlike -c alone) also pins the build backend pip installs to build our
-# editable packages.
+# Third-party packages install from requirements/dev.txt, every one pinned and hashed
+# (--require-hashes); then our own packages, editable, with the build backend from that file
+# (--no-build-isolation: nothing is fetched unverified).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/contracts libs/servicekit libs/adapter-client services/intake services/routing services/escalation services/feedback tools
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip --disable-pip-version-check
+# Our own distributions: pip installs them from the checkout, so the hashed files leave them out.
+LOCAL_DISTS := switchboard-contracts switchboard-servicekit switchboard-adapter-client \
+	switchboard-intake switchboard-routing switchboard-escalation switchboard-feedback switchboard-tools
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check
 
 setup: $(STAMP) kafka-jars
 
-$(STAMP): requirements.lock requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+$(STAMP): requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(CURDIR)/requirements.lock $(BIN)/pip install --quiet --disable-pip-version-check \
-		-c requirements.lock \
-		-r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
+	$(PIP) check
 	touch $@
 
 kafka-jars:
@@ -50,6 +57,8 @@ test: system-packages setup
 	$(MAKE) asyncapi-check
 	$(MAKE) helm-check
 	$(MAKE) rules-check
+	$(MAKE) deps-check
+	$(MAKE) requirements-check
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
@@ -69,6 +78,7 @@ lint: $(STAMP)
 	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 	$(BIN)/lint-imports
 	$(BIN)/python -m switchboard.contracts.schemas check
+	$(MAKE) deps-check
 
 lint-imports: $(STAMP)
 	$(BIN)/lint-imports
@@ -90,6 +100,44 @@ $(ASYNCAPI_PARSER)/.installed: $(ASYNCAPI)/package.json $(ASYNCAPI)/package-lock
 	cp $(ASYNCAPI)/package.json $(ASYNCAPI)/package-lock.json $(ASYNCAPI)/.npmrc $(ASYNCAPI_PARSER)/
 	cd $(ASYNCAPI_PARSER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
+
+## deps-check: each package declares what it imports and imports what it declares —
+## deptry for third-party packages, check-first-party-deps.py for our own switchboard-* ones
+deps-check: $(STAMP)
+	@for p in $(PACKAGES); do \
+		echo "== deptry $$p"; (cd $$p && $(CURDIR)/$(BIN)/deptry src) || exit 1; \
+	done
+	$(BIN)/python deploy/tools/check-first-party-deps.py $(PACKAGES)
+
+## requirements: recompile requirements/{runtime,build,dev}.txt (pinned, hashed) from
+## requirements/*.in, the packages' pyproject.toml files and the versions in requirements.lock
+requirements: $(STAMP)
+	for name in runtime build dev; do \
+		$(UV_COMPILE) requirements/$$name.in -o requirements/$$name.txt || exit 1; \
+	done
+
+## requirements-check: the hashed files name the versions a fresh compile names (a pyproject or
+## requirements.lock changed without `make requirements` fails here), and the runtime file
+## alone installs the services, as the image does: a fresh venv, --require-hashes (uv's
+## installer here, for its cache; the image uses pip's), pip check, every service's app imported
+RUNTIME_PACKAGES := libs/contracts libs/servicekit libs/adapter-client services/intake services/routing services/escalation services/feedback
+requirements-check: $(STAMP)
+	rm -rf .cache/requirements && mkdir -p .cache/requirements/wheels
+	@for name in runtime build dev; do \
+		$(UV_COMPILE) --no-header requirements/$$name.in -o .cache/requirements/$$name.txt || exit 1; \
+		diff <(grep -oE '^[^ #]+==[^ ]+' requirements/$$name.txt) \
+			<(grep -oE '^[^ #]+==[^ ]+' .cache/requirements/$$name.txt) \
+			|| { echo "requirements/$$name.txt is stale: run make requirements"; exit 1; }; \
+	done
+	$(PYTHON) -m venv .cache/requirements/runtime
+	$(BIN)/uv pip install --quiet --python .cache/requirements/runtime/bin/python \
+		--require-hashes -r requirements/runtime.txt
+	$(PIP) wheel --quiet --no-deps --no-build-isolation -w .cache/requirements/wheels $(RUNTIME_PACKAGES)
+	.cache/requirements/runtime/bin/pip install --quiet --disable-pip-version-check --no-deps \
+		--no-index .cache/requirements/wheels/*.whl
+	.cache/requirements/runtime/bin/pip check
+	cd .cache/requirements && runtime/bin/python -c 'import importlib; [importlib.import_module(f"switchboard.{s}.entrypoints.app") for s in ("intake", "routing", "escalation", "feedback")]; import switchboard.adapter_client'
+	@echo "requirements: up to date; runtime.txt installs the services with hashes"
 
 format: $(STAMP)
 	$(BIN)/ruff format libs services tools bench tests
