@@ -57,6 +57,10 @@ RENDERINGS: dict[str, list[str]] = {
         "publicUrls.routing=https://ro.test,publicUrls.feedback=https://fe.test",
         "--set",
         "tracing.exporter=otlp,tracing.endpoint=http://collector:4318",
+        "--set",
+        "kafka.securityProtocol=SASL_SSL,kafka.sasl.username=switchboard",
+        "--set",
+        "kafka.sasl.passwordSecret.name=switchboard-kafka-user,kafka.tls.caSecret.name=kafka-ca",
     ],
 }
 
@@ -173,6 +177,13 @@ def test_variants_take_the_other_branches(rendered: dict[str, list[Manifest]]) -
     assert feedback["SWITCHBOARD_FEEDBACK_LINK_SECRETS"] == f'["{"n" * 40}","{"o" * 40}"]'
     assert named(manifests, "ConfigMap", "switchboard-routing-policies")
     assert checks.of_kind(manifests, "Ingress")
+    kafka = checks.load_settings(intake, "intake").kafka
+    assert kafka.security_protocol == "SASL_SSL"
+    assert kafka.sasl_username == "switchboard"
+    assert kafka.sasl_password
+    assert kafka.ssl_cafile == "/etc/switchboard/kafka-ca/ca.crt"
+    mounts = container(_deployment(manifests, "intake"))["volumeMounts"]
+    assert {"name": "kafka-ca", "mountPath": "/etc/switchboard/kafka-ca", "readOnly": True} in mounts
 
 
 Mutation = Callable[[list[Manifest]], None]

@@ -78,6 +78,19 @@ Args: (dict "root" $ "name" "intake") */}}
       (print $p "TOPIC_PARTITIONS") (toString $v.topics.partitions)
       (print $p "OTEL_EXPORTER") $v.tracing.exporter -}}
 {{- with $v.tracing.endpoint }}{{ $_ := set $settings (print $p "OTEL_ENDPOINT") . }}{{ end -}}
+{{- $k := $v.kafka -}}
+{{- $_ := set $settings "KAFKA_SECURITY_PROTOCOL" $k.securityProtocol -}}
+{{- $_ := set $settings "KAFKA_REPLICATION_FACTOR" (toString $v.topics.replicationFactor) -}}
+{{- if hasPrefix "SASL_" $k.securityProtocol -}}
+{{- if not (and $k.sasl.username $k.sasl.passwordSecret.name) -}}
+{{- fail "kafka.sasl: a SASL protocol needs username and passwordSecret.name" -}}
+{{- end -}}
+{{- $_ := set $settings "KAFKA_SASL_MECHANISM" $k.sasl.mechanism -}}
+{{- $_ := set $settings "KAFKA_SASL_USERNAME" $k.sasl.username -}}
+{{- end -}}
+{{- if $k.tls.caSecret.name -}}
+{{- $_ := set $settings "KAFKA_SSL_CAFILE" (print "/etc/switchboard/kafka-ca/" $k.tls.caSecret.key) -}}
+{{- end -}}
 {{- if eq .name "intake" -}}
 {{- $_ := set $settings (print $p "CORS_ORIGINS") (printf "%s,%s" $urls.routing $urls.console) -}}
 {{- $_ := set $settings (print $p "PUBLIC_BASE_URL") $urls.intake -}}
@@ -131,6 +144,11 @@ secret, and intake's and feedback's own. Args: (dict "root" $ "name" "intake") *
 - name: {{ $p }}JWT_SECRET
   valueFrom:
     secretKeyRef: {name: {{ $secret }}, key: jwt-secret}
+{{- if hasPrefix "SASL_" $v.kafka.securityProtocol }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ $v.kafka.sasl.passwordSecret.name }}, key: {{ $v.kafka.sasl.passwordSecret.key }}}
+{{- end }}
 {{- if eq .name "intake" }}
 - name: {{ $p }}ADAPTER_SECRET_KEYS
   valueFrom:
