@@ -1,15 +1,20 @@
-"""HS256 bearer JWTs, one scheme for every service: ``sub``, ``role``, ``regions``, ``aud``,
-``exp`` (and ``iat``)."""
+"""Bearer JWTs, one scheme for every service: shared-secret HS256 tokens (``sub``, ``role``,
+``regions``, ``aud``, ``exp``, and ``iat``: development, tooling) and, when configured,
+single sign-on tokens from an OpenID Connect provider (``oidc``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 import jwt
 
+from switchboard.servicekit.auth.oidc import KeyNotCached, NoSwitchboardRole, OidcVerifier, Refused
 from switchboard.servicekit.auth.principals import Principal, Role
+from switchboard.servicekit.auth.provider_keys import ProviderUnavailable
 from switchboard.servicekit.http.problems import Problem
 
 REALM = "switchboard"
@@ -25,12 +30,51 @@ def challenge(error: str | None = None) -> dict[str, str]:
 class TokenVerifier:
     """Turns a bearer token into a ``Principal``, or into a 401 problem that says why not."""
 
-    def __init__(self, secret: str, audience: str, algorithm: str = "HS256") -> None:
+    def __init__(
+        self,
+        secret: str,
+        audience: str,
+        algorithm: str = "HS256",
+        *,
+        oidc: OidcVerifier | None = None,
+        shared_secret: bool = True,
+    ) -> None:
+        """``oidc``: also accept the provider's tokens; ``shared_secret=False``: only those."""
         self._secret = secret
         self._audience = audience
         self._algorithm = algorithm
+        self._oidc = oidc
+        self._shared_secret = shared_secret or oidc is None
 
-    def principal(self, token: str) -> Principal:
+    def principal(self, token: str, *, fetch: bool = True) -> Principal:
+        """The caller, or a 401 problem (403: a single sign-on token without a Switchboard
+        role; 503: the provider's keys cannot be fetched). May fetch the provider's keys
+        (blocking) unless ``fetch`` is false: then ``KeyNotCached`` when it would."""
+        if self._oidc is not None and self._is_single_sign_on(token):
+            return _single_sign_on(self._oidc, token, fetch)
+        return self._shared_secret_principal(token)
+
+    async def authenticate(self, token: str) -> Principal:
+        """``principal()`` for a request: a fetch from the provider runs in a worker thread."""
+        try:
+            return self.principal(token, fetch=False)
+        except KeyNotCached:
+            return await anyio.to_thread.run_sync(partial(self.principal, token, fetch=True))
+
+    def _is_single_sign_on(self, token: str) -> bool:
+        """Everything but a shared-secret token not claiming the provider's issuer goes to
+        the provider's check (which refuses HS256 tokens claiming its issuer, and ``none``)."""
+        if not self._shared_secret:
+            return True
+        try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            return False  # the shared-secret check says what is wrong with it
+        assert self._oidc is not None
+        return algorithm != self._algorithm or issuer == self._oidc.issuer
+
+    def _shared_secret_principal(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,
@@ -64,6 +108,23 @@ class TokenVerifier:
             "exp": now + ttl,
         }
         return jwt.encode(claims, self._secret, algorithm=self._algorithm)
+
+
+def _single_sign_on(oidc: OidcVerifier, token: str, fetch: bool) -> Principal:
+    try:
+        return oidc.principal(token, fetch=fetch)
+    except Refused as error:
+        raise Problem(
+            401, f"invalid bearer token: {error}", headers=challenge("invalid_token")
+        ) from error
+    except NoSwitchboardRole as error:
+        raise Problem(403, str(error), headers=challenge("insufficient_scope")) from error
+    except ProviderUnavailable as error:
+        raise Problem(
+            503,
+            f"cannot verify the single sign-on token: {error}",
+            headers={"Retry-After": str(error.retry_after)},
+        ) from error
 
 
 def _principal_of(claims: dict[str, Any]) -> Principal:
