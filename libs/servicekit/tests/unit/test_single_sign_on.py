@@ -247,6 +247,15 @@ def test_a_provider_never_reached_is_a_503_and_not_asked_again_within_the_cooldo
     assert time.monotonic() - started < 5
 
 
+def test_a_failing_provider_is_asked_once_per_cooldown(provider):
+    token = provider.token(roles=["agent"])
+    verifier = verifier_for(provider, oidc_jwks_refetch_seconds=30)
+    provider.failing = True
+    for _ in range(5):
+        assert "500" in str(refused(verifier, token, 503).detail)
+    assert provider.failed_requests == 1
+
+
 def test_a_discovery_document_for_another_issuer_is_not_trusted(provider):
     verifier = verifier_for(provider)
     provider.issuer += "/"  # the document now names another issuer than the configured one

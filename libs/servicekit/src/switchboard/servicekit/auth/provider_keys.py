@@ -38,6 +38,7 @@ class ProviderKeys(PyJWKClient):
             uri, cache_jwk_set=True, lifespan=ttl, cooldown_duration=cooldown, timeout=timeout
         )
         self._failed_at: float | None = None
+        self._failure = ""
         self._last: PyJWKSet | None = None
 
     def failing_for(self) -> float | None:
@@ -50,14 +51,13 @@ class ProviderKeys(PyJWKClient):
     def fetch_data(self) -> Any:
         left = self.failing_for()
         if left is not None:
-            raise PyJWKClientConnectionError(
-                f"the provider's key set could not be fetched; retrying in {math.ceil(left)}s"
-            )
+            raise PyJWKClientConnectionError(f"{self._failure} (retrying in {math.ceil(left)}s)")
         try:
             data = super().fetch_data()
         except (PyJWKClientConnectionError, PyJWKSetError, ValueError) as error:
             self._failed_at = time.monotonic()
-            raise PyJWKClientConnectionError(str(error)) from error
+            self._failure = str(error)
+            raise PyJWKClientConnectionError(self._failure) from error
         self._failed_at = None
         return data
 
@@ -78,7 +78,8 @@ class ProviderKeys(PyJWKClient):
             keys = self._last
         if keys is None:
             return None
-        return self.match_kid(keys.keys, kid)
+        signing = [key for key in keys.keys if key.public_key_use in ("sig", None)]
+        return self.match_kid(signing, kid)
 
     def key(self, kid: str) -> PyJWK:
         """The key named ``kid``, fetching as above; ``PyJWKClientError`` for an unknown
@@ -102,6 +103,7 @@ class Discovery:
         self._cooldown = cooldown
         self._timeout = timeout
         self._failed_at: float | None = None
+        self._failure = ""
         self.jwks_uri: str | None = None
 
     def resolve(self) -> str:
@@ -110,14 +112,13 @@ class Discovery:
         if self._failed_at is not None:
             left = self._cooldown - (time.monotonic() - self._failed_at)
             if left > 0:
-                raise ProviderUnavailable(f"the discovery document {self.url} failed", left)
+                raise ProviderUnavailable(self._failure, left)
         try:
             self.jwks_uri = self._fetch()
         except (httpx.HTTPError, ValueError) as error:
             self._failed_at = time.monotonic()
-            raise ProviderUnavailable(
-                f"the discovery document {self.url} could not be read: {error}", self._cooldown
-            ) from error
+            self._failure = f"the discovery document {self.url} could not be read: {error}"
+            raise ProviderUnavailable(self._failure, self._cooldown) from error
         return self.jwks_uri
 
     def _fetch(self) -> str:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
-import anyio.to_thread
 import jwt
+from starlette.concurrency import run_in_threadpool
 
 from switchboard.servicekit.auth.oidc import KeyNotCached, NoSwitchboardRole, OidcVerifier, Refused
 from switchboard.servicekit.auth.principals import Principal, Role
@@ -59,7 +58,7 @@ class TokenVerifier:
         try:
             return self.principal(token, fetch=False)
         except KeyNotCached:
-            return await anyio.to_thread.run_sync(partial(self.principal, token, fetch=True))
+            return await run_in_threadpool(self.principal, token, fetch=True)
 
     def _is_single_sign_on(self, token: str) -> bool:
         """Everything but a shared-secret token not claiming the provider's issuer goes to

@@ -51,6 +51,9 @@ class LocalProvider:
     keys: list[SigningKey] = field(default_factory=list)
     jwks_requests: int = 0
     discovery_requests: int = 0
+    failing: bool = False
+    """Answer every request with a 500 (counted in ``failed_requests``)."""
+    failed_requests: int = 0
     _server: ThreadingHTTPServer | None = None
     _serial: int = 0
 
@@ -102,6 +105,10 @@ class LocalProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if provider.failing:
+                    provider.failed_requests += 1
+                    self.send_error(500)
+                    return
                 document = provider.document(self.path)
                 body = json.dumps(document).encode()
                 self.send_response(200 if document is not None else 404)
