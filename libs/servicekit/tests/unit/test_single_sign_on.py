@@ -3,6 +3,7 @@ served over HTTP, keys made here (RSA and EC), rotated, and the provider down.""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -261,6 +262,30 @@ def test_a_discovery_document_for_another_issuer_is_not_trusted(provider):
     provider.issuer += "/"  # the document now names another issuer than the configured one
     problem = refused(verifier, provider.token(roles=["agent"], iss=provider.issuer[:-1]), 503)
     assert "names another issuer" in str(problem.detail)
+
+
+async def test_a_request_waits_for_the_provider_off_the_event_loop(provider):
+    verifier = verifier_for(provider)
+    provider.delay_seconds = 0.25  # discovery, then the key set: half a second
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        caller = await verifier.authenticate(provider.token(roles=["agent"]))
+    finally:
+        ticker.cancel()
+    assert caller.role is Role.AGENT
+    assert ticks >= 10  # the loop ran while the keys were fetched
+    provider.delay_seconds = 5.0
+    started = time.monotonic()
+    assert await verifier.authenticate(provider.token(roles=["admin"]))
+    assert time.monotonic() - started < 1  # cached: no fetch
 
 
 def _verifier(request: Request) -> TokenVerifier:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class LocalProvider:
     failing: bool = False
     """Answer every request with a 500 (counted in ``failed_requests``)."""
     failed_requests: int = 0
+    delay_seconds: float = 0.0
+    """How long each answer takes (a slow provider)."""
     _server: ThreadingHTTPServer | None = None
     _serial: int = 0
 
@@ -105,6 +108,7 @@ class LocalProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                time.sleep(provider.delay_seconds)
                 if provider.failing:
                     provider.failed_requests += 1
                     self.send_error(500)
