@@ -18,6 +18,7 @@ from opentelemetry.trace import SpanKind
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, decode
 from switchboard.contracts.registry import Registry
+from switchboard.servicekit.consumer.dead_letter import meant_for
 from switchboard.servicekit.consumer.inbox import record_new
 from switchboard.servicekit.telemetry import span_from_headers
 from switchboard.servicekit.unit_of_work import UnitOfWork
@@ -44,7 +45,10 @@ class HandlerTable:
 
     def wants(self, headers: Sequence[tuple[str, bytes | None]]) -> bool:
         """False for a record whose CloudEvents type no handler takes: it is passed over
-        undecoded. A record without the header is decoded (and dead-lettered) as usual."""
+        undecoded. A record without the header is decoded (and dead-lettered) as usual.
+        False too for a dead letter replayed for another consumer group (``meant_for``)."""
+        if not meant_for(headers, self.group_id):
+            return False
         for name, value in headers:
             if name == "ce_type":
                 return value is None or value.decode(errors="replace") in self.event_types
