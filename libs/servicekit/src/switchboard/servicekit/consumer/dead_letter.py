@@ -53,7 +53,8 @@ def replay_headers(
     """A dead letter's original headers, marked as replayed for ``group`` from ``source``
     (dead-letter topic, partition, offset)."""
     topic, partition, offset = source
-    return original_headers(dead_letter) + [
+    return [
+        *original_headers(dead_letter),
         (REPLAY_GROUP, group.encode()),
         (REPLAYED_FROM, f"{topic}/{partition}/{offset}".encode()),
     ]
