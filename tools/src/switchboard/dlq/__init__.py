@@ -1,0 +1,1 @@
+"""``switchboard-dlq``: list, show and replay the dead letters of a consumer group."""

@@ -1,0 +1,96 @@
+"""Replaying dead letters to the consumer group they failed in, once a fix is deployed.
+
+Design: a dead letter goes back to its **original topic** (``dlq-original-topic``) with its
+original value, key (so the same partition, after the key's newer events) and original
+headers, plus ``dlq-replay-group: <group>`` (and ``dlq-replayed-from``). Why this way:
+
+- The consumer that failed reads it again through its ordinary path: the handlers, the
+  fixed code, the inbox and the transaction are the service's own; the tool needs no
+  database access and no knowledge of the service.
+- Other consumer groups of the topic handled the original already. servicekit's consumer
+  passes over a record replayed for another group (``HandlerTable.wants``), so they never
+  see a duplicate, however long ago their inbox forgot the event id. (Publishing to a
+  topic of the group's own instead would need every service to read one more topic.)
+- The intended group's inbox dedupes by the event id (``ce_id``, kept in the headers), so a
+  dead letter replayed twice - or replayed although it had been applied - changes nothing
+  the second time: exactly once in effect.
+- What was replayed is the committed offset of the tool's own consumer group on the
+  dead-letter topic (``broker.replayer_group``), committed after each replay is
+  acknowledged (acks=all, idempotent producer). A crash between the two replays one
+  record again, which the inbox absorbs. ``replay`` without positions starts where the
+  last one stopped; ``--offset`` replays given dead letters whatever was done before and
+  moves the mark only when it is the next one due (a later full replay may send the
+  others again - harmless, see the inbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from switchboard.dlq.broker import DeadLetterReader, reader
+from switchboard.dlq.letters import DeadLetter
+from switchboard.servicekit.consumer.dead_letter import replay_headers
+from switchboard.servicekit.kafka import make_producer
+
+
+@dataclass(frozen=True)
+class Replayed:
+    letter: DeadLetter
+    to: str
+    """The topic it was (or, in a dry run, would be) written to."""
+    sent: bool
+
+
+async def replay(
+    bootstrap: str,
+    group: str,
+    positions: Sequence[tuple[int, int]] = (),
+    *,
+    dry_run: bool = False,
+) -> list[Replayed]:
+    """Replay ``group``'s dead letters at ``positions`` (partition, offset), or all those
+    not replayed yet; with ``dry_run``, only say what would be replayed."""
+    async with reader(bootstrap, group) as dead:
+        marks = await dead.replayed_up_to()
+        if positions:
+            letters = [await dead.read_one(p, o) for p, o in positions]
+        else:
+            letters = await dead.read(since=marks)
+        unreplayable = [letter.position for letter in letters if not letter.original_topic]
+        if unreplayable:
+            raise ValueError(f"dead letters without dlq-original-topic: {unreplayable}")
+        if dry_run:
+            return [Replayed(letter, letter.original_topic, sent=False) for letter in letters]
+        return await _send(bootstrap, group, dead, letters, marks, in_order=not positions)
+
+
+async def _send(
+    bootstrap: str,
+    group: str,
+    dead: DeadLetterReader,
+    letters: list[DeadLetter],
+    marks: dict[int, int],
+    *,
+    in_order: bool,
+) -> list[Replayed]:
+    """Send each, and move the mark past it once acknowledged when it is due: always when
+    replaying everything since the mark (in order), else when it is the very next one."""
+    producer = make_producer(bootstrap, client_id=f"switchboard-dlq-{group}")
+    await producer.start()
+    done = []
+    try:
+        for letter in letters:
+            headers = replay_headers(
+                letter.headers, group=group, source=(letter.topic, letter.partition, letter.offset)
+            )
+            await producer.send_and_wait(
+                letter.original_topic, value=letter.value, key=letter.key, headers=headers
+            )
+            if in_order or letter.offset == marks[letter.partition]:
+                marks[letter.partition] = letter.offset + 1
+                await dead.mark_replayed(letter.partition, letter.offset + 1)
+            done.append(Replayed(letter, letter.original_topic, sent=True))
+    finally:
+        await producer.stop()
+    return done
