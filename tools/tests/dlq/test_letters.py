@@ -50,7 +50,8 @@ def test_a_dead_letter_says_what_failed_where_and_why():
     assert letter.original_topic == "test-poked"
     assert letter.original_headers == list(encode(envelope).headers)
     row = letter.summary(replayed=False)
-    assert row["position"] == "1:7" and row["replayed"] is False
+    assert row["position"] == "1:7"
+    assert row["replayed"] is False
 
 
 def test_the_value_is_pretty_printed_when_it_is_json():
@@ -64,7 +65,7 @@ def test_the_value_is_pretty_printed_when_it_is_json():
 def test_positions_and_topics_are_read_strictly():
     assert parse_position("2:15") == (2, 15)
     for bad in ("15", "a:1", "1:-1", "1:2:3", ""):
-        with pytest.raises(ValueError, match="PARTITION:OFFSET|not negative"):
+        with pytest.raises(ValueError, match=r"PARTITION:OFFSET|not negative"):
             parse_position(bad)
     assert group_of("switchboard.dlq.routing") == "routing"
     with pytest.raises(ValueError, match="no dead-letter topic"):

@@ -34,9 +34,26 @@ async def dead_letter_topics(bootstrap: str) -> list[str]:
         await admin.close()
 
 
+async def partitions_of(bootstrap: str, topic: str) -> list[int]:
+    """The topic's partitions; none when it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(
+        int(p["partition"]) for t in described if t["error_code"] == 0 for p in t["partitions"]
+    )
+
+
 @asynccontextmanager
 async def reader(bootstrap: str, group: str) -> AsyncIterator[DeadLetterReader]:
     """A reader of ``group``'s dead-letter topic, assigned all its partitions."""
+    topic = dead_letter_topic(group)
+    partitions = await partitions_of(bootstrap, topic)
+    if not partitions:
+        raise LookupError(f"no dead-letter topic {topic} (consumer group {group!r})")
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=replayer_group(group),
@@ -45,13 +62,7 @@ async def reader(bootstrap: str, group: str) -> AsyncIterator[DeadLetterReader]:
     )
     await consumer.start()
     try:
-        topic = dead_letter_topic(group)
-        partitions = (
-            consumer.partitions_for_topic(topic) if topic in await consumer.topics() else None
-        )
-        if not partitions:
-            raise LookupError(f"no dead-letter topic {topic} (consumer group {group!r})")
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         yield DeadLetterReader(consumer, tps)
     finally:
