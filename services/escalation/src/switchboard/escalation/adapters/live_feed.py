@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer
 from switchboard.contracts.envelope import UndecodableEvent, decode
 from switchboard.contracts.registry import Registry
 from switchboard.servicekit.auth import Principal
+from switchboard.servicekit.consumer.dead_letter import replay_group
 from switchboard.servicekit.kafka import KafkaConnection, connection_of
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ class LiveFeed:
 
     def _forward(self, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
         if not self._subscriptions:  # nobody watches: no need to decode (bursts of raises)
+            return
+        if replay_group(headers) is not None:  # a dead letter replayed: shown once already
             return
         try:
             envelope = decode(self._registry, value, headers)
