@@ -12,6 +12,7 @@ import json
 from typing import Annotated
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 
@@ -69,7 +70,7 @@ def _position(value: str) -> tuple[int, int]:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]{exc}[/red]")
+    console.print(str(exc) or type(exc).__name__, style="red", markup=False)
     return typer.Exit(1)
 
 
@@ -84,7 +85,7 @@ def list_command(
     """The dead letters of each consumer group (or one): where, what, why, replayed yet."""
     try:
         listed = asyncio.run(list_dead_letters(bootstrap_servers(bootstrap), group))
-    except (LookupError, TimeoutError) as exc:
+    except (LookupError, TimeoutError, KafkaError) as exc:
         raise _fail(exc) from None
     if as_json:
         console.print_json(json.dumps(listed))
@@ -122,7 +123,7 @@ def show(
         letter = asyncio.run(
             show_dead_letter(bootstrap_servers(bootstrap), group, partition, offset)
         )
-    except (LookupError, TimeoutError) as exc:
+    except (LookupError, TimeoutError, KafkaError) as exc:
         raise _fail(exc) from None
     out = console.print
     out(f"[bold]{letter.topic} {letter.position}[/bold]  consumer group {letter.group}")
@@ -158,7 +159,7 @@ def replay(
         done = asyncio.run(
             replay_letters(bootstrap_servers(bootstrap), group, positions, dry_run=dry_run)
         )
-    except (LookupError, TimeoutError, ValueError) as exc:
+    except (LookupError, TimeoutError, ValueError, KafkaError) as exc:
         raise _fail(exc) from None
     verb = "would replay" if dry_run else "replayed"
     for item in done:
