@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.topics import Topic
-from switchboard.dlq.cli import app
+from switchboard.dlq.cli import app, bootstrap_servers
 from switchboard.dlq.letters import DeadLetter, group_of, parse_position
 from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
 
@@ -78,3 +78,12 @@ def test_a_bad_position_is_a_usage_error_before_any_broker_is_asked():
     assert "PARTITION:OFFSET" in result.output
     result = CliRunner().invoke(app, ["show", "x:y", "-g", "routing"])
     assert result.exit_code == 2
+
+
+def test_the_broker_is_the_services_setting_unless_given(monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")  # no database named: no matter
+    assert bootstrap_servers(None) == "127.0.0.1:19092"
+    assert bootstrap_servers("127.0.0.1:29092") == "127.0.0.1:29092"
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS")
+    assert bootstrap_servers(None) == "127.0.0.1:9092"

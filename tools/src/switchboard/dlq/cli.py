@@ -37,7 +37,11 @@ Group = Annotated[str, typer.Option("--group", "-g", help="The consumer group.")
 
 
 def bootstrap_servers(option: str | None) -> str:
-    return option or ServiceSettings.load().kafka_bootstrap_servers
+    """``--bootstrap-servers``, else the broker the services' settings name. Only the broker
+    is read: the rules on the rest (production needs PostgreSQL...) are no concern here."""
+    if option:
+        return option
+    return ServiceSettings.load(environment="local", cors_origins=()).kafka_bootstrap_servers
 
 
 async def list_dead_letters(
