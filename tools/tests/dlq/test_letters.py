@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.topics import Topic
-from switchboard.dlq.cli import app, bootstrap_servers
+from switchboard.dlq.cli import app, kafka_connection
 from switchboard.dlq.letters import DeadLetter, group_of, parse_position
 from switchboard.servicekit.consumer.dead_letter import dead_letter_headers
 
@@ -80,10 +80,19 @@ def test_a_bad_position_is_a_usage_error_before_any_broker_is_asked():
     assert result.exit_code == 2
 
 
-def test_the_broker_is_the_services_setting_unless_given(monkeypatch):
+def test_the_cluster_is_the_services_setting_with_other_servers_if_given(monkeypatch):
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "ops")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cret-for-ops")
     monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")  # no database named: no matter
-    assert bootstrap_servers(None) == "127.0.0.1:19092"
-    assert bootstrap_servers("127.0.0.1:29092") == "127.0.0.1:29092"
-    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS")
-    assert bootstrap_servers(None) == "127.0.0.1:9092"
+    connection = kafka_connection(None)
+    assert connection.bootstrap_servers == "127.0.0.1:19092"
+    assert connection.client_options()["sasl_plain_username"] == "ops"
+    other = kafka_connection("127.0.0.1:29092")
+    assert other.bootstrap_servers == "127.0.0.1:29092"
+    assert other.security_protocol == "SASL_PLAINTEXT", "the way in is kept"
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM"):
+        monkeypatch.delenv(name)
+    assert kafka_connection(None).bootstrap_servers == "127.0.0.1:9092"

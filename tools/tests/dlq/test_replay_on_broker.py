@@ -114,8 +114,11 @@ async def test_a_dead_letter_is_replayed_to_its_group_once_and_to_no_other(
         poison = Envelope(Pinged(key="case-7"), source="/tests")
         await send(poison)
         assert await eventually(lambda: times_applied(other, poison.id)) == 1
-        listed = await eventually(lambda: list_dead_letters(kafka_bootstrap, failing))
-        rows = listed[failing]
+
+        async def dead_letters() -> list[dict[str, Any]]:
+            return (await list_dead_letters(kafka_bootstrap, failing))[failing]
+
+        rows = await eventually(dead_letters)
         assert len(rows) == 1
         row = rows[0]
         assert (row["event_type"], row["event_id"]) == ("test.pinged", poison.id)

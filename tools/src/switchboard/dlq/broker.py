@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from switchboard.contracts.topics import dead_letter_topic
 from switchboard.dlq.letters import TOPIC_PREFIX, DeadLetter
+from switchboard.servicekit.kafka import KafkaConnection, connection_of
 
 READ_TIMEOUT_SECONDS = 30.0
 
@@ -25,8 +26,8 @@ def replayer_group(group: str) -> str:
     return f"switchboard-dlq-replayer.{group}"
 
 
-async def dead_letter_topics(bootstrap: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def dead_letter_topics(kafka: str | KafkaConnection) -> list[str]:
+    admin = AIOKafkaAdminClient(**connection_of(kafka).client_options())
     await admin.start()
     try:
         return sorted(t for t in await admin.list_topics() if t.startswith(TOPIC_PREFIX))
@@ -34,9 +35,9 @@ async def dead_letter_topics(bootstrap: str) -> list[str]:
         await admin.close()
 
 
-async def partitions_of(bootstrap: str, topic: str) -> list[int]:
+async def partitions_of(kafka: str | KafkaConnection, topic: str) -> list[int]:
     """The topic's partitions; none when it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**connection_of(kafka).client_options())
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
@@ -48,14 +49,14 @@ async def partitions_of(bootstrap: str, topic: str) -> list[int]:
 
 
 @asynccontextmanager
-async def reader(bootstrap: str, group: str) -> AsyncIterator[DeadLetterReader]:
+async def reader(kafka: str | KafkaConnection, group: str) -> AsyncIterator[DeadLetterReader]:
     """A reader of ``group``'s dead-letter topic, assigned all its partitions."""
     topic = dead_letter_topic(group)
-    partitions = await partitions_of(bootstrap, topic)
+    partitions = await partitions_of(kafka, topic)
     if not partitions:
         raise LookupError(f"no dead-letter topic {topic} (consumer group {group!r})")
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **connection_of(kafka).client_options(),
         group_id=replayer_group(group),
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -1,14 +1,16 @@
 """``switchboard-dlq``: the dead letters of a consumer group - list, show, replay.
 
 A consumer group's dead letters are in ``switchboard.dlq.<group>``; a dead letter is named
-by its ``PARTITION:OFFSET`` there. The broker is the services' own setting
-(``KAFKA_BOOTSTRAP_SERVERS``) unless ``--bootstrap-servers`` says otherwise.
+by its ``PARTITION:OFFSET`` there. The cluster and how to reach it are the services' own
+settings (``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_*``,
+``KAFKA_SSL_*``); ``--bootstrap-servers`` names other servers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -20,6 +22,7 @@ from switchboard.contracts.topics import dead_letter_topic
 from switchboard.dlq import broker
 from switchboard.dlq.letters import DeadLetter, group_of, parse_position
 from switchboard.dlq.replay import replay as replay_letters
+from switchboard.servicekit.kafka import KafkaConnection
 from switchboard.servicekit.settings import ServiceSettings
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
@@ -36,23 +39,23 @@ Bootstrap = Annotated[
 Group = Annotated[str, typer.Option("--group", "-g", help="The consumer group.")]
 
 
-def bootstrap_servers(option: str | None) -> str:
-    """``--bootstrap-servers``, else the broker the services' settings name. Only the broker
-    is read: the rules on the rest (production needs PostgreSQL...) are no concern here."""
-    if option:
-        return option
-    return ServiceSettings.load(environment="local", cors_origins=()).kafka_bootstrap_servers
+def kafka_connection(servers: str | None) -> KafkaConnection:
+    """The connection the services' settings describe (TLS, SASL), to ``servers`` when
+    given. Only Kafka's settings matter here: the rules on the rest (production needs
+    PostgreSQL...) are relaxed."""
+    connection = ServiceSettings.load(environment="local", cors_origins=()).kafka
+    return replace(connection, bootstrap_servers=servers) if servers else connection
 
 
 async def list_dead_letters(
-    bootstrap: str, group: str | None = None
+    kafka: str | KafkaConnection, group: str | None = None
 ) -> dict[str, list[dict[str, str | bool]]]:
     """Per consumer group (``group``, or every one with a dead-letter topic), its dead
     letters as ``list`` shows them, each saying whether it was replayed."""
-    groups = [group] if group else [group_of(t) for t in await broker.dead_letter_topics(bootstrap)]
+    groups = [group] if group else [group_of(t) for t in await broker.dead_letter_topics(kafka)]
     listed = {}
     for name in groups:
-        async with broker.reader(bootstrap, name) as dead:
+        async with broker.reader(kafka, name) as dead:
             marks = await dead.replayed_up_to()
             letters = await dead.read()
         listed[name] = [
@@ -61,8 +64,10 @@ async def list_dead_letters(
     return listed
 
 
-async def show_dead_letter(bootstrap: str, group: str, partition: int, offset: int) -> DeadLetter:
-    async with broker.reader(bootstrap, group) as dead:
+async def show_dead_letter(
+    kafka: str | KafkaConnection, group: str, partition: int, offset: int
+) -> DeadLetter:
+    async with broker.reader(kafka, group) as dead:
         return await dead.read_one(partition, offset)
 
 
@@ -84,11 +89,11 @@ def list_command(
         str | None, typer.Option("--group", "-g", help="Only this consumer group.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
-    bootstrap: Bootstrap = None,
+    servers: Bootstrap = None,
 ) -> None:
     """The dead letters of each consumer group (or one): where, what, why, replayed yet."""
     try:
-        listed = asyncio.run(list_dead_letters(bootstrap_servers(bootstrap), group))
+        listed = asyncio.run(list_dead_letters(kafka_connection(servers), group))
     except (LookupError, TimeoutError, KafkaError) as exc:
         raise _fail(exc) from None
     if as_json:
@@ -119,14 +124,12 @@ def show(
         str, typer.Argument(metavar="PARTITION:OFFSET", help="As `list` shows it.")
     ],
     group: Group,
-    bootstrap: Bootstrap = None,
+    servers: Bootstrap = None,
 ) -> None:
     """One dead letter: why it failed, the original headers, its value pretty-printed."""
     partition, offset = _position(position)
     try:
-        letter = asyncio.run(
-            show_dead_letter(bootstrap_servers(bootstrap), group, partition, offset)
-        )
+        letter = asyncio.run(show_dead_letter(kafka_connection(servers), group, partition, offset))
     except (LookupError, TimeoutError, KafkaError) as exc:
         raise _fail(exc) from None
     out = console.print
@@ -155,13 +158,13 @@ def replay(
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what.")] = False,
-    bootstrap: Bootstrap = None,
+    servers: Bootstrap = None,
 ) -> None:
     """Send dead letters back to their original topic, for this consumer group only."""
     positions = [_position(value) for value in offsets or []]
     try:
         done = asyncio.run(
-            replay_letters(bootstrap_servers(bootstrap), group, positions, dry_run=dry_run)
+            replay_letters(kafka_connection(servers), group, positions, dry_run=dry_run)
         )
     except (LookupError, TimeoutError, ValueError, KafkaError) as exc:
         raise _fail(exc) from None

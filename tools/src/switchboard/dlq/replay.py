@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from switchboard.dlq.broker import DeadLetterReader, reader
 from switchboard.dlq.letters import DeadLetter
 from switchboard.servicekit.consumer.dead_letter import replay_headers
-from switchboard.servicekit.kafka import make_producer
+from switchboard.servicekit.kafka import KafkaConnection, make_producer
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Replayed:
 
 
 async def replay(
-    bootstrap: str,
+    kafka: str | KafkaConnection,
     group: str,
     positions: Sequence[tuple[int, int]] = (),
     *,
@@ -51,7 +51,7 @@ async def replay(
 ) -> list[Replayed]:
     """Replay ``group``'s dead letters at ``positions`` (partition, offset), or all those
     not replayed yet; with ``dry_run``, only say what would be replayed."""
-    async with reader(bootstrap, group) as dead:
+    async with reader(kafka, group) as dead:
         marks = await dead.replayed_up_to()
         if positions:
             letters = [await dead.read_one(p, o) for p, o in positions]
@@ -62,11 +62,11 @@ async def replay(
             raise ValueError(f"dead letters without dlq-original-topic: {unreplayable}")
         if dry_run:
             return [Replayed(letter, letter.original_topic, sent=False) for letter in letters]
-        return await _send(bootstrap, group, dead, letters, marks, in_order=not positions)
+        return await _send(kafka, group, dead, letters, marks, in_order=not positions)
 
 
 async def _send(
-    bootstrap: str,
+    kafka: str | KafkaConnection,
     group: str,
     dead: DeadLetterReader,
     letters: list[DeadLetter],
@@ -76,7 +76,7 @@ async def _send(
 ) -> list[Replayed]:
     """Send each, and move the mark past it once acknowledged when it is due: always when
     replaying everything since the mark (in order), else when it is the very next one."""
-    producer = make_producer(bootstrap, client_id=f"switchboard-dlq-{group}")
+    producer = make_producer(kafka, client_id=f"switchboard-dlq-{group}")
     await producer.start()
     done = []
     try:
