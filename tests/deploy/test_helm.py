@@ -183,7 +183,8 @@ def test_variants_take_the_other_branches(rendered: dict[str, list[Manifest]]) -
     assert kafka.sasl_password
     assert kafka.ssl_cafile == "/etc/switchboard/kafka-ca/ca.crt"
     mounts = container(_deployment(manifests, "intake"))["volumeMounts"]
-    assert {"name": "kafka-ca", "mountPath": "/etc/switchboard/kafka-ca", "readOnly": True} in mounts
+    ca_mount = {"name": "kafka-ca", "mountPath": "/etc/switchboard/kafka-ca", "readOnly": True}
+    assert ca_mount in mounts
 
 
 Mutation = Callable[[list[Manifest]], None]
