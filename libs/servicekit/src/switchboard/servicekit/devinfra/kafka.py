@@ -112,15 +112,24 @@ class KafkaBroker:
         *,
         fast_start: bool = False,
         sasl_ssl: SaslSslListener | None = None,
+        node_id: int = 1,
+        controller_port: int | None = None,
+        voters: str | None = None,
+        cluster_id: str | None = None,
+        replication: int = 1,
     ) -> None:
         """``fast_start`` is kept for callers that ask for it: every broker now starts with
         the C1-only JIT it used to select (see ``JVM_FLAGS``)."""
         self.data_dir = Path(data_dir).resolve()
         self.libs_dir = layout.find_libs(libs_dir)
         self.port = port or free_port()
-        self.controller_port = free_port()
+        self.controller_port = controller_port or free_port()
         while self.controller_port == self.port:
             self.controller_port = free_port()
+        self.node_id = node_id
+        self.voters = voters
+        self.cluster_id = cluster_id
+        self.replication = replication
         self.partitions = partitions
         self.fast_start = fast_start
         self.sasl_ssl = sasl_ssl
@@ -129,6 +138,7 @@ class KafkaBroker:
         self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._exit_hook_registered = False
+        self._began = time.monotonic()
 
     @property
     def bootstrap_servers(self) -> str:
@@ -149,7 +159,15 @@ class KafkaBroker:
     def start(self, timeout: float = 120.0) -> None:
         if self.running():
             return
-        began = time.monotonic()
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the JVM without waiting for it to serve (a cluster's nodes serve only once
+        a quorum of them runs)."""
+        if self.running():
+            return
+        self._began = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         self._format_once(config)
@@ -165,6 +183,9 @@ class KafkaBroker:
         if not self._exit_hook_registered:
             atexit.register(self.stop)  # a script or interrupted run that never stops us
             self._exit_hook_registered = True
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        assert self._process is not None, "launch() first"
         try:
             wait_until(
                 lambda: is_serving(LOOPBACK, self.port),
@@ -176,7 +197,7 @@ class KafkaBroker:
         except InfraError:
             self.stop()
             raise
-        self.startup_seconds = time.monotonic() - began
+        self.startup_seconds = time.monotonic() - self._began
 
     def kill(self) -> None:
         """Crash the broker (kill -9), for fault tests; ``start()`` brings it back."""
@@ -223,6 +244,9 @@ class KafkaBroker:
             port=self.port,
             controller_port=self.controller_port,
             partitions=self.partitions,
+            node_id=self.node_id,
+            voters=self.voters,
+            replication=self.replication,
         )
         settings = dict(line.split("=", 1) for line in base.splitlines() if line)
         settings |= LEAN_SETTINGS
@@ -244,7 +268,7 @@ class KafkaBroker:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                layout.new_cluster_id(),
+                self.cluster_id or layout.new_cluster_id(),
                 "-c",
                 str(config),
                 *(self.sasl_ssl.format_arguments() if self.sasl_ssl else []),
@@ -258,6 +282,61 @@ class KafkaBroker:
                 f"formatting KRaft storage in {self.data_dir} failed:\n"
                 f"{result.stdout}{result.stderr}"
             )
+
+
+class KafkaCluster:
+    """``size`` KRaft nodes on loopback, each broker and controller, one quorum: topics
+    replicated ``size`` times with ``min.insync.replicas`` one less, so any one node can be
+    killed while acks=all producers go on. Ports and data dirs are fixed per node, so a
+    killed node ``start()``s again as itself."""
+
+    def __init__(self, data_dir: Path, *, size: int = 3, partitions: int = 3) -> None:
+        controller_ports = [free_port() for _ in range(size)]
+        voters = ",".join(
+            f"{node}@{LOOPBACK}:{port}" for node, port in enumerate(controller_ports, start=1)
+        )
+        cluster_id = layout.new_cluster_id()
+        self.nodes = [
+            KafkaBroker(
+                Path(data_dir) / f"node-{node}",
+                partitions=partitions,
+                node_id=node,
+                controller_port=port,
+                voters=voters,
+                cluster_id=cluster_id,
+                replication=size,
+            )
+            for node, port in enumerate(controller_ports, start=1)
+        ]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    def node(self, node_id: int) -> KafkaBroker:
+        return self.nodes[node_id - 1]
+
+    def start(self, timeout: float = 180.0) -> None:
+        for node in self.nodes:
+            node.launch()
+        for node in self.nodes:
+            node.wait_ready(timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> KafkaCluster:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,13 +75,34 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def server_properties(*, log_dir: Path, port: int, controller_port: int, partitions: int) -> str:
-    """A single node that is both broker and KRaft controller, tuned for tests."""
+def server_properties(
+    *,
+    log_dir: Path,
+    port: int,
+    controller_port: int,
+    partitions: int,
+    node_id: int = 1,
+    voters: str | None = None,
+    replication: int = 1,
+) -> str:
+    """A node that is both broker and KRaft controller, tuned for tests: alone, or one of
+    a cluster (``voters``: every node's ``id@host:controller_port``; ``replication``: the
+    replication factor of new and internal topics, with ``min.insync.replicas`` one less,
+    so one node may be down without stopping acks=all writes)."""
+    min_insync = str(max(1, replication - 1))
+    failover = (
+        # A dead node's partitions get new leaders once the controller misses its
+        # heartbeats for this long (9 s by default): a cluster here fails over in ~4 s.
+        {"broker.session.timeout.ms": "4000", "broker.heartbeat.interval.ms": "1000"}
+        if voters
+        else {}
+    )
     settings = {
+        **failover,
         "process.roles": "broker,controller",
-        "node.id": "1",
+        "node.id": str(node_id),
         # Static voters, not a formatted dynamic quorum, so a restart may change ports.
-        "controller.quorum.voters": f"1@{LOOPBACK}:{controller_port}",
+        "controller.quorum.voters": voters or f"{node_id}@{LOOPBACK}:{controller_port}",
         "listeners": f"PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{controller_port}",
         "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{port}",
         "controller.listener.names": "CONTROLLER",
@@ -89,17 +110,17 @@ def server_properties(*, log_dir: Path, port: int, controller_port: int, partiti
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "log.dirs": str(log_dir),
         "num.partitions": str(partitions),
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
+        "default.replication.factor": str(replication),
+        "min.insync.replicas": min_insync,
         "auto.create.topics.enable": "true",
-        "offsets.topic.replication.factor": "1",
+        "offsets.topic.replication.factor": str(replication),
         # Fewer internal partitions than the defaults (50) make the first group join fast.
         "offsets.topic.num.partitions": "5",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(replication),
+        "transaction.state.log.min.isr": min_insync,
         "transaction.state.log.num.partitions": "5",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(replication),
+        "share.coordinator.state.topic.min.isr": min_insync,
         "group.initial.rebalance.delay.ms": "0",
         "num.network.threads": "2",
         "num.io.threads": "4",
