@@ -66,6 +66,9 @@ def up(
         8001
     ),
     kafka_port: Annotated[int, typer.Option(min=1024, max=65535)] = DEFAULT_KAFKA_PORT,
+    kafka_nodes: Annotated[
+        int, typer.Option(min=1, max=3, help="3: a private cluster, topics replicated 3 times")
+    ] = 1,
     kafka_bootstrap: Annotated[
         str | None,
         typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="an existing broker to use"),
@@ -84,6 +87,7 @@ def up(
         data_dir=data_dir,
         ports={name: port_base + offset for offset, name in enumerate(SERVICES)},
         kafka_port=kafka_port,
+        kafka_nodes=kafka_nodes,
         kafka_bootstrap=kafka_bootstrap,
         database=database,
         postgres_url=postgres_url,

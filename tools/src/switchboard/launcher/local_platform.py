@@ -34,7 +34,7 @@ from switchboard.launcher.processes import (
 )
 from switchboard.launcher.wiring import Wiring, effective_port, service_environment
 from switchboard.servicekit.devinfra import InfraError
-from switchboard.servicekit.devinfra.kafka import KafkaBroker
+from switchboard.servicekit.devinfra.kafka import KafkaBroker, KafkaCluster
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
 
 DEFAULT_PORTS = {"intake": 8001, "routing": 8002, "escalation": 8003, "feedback": 8004}
@@ -48,6 +48,8 @@ class LaunchOptions:
     kafka_port: int = DEFAULT_KAFKA_PORT
     kafka_bootstrap: str | None = None
     """An existing broker to use instead of starting one."""
+    kafka_nodes: int = 1
+    """Private Kafka nodes: 1, or a cluster of 3 (topics replicated three times)."""
     database: DatabaseKind = DatabaseKind.AUTO
     postgres_url: str | None = None
     """An existing PostgreSQL server to create the services' databases on."""
@@ -83,7 +85,7 @@ class LocalPlatform:
     def __init__(self, options: LaunchOptions) -> None:
         self.options = options
         self.data_dir = options.data_dir.resolve()
-        self.broker: KafkaBroker | None = None
+        self.broker: KafkaBroker | KafkaCluster | None = None
         self.cluster: PostgresCluster | None = None
         self.services: dict[str, ServiceProcess] = {}
         self.database_note = ""
@@ -138,6 +140,16 @@ class LocalPlatform:
                 "use it: stop what listens there, pass --kafka-port, or point "
                 "KAFKA_BOOTSTRAP_SERVERS at that broker"
             )
+        if self.options.kafka_nodes > 1:
+            nodes = self.options.kafka_nodes
+            report(f"Kafka: starting a private cluster of {nodes} KRaft nodes")
+            self.broker = KafkaCluster(
+                self.data_dir / "kafka-cluster", size=nodes, first_port=self.options.kafka_port
+            )
+            self.broker.start()
+            self.kafka_bootstrap = self.broker.bootstrap_servers
+            report(f"Kafka: {nodes} nodes ready on {self.kafka_bootstrap}")
+            return
         report(f"Kafka: starting a private broker (KRaft) in {self.data_dir / 'kafka'}")
         self.broker = KafkaBroker(self.data_dir / "kafka", port=self.options.kafka_port)
         self.broker.start()
@@ -179,6 +191,7 @@ class LocalPlatform:
             ports=options.ports,
             database_urls=database_urls,
             kafka_bootstrap=self.kafka_bootstrap,
+            kafka_replication=1 if options.kafka_bootstrap else options.kafka_nodes,
             routing_policies=options.routing_policies,
             escalation_config=options.escalation_config,
             survey_delay_seconds=options.survey_delay_seconds,

@@ -19,6 +19,8 @@ class Wiring:
     ports: Mapping[str, int]
     database_urls: Mapping[str, str]
     kafka_bootstrap: str
+    kafka_replication: int = 1
+    """The replication factor of the topics services create (3 on a three-node cluster)."""
     routing_policies: Path | None = None
     escalation_config: Path | None = None
     survey_delay_seconds: float = 5.0
@@ -89,6 +91,7 @@ def service_environment(service: str, wiring: Wiring, base: Mapping[str, str]) -
     }
     env = dict(base) | mine | {k: v for k, v in base.items() if k.startswith(prefix(service))}
     env["KAFKA_BOOTSTRAP_SERVERS"] = wiring.kafka_bootstrap
+    env.setdefault("KAFKA_REPLICATION_FACTOR", str(wiring.kafka_replication))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

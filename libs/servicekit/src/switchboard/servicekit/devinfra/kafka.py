@@ -11,6 +11,7 @@ import atexit
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -290,8 +291,11 @@ class KafkaCluster:
     killed while acks=all producers go on. Ports and data dirs are fixed per node, so a
     killed node ``start()``s again as itself."""
 
-    def __init__(self, data_dir: Path, *, size: int = 3, partitions: int = 3) -> None:
+    def __init__(
+        self, data_dir: Path, *, size: int = 3, partitions: int = 3, first_port: int | None = None
+    ) -> None:
         controller_ports = [free_port() for _ in range(size)]
+        ports = [first_port or free_port(), *(free_port() for _ in range(size - 1))]
         voters = ",".join(
             f"{node}@{LOOPBACK}:{port}" for node, port in enumerate(controller_ports, start=1)
         )
@@ -299,6 +303,7 @@ class KafkaCluster:
         self.nodes = [
             KafkaBroker(
                 Path(data_dir) / f"node-{node}",
+                port=ports[node - 1],
                 partitions=partitions,
                 node_id=node,
                 controller_port=port,
@@ -323,8 +328,10 @@ class KafkaCluster:
             node.wait_ready(timeout)
 
     def stop(self) -> None:
-        for node in self.nodes:
-            node.stop()
+        """All nodes at once: stopped one by one, the last ones would wait for a quorum
+        that has gone to hand their partitions over."""
+        with ThreadPoolExecutor(max_workers=len(self.nodes)) as pool:
+            list(pool.map(lambda node: node.stop(), self.nodes))
 
     def __enter__(self) -> KafkaCluster:
         self.start()
