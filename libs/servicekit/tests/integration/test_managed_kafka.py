@@ -174,5 +174,18 @@ async def test_a_broker_certificate_from_another_ca_is_refused(managed_kafka, tm
 def test_half_a_sasl_configuration_is_refused_at_start():
     with pytest.raises(ValueError, match="SASL mechanism, user name and password"):
         ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512")
-    with pytest.raises(ValueError, match="needs SASL_SSL or SASL_PLAINTEXT"):
+    with pytest.raises(ValueError, match="need SASL_SSL or SASL_PLAINTEXT"):
         ServiceSettings(kafka_sasl_mechanism="SCRAM-SHA-512")
+    with pytest.raises(ValueError, match="need SASL_SSL or SASL_PLAINTEXT"):
+        ServiceSettings(kafka_sasl_username="u", kafka_sasl_password="p")
+    with pytest.raises(ValueError, match="TLS files need SSL or SASL_SSL"):
+        ServiceSettings(kafka_ssl_cafile="/etc/ca.pem")
+    with pytest.raises(ValueError, match="SASL PLAIN without TLS"):
+        ServiceSettings(
+            environment="production",
+            database_url="postgresql+asyncpg://u:p@127.0.0.1/db",
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_mechanism="PLAIN",
+            kafka_sasl_username="u",
+            kafka_sasl_password="p",
+        )

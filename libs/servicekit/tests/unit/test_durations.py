@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchboard.servicekit.durations import PATTERN, parse_duration
@@ -49,6 +49,7 @@ def test_compact_and_iso_spellings_agree(days, hours, minutes):
     assert parse_duration(compact) == timedelta(days=days, hours=hours, minutes=minutes)
 
 
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.from_regex(PATTERN))
 def test_every_string_the_schema_allows_is_a_duration(spelled):
     assert parse_duration(spelled) > timedelta(0)

@@ -21,7 +21,11 @@ KEYCLOAK = OidcConfig(
     subject_claim="preferred_username",
     roles_claim="realm_access.roles",
     regions_claim="switchboard.regions",
-    role_names={"sb-coordinators": Role.COORDINATOR, "sb-admins": Role.ADMIN},
+    role_names={
+        "sb-agents": Role.AGENT,
+        "sb-coordinators": Role.COORDINATOR,
+        "sb-admins": Role.ADMIN,
+    },
 )
 
 
@@ -46,8 +50,14 @@ def test_nested_roles_regions_and_subject_make_the_principal():
 
 
 def test_the_most_powerful_role_wins_and_names_map():
-    assert best_role(["agent", "sb-admins"], KEYCLOAK.role_names) is Role.ADMIN
+    assert best_role(["sb-coordinators", "sb-admins"], KEYCLOAK.role_names) is Role.ADMIN
     assert best_role(["agent", "coordinator"], {}) is Role.COORDINATOR
+
+
+def test_with_a_role_table_the_providers_own_admin_role_makes_no_switchboard_admin():
+    """A realm-wide "admin" role meant for another application: only the table maps."""
+    assert best_role(["admin", "offline_access"], KEYCLOAK.role_names) is None
+    assert best_role(["admin", "sb-coordinators"], KEYCLOAK.role_names) is Role.COORDINATOR
     assert best_role(["Admin", "root"], {}) is None  # names are exact
 
 
@@ -68,13 +78,13 @@ def test_a_token_without_a_switchboard_role_is_refused_as_unauthorised():
 @pytest.mark.parametrize(
     ("claims", "reason"),
     [
-        ({"realm_access": {"roles": ["agent"]}}, "'preferred_username' must be a non-empty"),
-        ({"preferred_username": "", "realm_access": {"roles": ["agent"]}}, "non-empty"),
+        ({"realm_access": {"roles": ["sb-agents"]}}, "'preferred_username' must be a non-empty"),
+        ({"preferred_username": "", "realm_access": {"roles": ["sb-agents"]}}, "non-empty"),
         ({"preferred_username": "u", "realm_access": {"roles": [1]}}, "list of strings"),
         (
             {
                 "preferred_username": "u",
-                "realm_access": {"roles": ["agent"]},
+                "realm_access": {"roles": ["sb-agents"]},
                 "switchboard": {"regions": {"x": 1}},
             },
             "'switchboard.regions' must be a list of strings",

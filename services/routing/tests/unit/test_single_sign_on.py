@@ -36,7 +36,11 @@ async def routing(tmp_path, provider: LocalProvider) -> AsyncIterator[httpx.Asyn
         oidc_subject_claim="preferred_username",
         oidc_roles_claim="realm_access.roles",
         oidc_regions_claim="switchboard.regions",
-        oidc_role_names={"sb-admins": "admin", "sb-coordinators": "coordinator"},
+        oidc_role_names={
+            "sb-admins": "admin",
+            "sb-coordinators": "coordinator",
+            "sb-agents": "agent",
+        },
     )
     app = service_app(service.service, HTTP_API)
     async with httpx.AsyncClient(
@@ -68,7 +72,7 @@ async def test_an_admin_from_the_provider_hires_and_an_agent_may_not(routing, pr
     assert hired.status_code == 200, hired.text
     assert provider.jwks_requests == 1
 
-    agent = bearer(provider, "a1", ["agent"])
+    agent = bearer(provider, "a1", ["sb-agents"])
     refused = await routing.put("/v1/agents/a2", json=PROFILE, headers=agent)
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
@@ -78,7 +82,7 @@ async def test_an_admin_from_the_provider_hires_and_an_agent_may_not(routing, pr
     available = {"presence": "available"}
     mine = await routing.put("/v1/agents/a1/presence", json=available, headers=agent)
     assert (mine.status_code, mine.json()["presence"]) == (200, "available")
-    other = bearer(provider, "a2", ["agent"])
+    other = bearer(provider, "a2", ["sb-agents"])
     theirs = await routing.put("/v1/agents/a1/presence", json=available, headers=other)
     assert theirs.status_code == 403
 

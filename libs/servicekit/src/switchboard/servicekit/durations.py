@@ -3,7 +3,7 @@
 and seconds (``"PT15M"``, ``"P1DT2H"``).
 
 ``PATTERN`` is both what the parser accepts and what the JSON schemas say, so a generated
-client and the service agree on every string: ASCII digits, at most six of them before the
+client and the service agree on every string: ASCII digits, at most five of them before the
 point and three after, up to four parts, and some digit other than zero.
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-_NUMBER = r"[0-9]{1,6}(?:\.[0-9]{1,3})?"
+_NUMBER = r"[0-9]{1,5}(?:\.[0-9]{1,3})?"
 _COMPACT = rf"(?:{_NUMBER} *[dhmsDHMS] *){{1,4}}"
 _ISO_TIME = (
     rf"[tT](?:{_NUMBER}[hH](?:{_NUMBER}[mM])?(?:{_NUMBER}[sS])?"
@@ -25,8 +25,9 @@ _ISO = rf"[pP](?:{_NUMBER}[dD](?:{_ISO_TIME})?|{_ISO_TIME})"
 PATTERN = rf"^(?=[^1-9]*[1-9]) *(?:{_COMPACT}|{_ISO}|{_NUMBER}) *$"
 """A positive duration spelled as a string (Python's and ECMA-262's regular expressions
 read it alike)."""
-MAX_SECONDS = 10**9
-"""About 31 years: the most a number of seconds may say."""
+MAX_SECONDS = 4 * 100_000 * 86_400
+"""About 1,095 years: four parts of under 100,000 days, the most a spelling can say (so any
+deadline stays a date a computer can add it to)."""
 
 _SPELLED = re.compile(PATTERN)
 _PART = re.compile(r"([0-9.]+)([dhms])")
@@ -48,12 +49,12 @@ def parse_duration(value: Any) -> timedelta:
         seconds = value.total_seconds()
     elif isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
-        if not seconds <= MAX_SECONDS:  # also NaN
-            raise ValueError(f"a duration is at most {MAX_SECONDS} seconds, not {value!r}")
     elif isinstance(value, str) and _SPELLED.search(value):
         seconds = _seconds_of(value.strip().lower())
     else:
         raise ValueError(f"invalid duration {value!r}; use {EXAMPLES}")
+    if not seconds <= MAX_SECONDS:  # also NaN
+        raise ValueError(f"a duration is at most {MAX_SECONDS} seconds, not {value!r}")
     if seconds <= 0:
         raise ValueError(f"a duration must be positive, not {value!r}")
     return timedelta(seconds=seconds)

@@ -47,9 +47,16 @@ class KafkaConnection:
             raise ValueError(
                 f"{self.security_protocol} needs a SASL mechanism, user name and password"
             )
-        if not sasl and self.sasl_mechanism:
+        if not sasl and (self.sasl_mechanism or self.sasl_username or self.sasl_password):
             raise ValueError(
-                f"a SASL mechanism needs SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}"
+                f"SASL settings need SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}: "
+                "set the security protocol too (else they would be ignored)"
+            )
+        tls_files = (self.ssl_cafile, self.ssl_certfile, self.ssl_keyfile)
+        if not self.uses_tls and any(tls_files):
+            raise ValueError(
+                f"TLS files need SSL or SASL_SSL, not {self.security_protocol}: set the "
+                "security protocol too (else the connection would be plaintext)"
             )
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("a client certificate needs both its certificate and key files")

@@ -118,7 +118,16 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _kafka_connection_is_whole(self) -> Self:
-        self.kafka  # noqa: B018 — raises a ValueError on a half-configured TLS or SASL
+        connection = self.kafka  # raises a ValueError on a half-configured TLS or SASL
+        if (
+            self.environment == "production"
+            and connection.security_protocol == "SASL_PLAINTEXT"
+            and connection.sasl_mechanism == "PLAIN"
+        ):
+            raise ValueError(
+                "production refuses SASL PLAIN without TLS: the password travels "
+                "in clear; use SASL_SSL (or SCRAM)"
+            )
         return self
 
     @property

@@ -162,8 +162,11 @@ def _strings(value: Any, name: str) -> list[str]:
 
 
 def best_role(names: Iterable[str], role_names: Mapping[str, Role]) -> Role | None:
-    """The most powerful Switchboard role among the provider's role ``names``."""
-    roles = [role_names.get(name) or _ROLES.get(name) for name in names]
+    """The most powerful Switchboard role among the provider's role ``names``: through
+    ``role_names`` alone when it is given (a provider's own "admin" role, meant for another
+    application, must not make a Switchboard admin), else Switchboard's own role names."""
+    table: Mapping[str, Role] = role_names or _ROLES
+    roles = [table.get(name) for name in names]
     known = [role for role in roles if role is not None]
     return max(known, key=RANK.__getitem__) if known else None
 
