@@ -38,6 +38,13 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
+def _one_or_three(nodes: int) -> int:
+    """Two KRaft voters cannot lose one (a quorum is both): one node, or a cluster of three."""
+    if nodes == 2:
+        raise typer.BadParameter("1 (one broker) or 3 (a cluster): two voters tolerate no fault")
+    return nodes
+
+
 def _demo_file(name: str, given: Path | None) -> Path | None:
     if given is not None:
         if not given.is_file():
@@ -67,7 +74,13 @@ def up(
     ),
     kafka_port: Annotated[int, typer.Option(min=1024, max=65535)] = DEFAULT_KAFKA_PORT,
     kafka_nodes: Annotated[
-        int, typer.Option(min=1, max=3, help="3: a private cluster, topics replicated 3 times")
+        int,
+        typer.Option(
+            min=1,
+            max=3,
+            callback=lambda nodes: _one_or_three(nodes),
+            help="3: a private cluster, topics replicated 3 times",
+        ),
     ] = 1,
     kafka_bootstrap: Annotated[
         str | None,
