@@ -16,7 +16,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3
 	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images
 
 setup: $(STAMP) kafka-jars
 
@@ -59,12 +59,23 @@ test: system-packages setup
 	$(MAKE) rules-check
 	$(MAKE) deps-check
 	$(MAKE) requirements-check
+	$(MAKE) compose-test
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
 ## promtool built once into .tools/bin)
 rules-check: $(STAMP)
 	PYTHON=$(BIN)/python bash deploy/prometheus/check.sh
+
+## compose-test: docker-compose.yml really run here (Docker engine, Compose v2 and every image
+## built on this machine): all services healthy, a signed contact reaches an agent, down -v.
+compose-test: $(STAMP) kafka-jars
+	PYTHON=$(CURDIR)/$(BIN)/python bash deploy/docker/compose-test.sh
+
+## images: the images compose-test runs (deploy/docker/build-images.sh), unchanged ones kept
+images: $(STAMP) kafka-jars
+	bash deploy/docker/engine.sh
+	PYTHON=$(CURDIR)/$(BIN)/python bash deploy/docker/build-images.sh
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e" $(PYTEST_ARGS)
