@@ -22,7 +22,7 @@ if [[ "$(docker image inspect --format "{{index .Config.Labels \"$label\"}}" "$i
   exit 0
 fi
 command -v debootstrap >/dev/null || { echo "base-image: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
-cache="$root/.cache/debootstrap"
+cache="$root/.cache/debootstrap/$kind-debs"  # one per kind: they run side by side
 mkdir -p "$cache"
 work="$(mktemp -d "$root/.cache/debootstrap/$kind.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

@@ -37,7 +37,9 @@ build() {
     echo "   $image up to date"
     return
   fi
-  docker build --quiet --label "$label=$inputs" --tag "$image" "$@" >/dev/null
+  # (The classic builder's deprecation notice left out.)
+  docker build --quiet --label "$label=$inputs" --tag "$image" "$@" 2>&1 >/dev/null \
+    | { grep -v -e DEPRECATED -e 'BuildKit is currently' -e 'environment-variable' -e '^$' || true; } >&2
   echo "   built $image"
 }
 
