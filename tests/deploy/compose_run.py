@@ -103,6 +103,41 @@ class Compose:
         return f"{states.stdout}{states.stderr}\n{logs.stdout}{logs.stderr}"
 
 
+_LIST_PACKAGES = (
+    "import importlib.metadata as m; "
+    "print(' '.join(sorted(d.metadata['Name'].lower() for d in m.distributions())))"
+)
+
+
+def image_problems() -> list[str]:
+    """Each service image holds its own package, contracts and servicekit, no other
+    service's (lingua, the language detector, only in intake), and runs as a non-root user."""
+    problems = []
+    for service in SERVICES:
+        image = f"switchboard-{service}:0.1.0"
+        user = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Config.User}}", image],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if user in ("", "root", "0"):
+            problems.append(f"{image} runs as root")
+        listed = subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", image, "python", "-c", _LIST_PACKAGES],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        ours = {name for name in listed if name.startswith("switchboard-")}
+        want = {"switchboard-contracts", "switchboard-servicekit", f"switchboard-{service}"}
+        if ours != want:
+            problems.append(f"{image} holds {sorted(ours)}, not {sorted(want)}")
+        if ("lingua-language-detector" in listed) != (service == "intake"):
+            problems.append(f"{image}: lingua {'missing' if service == 'intake' else 'present'}")
+    return problems
+
+
 def contact_reaches_an_agent(ports: dict[str, int], jwt_secret: str) -> float:
     """A chat contact posted as a registered adapter signs it (Standard Webhooks) is offered
     to the one agent who fits it: seen in that agent's work list at routing. Returns the
@@ -174,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default=f"switchboard-check-{os.getpid()}")
     parser.add_argument("--keep", action="store_true", help="leave the deployment running")
     args = parser.parse_args(argv)
+
+    problems = image_problems()
+    if problems:
+        print("compose: images wrong:\n  " + "\n  ".join(problems))
+        return 1
+    print("compose: each service image holds only its own packages and runs as non-root")
 
     names = ["intake", "routing", "escalation", "feedback", "kafka", "kafka_controller", "postgres"]
     ports = dict(zip(names, free_ports(len(names)), strict=True))
