@@ -64,6 +64,8 @@ def environment(ports: dict[str, int]) -> dict[str, str]:
         "JWT_SECRET": secrets.token_hex(32),
         "INTAKE_ADAPTER_SECRET_KEYS": fernet_key,
         "FEEDBACK_LINK_SECRET": secrets.token_hex(32),
+        # Required by the whole file (the observability profile's Grafana), unused here.
+        "GRAFANA_ADMIN_PASSWORD": secrets.token_hex(16),
         "INTAKE_PUBLIC_URL": f"http://127.0.0.1:{ports['intake']}",
         "ROUTING_PUBLIC_URL": f"http://127.0.0.1:{ports['routing']}",
         "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{ports['escalation']}",
