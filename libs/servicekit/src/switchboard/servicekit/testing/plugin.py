@@ -6,7 +6,8 @@ removed at the end. Environment switches, checked in this order:
 
 - ``KAFKA_BOOTSTRAP_SERVERS`` / ``SWITCHBOARD_TEST_POSTGRES_URL`` (a server-level URL): use
   those servers instead of launching any;
-- ``SWITCHBOARD_USE_TESTCONTAINERS=1`` with a Docker engine that answers: containers;
+- ``SWITCHBOARD_USE_TESTCONTAINERS=1``: containers of the images built here (``make
+  images``), on the host's network; the session fails if no Docker engine answers;
 - otherwise local processes (``make setup`` fetches the broker's jars once).
 """
 
@@ -48,6 +49,15 @@ class PostgresServer(Protocol):
     def drop_database(self, name: str) -> None: ...
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if os.environ.get(containers.ENABLE) != "1":
+        return None
+    return (
+        f"switchboard infra: containers {containers.kafka_image()} and "
+        f"{containers.postgres_image()} (testcontainers, host network)"
+    )
+
+
 @pytest.fixture(scope="session")
 def switchboard_infra_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="switchboard-infra-"))
@@ -63,7 +73,7 @@ def kafka_broker(request: pytest.FixtureRequest) -> Iterator[KafkaServer]:
         return
     with ExitStack() as stack:
         if containers.wanted():
-            yield ExternalKafka(stack.enter_context(containers.kafka_bootstrap()))
+            yield stack.enter_context(containers.kafka_broker())
             return
         infra_dir: Path = request.getfixturevalue("switchboard_infra_dir")
         yield stack.enter_context(KafkaBroker(infra_dir / "kafka", fast_start=True))
