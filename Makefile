@@ -16,7 +16,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3
 	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers
 
 setup: $(STAMP) kafka-jars
 
@@ -60,6 +60,7 @@ test: system-packages setup
 	$(MAKE) deps-check
 	$(MAKE) requirements-check
 	$(MAKE) compose-test
+	$(MAKE) integration-containers
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
@@ -82,6 +83,14 @@ unit: $(STAMP)
 
 integration: setup
 	$(BIN)/pytest -m "integration" $(PYTEST_ARGS)
+
+## integration-containers: integration tests on Kafka and PostgreSQL containers (testcontainers,
+## host network, no reaper) of the images `make images` builds, instead of private processes.
+## By default servicekit's and feedback's; CONTAINER_TESTS= (empty) runs every integration test.
+CONTAINER_TESTS ?= libs/servicekit/tests/integration services/feedback/tests/integration
+integration-containers: images
+	SWITCHBOARD_USE_TESTCONTAINERS=1 TESTCONTAINERS_RYUK_DISABLED=true \
+		$(BIN)/pytest -m integration $(CONTAINER_TESTS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
