@@ -88,9 +88,12 @@ integration: setup
 ## host network, no reaper) of the images `make images` builds, instead of private processes.
 ## By default servicekit's and feedback's; CONTAINER_TESTS= (empty) runs every integration test.
 CONTAINER_TESTS ?= libs/servicekit/tests/integration services/feedback/tests/integration
+# (The cluster and managed-Kafka tests start brokers of their own: they run in pytest's stage.)
 integration-containers: images
 	SWITCHBOARD_USE_TESTCONTAINERS=1 TESTCONTAINERS_RYUK_DISABLED=true \
-		$(BIN)/pytest -m integration $(CONTAINER_TESTS) $(PYTEST_ARGS)
+		$(BIN)/pytest -m integration $(CONTAINER_TESTS) $(PYTEST_ARGS) \
+		--deselect libs/servicekit/tests/integration/test_kafka_cluster.py \
+		--deselect libs/servicekit/tests/integration/test_managed_kafka.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
