@@ -125,12 +125,18 @@ async def test_one_trace_from_the_adapter_s_request_to_the_agent_s_offer(
         f"no offer published in the adapter's trace; it holds: "
         f"{sorted(map(str, receiver.trace(trace_id)))}\n{platform.tails(30)}"
     )
+    [offer] = await offer_published()
+
+    async def back_to_the_adapter() -> bool:
+        """The outermost spans end last, so each service exports them in a later batch."""
+        return path_to_root(offer, receiver.trace(trace_id))[-1].parent_id == adapter_span
+
+    await eventually(back_to_the_adapter, timeout=15)
     await asyncio.sleep(1)  # the last batches of spans
     spans = receiver.trace(trace_id)
     assert receiver.refused == 0
 
     # The offer's publish leads back, parent by parent, to the adapter's request.
-    [offer] = await offer_published()
     assert offer.attributes["messaging.kafka.message.key"] == accepted.case_id
     hops = path_to_root(offer, spans)
     assert hops[-1].parent_id == adapter_span, [str(s) for s in hops]

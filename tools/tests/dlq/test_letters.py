@@ -93,6 +93,7 @@ def test_the_cluster_is_the_services_setting_with_other_servers_if_given(monkeyp
     other = kafka_connection("127.0.0.1:29092")
     assert other.bootstrap_servers == "127.0.0.1:29092"
     assert other.security_protocol == "SASL_PLAINTEXT", "the way in is kept"
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM"):
-        monkeypatch.delenv(name)
+    for name in ("BOOTSTRAP_SERVERS", "SECURITY_PROTOCOL", "SASL_MECHANISM", "SASL_USERNAME"):
+        monkeypatch.delenv(f"KAFKA_{name}")
+    monkeypatch.delenv("KAFKA_SASL_PASSWORD")
     assert kafka_connection(None).bootstrap_servers == "127.0.0.1:9092"
