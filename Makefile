@@ -66,7 +66,7 @@ test: system-packages setup
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
 ## promtool built once into .tools/bin)
 rules-check: $(STAMP)
-	PYTHON=$(BIN)/python bash deploy/prometheus/check.sh
+	PYTHON=$(CURDIR)/$(BIN)/python bash deploy/prometheus/check.sh
 
 ## compose-test: docker-compose.yml really run here (Docker engine, Compose v2 and every image
 ## built on this machine): all services healthy, a signed contact reaches an agent, down -v.
