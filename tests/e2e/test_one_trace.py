@@ -96,17 +96,28 @@ async def test_one_trace_from_the_adapter_s_request_to_the_agent_s_offer(
     exporter = InMemorySpanExporter()
     adapter_tracing = TracerProvider(resource=Resource.create({"service.name": "adapter"}))
     adapter_tracing.add_span_processor(SimpleSpanProcessor(exporter))
-    async with httpx.AsyncClient(base_url=intake.base, timeout=10.0) as http:
-        HTTPXClientInstrumentor.instrument_client(http, tracer_provider=adapter_tracing)
-        client = AdapterClient(intake.base, adapter.id, adapter.secret, http=http)
-        accepted = await client.post_contact(
-            ChatContact(
-                session_id=f"s-{token}",
-                message_id="1",
-                visitor=ChatVisitor(id=f"v-{token}", name="Kari Nordmann"),
-                message="Hei! Pakken min har ikke kommet. Kan dere sjekke hvor den er?",
+    # A test before this one may have traced every httpx client of this process (servicekit's
+    # setup_tracing does, for a service): its span would sit between the adapter's and
+    # intake's, exported nowhere. The adapter here is its own process in spirit: only its own.
+    process_wide = HTTPXClientInstrumentor()
+    was_on = process_wide.is_instrumented_by_opentelemetry
+    if was_on:
+        process_wide.uninstrument()
+    try:
+        async with httpx.AsyncClient(base_url=intake.base, timeout=10.0) as http:
+            HTTPXClientInstrumentor.instrument_client(http, tracer_provider=adapter_tracing)
+            client = AdapterClient(intake.base, adapter.id, adapter.secret, http=http)
+            accepted = await client.post_contact(
+                ChatContact(
+                    session_id=f"s-{token}",
+                    message_id="1",
+                    visitor=ChatVisitor(id=f"v-{token}", name="Kari Nordmann"),
+                    message="Hei! Pakken min har ikke kommet. Kan dere sjekke hvor den er?",
+                )
             )
-        )
+    finally:
+        if was_on:
+            process_wide.instrument()
     [posted] = exporter.get_finished_spans()
     trace_id = f"{posted.context.trace_id:032x}"
     adapter_span = f"{posted.context.span_id:016x}"
