@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 LOOPBACK = "127.0.0.1"
 
@@ -107,6 +108,28 @@ def serve_until_signal(alive: Callable[[], bool]) -> bool:
         if not alive():
             return False
     return True
+
+
+class StartedInWith:
+    """``with server:`` starts it and stops it, whatever happens inside."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 class _Server(Protocol):

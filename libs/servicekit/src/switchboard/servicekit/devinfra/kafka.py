@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from types import TracebackType
 
 from switchboard.servicekit.devinfra import kafka_layout as layout
 from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
+    StartedInWith,
     free_port,
     kill_group,
     serve_from_cli,
@@ -98,7 +98,7 @@ class SaslSslListener:
 SCRAM = "SCRAM-SHA-512"
 
 
-class KafkaBroker:
+class KafkaBroker(StartedInWith):
     """One broker+controller on loopback; ports are fixed per object so clients reconnect
     after ``stop()``/``start()``, and the data dir survives both."""
 
@@ -214,18 +214,6 @@ class KafkaBroker:
             self._class_archive.finish(clean_exit=self._process.returncode >= 0)
             self._process = None
 
-    def __enter__(self) -> KafkaBroker:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def _java(self, *extra: str) -> list[str]:
         command = [
             self._java_binary,
@@ -285,7 +273,7 @@ class KafkaBroker:
             )
 
 
-class KafkaCluster:
+class KafkaCluster(StartedInWith):
     """``size`` KRaft nodes on loopback, each broker and controller, one quorum: topics
     replicated ``size`` times with ``min.insync.replicas`` one less, so any one node can be
     killed while acks=all producers go on. Ports and data dirs are fixed per node, so a
@@ -332,18 +320,6 @@ class KafkaCluster:
         that has gone to hand their partitions over."""
         with ThreadPoolExecutor(max_workers=len(self.nodes)) as pool:
             list(pool.map(lambda node: node.stop(), self.nodes))
-
-    def __enter__(self) -> KafkaCluster:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,12 +13,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from switchboard.servicekit.devinfra._process import (
     LOOPBACK,
     InfraError,
+    StartedInWith,
     free_port,
     kill_group,
     serve_from_cli,
@@ -40,7 +40,7 @@ _CREATE_IF_MISSING = (
 _DROP = "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'name') \\gexec\n"
 
 
-class PostgresCluster:
+class PostgresCluster(StartedInWith):
     """One cluster in ``data_dir`` (kept across runs) served on a fixed loopback port."""
 
     def __init__(self, data_dir: Path, port: int | None = None, *, durable: bool = True) -> None:
@@ -130,18 +130,6 @@ class PostgresCluster:
 
     def drop_database(self, name: str) -> None:
         self._psql(_DROP, name)
-
-    def __enter__(self) -> PostgresCluster:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _as_server_user(self) -> dict[str, Any]:
         if self._user is None:
