@@ -37,7 +37,7 @@ from switchboard.launcher.processes import (
     stop_all,
     wait_ready,
 )
-from switchboard.launcher.wiring import Wiring, service_environment
+from switchboard.launcher.wiring import Wiring, replica_environment, replica_label
 from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.testing.topics import create_topics
@@ -170,6 +170,11 @@ class Platform:
     """Settings (without prefix) every service started gets, e.g. where traces go."""
     environment: dict[str, str] = field(default_factory=dict)
     """Variables every service process gets beside its settings (the SDK's ``OTEL_*``)."""
+    replicas: dict[str, int] = field(default_factory=dict)
+    """Processes per service (default 1), e.g. ``{"routing": 3}``: each its own port, all
+    on the service's database and consumer group; ``url(service, i)`` is replica ``i``'s,
+    ``services[replica_label(service, i)]`` its process (``routing``, ``routing-1``...).
+    Only intake's first replica runs its SMTP receiver."""
 
     def __post_init__(self) -> None:
         self.regions = Regions.for_run(self.run_id)
@@ -193,6 +198,10 @@ class Platform:
         faster = {"OUTBOX_POLL_SECONDS": "0.2", "TIMER_POLL_SECONDS": "0.1"}
         wiring = Wiring(
             ports={name: free_port() for name in SERVICES},
+            extra_ports={
+                name: [free_port() for _ in range(self.replica_count(name) - 1)]
+                for name in SERVICES
+            },
             database_urls=self.database_urls,
             kafka_bootstrap=self.kafka_bootstrap,
             routing_policies=policies,
@@ -227,9 +236,11 @@ class Platform:
         base |= self.environment
         venv_bin = Path(sys.executable).parent
         for name in self.only:
-            env = service_environment(name, wiring, base)
-            log = self.workdir / f"{name}.log"
-            self.services[name] = ServiceProcess(name, wiring.ports[name], env, log)
+            for i, port in enumerate(wiring.replica_ports(name)):
+                env = replica_environment(name, i, wiring, base)
+                label = replica_label(name, i)
+                log = self.workdir / f"{label}.log"
+                self.services[label] = ServiceProcess(name, port, env, log, replica=i)
         start_all(self.services.values(), venv_bin)
         wait_ready(self.services.values(), ready_timeout)
 
@@ -240,8 +251,15 @@ class Platform:
     def tails(self, lines: int = 40) -> str:
         return log_tails(self.services.values(), lines)
 
-    def url(self, service: str) -> str:
-        return self.services[service].url
+    def replica_count(self, service: str) -> int:
+        return self.replicas.get(service, 1)
+
+    def url(self, service: str, i: int = 0) -> str:
+        """Replica ``i`` of ``service`` (0: the first)."""
+        return self.services[replica_label(service, i)].url
+
+    def urls(self, service: str) -> list[str]:
+        return [self.url(service, i) for i in range(self.replica_count(service))]
 
     # -- credentials ----------------------------------------------------------------------
 

@@ -1,6 +1,14 @@
 from pathlib import Path
 
-from switchboard.launcher.wiring import Wiring, effective_port, service_environment
+import pytest
+
+from switchboard.launcher.local_platform import LaunchOptions, parse_replicas
+from switchboard.launcher.wiring import (
+    Wiring,
+    effective_port,
+    replica_environment,
+    service_environment,
+)
 
 PORTS = {"intake": 9101, "routing": 9102, "escalation": 9103, "feedback": 9104}
 
@@ -78,3 +86,52 @@ def test_overrides_win_over_the_launchers_settings() -> None:
     )
     assert env["SWITCHBOARD_ROUTING_SYNC_SECONDS"] == "0.1"
     assert effective_port("routing", env) == 9200
+
+
+def test_each_replica_gets_its_own_port_on_the_same_database_and_group() -> None:
+    replicas = wiring(
+        extra_ports={"routing": [9201, 9202], "intake": [9203]},
+        overrides={"routing": {"CONSUMER_GROUP": "g"}, "intake": {"SMTP_ENABLED": "true"}},
+    )
+    routing = [replica_environment("routing", i, replicas, base={}) for i in range(3)]
+    assert [env["SWITCHBOARD_ROUTING_HTTP_PORT"] for env in routing] == ["9102", "9201", "9202"]
+    assert {env["SWITCHBOARD_ROUTING_DATABASE_URL"] for env in routing} == {
+        "sqlite+aiosqlite:///routing.db"
+    }
+    assert {env["SWITCHBOARD_ROUTING_CONSUMER_GROUP"] for env in routing} == {"g"}
+    # Each names its heartbeat: the live replicas share out the pools by these names.
+    names = [env["SWITCHBOARD_ROUTING_REPLICA_NAME"] for env in routing]
+    assert names == ["routing", "routing-1", "routing-2"]
+    # One SMTP listener on one port: only intake's first replica runs it.
+    intake = [replica_environment("intake", i, replicas, base={}) for i in range(2)]
+    assert [env["SWITCHBOARD_INTAKE_SMTP_ENABLED"] for env in intake] == ["true", "false"]
+    # A single routing replica keeps its default name (host and pid).
+    assert "SWITCHBOARD_ROUTING_REPLICA_NAME" not in replica_environment(
+        "routing", 0, wiring(), base={}
+    )
+
+
+def test_every_console_and_workspace_replica_is_an_allowed_origin() -> None:
+    replicas = wiring(extra_ports={"escalation": [9301], "routing": [9302]})
+    intake = service_environment("intake", replicas, base={})
+    assert intake["SWITCHBOARD_INTAKE_CORS_ORIGINS"].split(",") == [
+        "http://127.0.0.1:9102",
+        "http://127.0.0.1:9302",
+        "http://127.0.0.1:9103",
+        "http://127.0.0.1:9301",
+    ]
+
+
+def test_replicas_are_parsed_and_get_the_ports_after_the_first_ones() -> None:
+    counts = parse_replicas("intake=2, routing=3,escalation=2,feedback=2")
+    assert counts == {"intake": 2, "routing": 3, "escalation": 2, "feedback": 2}
+    options = LaunchOptions(data_dir=Path("/x"), ports=PORTS, replicas=counts)
+    assert options.extra_ports() == {
+        "intake": [9105],
+        "routing": [9106, 9107],
+        "escalation": [9108],
+        "feedback": [9109],
+    }
+    for wrong in ("routing", "routing=0", "billing=2", "routing=x"):
+        with pytest.raises(ValueError):
+            parse_replicas(wrong)

@@ -21,7 +21,12 @@ from rich.table import Table
 
 from switchboard.launcher.databases import DatabaseKind
 from switchboard.launcher.escalation_config import coordinators_in
-from switchboard.launcher.local_platform import DEFAULT_KAFKA_PORT, LaunchOptions, LocalPlatform
+from switchboard.launcher.local_platform import (
+    DEFAULT_KAFKA_PORT,
+    LaunchOptions,
+    LocalPlatform,
+    parse_replicas,
+)
 from switchboard.launcher.processes import SERVICES, LaunchError
 from switchboard.launcher.sign_in import console_links
 
@@ -43,6 +48,13 @@ def _one_or_three(nodes: int) -> int:
     if nodes == 2:
         raise typer.BadParameter("1 (one broker) or 3 (a cluster): two voters tolerate no fault")
     return nodes
+
+
+def _replicas(text: str) -> dict[str, int]:
+    try:
+        return parse_replicas(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 def _demo_file(name: str, given: Path | None) -> Path | None:
@@ -86,6 +98,17 @@ def up(
         str | None,
         typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="an existing broker to use"),
     ] = None,
+    replicas: Annotated[
+        str,
+        typer.Option(
+            help="processes per service, e.g. intake=2,routing=3,escalation=2,feedback=2 "
+            "(one each unless named); the first replicas on --port-base..+3, the others "
+            "on the ports after them (or from --replica-port-base)",
+        ),
+    ] = "",
+    replica_port_base: Annotated[
+        int | None, typer.Option(min=1024, max=65000, help="first port of the extra replicas")
+    ] = None,
     routing_policies: Annotated[Path | None, typer.Option(help="routing's policies")] = None,
     escalation_config: Annotated[Path | None, typer.Option(help="SLA/escalation config")] = None,
     jwt_secret: Annotated[
@@ -107,6 +130,8 @@ def up(
         routing_policies=_demo_file("routing-policies.yaml", routing_policies),
         escalation_config=_demo_file("escalation.yaml", escalation_config),
         jwt_secret=jwt_secret,
+        replicas=_replicas(replicas),
+        replica_port_base=replica_port_base,
     )
     platform = LocalPlatform(options)
     # Explicit handlers: a shell that starts us in the background ignores SIGINT for us.
@@ -141,11 +166,21 @@ class ServiceDied(RuntimeError):
 
 
 def _watch(platform: LocalPlatform) -> None:
+    """Until a service has no replica left; a replica that dies while others of its service
+    live on is reported once (the others carry its work)."""
+    reported: set[str] = set()
     while True:
         time.sleep(1.0)
-        if dead := platform.dead_services():
-            name = dead[0]
-            raise ServiceDied(f"{name} stopped on its own:\n{platform.services[name].tail()}")
+        dead = platform.dead_services()
+        for label in sorted(set(dead) - reported):
+            reported.add(label)
+            log = platform.services[label].log_path
+            console.print(f"[yellow]{label} stopped on its own (log {log})[/yellow]")
+        for name in SERVICES:
+            replicas = [s for s in platform.services.values() if s.name == name]
+            if replicas and all(s.label in dead for s in replicas):
+                tail = replicas[0].tail()
+                raise ServiceDied(f"{name} stopped on its own (every replica):\n{tail}")
 
 
 def _print_addresses(platform: LocalPlatform, options: LaunchOptions) -> None:
@@ -154,6 +189,8 @@ def _print_addresses(platform: LocalPlatform, options: LaunchOptions) -> None:
     table.add_column("where")
     for name in SERVICES:
         table.add_row(name, f"{platform.url(name)}  (API docs {platform.url(name)}/docs)")
+        for i, url in enumerate(platform.urls(name)[1:], start=1):
+            table.add_row(f"{name} replica {i}", url)
     table.add_row("Kafka", platform.kafka_bootstrap)
     table.add_row("databases", platform.database_note)
     table.add_row("logs", str(platform.logs_dir))

@@ -3,10 +3,15 @@
 ``start()`` leaves everything running and ready; ``stop()`` stops the services first (they
 flush their outboxes and commit their offsets), then the broker and the database. The data
 directory keeps the broker's log, the database and the service logs across runs, so a
-second start finds yesterday's cases and adapters."""
+second start finds yesterday's cases and adapters.
+
+``LaunchOptions.replicas`` runs a service as several processes (``{"routing": 3}``): the
+first replicas on ``ports``, the others on consecutive ports after the highest of them
+(``replica_port_base`` moves them); ``url(service, i)`` is replica ``i``'s address."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -32,7 +37,12 @@ from switchboard.launcher.processes import (
     stop_all,
     wait_ready,
 )
-from switchboard.launcher.wiring import Wiring, effective_port, service_environment
+from switchboard.launcher.wiring import (
+    Wiring,
+    effective_port,
+    replica_environment,
+    replica_label,
+)
 from switchboard.servicekit.devinfra import InfraError
 from switchboard.servicekit.devinfra.kafka import KafkaBroker, KafkaCluster
 from switchboard.servicekit.devinfra.postgres import PostgresCluster
@@ -62,6 +72,36 @@ class LaunchOptions:
     overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     ready_timeout: float = 120.0
+    replicas: Mapping[str, int] = field(default_factory=dict)
+    """Processes per service (default 1 each), e.g. ``{"routing": 3}``."""
+    replica_port_base: int | None = None
+    """The first port of the replicas after each service's first; default: after ``ports``."""
+
+    def replica_count(self, service: str) -> int:
+        return self.replicas.get(service, 1)
+
+    def extra_ports(self) -> dict[str, list[int]]:
+        """The ports of every service's replicas after its first, handed out in order."""
+        port = self.replica_port_base or max(self.ports.values()) + 1
+        extra: dict[str, list[int]] = {}
+        for name in SERVICES:
+            extra[name] = list(range(port, port + self.replica_count(name) - 1))
+            port += len(extra[name])
+        return extra
+
+
+def parse_replicas(text: str) -> dict[str, int]:
+    """``intake=2,routing=3`` as ``{"intake": 2, "routing": 3}``; ValueError when wrong."""
+    counts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, equals, count = part.partition("=")
+        name = name.strip()
+        if not equals or name not in SERVICES or not count.strip().isdigit():
+            raise ValueError(f"{part!r}: say SERVICE=COUNT, SERVICE one of {', '.join(SERVICES)}")
+        if not 1 <= int(count) <= 16:
+            raise ValueError(f"{part!r}: between 1 and 16 replicas")
+        counts[name] = int(count)
+    return counts
 
 
 Report = Callable[[str], None]
@@ -118,11 +158,21 @@ class LocalPlatform:
     def dead_services(self) -> list[str]:
         return [name for name, service in self.services.items() if not service.alive()]
 
-    def url(self, service: str) -> str:
-        return self.services[service].url
+    def url(self, service: str, i: int = 0) -> str:
+        """Replica ``i`` of ``service`` (0: the first)."""
+        return self.services[replica_label(service, i)].url
+
+    def urls(self, service: str) -> list[str]:
+        """Every replica's address, the first's first."""
+        return [self.url(service, i) for i in range(self.options.replica_count(service))]
 
     def tails(self, lines: int = 40) -> str:
         return log_tails(self.services.values(), lines)
+
+    @property
+    def addresses_file(self) -> Path:
+        """``{"routing": ["http://127.0.0.1:8002", ...], ...}`` once all are ready."""
+        return self.data_dir / "services.json"
 
     @property
     def logs_dir(self) -> Path:
@@ -199,21 +249,32 @@ class LocalPlatform:
             environment=options.environment,
             jwt_secret=options.jwt_secret,
             overrides=options.overrides,
+            extra_ports=options.extra_ports(),
         )
         venv_bin = Path(sys.executable).parent
         for name in SERVICES:
-            env = service_environment(name, wiring, options.base_env)
-            port = effective_port(name, env)
-            if port_taken(port):
-                raise LaunchError(
-                    f"port {port} for {name} is taken: stop what listens there or choose "
-                    f"other ports (--port-base)"
-                )
-            self.services[name] = ServiceProcess(name, port, env, self.logs_dir / f"{name}.log")
+            for index in range(options.replica_count(name)):
+                env = replica_environment(name, index, wiring, options.base_env)
+                port = effective_port(name, env)
+                label = replica_label(name, index)
+                if port_taken(port):
+                    raise LaunchError(
+                        f"port {port} for {label} is taken: stop what listens there or choose "
+                        f"other ports (--port-base, --replica-port-base)"
+                    )
+                log = self.logs_dir / f"{label}.log"
+                self.services[label] = ServiceProcess(name, port, env, log, replica=index)
         report("Services: migrating the four databases")
         migrate_all(self.services.values(), venv_bin)
         for service in self.services.values():
             service.start(venv_bin)
-        report("Services: started intake, routing, escalation and feedback; waiting until ready")
+        started = ", ".join(
+            f"{name} x{options.replica_count(name)}" if options.replica_count(name) > 1 else name
+            for name in SERVICES
+        )
+        report(f"Services: started {started}; waiting until ready")
         wait_ready(self.services.values(), options.ready_timeout)
-        report("Services: all four ready")
+        self.addresses_file.write_text(
+            json.dumps({name: self.urls(name) for name in SERVICES}, indent=2) + "\n"
+        )
+        report(f"Services: all ready (every replica's address in {self.addresses_file})")

@@ -31,6 +31,13 @@ class ServiceProcess:
     env: Mapping[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    replica: int = 0
+    """Which replica of the service this is (0: the first, which also migrates)."""
+
+    @property
+    def label(self) -> str:
+        """``routing`` for the first replica, ``routing-1``... for the others."""
+        return self.name if self.replica == 0 else f"{self.name}-{self.replica}"
 
     @property
     def url(self) -> str:
@@ -99,8 +106,9 @@ class ServiceProcess:
 
 
 def migrate_all(services: Iterable[ServiceProcess], venv_bin: Path, timeout: float = 120) -> None:
-    """Every service's ``migrate`` at once (each its own database); LaunchError on failure."""
-    running = [(service, service.migration(venv_bin)) for service in services]
+    """Every service's ``migrate`` at once (each its own database; only its first replica
+    migrates it); LaunchError on failure."""
+    running = [(s, s.migration(venv_bin)) for s in services if s.replica == 0]
     failed = []
     for service, process in running:
         try:
@@ -109,7 +117,7 @@ def migrate_all(services: Iterable[ServiceProcess], venv_bin: Path, timeout: flo
             process.kill()
             code = process.wait(5)
         if code != 0:
-            failed.append(f"{service.name} (exit {code}):\n{service.tail()}")
+            failed.append(f"{service.label} (exit {code}):\n{service.tail()}")
     if failed:
         raise LaunchError("migrating failed: " + "\n".join(failed))
 
@@ -126,15 +134,15 @@ def log_tails(services: Iterable[ServiceProcess], lines: int = 40) -> str:
     """Each service's last log lines, and its last errors when they are further back."""
     parts = []
     for service in services:
-        parts.append(f"----- {service.name} ({service.log_path}) -----\n{service.tail(lines)}")
+        parts.append(f"----- {service.label} ({service.log_path}) -----\n{service.tail(lines)}")
         if errors := service.errors():
-            parts.append(f"----- {service.name}: last errors -----\n{errors}")
+            parts.append(f"----- {service.label}: last errors -----\n{errors}")
     return "\n".join(parts)
 
 
 def wait_ready(services: Iterable[ServiceProcess], timeout: float) -> None:
     """Poll every service's /readyz until all answer 200; fail fast when one exits."""
-    waiting = {service.name: service for service in services}
+    waiting = {service.label: service for service in services}
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while waiting:

@@ -1,11 +1,16 @@
 """The environment each service process gets: where its database, the broker and its peers
 are, and the local defaults the demo needs. Variables the user already exported for a
-service (``SWITCHBOARD_<SERVICE>_*``) win over these."""
+service (``SWITCHBOARD_<SERVICE>_*``) win over these.
+
+A service may run as several replicas (``replica_environment``): each its own process and
+port, all on the service's one database and consumer group. Peers are reached at a
+service's first replica; every replica of the console (escalation) and the workspace
+(routing) is an allowed browser origin."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +36,18 @@ class Wiring:
     """None: every service keeps its shared development secret, so dev tokens work."""
     overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per service, settings (without prefix) that win over the launcher's own."""
+    extra_ports: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    """Per service, the ports of its replicas after the first (which is at ``ports``)."""
 
     def url(self, service: str) -> str:
         return f"http://{LOOPBACK}:{self.ports[service]}"
+
+    def replica_ports(self, service: str) -> tuple[int, ...]:
+        """Every replica's port, the first replica's first."""
+        return (self.ports[service], *self.extra_ports.get(service, ()))
+
+    def origins(self, service: str) -> str:
+        return ",".join(f"http://{LOOPBACK}:{port}" for port in self.replica_ports(service))
 
 
 def prefix(service: str) -> str:
@@ -42,8 +56,8 @@ def prefix(service: str) -> str:
 
 def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
     """The settings the launcher gives ``service``, without the env prefix."""
-    console_origin = wiring.url("escalation")
-    workspace_origin = wiring.url("routing")
+    console_origin = wiring.origins("escalation")
+    workspace_origin = wiring.origins("routing")
     specific: dict[str, dict[str, str]] = {
         # The agent workspace (routing's) and the console's conversation panel read
         # conversations and customers from intake in the browser.
@@ -96,8 +110,38 @@ def service_environment(service: str, wiring: Wiring, base: Mapping[str, str]) -
     return env
 
 
+def replica_label(service: str, index: int) -> str:
+    """``routing`` for the first replica, ``routing-1``, ``routing-2``... for the others."""
+    return service if index == 0 else f"{service}-{index}"
+
+
+def replica_environment(
+    service: str, index: int, wiring: Wiring, base: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment of replica ``index`` (0: the first) of ``service``. What differs
+    between replicas: the HTTP port; routing's replica name (its heartbeat and the pools
+    it indexes) when there are several; and intake's own SMTP receiver, which only the
+    first replica runs (one port, one listener)."""
+    env = service_environment(service, wiring, base)
+    ports = wiring.replica_ports(service)
+    env[prefix(service) + "HTTP_PORT"] = str(ports[index])
+    if service == "routing" and len(ports) > 1:
+        env[prefix(service) + "REPLICA_NAME"] = replica_label(service, index)
+    if service == "intake" and index > 0:
+        env[prefix(service) + "SMTP_ENABLED"] = "false"
+    return env
+
+
 def effective_port(service: str, env: Mapping[str, str]) -> int:
     return int(env[prefix(service) + "HTTP_PORT"])
 
 
-__all__ = ["SERVICES", "Wiring", "effective_port", "launcher_settings", "service_environment"]
+__all__ = [
+    "SERVICES",
+    "Wiring",
+    "effective_port",
+    "launcher_settings",
+    "replica_environment",
+    "replica_label",
+    "service_environment",
+]
