@@ -1,5 +1,6 @@
 """The live feed shows an event once: a dead letter replayed for a consumer group is not
-shown again (coordinators saw the original when it was raised)."""
+shown again (coordinators saw the original when it was raised); a stream's ids are cursors
+over the topic's partitions, and a stream never passes an event twice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope, encode
 from switchboard.contracts.registry import Registry
 from switchboard.contracts.topics import Topic
-from switchboard.escalation.adapters.live_feed import LiveFeed
+from switchboard.escalation.adapters.live_feed import Cursor, LiveEvent, LiveFeed, Subscription
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.consumer.dead_letter import replay_headers
 
@@ -29,7 +30,39 @@ def test_a_replayed_record_is_not_shown_twice():
     record = encode(Envelope(Flagged(key="e-1", region="nordics"), source="/tests"))
     replayed = replay_headers(record.headers, group="escalation", source=("dlq", 0, 3))
     with feed.subscribe(Principal("root", Role.ADMIN)) as subscription:
-        feed._forward(record.value, list(record.headers))
-        feed._forward(record.value, replayed)
+        feed._forward(0, 7, record.value, list(record.headers))
+        feed._forward(0, 8, record.value, replayed)
         assert subscription.queue.qsize() == 1
-        assert subscription.queue.get_nowait().region == "nordics"
+        event = subscription.queue.get_nowait()
+        assert (event.region, event.partition, event.offset) == ("nordics", 0, 7)
+    assert feed.positions == {0: 9}  # past both records, the skipped one too
+
+
+def event(partition: int, offset: int, region: str = "nordics") -> LiveEvent:
+    return LiveEvent(partition, offset, "test.flagged", region, "{}")
+
+
+def test_a_cursor_is_its_text_and_passes_each_event_once():
+    cursor = Cursor({0: 15, 2: 9, 1: 3})
+    assert cursor.text() == "0:15,1:3,2:9"
+    assert Cursor.parse("0:15,1:3,2:9") == cursor
+    for foreign in (None, "", "2b1e0f5c-uuid", "0:15,,1:3", "0:-1", "x:1", "0:1" * 20000):
+        assert Cursor.parse(foreign) is None
+    assert not cursor.passes(event(0, 14))  # before the cursor: sent already
+    assert cursor.passes(event(0, 15))
+    assert not cursor.passes(event(0, 15))  # never twice
+    assert cursor.passes(event(3, 0))  # a partition the cursor has not seen: from its start
+    assert cursor.text() == "0:16,1:3,2:9,3:1"
+
+
+def test_a_reader_that_falls_behind_is_cut_off_rather_than_silently_skipped():
+    subscription = Subscription(
+        Principal("nils", Role.COORDINATOR, frozenset({"nordics"})), Cursor()
+    )
+    subscription.offer(event(0, 0, region="dach"))  # not theirs: not queued
+    assert subscription.queue.empty()
+    for offset in range(subscription.queue.maxsize + 5):
+        subscription.offer(event(0, offset))
+    assert subscription.lost
+    assert subscription.queue.qsize() == subscription.queue.maxsize
+    assert subscription.queue.get_nowait().offset == 0  # the oldest kept, the newest refused

@@ -3,16 +3,17 @@ regions, and follow them live (Server-Sent Events)."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from switchboard.escalation.adapters.live_feed import Cursor, follow
 from switchboard.escalation.adapters.orm import EscalationRow
 from switchboard.escalation.entrypoints.dependencies import (
     LiveFeedDep,
@@ -38,6 +39,8 @@ IDENTIFIER = r"^[^\s\x00-\x1f\x7f]+$"
 """No spaces and no control characters: PostgreSQL cannot even store NUL."""
 EscalationId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER)]
 Note = Annotated[str, Field(max_length=2000), AfterValidator(require_storable)]
+FEED_READY_SECONDS = 10.0
+"""How long a stream waits for a starting replica's live feed to reach the topic's end."""
 
 
 class EscalationView(BaseModel):
@@ -122,21 +125,29 @@ async def list_escalations(
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
 async def stream_escalations(
-    principal: PrincipalDep, feed: LiveFeedDep, settings: SettingsDep, request: Request
+    principal: PrincipalDep,
+    feed: LiveFeedDep,
+    settings: SettingsDep,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=16384)] = None,
 ) -> StreamingResponse:
-    """Server-Sent Events: every escalation event of the caller's regions, as it happens."""
-    heartbeat = settings.sse_heartbeat_seconds
+    """Server-Sent Events: every escalation event of the caller's regions, as it happens.
+    Each event's id is its position on the topic, the same on every replica: reconnecting
+    (to any replica) with it as ``Last-Event-ID`` first replays every event after it."""
+    frames = follow(
+        feed,
+        principal,
+        resume_from=Cursor.parse(last_event_id),
+        heartbeat=settings.sse_heartbeat_seconds,
+        ready_seconds=FEED_READY_SECONDS,
+    )
 
     async def events() -> AsyncIterator[str]:
-        with feed.subscribe(principal) as subscription:
-            yield "retry: 3000\n: connected\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(subscription.queue.get(), heartbeat)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield event.as_sse()
+        async with contextlib.aclosing(frames):
+            async for frame in frames:
+                yield frame
+                if await request.is_disconnected():
+                    return
 
     return StreamingResponse(
         events(),

@@ -15,10 +15,13 @@ export const routing = (path) => call(state.config.routing_url, path);
 export const feedback = (path) => call(state.config.feedback_url, path);
 export const intake = (path) => call(state.config.intake_url, path);
 
-// fetch and not EventSource: EventSource cannot send a bearer token.
-export async function openEscalationStream(generation, signal) {
+// fetch and not EventSource: EventSource cannot send a bearer token. Like EventSource, a
+// reconnection sends the last event id it got: any replica replays what came after it.
+export async function openEscalationStream(generation, signal, lastEventId) {
+  const headers = { Authorization: `Bearer ${state.token}`, Accept: "text/event-stream" };
+  if (lastEventId) headers["Last-Event-ID"] = lastEventId;
   const response = await fetch("/v1/escalations/stream", {
-    headers: { Authorization: `Bearer ${state.token}`, Accept: "text/event-stream" },
+    headers,
     cache: "no-store",
     signal,
   });

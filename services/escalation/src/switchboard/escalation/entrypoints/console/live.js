@@ -1,5 +1,6 @@
 // The live stream of escalation events (server-sent events read through fetch), reconnected
-// with a growing delay; each (re)connection reloads the list to catch up.
+// with a growing delay and the last event id, so the server (any replica) replays what came
+// meanwhile; each (re)connection also reloads the lists.
 import { failure, openEscalationStream, Unauthorized } from "./api.js";
 import { $, notify } from "./dom.js";
 import { applyEvent, loadEscalations } from "./escalations.js";
@@ -16,7 +17,7 @@ function setStreamState(name, text) {
 }
 
 function parseFrame(frame) {
-  const parsed = { event: "message", data: null, retry: null };
+  const parsed = { event: "message", data: null, retry: null, id: null };
   for (const line of frame.split("\n")) {
     if (!line || line.startsWith(":")) continue;
     const colon = line.indexOf(":");
@@ -26,14 +27,15 @@ function parseFrame(frame) {
     if (field === "event") parsed.event = value;
     else if (field === "data") parsed.data = parsed.data === null ? value : `${parsed.data}\n${value}`;
     else if (field === "retry" && /^\d+$/.test(value)) parsed.retry = Number(value);
+    else if (field === "id" && !value.includes("\0")) parsed.id = value;
   }
   return parsed;
 }
 
-async function readStream(generation, onOpen) {
+async function readStream(generation, position, onOpen) {
   const controller = new AbortController();
   state.streamAbort = controller;
-  const body = await openEscalationStream(generation, controller.signal);
+  const body = await openEscalationStream(generation, controller.signal, position.lastEventId);
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let opened = false;
@@ -51,6 +53,7 @@ async function readStream(generation, onOpen) {
         opened = true;
         await onOpen(frame.retry);
       }
+      if (frame.id !== null) position.lastEventId = frame.id;
       if (frame.data !== null && generation === state.generation) {
         try {
           const apply = frame.event.startsWith(STAFFING_ALERT) ? applyStaffingAlertEvent : applyEvent;
@@ -66,14 +69,16 @@ async function readStream(generation, onOpen) {
 export async function followStream(generation) {
   let base = 1000;
   let delay = base;
+  const position = { lastEventId: null };
   while (generation === state.generation) {
     setStreamState("connecting", "Connecting…");
     try {
-      await readStream(generation, async (retry) => {
+      await readStream(generation, position, async (retry) => {
         if (retry) base = retry;
         delay = base;
         setStreamState("live", "Live");
-        // Anything raised while we were away: the stream starts from now.
+        // The lists as they are now; a stream resumed from an id then replays what came
+        // while we were away (applying an event twice leaves the same state).
         await Promise.all([
           loadEscalations(generation).catch((error) => {
             if (!(error instanceof Unauthorized)) notify(failure("Could not load escalations", error));
