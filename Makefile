@@ -84,6 +84,14 @@ unit: $(STAMP)
 integration: setup
 	$(BIN)/pytest -m "integration" $(PYTEST_ARGS)
 
+## replicas-test: the platform as 2 intake, 3 routing, 2 escalation and 2 feedback replicas
+## (processes), kill -9 of a routing and an escalation replica; prints the pool move time.
+## Also part of `make test`'s pytest stage; this runs it alone (about 2 minutes).
+.PHONY: replicas-test
+replicas-test: setup
+	$(BIN)/pytest -s -m integration tests/e2e/test_replicas.py \
+		services/escalation/tests/integration/test_live_feed_resume.py $(PYTEST_ARGS)
+
 ## integration-containers: integration tests on Kafka and PostgreSQL containers (testcontainers,
 ## host network, no reaper) of the images `make images` builds, instead of private processes.
 ## By default servicekit's and feedback's; CONTAINER_TESTS= (empty) runs every integration test.

@@ -69,7 +69,9 @@ class Reader:
         await self.frames.aclose()
 
 
-async def test_a_stream_resumes_on_another_replica_without_a_gap_or_a_repeat(kafka_bootstrap):
+async def test_a_stream_resumes_on_another_replica_without_a_gap_or_a_repeat(
+    kafka_bootstrap: str,
+) -> None:
     topic = f"test-live-{uuid.uuid4().hex[:8]}"
     await create_topics(kafka_bootstrap, [topic], partitions=3)
     registry = Registry()
