@@ -169,3 +169,42 @@ def test_ctrl_c_during_the_demo_day_stops_the_simulator_first_with_its_report(
     assert report["contacts_accepted"] > 0
     assert "stopped; data kept" in launch.text()
     assert processes_using(data_dir) == []
+
+
+def test_replicas_each_get_a_port_and_one_dying_leaves_the_platform_up(data_dir: Path) -> None:
+    extra = free_port_run(2)
+    launch = Launch(
+        data_dir,
+        "--database", "postgres",
+        "--replicas", "routing=2,escalation=2",
+        "--replica-port-base", str(extra),
+    )  # fmt: skip
+    try:
+        launch.wait_running(240)
+        listed = json.loads((data_dir / "services.json").read_text())
+        assert listed["routing"] == [launch.url(1), f"http://127.0.0.1:{extra}"]
+        assert listed["escalation"] == [launch.url(2), f"http://127.0.0.1:{extra + 1}"]
+        assert listed["intake"] == [launch.url(0)]
+        assert f"http://127.0.0.1:{extra + 1}" in launch.text()  # the table lists each replica
+        for urls in listed.values():
+            for url in urls:
+                assert httpx.get(f"{url}/readyz").status_code == 200, url
+        # Both routing replicas heartbeat under their own names.
+        (pid,) = [
+            line.split(":")[0]
+            for line in processes_using(data_dir)
+            if "switchboard-routing serve" in line
+            and f"SWITCHBOARD_ROUTING_HTTP_PORT={extra}".encode()
+            in (Path("/proc") / line.split(":")[0] / "environ").read_bytes()
+        ]
+        os.kill(int(pid), signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while "routing-1 stopped on its own" not in launch.text():
+            assert time.monotonic() < deadline, launch.text()
+            time.sleep(0.3)
+        assert launch.process.poll() is None, launch.text()  # the other replica carries on
+        assert httpx.get(f"{launch.url(1)}/readyz").status_code == 200
+    finally:
+        code = launch.stop(signal.SIGINT)
+    assert code == 0, launch.text()
+    assert processes_using(data_dir) == []
