@@ -137,7 +137,7 @@ async def test_a_shortfall_reaches_the_regions_coordinator_and_recovery_resolves
                 return any(e["type"].endswith("staffing-alert.raised") for e in nora_stream)
 
             await until(alerted)
-            (raised,) = [e for e in nora_stream if e["type"].endswith("raised")]
+            (raised,) = [e for e in nora_stream if e["type"].endswith("staffing-alert.raised")]
             assert (raised["pool"], raised["agents_required"], raised["agents_available"]) == (
                 pool,
                 14,
@@ -162,7 +162,7 @@ async def test_a_shortfall_reaches_the_regions_coordinator_and_recovery_resolves
             assert (await client.get("/v1/staffing-alerts", headers=as_nora)).json() == []
 
             async def delivered() -> bool:
-                return len(receiver.received) >= 6
+                return sum(".staffing-alert." in p["type"] for _, p, _ in receiver.received) >= 6
 
             await until(delivered)
         finally:
@@ -170,14 +170,22 @@ async def test_a_shortfall_reaches_the_regions_coordinator_and_recovery_resolves
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    assert [e["type"] for e in nora_stream] == [
+    # The stream and the webhooks also carry the region's case escalations: this service
+    # reads the session broker's topics, where an earlier test's case in "nordics" can
+    # still breach and escalate while this test runs.
+    alerts = [e["type"] for e in nora_stream if ".staffing-alert." in e["type"]]
+    assert alerts == [
         "switchboard.staffing-alert.raised",
         "switchboard.staffing-alert.acknowledged",
         "switchboard.staffing-alert.resolved",
     ]
     assert camille_stream == []
     assert receiver.forged == 0
-    hooks = sorted((who, payload["type"]) for who, payload, _ in receiver.received)
+    hooks = sorted(
+        (who, payload["type"])
+        for who, payload, _ in receiver.received
+        if ".staffing-alert." in payload["type"]
+    )
     assert hooks == sorted(
         (who, f"switchboard.staffing-alert.{what}")
         for who in ("magnus", "nora")
