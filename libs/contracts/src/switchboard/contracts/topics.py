@@ -17,14 +17,16 @@ CASES = Topic(
     "switchboard.cases",
     "intake",
     "case id",
-    "Cases opened, contacts received on them, cases reopened.",
+    "Cases opened, contacts received on them, cases reopened; customers merged, their "
+    "erasure requested and intake's confirmation (keyed by customer id).",
 )
 ASSIGNMENTS = Topic(
     "switchboard.assignments",
     "routing",
     "case id",
     "A case's path through routing: queued, its wait estimated, offered, assigned, declined, "
-    "expired, transferred, replied to, resolved.",
+    "expired, transferred, replied to, resolved; routing's confirmation of a customer's "
+    "erasure (keyed by customer id).",
 )
 AGENT_STATUS = Topic(
     "switchboard.agent-status",
@@ -44,13 +46,15 @@ ESCALATIONS = Topic(
     "escalation",
     "escalation id (a staffing alert's id)",
     "Escalations of cases raised, acknowledged, escalated further and resolved; staffing "
-    "alerts of pools raised, acknowledged and resolved.",
+    "alerts of pools raised, acknowledged and resolved; escalation's confirmation of a "
+    "customer's erasure (keyed by customer id).",
 )
 SURVEYS = Topic(
     "switchboard.surveys",
     "feedback",
     "case id",
-    "Survey requests for channel adapters to deliver, and the answers.",
+    "Survey requests for channel adapters to deliver, and the answers; feedback's "
+    "confirmation of a customer's erasure (keyed by customer id).",
 )
 STAFFING = Topic(
     "switchboard.staffing",

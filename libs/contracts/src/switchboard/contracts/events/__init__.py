@@ -9,6 +9,7 @@ from switchboard.contracts.events import (
     agent_status,
     assignments,
     cases,
+    erasure,
     escalations,
     escalations_v1,
     feedback_alerts,
@@ -37,6 +38,14 @@ from switchboard.contracts.events.cases import (
     ReplyDeliveryChanged,
     ReplyPosted,
     SurveyDeliveryChanged,
+)
+from switchboard.contracts.events.erasure import (
+    CustomerErased,
+    CustomerErasedByEscalation,
+    CustomerErasedByFeedback,
+    CustomerErasedByIntake,
+    CustomerErasedByRouting,
+    CustomerErasureRequested,
 )
 from switchboard.contracts.events.escalations import (
     EscalationAcknowledged,
@@ -73,6 +82,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *staffing_alerts.EVENTS,
     *surveys.EVENTS,
     *feedback_alerts.EVENTS,
+    *erasure.EVENTS,
 )
 
 REGISTRY = Registry()
@@ -94,6 +104,12 @@ __all__ = [
     "CaseTransferred",
     "CaseWaitEstimated",
     "ContactReceived",
+    "CustomerErased",
+    "CustomerErasedByEscalation",
+    "CustomerErasedByFeedback",
+    "CustomerErasedByIntake",
+    "CustomerErasedByRouting",
+    "CustomerErasureRequested",
     "CustomerMerged",
     "DetractorAlerted",
     "EscalationAcknowledged",
