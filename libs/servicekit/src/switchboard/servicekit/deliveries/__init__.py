@@ -8,6 +8,7 @@ from switchboard.servicekit.deliveries.queue import (
     Outgoing,
     enqueue,
     resend,
+    scrub,
     standard_webhook_body,
 )
 from switchboard.servicekit.deliveries.schedule import (
@@ -33,6 +34,7 @@ __all__ = [
     "Transported",
     "enqueue",
     "resend",
+    "scrub",
     "signed_headers",
     "standard_webhook_body",
 ]

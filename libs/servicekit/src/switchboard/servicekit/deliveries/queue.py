@@ -18,7 +18,7 @@ from switchboard.contracts.base import Event
 from switchboard.contracts.envelope import Envelope
 from switchboard.servicekit.db.hooks import call_after_commit
 from switchboard.servicekit.deliveries.schedule import DeliveryStatus
-from switchboard.servicekit.tables import deliveries
+from switchboard.servicekit.tables import deliveries, delivery_attempts
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,29 @@ def _wake_senders() -> None:
     for sender in list(_senders):
         wake: Callable[[], None] = sender.wake
         wake()
+
+
+async def scrub(session: AsyncSession, *, stream: str, message_ids: Sequence[str]) -> int:
+    """Empty the bodies and errors of these messages' deliveries (sent or not: one still
+    pending goes dead, never sent), in the caller's transaction; the rows stay, as counts.
+    The number of deliveries scrubbed."""
+    if not message_ids:
+        return 0
+    chosen = (deliveries.c.stream == stream) & deliveries.c.message_id.in_(list(message_ids))
+    ids = list(await session.scalars(select(deliveries.c.id).where(chosen)))
+    if not ids:
+        return 0
+    await session.execute(
+        deliveries.update()
+        .where(deliveries.c.id.in_(ids), deliveries.c.status == DeliveryStatus.PENDING.value)
+        .values(status=DeliveryStatus.DEAD.value, next_attempt_at=None)
+    )
+    await session.execute(
+        deliveries.update().where(deliveries.c.id.in_(ids)).values(body="", last_error=None)
+    )
+    await session.execute(
+        delivery_attempts.update()
+        .where(delivery_attempts.c.delivery_id.in_(ids))
+        .values(error=None)
+    )
+    return len(ids)

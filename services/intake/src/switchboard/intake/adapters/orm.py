@@ -229,3 +229,16 @@ class CustomerConsentRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(256))
     source: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class CustomerErasureRow(Base):
+    """A customer's erasure: who asked and when, and each service's confirmation
+    (``{service: ISO time}``). The customer id stays, as the record that it was done."""
+
+    __tablename__ = "intake_customer_erasures"
+
+    erasure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(String(256))
+    confirmations: Mapped[dict[str, Any]]

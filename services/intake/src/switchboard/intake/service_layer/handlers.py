@@ -10,8 +10,12 @@ from switchboard.contracts.events import (
     CaseAssigned,
     CaseResolved,
     CaseTransferred,
+    CustomerErasedByEscalation,
+    CustomerErasedByFeedback,
+    CustomerErasedByRouting,
     SurveyRequested,
 )
+from switchboard.intake.service_layer.customer_erasure import record_confirmation
 from switchboard.intake.service_layer.holders import record_assignment, record_transfer
 from switchboard.intake.service_layer.resolutions import record_resolution
 from switchboard.intake.service_layer.survey_requests import send_survey_request
@@ -22,4 +26,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseTransferred: record_transfer,
     CaseResolved: record_resolution,
     SurveyRequested: send_survey_request,
+    CustomerErasedByRouting: record_confirmation,
+    CustomerErasedByEscalation: record_confirmation,
+    CustomerErasedByFeedback: record_confirmation,
 }
