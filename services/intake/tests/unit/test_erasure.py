@@ -18,14 +18,16 @@ def test_an_erasure_is_complete_once_every_service_confirmed():
         erasure = erasure.confirm(service, AT + timedelta(seconds=1))
     assert not erasure.complete
     erasure = erasure.confirm("escalation", AT + timedelta(seconds=2))
-    assert erasure.complete and erasure.pending == ()
+    assert erasure.complete
+    assert erasure.pending == ()
     assert set(erasure.confirmations) == set(SERVICES)
 
 
 def test_a_repeated_confirmation_keeps_the_first_time():
     first = requested().confirm("routing", AT)
     again = first.confirm("routing", AT + timedelta(hours=1))
-    assert again is first and again.confirmations["routing"] == AT
+    assert again is first
+    assert again.confirmations["routing"] == AT
 
 
 def test_an_unknown_service_cannot_confirm():
@@ -36,4 +38,5 @@ def test_an_unknown_service_cannot_confirm():
 def test_confirmations_read_back_from_storage_are_the_same_erasure():
     stored = {"intake": AT, "feedback": AT + timedelta(seconds=3)}
     erasure = requested().confirmed_from(stored)
-    assert dict(erasure.confirmations) == stored and erasure.pending == ("routing", "escalation")
+    assert dict(erasure.confirmations) == stored
+    assert erasure.pending == ("routing", "escalation")

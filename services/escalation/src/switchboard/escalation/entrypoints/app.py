@@ -11,6 +11,7 @@ from switchboard.escalation.entrypoints import (
     configuration_api,
     console_api,
     escalations_api,
+    personal_data_api,
     staffing_alerts_api,
     webhook_deliveries_api,
 )
@@ -28,6 +29,7 @@ HTTP_API: HttpApi[EscalationSettings] = HttpApi(
         console_api.router,
         staffing_alerts_api.router,
         at_risk_api.router,
+        personal_data_api.router,
     ),
 )
 

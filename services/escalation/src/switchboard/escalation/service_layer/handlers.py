@@ -16,6 +16,7 @@ from switchboard.contracts.events import (
     CaseResolved,
     CaseWaitEstimated,
     ContactReceived,
+    CustomerErasureRequested,
     DetractorAlerted,
     ReplyDeliveryChanged,
     StaffingRecovered,
@@ -24,6 +25,7 @@ from switchboard.contracts.events import (
 from switchboard.escalation.service_layer import (
     breach_predictions,
     cases,
+    customer_erasure,
     escalations,
     sla_clocks,
     staffing_alerts,
@@ -46,6 +48,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     ReplyDeliveryChanged: triggers.escalate_failed_delivery,
     StaffingShortfall: staffing_alerts.alert_coordinators,
     StaffingRecovered: staffing_alerts.resolve_on_recovery,
+    CustomerErasureRequested: customer_erasure.erase_customer,
 }
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
     sla_clocks.SLA_TIMER: sla_clocks.fire_sla_clock,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from switchboard.feedback.bootstrap import DEFINITION
-from switchboard.feedback.entrypoints import kpis_api, surveys_api
+from switchboard.feedback.entrypoints import kpis_api, personal_data_api, surveys_api
 from switchboard.feedback.settings import FeedbackSettings
 from switchboard.servicekit.http import RateLimitRule, path_prefix
 from switchboard.servicekit.service import HttpApi, app_from_environment
@@ -22,7 +22,7 @@ def survey_link_limits(settings: FeedbackSettings) -> list[RateLimitRule]:
 HTTP_API: HttpApi[FeedbackSettings] = HttpApi(
     title="Switchboard feedback",
     description="Post-resolution surveys, detractor alerts and KPIs.",
-    routers=(surveys_api.router, kpis_api.router),
+    routers=(surveys_api.router, kpis_api.router, personal_data_api.router),
     rate_limits=survey_link_limits,
 )
 

@@ -10,6 +10,7 @@ from switchboard.contracts.events import (
     CaseOpened,
     CaseReopened,
     CaseResolved,
+    CustomerErasureRequested,
     CustomerMerged,
     SlaAchieved,
     SlaBreached,
@@ -22,6 +23,7 @@ from switchboard.feedback.service_layer.cases import (
     record_case_resolved,
     record_sla_outcome,
 )
+from switchboard.feedback.service_layer.customer_erasure import erase_customer
 from switchboard.feedback.service_layer.customers import merge_customers
 from switchboard.feedback.service_layer.survey_deliveries import record_survey_delivery
 from switchboard.feedback.service_layer.surveys import SURVEY_DUE, send_due_survey
@@ -36,6 +38,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     SlaAchieved: record_sla_outcome,
     SlaBreached: record_sla_outcome,
     CustomerMerged: merge_customers,
+    CustomerErasureRequested: erase_customer,
     SurveyDeliveryChanged: record_survey_delivery,
 }
 

@@ -9,6 +9,7 @@ from switchboard.routing.entrypoints import (
     agents_api,
     cases_api,
     overview_api,
+    personal_data_api,
     policies_api,
     workspace_api,
 )
@@ -24,6 +25,7 @@ HTTP_API: HttpApi[RoutingSettings] = HttpApi(
         policies_api.router,
         overview_api.router,
         workspace_api.router,
+        personal_data_api.router,
     ),
 )
 

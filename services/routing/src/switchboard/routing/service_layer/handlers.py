@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.events import CaseOpened, CaseReopened, CustomerMerged, ReplyPosted
+from switchboard.contracts.events import (
+    CaseOpened,
+    CaseReopened,
+    CustomerErasureRequested,
+    CustomerMerged,
+    ReplyPosted,
+)
 from switchboard.routing.service_layer.cases import (
     queue_opened_cases,
     requeue_reopened_case,
     review_case,
 )
+from switchboard.routing.service_layer.customer_erasure import erase_customer
 from switchboard.routing.service_layer.customers import merge_customers
 from switchboard.routing.service_layer.offers.answers import expire_offer
 from switchboard.routing.service_layer.staffing import check_staffing
@@ -29,6 +36,7 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseReopened: requeue_reopened_case,
     ReplyPosted: record_posted_reply,
     CustomerMerged: merge_customers,
+    CustomerErasureRequested: erase_customer,
 }
 BATCH_EVENT_HANDLERS: Mapping[type[Event], BatchHandler] = {CaseOpened: queue_opened_cases}
 TIMER_HANDLERS: Mapping[str, TimerHandler] = {
