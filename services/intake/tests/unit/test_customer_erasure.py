@@ -1,20 +1,25 @@
 """Erasing a customer over intake's HTTP API, in-process on SQLite: intake's own rows lose
 every personal string of that customer (read back from every table of the database, the
-outbound queue included), another customer's stay, the other services are asked by
+outbound queue and the outbox included: the events' personal fields were sealed under the
+customer's key, now destroyed), another customer's stay, the other services are asked by
 ``CustomerErasureRequested`` and their confirmations complete the status; the export holds
 what intake had."""
 
+import base64
 import sqlite3
 from datetime import UTC, datetime
 
 from switchboard.contracts.events import (
+    CaseOpened,
     CustomerErasedByEscalation,
     CustomerErasedByFeedback,
     CustomerErasedByIntake,
     CustomerErasedByRouting,
     CustomerErasureRequested,
+    ReplyPosted,
 )
 from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.sealing import SealedFields, open_sealed
 
 from ..builders import assigned
 from .people_and_adapters import bearer, post
@@ -78,7 +83,10 @@ async def test_an_erased_customer_leaves_no_personal_string_in_intake(intake, ap
     database = tmp_path / "intake.db"
     assert REPLY in every_value(database), "the reply waits in the outbound queue"
 
-    await intake.published()  # the outbox relayed, as it is within milliseconds
+    keyed = await app.get(f"/v1/personal-keys/{customer}", headers=admin)
+    assert keyed.status_code == 200, keyed.text
+    key = base64.b64decode(keyed.json()["key"])
+    assert repr(key) in every_value(database)
     agent = bearer(intake, "a1", "agent")
     assert (await app.post(f"/v1/customers/{customer}/erasure", headers=agent)).status_code == 403
     asked = await app.post(f"/v1/customers/{customer}/erasure", headers=admin)
@@ -94,6 +102,19 @@ async def test_an_erased_customer_leaves_no_personal_string_in_intake(intake, ap
         assert known in stored, known
     assert oskar["case_id"] in stored
     assert ingrid["case_id"] in stored, "its case stays, as a count"
+    assert repr(key) not in stored, "the key is destroyed"
+    gone = await app.get(f"/v1/personal-keys/{customer}", headers=admin)
+    assert gone.status_code == 410, gone.text
+
+    # The events were sealed before they reached the outbox: only the destroyed key opens them.
+    [opened] = await intake.published(CaseOpened, where=lambda e: e.customer_id == customer)
+    assert (opened.subject, opened.summary, opened.sealed.key_id) == (None, None, customer)
+    fields = open_sealed(SealedFields(**opened.sealed.model_dump()), key=key)
+    assert fields["subject"] == ERASED[3]
+    [reply] = await intake.published(ReplyPosted, where=lambda e: e.customer_id == customer)
+    assert reply.text == ""
+    assert open_sealed(SealedFields(**reply.sealed.model_dump()), key=key)["text"] == REPLY
+
     again = await app.post(f"/v1/customers/{customer}/erasure", headers=admin)
     assert again.json()["erasure_id"] == status["erasure_id"]
 

@@ -19,6 +19,7 @@ from switchboard.contracts.events.common import (
     Note,
     Priority,
     Region,
+    Sealed,
     Slug,
     Title,
 )
@@ -53,6 +54,8 @@ class CaseOpened(CaseEvent):
     department: Slug | None = None
     thread_ref: ExternalId | None = None
     """The channel's own conversation reference (mail thread, chat session, call id)."""
+    sealed: Sealed | None = None
+    """``subject``, ``summary`` and ``thread_ref``, sealed (then left empty here)."""
 
 
 class ContactOutcome(StrEnum):
@@ -82,6 +85,8 @@ class ContactReceived(CaseEvent):
     text_truncated: bool = False
     provider_message_id: ExternalId | None = None
     thread_ref: ExternalId | None = None
+    sealed: Sealed | None = None
+    """``text``, ``provider_message_id`` and ``thread_ref``, sealed (then left empty here)."""
 
 
 class ReopenReason(StrEnum):
@@ -102,6 +107,8 @@ class CaseReopened(CaseEvent):
     priority: Priority
     language: LanguageTag
     note: Note | None = None
+    sealed: Sealed | None = None
+    """``note``, sealed (then left empty here)."""
 
 
 class ReplyPosted(CaseEvent):
@@ -119,6 +126,8 @@ class ReplyPosted(CaseEvent):
     subject: Title | None = None
     text: Excerpt = ""
     text_truncated: bool = False
+    sealed: Sealed | None = None
+    """``subject`` and ``text``, sealed (then left empty here)."""
 
 
 class DeliveryState(StrEnum):

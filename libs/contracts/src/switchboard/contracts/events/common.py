@@ -68,3 +68,18 @@ class Actor(Value):
 
     kind: ActorKind
     id: Id
+
+
+Base64 = Annotated[str, StringConstraints(max_length=65_536, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class Sealed(Value):
+    """An event's personal fields, encrypted under their customer's data key: AES-256-GCM
+    over the UTF-8 JSON object of those fields, the key id as associated data. Intake holds
+    the keys (``key_id`` is the customer id) and destroys one when its customer is erased:
+    every event sealed under it, already written or not, is unreadable from then on. The
+    plain fields of a sealed event are left empty."""
+
+    key_id: Id
+    nonce: Base64
+    ciphertext: Base64

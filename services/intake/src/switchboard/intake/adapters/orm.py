@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.servicekit.db.orm import TYPE_ANNOTATIONS, service_metadata
@@ -242,3 +252,15 @@ class CustomerErasureRow(Base):
     requested_at: Mapped[datetime]
     requested_by: Mapped[str] = mapped_column(String(256))
     confirmations: Mapped[dict[str, Any]]
+
+
+class CustomerKeyRow(Base):
+    """A customer's data key: the personal fields of intake's events about them are sealed
+    under it (``servicekit.sealing``). Deleted when the customer is erased, which leaves
+    every copy of those fields unreadable."""
+
+    __tablename__ = "intake_customer_keys"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]

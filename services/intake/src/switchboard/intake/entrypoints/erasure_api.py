@@ -3,6 +3,7 @@ got, export what intake holds (art. 15). Admins only."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -63,6 +64,23 @@ async def export_customer(
         raise Problem(404, f"no customer {error.args[0]!r}") from error
     except NotAllowed as error:
         raise Problem(403, ADMINS) from error
+
+
+@router.get("/personal-keys/{customer_id}", responses=problems(403, 404, 410))
+async def personal_key(
+    customer_id: CustomerId, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The customer's data key, for the services that open or seal their personal fields
+    in events (``sealed``); gone (410) once the customer is erased."""
+    try:
+        key = await customer_erasure.data_key(uow=uow, principal=principal, customer_id=customer_id)
+    except customer_erasure.Erased as error:
+        raise Problem(410, f"customer {error.args[0]!r} was erased") from error
+    except UnknownCustomer as error:
+        raise Problem(404, f"no customer {error.args[0]!r}") from error
+    except NotAllowed as error:
+        raise Problem(403, "only services with an admin token read data keys") from error
+    return {"key_id": customer_id, "key": base64.b64encode(key).decode()}
 
 
 def status_of(erasure: Erasure) -> dict[str, Any]:

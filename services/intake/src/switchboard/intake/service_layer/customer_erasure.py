@@ -1,11 +1,13 @@
 """Erasing a customer (GDPR art. 17) and exporting what intake holds of them (art. 15).
 
-Intake owns customers, so it takes the request: it strips its own rows of the customer's
-personal data (name, identities, notes, consents, message texts and requests, subjects,
-thread and provider references, outbound bodies), keeps the rows' ids and dates so that
-counts stay right, records the erasure, and publishes ``CustomerErasureRequested`` for the
-other services with its own ``CustomerErasedByIntake``. Their confirmations arrive as
-events and complete the erasure's status. Admins only."""
+Intake owns customers, so it takes the request: it destroys the customer's data key (every
+sealed copy of their personal fields on the topics becomes unreadable), strips its own rows
+of the customer's personal data (name, identities, notes, consents, message texts and
+requests, subjects, thread and provider references, outbound bodies), keeps the rows' ids
+and dates so that counts stay right, records the erasure, and publishes
+``CustomerErasureRequested`` for the other services with its own
+``CustomerErasedByIntake``. Their confirmations arrive as events and complete the
+erasure's status. Admins only."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from switchboard.contracts.events import (
     CustomerErasureRequested,
 )
 from switchboard.contracts.events.common import Actor, ActorKind
+from switchboard.intake.adapters.customer_keys import destroy_keys, keys_for
 from switchboard.intake.adapters.orm import (
     Base,
     CaseRow,
@@ -207,11 +210,40 @@ async def _erase_rows(session: AsyncSession, ids: list[str], case_ids: list[str]
             request_digest=None,
         ),
     ]
-    rows = 0
+    rows = await destroy_keys(session, ids)
     for statement in statements:
         result = await session.execute(statement)
         rows += result.rowcount or 0  # type: ignore[attr-defined]
     return rows + await scrub(session, stream=OUTBOUND_STREAM, message_ids=reply_ids)
+
+
+async def data_key(*, uow: IntakeUnitOfWork, principal: Principal, customer_id: str) -> bytes:
+    """The customer's data key, for a service that opens or seals their personal fields;
+    made now if they have none. ``Erased`` once the customer is."""
+    session = uow.session
+    _admin_only(principal, customer_id)
+    erased = await session.scalar(
+        select(CustomerErasureRow.erasure_id).where(CustomerErasureRow.customer_id == customer_id)
+    )
+    if erased is not None or await _survivor_erased(session, customer_id):
+        raise Erased(customer_id)
+    if await session.get(CustomerRow, customer_id) is None:
+        raise UnknownCustomer(customer_id)
+    return (await keys_for(session, [customer_id]))[customer_id]
+
+
+class Erased(LookupError):
+    pass
+
+
+async def _survivor_erased(session: AsyncSession, customer_id: str) -> bool:
+    survivor = await _survivor(session, customer_id)
+    if survivor == customer_id:
+        return False
+    found = await session.scalar(
+        select(CustomerErasureRow.erasure_id).where(CustomerErasureRow.customer_id == survivor)
+    )
+    return found is not None
 
 
 async def _survivor(session: AsyncSession, customer_id: str) -> str:

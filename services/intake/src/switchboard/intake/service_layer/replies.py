@@ -53,6 +53,7 @@ from switchboard.intake.service_layer.conversations import (
     case_and_holder,
 )
 from switchboard.intake.service_layer.delivery_outcomes import outcome_of
+from switchboard.intake.service_layer.personal_fields import sealed
 from switchboard.intake.service_layer.providers import SENDERS, ProviderSender
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
@@ -136,21 +137,20 @@ async def post_reply(
         request_digest=digest,
     )
     session.add(row)
-    await uow.publish(
-        ReplyPosted(
-            case_id=case.id,
-            customer_id=case.customer_id,
-            region=case.region,
-            channel=Channel(case.channel),
-            reply_id=reply_id,
-            agent_id=principal.subject,
-            posted_at=now,
-            adapter_id=adapter.id,
-            subject=subject[:200] if subject else None,
-            text=reply.text[:EXCERPT],
-            text_truncated=len(reply.text) > EXCERPT,
-        )
+    posted = ReplyPosted(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        region=case.region,
+        channel=Channel(case.channel),
+        reply_id=reply_id,
+        agent_id=principal.subject,
+        posted_at=now,
+        adapter_id=adapter.id,
+        subject=subject[:200] if subject else None,
+        text=reply.text[:EXCERPT],
+        text_truncated=len(reply.text) > EXCERPT,
     )
+    await uow.publish(*await sealed(session, [posted]))
     document = outbound_document(
         reply_id=reply_id,
         case_id=case.id,

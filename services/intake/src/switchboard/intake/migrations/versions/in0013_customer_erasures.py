@@ -1,5 +1,6 @@
 """Customer erasures (GDPR art. 17) and each service's confirmation
-(intake_customer_erasures)
+(intake_customer_erasures); each customer's data key, under which the personal fields of
+intake's events are sealed (intake_customer_keys)
 
 Revision ID: in0013
 Revises: in0012
@@ -26,7 +27,14 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.String(length=256), nullable=False),
         sa.Column("confirmations", sa.JSON(), nullable=False),
     )
+    op.create_table(
+        "intake_customer_keys",
+        sa.Column("customer_id", sa.String(length=64), primary_key=True),
+        sa.Column("key", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("intake_customer_keys")
     op.drop_table("intake_customer_erasures")

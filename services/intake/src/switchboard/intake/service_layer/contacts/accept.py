@@ -27,6 +27,7 @@ from switchboard.intake.domain.threading import CaseStatus, ThreadAction, decide
 from switchboard.intake.domain.values import Priority
 from switchboard.intake.service_layer import merge_proposals
 from switchboard.intake.service_layer.contacts import case_events
+from switchboard.intake.service_layer.personal_fields import sealed
 
 if TYPE_CHECKING:
     from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -104,7 +105,8 @@ async def write_staged(uow: IntakeUnitOfWork, staged: Sequence[Staged]) -> None:
     )
     for trace, same_trace in groupby(staged, key=lambda contact: contact.trace):
         with _within_trace(trace):
-            await uow.publish(*[event for contact in same_trace for event in contact.events])
+            events = [event for contact in same_trace for event in contact.events]
+            await uow.publish(*await sealed(uow.session, events))
 
 
 async def _accept_new(

@@ -1,0 +1,57 @@
+"""Data keys of sealed personal fields (``sealing``), asked of the service that holds them
+over its authenticated HTTP API and kept for a short while: a destroyed key stops being
+served at once and is forgotten here within ``ttl``."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+
+import httpx
+
+from switchboard.servicekit.faults import DependencyUnavailable
+
+GONE = (404, 410)
+
+
+class PersonalKeys:
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: Callable[[], str],
+        ttl: float = 30.0,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``url`` has a ``{key_id}`` field; ``token`` makes the bearer token of a call."""
+        self._url, self._token, self._ttl = url, token, ttl
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._cache: dict[str, tuple[float, bytes | None]] = {}
+
+    async def key(self, key_id: str) -> bytes | None:
+        """The key, or None once it was destroyed (or never existed). A holder that cannot
+        answer is a sick dependency: ``DependencyUnavailable`` (the consumer retries)."""
+        now = time.monotonic()
+        cached = self._cache.get(key_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            answer = await self._http.get(
+                self._url.format(key_id=key_id),
+                headers={"Authorization": f"Bearer {self._token()}"},
+            )
+        except httpx.HTTPError as error:
+            raise DependencyUnavailable("key holder", str(error)) from error
+        if answer.status_code in GONE:
+            key = None
+        elif answer.status_code == 200:
+            key = base64.b64decode(answer.json()["key"])
+        else:
+            raise DependencyUnavailable("key holder", f"answered {answer.status_code}")
+        self._cache[key_id] = (now + self._ttl, key)
+        return key
+
+    async def close(self) -> None:
+        await self._http.aclose()
