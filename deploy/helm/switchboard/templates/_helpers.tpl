@@ -103,6 +103,7 @@ Args: (dict "root" $ "name" "intake") */}}
 {{- $_ := set $settings (print $p "CONSOLE_ROUTING_URL") $urls.routing -}}
 {{- $_ := set $settings (print $p "CONSOLE_FEEDBACK_URL") $urls.feedback -}}
 {{- $_ := set $settings (print $p "CONSOLE_INTAKE_URL") $urls.intake -}}
+{{- $_ := set $settings (print $p "INTAKE_URL") $urls.intake -}}
 {{- else if eq .name "feedback" -}}
 {{- $_ := set $settings (print $p "CORS_ORIGINS") $urls.console -}}
 {{- $_ := set $settings (print $p "PUBLIC_BASE_URL") $urls.feedback -}}

@@ -70,6 +70,7 @@ def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
             "CONSOLE_ROUTING_URL": wiring.url("routing"),
             "CONSOLE_FEEDBACK_URL": wiring.url("feedback"),
             "CONSOLE_INTAKE_URL": wiring.url("intake"),
+            "INTAKE_URL": wiring.url("intake"),
         },
         "feedback": {
             "CORS_ORIGINS": console_origin,

@@ -27,7 +27,8 @@ class PersonalKeys:
     ) -> None:
         """``url`` has a ``{key_id}`` field; ``token`` makes the bearer token of a call."""
         self._url, self._token, self._ttl = url, token, ttl
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._timeout, self._transport = timeout, transport
+        self._http: httpx.AsyncClient | None = None
         self._cache: dict[str, tuple[float, bytes | None]] = {}
 
     async def key(self, key_id: str) -> bytes | None:
@@ -37,6 +38,8 @@ class PersonalKeys:
         cached = self._cache.get(key_id)
         if cached is not None and cached[0] > now:
             return cached[1]
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
         try:
             answer = await self._http.get(
                 self._url.format(key_id=key_id),
@@ -54,4 +57,6 @@ class PersonalKeys:
         return key
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None

@@ -25,6 +25,7 @@ from switchboard.escalation.service_layer.unit_of_work import EscalationDeps
 from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.db.types import utcnow
 from switchboard.servicekit.deliveries import DeliverySender, RetryPolicy
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 from switchboard.servicekit.service.definition import StartStep
@@ -64,7 +65,18 @@ def escalation_dependencies(
             if settings.config_file
             else None
         ),
+        personal_keys=personal_keys(settings),
         breach_margin_share=settings.breach_margin_share,
+    )
+
+
+def personal_keys(settings: EscalationSettings) -> PersonalKeys:
+    tokens = settings.token_verifier()
+    return PersonalKeys(
+        url=f"{settings.intake_url}/v1/personal-keys/{{key_id}}",
+        token=lambda: tokens.issue(
+            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
+        ),
     )
 
 

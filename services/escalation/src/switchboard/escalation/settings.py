@@ -37,7 +37,14 @@ class EscalationSettings(BearerServiceSettings):
     console_intake_url: str = "http://127.0.0.1:8001"
     """Where the coordinator console's browser reaches intake (a case's conversation)."""
 
-    @field_validator("console_routing_url", "console_feedback_url", "console_intake_url")
+    intake_url: str = "http://127.0.0.1:8001"
+    """Where escalation asks intake for a customer's data key, to read a contact's sealed
+    text (the angry-message trigger); with a token it issues itself (the shared JWT secret,
+    role admin)."""
+
+    @field_validator(
+        "console_routing_url", "console_feedback_url", "console_intake_url", "intake_url"
+    )
     @classmethod
     def _http_base_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())

@@ -18,6 +18,7 @@ from switchboard.escalation.domain.escalation import TriggerKind
 from switchboard.escalation.domain.message_classifier import MessageFlag
 from switchboard.escalation.service_layer import escalations
 from switchboard.escalation.service_layer.escalations import RaiseRequest
+from switchboard.escalation.service_layer.personal_fields import contact_text
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.timers import Timer
 
@@ -65,7 +66,8 @@ async def escalate_if_flagged(
 ) -> None:
     """The customer's message reads angry or threatening: escalate, naming what they wrote."""
     contact = message.data
-    assessment = uow.deps.classifier.assess(contact.text, language=contact.language)
+    text = await contact_text(uow, contact)
+    assessment = uow.deps.classifier.assess(text, language=contact.language)
     if not assessment.is_flagged:
         return
     threatening = MessageFlag.THREATENING in assessment.flags

@@ -11,6 +11,7 @@ from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
 from switchboard.escalation.adapters.live_feed import LiveFeed
 from switchboard.escalation.domain.message_classifier import MessageClassifier
 from switchboard.servicekit.deliveries import DeliverySender
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
 
@@ -28,6 +29,8 @@ class EscalationDeps:
     """Delivers the queued coordinator webhooks (a worker; servicekit's deliveries)."""
     config_file: ConfigFile | None
     """Stored as the active configuration when the service starts, if there is one."""
+    personal_keys: PersonalKeys | None = None
+    """Customers' data keys, from intake: a contact's text arrives sealed under one."""
     breach_margin_share: float = 0.1
     """A waiting case is predicted to breach when its offer is expected later than its
     first-response deadline less this share of the target (time to accept and reply)."""

@@ -22,10 +22,11 @@ def upgrade() -> None:
     op.create_table(
         "intake_customer_erasures",
         sa.Column("erasure_id", sa.String(length=64), primary_key=True),
-        sa.Column("customer_id", sa.String(length=64), nullable=False, unique=True),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("requested_at", UTCDateTime(), nullable=False),
         sa.Column("requested_by", sa.String(length=256), nullable=False),
         sa.Column("confirmations", sa.JSON(), nullable=False),
+        sa.UniqueConstraint("customer_id", name="uq_intake_customer_erasures_customer_id"),
     )
     op.create_table(
         "intake_customer_keys",
