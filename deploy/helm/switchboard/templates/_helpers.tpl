@@ -107,6 +107,7 @@ Args: (dict "root" $ "name" "intake") */}}
 {{- else if eq .name "feedback" -}}
 {{- $_ := set $settings (print $p "CORS_ORIGINS") $urls.console -}}
 {{- $_ := set $settings (print $p "PUBLIC_BASE_URL") $urls.feedback -}}
+{{- $_ := set $settings (print $p "INTAKE_URL") $urls.intake -}}
 {{- end -}}
 {{- range $key, $value := $svc.env }}{{ $_ := set $settings $key (toString $value) }}{{ end -}}
 {{- toYaml $settings -}}

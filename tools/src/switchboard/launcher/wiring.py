@@ -80,6 +80,7 @@ def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
             # local run (the simulator's, a tester's browser) comes from 127.0.0.1.
             "SURVEY_RATE_LIMIT": LOCAL_SURVEY_RATE_LIMIT,
             "REGION_TIME_ZONES": json.dumps(dict(wiring.region_time_zones), sort_keys=True),
+            "INTAKE_URL": wiring.url("intake"),
         },
     }
     if wiring.routing_policies is not None:

@@ -4,6 +4,7 @@ case of each event and timer, and the dependencies every unit of work carries.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import FEEDBACK_ALERTS, SURVEYS
@@ -13,6 +14,7 @@ from switchboard.feedback.migrations import VERSIONS_DIR
 from switchboard.feedback.service_layer.handlers import EVENT_HANDLERS, TIMER_HANDLERS
 from switchboard.feedback.service_layer.unit_of_work import FeedbackDeps
 from switchboard.feedback.settings import FeedbackSettings
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 
@@ -23,7 +25,21 @@ def feedback_dependencies(settings: FeedbackSettings, resources: Resources) -> F
         batch=settings.rollup_fold_batch,
         pause_seconds=settings.rollup_fold_seconds,
     )
-    return FeedbackDeps(settings=settings, rollup_folder=folder)
+    return FeedbackDeps(
+        settings=settings, rollup_folder=folder, personal_keys=personal_keys(settings)
+    )
+
+
+def personal_keys(settings: FeedbackSettings) -> PersonalKeys | None:
+    if settings.intake_url is None:
+        return None
+    tokens = settings.token_verifier()
+    return PersonalKeys(
+        url=f"{settings.intake_url.rstrip('/')}/v1/personal-keys/{{key_id}}",
+        token=lambda: tokens.issue(
+            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
+        ),
+    )
 
 
 def workers(deps: FeedbackDeps) -> Sequence[Worker]:

@@ -31,6 +31,10 @@ class FeedbackSettings(BearerServiceSettings):
     survey_expiry_days: float = Field(default=14, gt=0)
     survey_questions: tuple[Question, ...] = (Question.CSAT, Question.NPS, Question.CES)
     public_base_url: str = "http://127.0.0.1:8004"
+    intake_url: str | None = None
+    """Where feedback asks intake for a customer's data key, to seal survey comments in its
+    events (a token it issues itself: the shared JWT secret, role admin); unset, comments
+    go out plain."""
     survey_rate_limit: LimitText = "30/minute"
     """Requests to the public survey link per client address (per worker); empty: none."""
     link_secrets: tuple[SecretStr, ...] = (SecretStr("dev-only-survey-link-secret-0000000000"),)

@@ -13,6 +13,7 @@ from switchboard.contracts.events.common import (
     LanguageTag,
     Note,
     Region,
+    Sealed,
     Slug,
     Value,
 )
@@ -52,6 +53,8 @@ class DetractorAlerted(Event):
     scores: Scores
     threshold: Threshold
     comment: Note | None = None
+    sealed: Sealed | None = None
+    """``comment``, sealed under the customer's key (then left empty here)."""
     reasons: Reasons = ()
     vip: bool = False
     raised_at: AwareDatetime

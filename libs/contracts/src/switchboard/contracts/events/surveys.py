@@ -15,6 +15,7 @@ from switchboard.contracts.events.common import (
     LanguageTag,
     Note,
     Region,
+    Sealed,
     Slug,
 )
 from switchboard.contracts.events.scores import Ces, Csat, Nps, Question, Reasons
@@ -58,12 +59,15 @@ class SurveyAnswered(SurveyEvent):
     nps: Nps | None = None
     ces: Ces | None = None
     comment: Note | None = None
+    sealed: Sealed | None = None
+    """``comment``, sealed under the customer's key (then left empty here)."""
     reasons: Reasons = ()
     answered_at: AwareDatetime
 
     @model_validator(mode="after")
     def _has_an_answer(self) -> Self:
-        if self.csat is None and self.nps is None and self.ces is None and not self.comment:
+        no_comment = not self.comment and self.sealed is None
+        if self.csat is None and self.nps is None and self.ces is None and no_comment:
             raise ValueError("an answer needs a score or a comment")
         return self
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from switchboard.contracts.events import DetractorAlerted, SurveyAnswered
-from switchboard.contracts.events.common import Channel
+from switchboard.contracts.events.common import Channel, Sealed
 from switchboard.contracts.events.feedback_alerts import Scores
 from switchboard.contracts.events.feedback_alerts import Threshold as WireThreshold
 from switchboard.contracts.events.scores import Question as WireQuestion
@@ -19,6 +19,8 @@ from switchboard.feedback.domain.surveys import SurveyAlreadyAnswered, UnknownSu
 from switchboard.feedback.service_layer.rollups import add_to_rollups
 from switchboard.feedback.service_layer.surveys import template_of
 from switchboard.feedback.service_layer.unit_of_work import FeedbackUnitOfWork
+from switchboard.servicekit.faults import DependencyUnavailable
+from switchboard.servicekit.sealing import seal
 
 
 async def answer_survey(uow: FeedbackUnitOfWork, *, survey_id: str, answer: Answer) -> SurveyRow:
@@ -54,7 +56,8 @@ async def answer_survey(uow: FeedbackUnitOfWork, *, survey_id: str, answer: Answ
             answered_at=now,
         )
     )
-    await uow.publish(survey_answered(survey, answer=answer, at=now))
+    sealed = await sealed_comment(uow, survey.customer_id, answer.comment)
+    await uow.publish(survey_answered(survey, answer=answer, at=now, sealed=sealed))
     await add_to_rollups(
         uow,
         at=now,
@@ -77,11 +80,30 @@ async def answer_survey(uow: FeedbackUnitOfWork, *, survey_id: str, answer: Answ
         )
     breached = uow.deps.settings.detractor_rule.breached(answer)
     if breached is not None:
-        await raise_detractor_alert(uow, survey=survey, answer=answer, threshold=breached, at=now)
+        await raise_detractor_alert(
+            uow, survey=survey, answer=answer, threshold=breached, at=now, sealed=sealed
+        )
     return survey
 
 
-def survey_answered(survey: SurveyRow, *, answer: Answer, at: datetime) -> SurveyAnswered:
+async def sealed_comment(
+    uow: FeedbackUnitOfWork, customer_id: str, comment: str | None
+) -> Sealed | None:
+    """The comment sealed under its customer's key, for the events (None without a comment,
+    or without intake's keys configured)."""
+    keys = uow.deps.personal_keys
+    if not comment or keys is None:
+        return None
+    key = await keys.key(customer_id)
+    if key is None:
+        raise DependencyUnavailable("key holder", f"no data key of customer {customer_id!r}")
+    parts = seal({"comment": comment}, key_id=customer_id, key=key)
+    return Sealed(key_id=parts.key_id, nonce=parts.nonce, ciphertext=parts.ciphertext)
+
+
+def survey_answered(
+    survey: SurveyRow, *, answer: Answer, at: datetime, sealed: Sealed | None = None
+) -> SurveyAnswered:
     return SurveyAnswered(
         survey_id=survey.survey_id,
         case_id=survey.case_id,
@@ -94,7 +116,8 @@ def survey_answered(survey: SurveyRow, *, answer: Answer, at: datetime) -> Surve
         csat=answer.csat,
         nps=answer.nps,
         ces=answer.ces,
-        comment=answer.comment,
+        comment=None if sealed else answer.comment,
+        sealed=sealed,
         reasons=answer.reasons,
         answered_at=at,
     )
@@ -107,6 +130,7 @@ async def raise_detractor_alert(
     answer: Answer,
     threshold: Threshold,
     at: datetime,
+    sealed: Sealed | None = None,
 ) -> None:
     alert_id = str(uuid.uuid4())
     uow.session.add(
@@ -135,7 +159,8 @@ async def raise_detractor_alert(
             threshold=WireThreshold(
                 question=WireQuestion(threshold.question.value), at_most=threshold.at_most
             ),
-            comment=answer.comment,
+            comment=None if sealed else answer.comment,
+            sealed=sealed,
             reasons=answer.reasons,
             vip=survey.vip,
             raised_at=at,

@@ -3,7 +3,8 @@
 Erasing keeps every score and count (the KPI roll-ups hold no customer, and answers keep
 their scores) and drops what is personal: survey comments, the channel's thread
 references, delivery errors, the link from cases and surveys to the customer, and the
-customer's last-surveyed row. ``CustomerErasedByFeedback`` confirms."""
+customer's last-surveyed row; a survey not answered yet expires.
+``CustomerErasedByFeedback`` confirms."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ ERASED = "erased"
 async def erase_customer(
     message: Envelope[CustomerErasureRequested], uow: FeedbackUnitOfWork
 ) -> None:
-    request, session = message.data, uow.session
+    request, session, now = message.data, uow.session, datetime.now(UTC)
     ids = [request.customer_id, *request.merged_ids]
     case_ids = await _case_ids(session, ids, list(request.case_ids))
     survey_ids = list(
@@ -50,6 +51,9 @@ async def erase_customer(
         update(SurveyRow)
         .where(SurveyRow.survey_id.in_(survey_ids))
         .values(customer_id=ERASED, thread_ref=None, undelivered_reason=None),
+        update(SurveyRow)
+        .where(SurveyRow.survey_id.in_(survey_ids), SurveyRow.answered_at.is_(None))
+        .values(expires_at=now),
         update(AnswerRow).where(AnswerRow.survey_id.in_(survey_ids)).values(comment=None),
         delete(CustomerRow).where(CustomerRow.customer_id.in_(ids)),
     ]
@@ -61,7 +65,7 @@ async def erase_customer(
             erasure_id=request.erasure_id,
             customer_id=request.customer_id,
             service="feedback",
-            erased_at=datetime.now(UTC),
+            erased_at=now,
             rows=rows,
         )
     )

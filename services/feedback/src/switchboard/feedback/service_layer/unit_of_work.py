@@ -9,6 +9,7 @@ from datetime import datetime
 from switchboard.feedback.adapters.rollup_folder import RollupFolder
 from switchboard.feedback.settings import FeedbackSettings
 from switchboard.servicekit.db import utcnow
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
 
@@ -19,6 +20,8 @@ class FeedbackDeps:
     clock: Callable[[], datetime] = utcnow
     """Now: when a survey is sent or answered, whether a link still answers, where a KPI
     range ends by default. Tests turn it."""
+    personal_keys: PersonalKeys | None = None
+    """Customers' data keys, from intake: survey comments in events are sealed under them."""
     rollup_folder: RollupFolder | None = None
     """Folds the roll-up deltas into the roll-ups (a worker; reads add what is not folded
     yet, so in-process tests may leave it out)."""
