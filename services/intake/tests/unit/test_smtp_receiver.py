@@ -23,6 +23,8 @@ from switchboard.intake.service_layer import channel_adapters
 from switchboard.intake.settings import IntakeSettings, SmtpListener
 from switchboard.servicekit.runtime import WarmingWorker
 
+from .sealed_fields import unsealed
+
 SUPPORT = "support@acme.test"
 
 
@@ -109,6 +111,7 @@ async def test_a_message_becomes_a_contact_committed_before_the_250(intake, list
     assert code == 250, reply
     [opened] = await intake.published(CaseOpened)
     [received] = await intake.published(ContactReceived)
+    received = await unsealed(intake, received)
     assert reply.decode().endswith(received.contact_id)
     assert (opened.region, received.outcome.value) == ("nordics", "opened")
     assert "m1@example.dk" in (received.provider_message_id or "")

@@ -1,0 +1,296 @@
+"""Erasing a customer everywhere (GDPR art. 17), and the export (art. 15), on the real stack.
+
+Two French chat customers, each with a name, an e-mail address, a phone number, a chat
+handle, a message, an agent's reply and a survey comment carrying the customer's own marker,
+go through contact -> offer -> reply -> resolve -> survey. Élodie's message is angry
+(escalation reads it although intake sealed it) and her answer a detractor's (escalation
+opens a follow-up). An admin erases Élodie; all four services confirm. Then every table of
+every service's database (every row cast to text, binary columns read as what they hold)
+and every Switchboard topic read from the start (dead letters included; key, value and
+headers as raw bytes) are searched for Élodie's marker and phone number: none is found,
+while Marc's still are, and his sealed events still open. The KPIs of their agent are the
+same after the erasure as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from switchboard.contracts.events import (
+    CaseResolved,
+    ContactReceived,
+    CustomerErasedByEscalation,
+    CustomerErasedByFeedback,
+    CustomerErasedByIntake,
+    CustomerErasedByRouting,
+    CustomerErasureRequested,
+    DetractorAlerted,
+    EscalationRaised,
+    ReplyPosted,
+    SurveyAnswered,
+    SurveyRequested,
+)
+from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.sealing import SealedFields, open_sealed
+from switchboard.servicekit.testing.receiver import SignedReceiver, serving
+
+from .platform import SERVICES, SURVEY_DELAY_SECONDS, taken_by
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
+
+
+class Customer:
+    """A customer whose every personal string carries ``marker``."""
+
+    def __init__(self, first: str, *, angry: bool, csat: int) -> None:
+        self.marker = f"gdpr{uuid.uuid4().hex[:12]}"
+        self.name = f"{first} {self.marker}"
+        self.email = f"{self.marker}@example.fr"
+        self.phone = f"+336{int(self.marker[4:10], 16) % 10**8:08d}"
+        self.handle = f"visitor-{self.marker}"
+        self.session = f"session-{self.marker}"
+        feeling = "C'est inacceptable et franchement ridicule" if angry else "Merci beaucoup"
+        self.message = (
+            f"Bonjour, ma bouilloire commandée la semaine dernière fuit déjà. {feeling}, "
+            f"pouvez-vous m'envoyer une nouvelle bouilloire ? Dossier {self.marker}."
+        )
+        self.reply = f"Bonjour {first}, une nouvelle bouilloire part demain ({self.marker})."
+        self.answer = {"csat": csat, "nps": 9 if csat > 3 else 1, "comment": f"Avis {self.marker}"}
+        self.case_id = ""
+        self.customer_id = ""
+
+    def needles(self) -> list[str]:
+        """What must not be found anywhere once the customer is erased."""
+        return [self.marker, self.phone.removeprefix("+")]
+
+    def contact(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session,
+            "message_id": "1",
+            "visitor": {
+                "id": self.handle,
+                "name": self.name,
+                "email": self.email,
+                "phone": self.phone,
+            },
+            "message": self.message,
+        }
+
+
+async def every_table(database_url: str) -> str:
+    """Every row of every table of one database, as text; binary columns as what they hold
+    (an outbox payload is JSON in a bytea)."""
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        tables = await connection.fetch(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'public' and table_type = 'BASE TABLE'"
+        )
+        texts = []
+        for table in tables:
+            name = table["table_name"]
+            rows = await connection.fetch(f'select t::text as row from "{name}" t')
+            texts += [f"{name}: {row['row']}" for row in rows]
+            binary = await connection.fetch(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'public' and table_name = $1 and data_type = 'bytea'",
+                name,
+            )
+            for column in binary:
+                values = await connection.fetch(f'select "{column["column_name"]}" from "{name}"')
+                texts += [
+                    f"{name}: " + bytes(v[0]).decode("utf-8", "replace") for v in values if v[0]
+                ]
+        return "\n".join(texts)
+    finally:
+        await connection.close()
+
+
+async def every_record(bootstrap: str) -> list[bytes]:
+    """Key, value and headers of every record of every Switchboard topic, from the start."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith("switchboard.")]
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: list[bytes] = []
+    try:
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            for partition in topic["partitions"]
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        pending = {tp for tp in partitions if ends[tp] > 0}
+        while pending:
+            batch = await consumer.getmany(timeout_ms=2000, max_records=5000)
+            for tp, records in batch.items():
+                for record in records:
+                    headers = b"".join(k.encode() + (v or b"") for k, v in record.headers)
+                    found.append((record.key or b"") + (record.value or b"") + headers)
+                    if record.offset + 1 >= ends[tp]:
+                        pending.discard(tp)
+            for tp in list(pending):
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
+    platform, intake, routing, events, http
+):
+    region = platform.regions.eu_west  # no other e2e test hires French speakers here
+    admin = platform.auth("e2e-gdpr-admin", "admin")
+    agent = f"agathe-{uuid.uuid4().hex[:8]}"
+    await routing.hire(agent, region=region, languages=["fr"], skills={"support": 8})
+    await routing.available(agent)
+    port = free_port()
+    chat = await intake.register("chat", region, outbound_url=f"http://127.0.0.1:{port}/out")
+    receiver = SignedReceiver(secret=chat.secret)
+    elodie = Customer("Élodie", angry=True, csat=1)
+    marc = Customer("Marc", angry=False, csat=5)
+    intake_url, feedback_url = platform.url("intake"), platform.url("feedback")
+
+    async with serving(receiver.app(), port):
+        for customer in (elodie, marc):
+            customer.case_id = await taken_by(
+                agent, intake=intake, routing=routing, events=events, adapter=chat,
+                contact=customer.contact(),
+            )  # fmt: skip
+            [received] = await events.wait_for(
+                ContactReceived, lambda e, c=customer: e.case_id == c.case_id
+            )
+            customer.customer_id = received.customer_id
+            reply = await intake.reply_when_held(agent, customer.case_id, {"text": customer.reply})
+            await events.wait_for(ReplyPosted, lambda e, r=reply: e.reply_id == r["reply_id"])
+            resolved = await routing.act(agent, customer.case_id, "resolve", {})
+            assert resolved.status_code == 200, resolved.text
+            await events.wait_for(CaseResolved, lambda e, c=customer: e.case_id == c.case_id)
+            finished = await routing.act(agent, customer.case_id, "wrap-up/finish")
+            assert finished.status_code == 200, finished.text
+        for customer in (elodie, marc):
+            [survey] = await events.wait_for(
+                SurveyRequested,
+                lambda e, c=customer: e.case_id == c.case_id,
+                timeout=SURVEY_DELAY_SECONDS + 30,
+            )
+            answered = await http.post(survey.link, json=customer.answer)
+            assert answered.status_code == 201, answered.text
+            await events.wait_for(SurveyAnswered, lambda e, c=customer: e.case_id == c.case_id)
+
+    # Escalation read Élodie's sealed message (angry) and her detractor answer.
+    await events.wait_for(DetractorAlerted, lambda e: e.case_id == elodie.case_id)
+    raised = await events.wait_for(
+        EscalationRaised, lambda e: e.case_id == elodie.case_id, count=2, timeout=30
+    )
+    assert {e.trigger.value for e in raised} >= {"angry_message", "detractor"}, raised
+
+    # Before: the personal strings are there, and the sealed events open with the key.
+    stored = {s: await every_table(platform.database_urls[s]) for s in SERVICES}
+    assert elodie.marker in stored["intake"]
+    assert elodie.marker in stored["feedback"], "her comment, kept with the answer"
+    [sealed_contact] = events.events(ContactReceived, lambda e: e.case_id == elodie.case_id)
+    assert sealed_contact.text == ""
+    assert elodie.marker in await opened(http, intake_url, admin, sealed_contact)
+    [sealed_answer] = events.events(SurveyAnswered, lambda e: e.case_id == elodie.case_id)
+    assert (sealed_answer.comment, sealed_answer.csat) == (None, 1)
+    assert elodie.marker in await opened(http, intake_url, admin, sealed_answer)
+    exported = await export(http, platform, admin, elodie.customer_id)
+    for service in SERVICES:
+        assert exported[service]["tables"], service
+    assert elodie.email in str(exported["intake"])
+    assert elodie.reply in str(exported["intake"])
+    assert elodie.answer["comment"] in str(exported["feedback"])
+    kpis_before = await agent_kpis(http, feedback_url, admin, region, agent)
+    assert kpis_before["surveys_answered"] >= 2, kpis_before
+
+    # The erasure: intake's share at once, the others confirm.
+    asked = await http.post(
+        f"{intake_url}/v1/customers/{elodie.customer_id}/erasure", headers=admin
+    )
+    assert asked.status_code == 202, asked.text
+    erasure_id = asked.json()["erasure_id"]
+    [request] = await events.wait_for(
+        CustomerErasureRequested, lambda e: e.erasure_id == erasure_id
+    )
+    assert elodie.case_id in request.case_ids
+    for kind in (
+        CustomerErasedByIntake,
+        CustomerErasedByRouting,
+        CustomerErasedByEscalation,
+        CustomerErasedByFeedback,
+    ):
+        await events.wait_for(kind, lambda e: e.erasure_id == erasure_id, timeout=30)
+    status = await http.get(
+        f"{intake_url}/v1/customers/{elodie.customer_id}/erasure", headers=admin
+    )
+    assert status.json()["complete"] is True, status.text
+
+    # After: nothing of Élodie's anywhere; Marc's all there.
+    records = await every_record(platform.kafka_bootstrap)
+    assert any(marc.case_id.encode() in r for r in records)
+    for service in SERVICES:
+        text = await every_table(platform.database_urls[service])
+        for needle in elodie.needles():
+            assert needle not in text, (service, needle, _around(text, needle))
+        assert elodie.case_id in text or service == "escalation", service  # rows stay
+        if service in ("intake", "feedback"):
+            assert marc.marker in text, service
+    for needle in elodie.needles():
+        hits = [r for r in records if needle.encode() in r]
+        assert not hits, (needle, hits[:2])
+    gone = await http.get(f"{intake_url}/v1/personal-keys/{elodie.customer_id}", headers=admin)
+    assert gone.status_code == 410, gone.text
+    [marcs_contact] = events.events(ContactReceived, lambda e: e.case_id == marc.case_id)
+    assert marc.marker in await opened(http, intake_url, admin, marcs_contact)
+    after = await export(http, platform, admin, elodie.customer_id)
+    for needle in elodie.needles():
+        assert needle not in str(after), needle
+    assert await agent_kpis(http, feedback_url, admin, region, agent) == kpis_before
+
+
+async def opened(http, intake_url: str, admin: dict[str, str], event: Any) -> str:
+    """The event's sealed fields opened with the customer's key from intake, as text."""
+    answer = await http.get(f"{intake_url}/v1/personal-keys/{event.sealed.key_id}", headers=admin)
+    assert answer.status_code == 200, answer.text
+    key = base64.b64decode(answer.json()["key"])
+    return str(open_sealed(SealedFields(**event.sealed.model_dump()), key=key))
+
+
+async def export(http, platform, admin: dict[str, str], customer_id: str) -> dict[str, Any]:
+    """What each service holds of the customer (the export of GDPR art. 15)."""
+    documents = {}
+    for service in SERVICES:
+        url = f"{platform.url(service)}/v1/customers/{customer_id}/export"
+        answer = await http.get(url, headers=admin)
+        assert answer.status_code == 200, (service, answer.text)
+        documents[service] = answer.json()
+    return documents
+
+
+async def agent_kpis(http, feedback_url: str, admin, region: str, agent: str) -> dict[str, Any]:
+    answer = await http.get(
+        f"{feedback_url}/kpis", params={"region": region, "agent": agent}, headers=admin
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["total"]
+
+
+def _around(text: str, needle: str) -> str:
+    at = text.find(needle)
+    return text[max(0, at - 200) : at + 200] if at >= 0 else ""
