@@ -1,0 +1,3 @@
+from switchboard.gdpr.cli import main
+
+main()
