@@ -10,6 +10,7 @@ appears on Kafka (``EventLog``).
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import json
 import os
@@ -40,6 +41,7 @@ from switchboard.launcher.processes import (
 from switchboard.launcher.wiring import Wiring, replica_environment, replica_label
 from switchboard.servicekit.auth import TokenVerifier
 from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.sealing import SealedFields, open_sealed
 from switchboard.servicekit.testing.topics import create_topics
 from switchboard.simulator.channels import signed_headers
 from switchboard.simulator.observe import EventFeed
@@ -333,6 +335,23 @@ class Intake:
             content=raw,
             headers=headers | {"content-type": content_type},
         )
+
+    async def unsealed(self, event: Any) -> Any:
+        """The event with the personal fields sealed in it back in place, opened with the
+        customer's key from intake (as a service holding the key reads them); unchanged
+        when it has none sealed or its customer was erased."""
+        if getattr(event, "sealed", None) is None:
+            return event
+        answer = await self.client.get(
+            f"{self.base}/v1/personal-keys/{event.sealed.key_id}",
+            headers=self.platform.auth("e2e-admin", "admin"),
+        )
+        if answer.status_code == 410:
+            return event
+        assert answer.status_code == 200, answer.text
+        key = base64.b64decode(answer.json()["key"])
+        fields = open_sealed(SealedFields(**event.sealed.model_dump()), key=key)
+        return event.model_copy(update={**fields, "sealed": None})
 
     async def reply_when_held(
         self, agent_id: str, case_id: str, body: dict[str, Any], **headers: str

@@ -121,6 +121,8 @@ async def test_a_whatsapp_conversation_goes_both_ways_through_meta(
     [contact] = taken["contacts"]
     case_id = str(contact["case_id"])
     [received] = await events.wait_for(ContactReceived, lambda e: e.case_id == case_id)
+    assert received.provider_message_id is None, "sealed under the customer's key"
+    received = await intake.unsealed(received)
     assert received.language == "en"
     assert received.provider_message_id.endswith(inbound)  # kept as whatsapp:<wamid>
 

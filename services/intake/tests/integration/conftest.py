@@ -18,11 +18,13 @@ from aiokafka import AIOKafkaConsumer
 from switchboard.contracts.envelope import Envelope, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import ASSIGNMENTS, CASES
+from switchboard.intake.adapters.customer_keys import key_of
 from switchboard.intake.domain.signatures import sign
 from switchboard.intake.entrypoints.app import HTTP_API
 from switchboard.intake.service_layer.unit_of_work import IntakeDeps
 from switchboard.intake.settings import IntakeSettings
 from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.sealing import SealedFields, open_sealed
 from switchboard.servicekit.service import Service, ServiceDefinition, assemble, service_app
 from switchboard.servicekit.testing.topics import create_topics
 
@@ -81,6 +83,16 @@ class IntakeHarness:
             content=raw,
             headers={"content-type": content_type, **signed, **(headers or {})},
         )
+
+    async def unsealed(self, event: Any) -> Any:
+        """``event`` with the personal fields intake sealed in it back in place."""
+        if event.sealed is None:
+            return event
+        async with self.service.transaction() as uow:
+            key = await key_of(uow.session, event.sealed.key_id)
+        assert key is not None, "the customer's key was destroyed"
+        fields = open_sealed(SealedFields(**event.sealed.model_dump()), key=key)
+        return event.model_copy(update={**fields, "sealed": None})
 
     async def case_events(
         self,

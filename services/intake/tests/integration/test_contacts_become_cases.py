@@ -97,8 +97,15 @@ async def test_each_channel_opens_one_case_and_the_reply_joins_it(intake):
     events = await intake.case_events(
         lambda e: e.data.case_id in mine, until=lambda found: len(found) >= 9
     )
-    opened = {e.data.case_id: e.data for e in events if isinstance(e.data, CaseOpened)}
-    received = [e.data for e in events if isinstance(e.data, ContactReceived)]
+    opened = {
+        e.data.case_id: await intake.unsealed(e.data)
+        for e in events
+        if isinstance(e.data, CaseOpened)
+    }
+    received = [
+        await intake.unsealed(e.data) for e in events if isinstance(e.data, ContactReceived)
+    ]
+    assert all(e.data.sealed is not None for e in events), "personal fields go out sealed"
     assert len(events) == 9
     assert set(opened) == mine
     assert len(received) == 5
