@@ -85,12 +85,14 @@ class IntakeHarness:
         )
 
     async def unsealed(self, event: Any) -> Any:
-        """``event`` with the personal fields intake sealed in it back in place."""
+        """``event`` with the personal fields intake sealed in it back in place (when this
+        intake holds the key)."""
         if event.sealed is None:
             return event
         async with self.service.transaction() as uow:
             key = await key_of(uow.session, event.sealed.key_id)
-        assert key is not None, "the customer's key was destroyed"
+        if key is None:  # another test's customer, or erased: it stays sealed
+            return event
         fields = open_sealed(SealedFields(**event.sealed.model_dump()), key=key)
         return event.model_copy(update={**fields, "sealed": None})
 

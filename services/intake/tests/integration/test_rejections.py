@@ -83,11 +83,13 @@ async def test_rejected_requests_create_nothing(intake, chat_body):
     sentinel = await intake.post(chat, chat_body(f"sentinel-{token}"))
     assert sentinel.status_code == 202, sentinel.text
     sentinel_case = sentinel.json()["case_id"]
-    events = await intake.case_events(
-        lambda e: token in (e.data.model_dump().get("thread_ref") or ""),
-        until=lambda found: len(found) >= 2,
+    written = await intake.case_events(
+        lambda e: hasattr(e.data, "thread_ref"),
+        until=lambda found: sum(e.data.case_id == sentinel_case for e in found) >= 2,
     )
-    assert {e.data.case_id for e in events} == {sentinel_case}
+    opened = [await intake.unsealed(e.data) for e in written]  # thread references are sealed
+    events = [e for e in opened if token in (e.thread_ref or "")]
+    assert {e.case_id for e in events} == {sentinel_case}
     assert len(events) == 2
 
 
