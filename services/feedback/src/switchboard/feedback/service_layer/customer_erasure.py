@@ -9,7 +9,6 @@ customer's last-surveyed row; a survey not answered yet expires.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -34,7 +33,7 @@ ERASED = "erased"
 async def erase_customer(
     message: Envelope[CustomerErasureRequested], uow: FeedbackUnitOfWork
 ) -> None:
-    request, session, now = message.data, uow.session, datetime.now(UTC)
+    request, session, now = message.data, uow.session, uow.deps.clock()
     ids = [request.customer_id, *request.merged_ids]
     case_ids = await _case_ids(session, ids, list(request.case_ids))
     survey_ids = list(
