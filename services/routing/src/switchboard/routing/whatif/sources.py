@@ -1,0 +1,84 @@
+"""Where a recorded day comes from: routing's two topics, read from the broker between
+two moments, and the agents' profiles as routing has them registered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import UndecodableEvent, decode
+from switchboard.contracts.events import REGISTRY
+from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
+from switchboard.routing.adapters.orm import AgentRow
+from switchboard.routing.adapters.records import channel_counts
+from switchboard.routing.whatif.reading import recorded_day
+from switchboard.routing.whatif.recording import AgentDay, RecordedDay
+from switchboard.servicekit.kafka import KafkaConnection
+
+
+async def read_day(
+    kafka: KafkaConnection, session: AsyncSession, *, start: datetime, end: datetime
+) -> RecordedDay:
+    profiles = await agent_profiles(session)
+    return recorded_day(
+        await topic_events(kafka, start=start), start=start, end=end, profiles=profiles
+    )
+
+
+async def agent_profiles(session: AsyncSession) -> dict[str, AgentDay]:
+    rows = (await session.scalars(select(AgentRow))).all()
+    return {
+        row.id: AgentDay(
+            id=row.id,
+            pools=frozenset(row.pools),
+            region=row.region,
+            team=row.team or "",
+            skills={name: int(level) for name, level in row.skills.items()},
+            languages=frozenset(row.languages),
+            capacity=channel_counts(row.capacity),
+        )
+        for row in rows
+    }
+
+
+async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event]:
+    """The assignments from ``start`` and every agent status change (presence at the
+    start needs the changes before it), each topic in its partitions' order, up to the
+    ends the topics had when reading began."""
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic.name, number)
+            for topic in (AGENT_STATUS, ASSIGNMENTS)
+            for number in sorted(await consumer.partitions_for_topic(topic.name) or ())
+        ]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        moment = int(start.timestamp() * 1000)
+        assignments = [p for p in partitions if p.topic == ASSIGNMENTS.name]
+        found = await consumer.offsets_for_times({p: moment for p in assignments})
+        for partition, offset in found.items():
+            consumer.seek(partition, offset.offset if offset is not None else ends[partition])
+        events: dict[TopicPartition, list[Event]] = {p: [] for p in partitions}
+        remaining = {p for p in partitions if await consumer.position(p) < ends[p]}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for partition, records in batch.items():
+                for record in records:
+                    if record.offset >= ends[partition]:
+                        break
+                    try:
+                        envelope = decode(REGISTRY, record.value, list(record.headers))
+                    except UndecodableEvent:
+                        continue
+                    events[partition].append(envelope.data)
+            remaining = {p for p in remaining if await consumer.position(p) < ends[p]}
+        return [event for partition in partitions for event in events[partition]]
+    finally:
+        await consumer.stop()

@@ -1,0 +1,66 @@
+"""Another staffing for a recorded day: agents added to or taken from a pool, or its
+agents scaled. An added agent is a copy of one of the pool's agents (profile and presence
+through the day), under a new id; the agents taken away are the pool's last by id."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from switchboard.routing.whatif.recording import AgentDay
+
+CHANGE = re.compile(r"^(?P<pool>[^:=\s]+)\s*[:=]\s*(?P<op>[+\-*x])\s*(?P<amount>\d+(\.\d+)?)$")
+
+
+class StaffingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingChange:
+    """``pool`` gets ``add`` more agents (fewer when negative), or ``factor`` times its
+    agents (rounded)."""
+
+    pool: str
+    add: int = 0
+    factor: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StaffingChange:
+        """``emea:+2``, ``emea:-1`` or ``emea:*1.5`` (``x`` for ``*`` too)."""
+        found = CHANGE.match(text.strip())
+        if found is None:
+            raise StaffingError(f"{text!r}: expected POOL:+N, POOL:-N or POOL:*FACTOR")
+        pool, op, amount = found["pool"], found["op"], found["amount"]
+        if op in "*x":
+            return cls(pool, factor=float(amount))
+        if "." in amount:
+            raise StaffingError(f"{text!r}: agents are added or removed in whole numbers")
+        return cls(pool, add=int(amount) * (1 if op == "+" else -1))
+
+    def __str__(self) -> str:
+        if self.factor is not None:
+            return f"{self.pool}:*{self.factor:g}"
+        return f"{self.pool}:{self.add:+d}"
+
+
+def staffed(
+    agents: tuple[AgentDay, ...], changes: tuple[StaffingChange, ...]
+) -> tuple[AgentDay, ...]:
+    """The day's agents after ``changes``, applied in order."""
+    result = list(agents)
+    for change in changes:
+        members = sorted((a for a in result if change.pool in a.pools), key=lambda a: a.id)
+        if not members:
+            raise StaffingError(f"no agent of pool {change.pool!r} to copy or remove")
+        wanted = change.add
+        if change.factor is not None:
+            wanted = math.floor(len(members) * change.factor + 0.5) - len(members)
+        if wanted < 0:
+            gone = {a.id for a in members[wanted:]}
+            result = [a for a in result if a.id not in gone]
+        for number in range(wanted):
+            model = members[number % len(members)]
+            result.append(replace(model, id=f"{model.id}+{number + 1}"))
+    return tuple(result)
