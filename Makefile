@@ -16,7 +16,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3
 	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers whatif-bench
 
 setup: $(STAMP) kafka-jars
 
@@ -61,6 +61,7 @@ test: system-packages setup
 	$(MAKE) requirements-check
 	$(MAKE) compose-test
 	$(MAKE) integration-containers
+	$(MAKE) whatif-bench
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
@@ -178,7 +179,7 @@ format: $(STAMP)
 ## its numbers with a baseline measured in the same run and its targets (✓/✗), and ends with
 ## "RESULT <name>: ok". All run; the target fails if any could not measure.
 ## BENCH=name runs one (e.g. BENCH=outbox_relay); BENCH_ARGS=--smoke runs them at tiny size.
-BENCHES := outbox_relay routing_engine routing_offers intake_accept provider_intake replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup
+BENCHES := outbox_relay routing_engine routing_offers intake_accept provider_intake replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup whatif_replay
 BENCH ?= $(BENCHES)
 BENCH_ARGS ?=
 bench: setup
@@ -188,6 +189,12 @@ bench: setup
 	done; \
 	if [ -n "$$failed" ]; then echo "benchmarks that failed:$$failed"; exit 1; fi; \
 	echo "all benchmarks ran: $(BENCH)"
+
+## whatif-bench: a synthetic 8-hour recorded day (300 agents, ~12,000 visits) replayed through
+## the routing index as recorded and with doubled staffing; prints each replay's speed-up over
+## real time and fails below the issue's 100x (bench/whatif_replay.py, one round)
+whatif-bench: $(STAMP)
+	$(BIN)/python bench/whatif_replay.py --rounds 1
 
 ## helm-check: the Helm chart (deploy/helm/switchboard) linted, rendered with its defaults
 ## and with deploy/helm/values-production.yaml, every manifest validated strictly against the

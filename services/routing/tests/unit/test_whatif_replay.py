@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,3 +141,36 @@ def test_staffing_changes_parse_and_apply() -> None:
         StaffingChange.parse("emea:+1.5")
     with pytest.raises(StaffingError):
         staffed(agents, (StaffingChange.parse("apac:+1"),))
+
+
+def test_going_offline_gives_back_an_unanswered_offer_to_the_queue() -> None:
+    # a1 is offered c1 at 0 and goes offline at 3, before its recorded accept at 5: c1 waits
+    # again and goes to a2 when a2 comes at 10, who was never offered it that day.
+    leaving = replace(
+        agent("a1"), presence=((at(0), Presence.AVAILABLE), (at(3), Presence.OFFLINE))
+    )
+    recorded = day([visit(1, 0, hold=20, a1=accepts(5))], [leaving, agent("a2", available=10)])
+    replay = Replay(recorded, policies=IN_FORCE, agents=recorded.agents)
+    replayed = replay.run()
+    assert replayed.offers == {"a1": 1, "a2": 1}
+    assert replayed.answers_assumed == 1
+    assert replay.agents["a1"].load == {Channel.PHONE: 0}
+    assert replay.agents["a2"].load == {Channel.PHONE: 0}  # released at 10 + 5 + 20
+
+
+def test_an_offer_let_expire_sets_the_agent_away_until_it_comes_back() -> None:
+    # a1 lets c1 expire (30 s, the default policy's offer time-out): away until its recorded
+    # return at 60; a2 takes c1 at 30 and holds it; c2 arrives at 40 and waits for a1.
+    returning = replace(
+        agent("a1"), presence=((at(0), Presence.AVAILABLE), (at(60), Presence.AVAILABLE))
+    )
+    recorded = day(
+        [
+            visit(1, 0, hold=100, a1=Response(Answer.EXPIRE, 30), a2=accepts(1)),
+            visit(2, 40, hold=10, a1=accepts(1)),
+        ],
+        [returning, agent("a2", available=1)],
+    )
+    replayed = Replay(recorded, policies=IN_FORCE, agents=recorded.agents).run()
+    assert replayed.waits == {"c1#1": 0.0, "c2#1": 20.0}
+    assert replayed.offers == {"a1": 2, "a2": 1}

@@ -11,6 +11,7 @@ from switchboard.routing.entrypoints import (
     overview_api,
     personal_data_api,
     policies_api,
+    what_if_api,
     workspace_api,
 )
 from switchboard.routing.settings import RoutingSettings
@@ -24,6 +25,7 @@ HTTP_API: HttpApi[RoutingSettings] = HttpApi(
         cases_api.router,
         policies_api.router,
         overview_api.router,
+        what_if_api.router,
         workspace_api.router,
         personal_data_api.router,
     ),

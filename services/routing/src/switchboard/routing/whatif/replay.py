@@ -91,6 +91,7 @@ class Replay:
         self.index = RoutingIndex(policies=policies)
         self.agents = {a.id: _Agent(a, Capacity(limits=dict(a.capacity))) for a in agents}
         self.stays = {visit.key: _Stay(visit) for visit in day.visits}
+        self.offered_to: dict[str, set[str]] = {agent_id: set() for agent_id in self.agents}
         self.heap: list[tuple[datetime, int, int, str, str, int]] = []
         self.order = itertools.count()
         self.offers: Counter[str] = Counter()
@@ -171,11 +172,8 @@ class Replay:
     def _presence(self, agent: _Agent, presence: Presence, now: datetime) -> None:
         withdrawn = []
         if presence is Presence.OFFLINE:  # unaccepted offers go back to their queues
-            withdrawn = [
-                stay
-                for stay in self.stays.values()
-                if stay.state is ItemState.OFFERED and stay.agent == agent.day.id
-            ]
+            withdrawn = [self.stays[key] for key in sorted(self.offered_to[agent.day.id])]
+            self.offered_to[agent.day.id].clear()
             for stay in withdrawn:
                 self._give_back(agent, stay.visit, now)
         if agent.presence is not presence and presence is Presence.AVAILABLE:
@@ -187,6 +185,7 @@ class Replay:
 
     def _answer(self, stay: _Stay, now: datetime) -> None:
         agent = self.agents[stay.agent or ""]
+        self.offered_to[agent.day.id].discard(stay.visit.key)
         response = self._response(stay, agent.day.id)
         if response.answer is Answer.ACCEPT:
             stay.state = ItemState.ASSIGNED
@@ -219,6 +218,7 @@ class Replay:
             agent.load[decision.channel] = agent.load.get(decision.channel, 0) + 1
             agent.idle_since = now
             stay.state, stay.agent = ItemState.OFFERED, decision.agent_id
+            self.offered_to[decision.agent_id].add(stay.visit.key)
             stay.offer += 1
             if stay.first_offer_at is None:
                 stay.first_offer_at = now

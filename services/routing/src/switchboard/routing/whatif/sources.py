@@ -3,6 +3,8 @@ two moments, and the agents' profiles as routing has them registered."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -49,15 +51,15 @@ async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event
     """The assignments from ``start`` and every agent status change (presence at the
     start needs the changes before it), each topic in its partitions' order, up to the
     ends the topics had when reading began."""
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
+    topics = (AGENT_STATUS.name, ASSIGNMENTS.name)
+    consumer = AIOKafkaConsumer(
+        *topics, **kafka.client_options(), group_id=None, enable_auto_commit=False
+    )
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic.name, number)
-            for topic in (AGENT_STATUS, ASSIGNMENTS)
-            for number in sorted(await consumer.partitions_for_topic(topic.name) or ())
-        ]
-        consumer.assign(partitions)
+        partitions = await _assigned(consumer, set(topics))
+        if not partitions:
+            return []
         ends = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
         moment = int(start.timestamp() * 1000)
@@ -82,3 +84,15 @@ async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event
         return [event for partition in partitions for event in events[partition]]
     finally:
         await consumer.stop()
+
+
+async def _assigned(
+    consumer: AIOKafkaConsumer, topics: set[str], timeout: float = 10.0
+) -> list[TopicPartition]:
+    """Every partition of ``topics`` (a topic not created yet has none), in a fixed order."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if {tp.topic for tp in consumer.assignment()} == topics:
+            break
+        await asyncio.sleep(0.05)
+    return sorted(consumer.assignment(), key=lambda tp: (tp.topic, tp.partition))

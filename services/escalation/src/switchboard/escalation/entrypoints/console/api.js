@@ -11,7 +11,7 @@ const { call, refuseUnauthorized } = bearerClient(state, (reason) => signOut(rea
 export const loadConfig = () => loadPageConfig("console");
 
 export const escalation = (path, options) => call("", path, options);
-export const routing = (path) => call(state.config.routing_url, path);
+export const routing = (path, options) => call(state.config.routing_url, path, options);
 export const feedback = (path) => call(state.config.feedback_url, path);
 export const intake = (path) => call(state.config.intake_url, path);
 

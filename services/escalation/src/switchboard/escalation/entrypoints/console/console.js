@@ -9,6 +9,7 @@ import { loadKpis } from "./kpis.js";
 import { followStream } from "./live.js";
 import { loadAgents, loadQueues } from "./panels.js";
 import { loadStaffing, renderStaffingAlerts } from "./staffing.js";
+import { runWhatIf } from "./whatif.js";
 import { chooseRegion, openSession, showConsole, showSignIn, signOut, storedToken, tokenFromFragment } from "./session.js";
 import { later, state } from "./state.js";
 
@@ -73,6 +74,10 @@ document.addEventListener("DOMContentLoaded", () => {
     openConversation($("conversation-case").value);
   });
   $("conversation-close").addEventListener("click", closeConversation);
+  $("whatif-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    runWhatIf();
+  });
   $("region").addEventListener("change", (event) => {
     chooseRegion(event.target.value);
     renderEscalations();
