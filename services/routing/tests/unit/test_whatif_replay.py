@@ -174,3 +174,36 @@ def test_an_offer_let_expire_sets_the_agent_away_until_it_comes_back() -> None:
     replayed = Replay(recorded, policies=IN_FORCE, agents=recorded.agents).run()
     assert replayed.waits == {"c1#1": 0.0, "c2#1": 20.0}
     assert replayed.offers == {"a1": 2, "a2": 1}
+
+
+def test_the_index_learns_of_a_freed_agent_after_the_days_dispatch_latency() -> None:
+    # a1 logs in at 0 (the index knows at 2); c1 comes at 5 and frees a1 at 15; the index
+    # hears of it at 17 and offers c2 (queued at 6) then.
+    recorded = replace(
+        day(
+            [visit(1, 5, hold=10, a1=accepts(0)), visit(2, 6, hold=5, a1=accepts(0))], [agent("a1")]
+        ),
+        dispatch_seconds=(2.0,),
+    )
+    replayed = Replay(recorded, policies=IN_FORCE, agents=recorded.agents).run()
+    assert replayed.waits == {"c1#1": 0.0, "c2#1": 11.0}
+    immediate = Replay(recorded, policies=IN_FORCE, agents=recorded.agents, dispatch_seconds=())
+    assert immediate.run().waits == {"c1#1": 0.0, "c2#1": 9.0}
+
+
+def test_an_offer_to_an_agent_gone_offline_before_the_index_knew_is_refused() -> None:
+    leaving = replace(
+        agent("a1"), presence=((at(0), Presence.AVAILABLE), (at(5), Presence.OFFLINE))
+    )
+    recorded = replace(
+        day(
+            [visit(1, 6, hold=10, a1=accepts(0), a2=accepts(0))],
+            [leaving, agent("a2", available=0)],
+        ),
+        dispatch_seconds=(3.0,),
+    )
+    replay = Replay(recorded, policies=IN_FORCE, agents=recorded.agents)
+    replayed = replay.run()
+    # at 6 the index still holds a1 available and idle longest: refused, c1 goes to a2.
+    assert replayed.offers == {"a2": 1}
+    assert replayed.waits == {"c1#1": 0.0}

@@ -8,11 +8,13 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 from typing import Annotated
 
 import typer
 
 from switchboard.routing.bootstrap import DEFINITION, staffing_plan
+from switchboard.routing.domain.model import Presence
 from switchboard.routing.service_layer.what_if import alternative, stored_policies, what_if
 from switchboard.routing.settings import RoutingSettings
 from switchboard.routing.whatif.comparing import Alternative
@@ -81,15 +83,21 @@ async def _run(
         outcomes = [asdict(each) for each in result.outcomes]
         typer.echo(json.dumps({"day_seconds": day.seconds, "outcomes": outcomes}, default=str))
         return
+    present = sum(
+        1 for agent in day.agents if any(p is Presence.AVAILABLE for _, p in agent.presence)
+    )
     typer.echo(
         f"{start.isoformat()} to {end.isoformat()}: {len(day.visits)} visits to the queues, "
-        f"{len(day.agents)} agents; abandonment is not recorded\n"
+        f"{len(day.agents)} agents ({present} available at some time); routing took a median "
+        f"{median(day.dispatch_seconds or (0.0,)):.2f} s from an agent freed to its next offer; "
+        "abandonment is not recorded\n"
     )
     typer.echo(side_by_side(result.outcomes))
     for each in result.outcomes[1:]:
         speedup = day.seconds / each.replay_seconds if each.replay_seconds else float("inf")
         typer.echo(
-            f"\n{each.name}: replayed in {each.replay_seconds:.3f} s ({speedup:,.0f}x real "
+            f"\n{each.name}: {each.replays} replays, each in {each.replay_seconds:.3f} s "
+            f"({speedup:,.0f}x real "
             f"time); {each.answers_assumed} offers to agents not offered that case that day "
             f"taken as accepted, {each.holds_assumed} handle times taken as the pool's mean"
         )

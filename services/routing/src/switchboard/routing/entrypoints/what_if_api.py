@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
+from statistics import median
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -82,6 +83,7 @@ async def run_what_if(
         "visits": len(result.day.visits),
         "agents": len(result.day.agents),
         "abandoned": None,  # no event says a customer gave up waiting
+        "dispatch_seconds_median": median(result.day.dispatch_seconds or (0.0,)),
         "alternatives": [
             _shown(asdict(each), shown, result.day.seconds) for each in result.outcomes
         ],

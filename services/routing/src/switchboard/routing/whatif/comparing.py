@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from statistics import fmean
 
 from switchboard.routing.domain.policy import PolicySet
 from switchboard.routing.whatif.recording import RecordedDay
@@ -14,6 +15,9 @@ from switchboard.routing.whatif.results import Outcome, outcome
 from switchboard.routing.whatif.staffing import StaffingChange, staffed
 
 RECORDED = "recorded"
+REPLAYS = 5
+"""Replays per alternative when the day's dispatch latencies are drawn at random: a short
+day's waits swing with a few draws, their pool over five replays much less."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ def compare(
         outcome(
             RECORDED,
             day,
-            {v.key: v.recorded_wait for v in day.visits},
+            [{v.key: v.recorded_wait for v in day.visits}],
             offers=recorded_offers,
             agents=day.agents,
             target_of=target_of,
@@ -45,24 +49,29 @@ def compare(
     ]
     for alternative in alternatives:
         agents = staffed(day.agents, alternative.staffing)
+        policies = alternative.policies or policies_in_force
         began = time.perf_counter()
-        replayed = Replay(
-            day, policies=alternative.policies or policies_in_force, agents=agents
-        ).run()
-        took = time.perf_counter() - began
+        replays = [
+            Replay(day, policies=policies, agents=agents, seed=seed).run()
+            for seed in range(REPLAYS if day.dispatch_seconds else 1)
+        ]
+        took = (time.perf_counter() - began) / len(replays)
+        offers: Counter[str] = Counter()
+        for each in replays:
+            offers.update(each.offers)
         measured = outcome(
             alternative.name,
             day,
-            replayed.waits,
-            offers=replayed.offers,
+            [each.waits for each in replays],
+            offers=offers,
             agents=agents,
             target_of=target_of,
         )
         results.append(
             replace(
                 measured,
-                answers_assumed=replayed.answers_assumed,
-                holds_assumed=replayed.holds_assumed,
+                answers_assumed=round(fmean(each.answers_assumed for each in replays)),
+                holds_assumed=round(fmean(each.holds_assumed for each in replays)),
                 replay_seconds=took,
             )
         )

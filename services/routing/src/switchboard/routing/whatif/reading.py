@@ -9,6 +9,7 @@ knows, its region as its only pool.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from switchboard.contracts.events import (
 )
 from switchboard.contracts.events.assignments import QueueReason
 from switchboard.contracts.events.common import ActorKind
+from switchboard.contracts.events.explanation import DecisionTrigger
 from switchboard.routing.domain.model import Channel, Presence
 from switchboard.routing.whatif.recording import AgentDay, Answer, RecordedDay, Response, Visit
 
@@ -35,6 +37,7 @@ NEW_VISIT = frozenset({QueueReason.NEW, QueueReason.REOPENED, QueueReason.TRANSF
 of the visit it is on (a broader step, a refused offer)."""
 
 PRESENCE_OF_WIRE = {"wrap_up": Presence.BUSY}
+AGENT_FREED = DecisionTrigger.AGENT_FREED
 
 
 @dataclass
@@ -59,17 +62,26 @@ def recorded_day(
     ``start`` and ``end``; agent status before ``start`` gives each agent's presence then."""
     stays: dict[str, _Stay] = {}
     current: dict[str, _Stay] = {}
+    refused: dict[str, set[str]] = defaultdict(set)  # per case: agents it excludes
     not_wrap_ups: set[tuple[str, datetime]] = set()
     statuses: list[AgentStatusChanged] = []
+    freed_offers: list[CaseOffered] = []
     for event in events:
+        if isinstance(event, CaseOffered) and event.explanation.trigger is AGENT_FREED:
+            freed_offers.append(event)
         if isinstance(event, AgentStatusChanged):
             statuses.append(event)
         elif isinstance(event, CaseQueued):
-            _queued(event, stays, current, start=start, end=end)
+            if event.reason is QueueReason.REOPENED:
+                refused.pop(event.case_id, None)
+            _queued(event, stays, current, frozenset(refused[event.case_id]), start=start, end=end)
         elif (stay := current.get(event.case_id)) is not None:  # type: ignore[attr-defined]
             _answered(event, stay, not_wrap_ups)
         if isinstance(event, CaseTransferred) and event.from_agent_id:
             not_wrap_ups.add((event.from_agent_id, event.transferred_at))
+            refused[event.case_id].add(event.from_agent_id)
+        if isinstance(event, OfferDeclined | OfferExpired):
+            refused[event.case_id].add(event.agent_id)
     not_wrap_ups |= {
         (status.agent_id, status.changed_at)
         for status in statuses
@@ -78,13 +90,20 @@ def recorded_day(
     agents = _agents(statuses, start=start, end=end, profiles=profiles or {})
     _release_wrap_ups(stays.values(), _load_drops(statuses, not_wrap_ups))
     visits = tuple(sorted((_finished(stay) for stay in stays.values()), key=lambda v: v.at))
-    return RecordedDay(start=start, end=end, visits=visits, agents=agents)
+    return RecordedDay(
+        start=start,
+        end=end,
+        visits=visits,
+        agents=agents,
+        dispatch_seconds=_dispatch_seconds(freed_offers, statuses),
+    )
 
 
 def _queued(
     event: CaseQueued,
     stays: dict[str, _Stay],
     current: dict[str, _Stay],
+    excluded: frozenset[str],
     *,
     start: datetime,
     end: datetime,
@@ -107,6 +126,7 @@ def _queued(
         region=event.region,
         department=event.department or "",
         policy=event.policy_id,
+        excluded=excluded,
     )
     stays[key] = current[event.case_id] = _Stay(visit)
 
@@ -224,3 +244,31 @@ def _from_start(
     before = [change for change in timeline if change[0] <= start]
     after = [change for change in timeline if change[0] > start]
     return tuple(before[-1:] + after)
+
+
+def _dispatch_seconds(
+    offers: list[CaseOffered], statuses: list[AgentStatusChanged]
+) -> tuple[float, ...]:
+    """Each time from an agent's freeing change (a load that fell, presence now
+    available) to the first offer it caused."""
+    freed: dict[str, list[datetime]] = defaultdict(list)
+    last: dict[str, dict[str, int]] = {}
+    for status in statuses:
+        loads = {each.channel.value: each.load for each in status.channels}
+        before = last.get(status.agent_id, {})
+        last[status.agent_id] = loads
+        fell = any(loads.get(channel, 0) < count for channel, count in before.items())
+        back = status.presence.value == "available" and status.previous_presence != status.presence
+        if fell or back:
+            freed[status.agent_id].append(status.changed_at)
+    for moments in freed.values():
+        moments.sort()
+    gaps: dict[tuple[str, datetime], float] = {}
+    for offer in offers:
+        moments = freed.get(offer.agent_id, [])
+        at = bisect.bisect_right(moments, offer.offered_at)
+        if at:
+            key = (offer.agent_id, moments[at - 1])
+            gap = (offer.offered_at - moments[at - 1]).total_seconds()
+            gaps[key] = min(gap, gaps.get(key, gap))
+    return tuple(sorted(gaps.values()))

@@ -44,6 +44,9 @@ class Visit:
     department: str
     policy: str
     """The policy routing chose for it that day."""
+    excluded: frozenset[str] = frozenset()
+    """Agents the case was never to be offered to again when this visit began (they
+    declined it, let it expire or transferred it away)."""
     first_offer_at: datetime | None = None
     responses: Mapping[str, Response] = field(default_factory=dict)
     """Per agent offered it: accepted, declined or let expire, and how fast."""
@@ -80,6 +83,10 @@ class RecordedDay:
     end: datetime
     visits: tuple[Visit, ...]
     agents: tuple[AgentDay, ...]
+    dispatch_seconds: tuple[float, ...] = ()
+    """How long routing took that day from an agent freed (a slot given back, back to
+    available) to the first offer that caused: each such delay. In the replay the index
+    learns of an agent's change after one of them, drawn at random (seeded)."""
 
     @property
     def seconds(self) -> float:

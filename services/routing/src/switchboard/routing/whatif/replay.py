@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,8 +32,9 @@ class Kind(IntEnum):
     RELEASE = 0
     ANSWER = 1
     PRESENCE = 2
-    REVIEW = 3
-    ARRIVE = 4
+    SYNC = 3
+    REVIEW = 4
+    ARRIVE = 5
 
 
 @dataclass(slots=True)
@@ -85,12 +87,22 @@ class Replayed:
 
 
 class Replay:
-    def __init__(self, day: RecordedDay, *, policies: PolicySet, agents: tuple[AgentDay, ...]):
+    def __init__(
+        self,
+        day: RecordedDay,
+        *,
+        policies: PolicySet,
+        agents: tuple[AgentDay, ...],
+        dispatch_seconds: tuple[float, ...] | None = None,
+        seed: int = 18,
+    ) -> None:
         self.day = day
+        self.latencies = day.dispatch_seconds if dispatch_seconds is None else dispatch_seconds
+        self.rng = random.Random(seed)
         self.policies = policies
         self.index = RoutingIndex(policies=policies)
         self.agents = {a.id: _Agent(a, Capacity(limits=dict(a.capacity))) for a in agents}
-        self.stays = {visit.key: _Stay(visit) for visit in day.visits}
+        self.stays = {visit.key: _Stay(visit, excluded=visit.excluded) for visit in day.visits}
         self.offered_to: dict[str, set[str]] = {agent_id: set() for agent_id in self.agents}
         self.heap: list[tuple[datetime, int, int, str, str, int]] = []
         self.order = itertools.count()
@@ -145,6 +157,8 @@ class Replay:
                 self._queue(stay, now)
         elif kind is Kind.PRESENCE:
             self._presence(self.agents[key], _PRESENCES[number], now)
+        elif kind is Kind.SYNC:
+            self._decided(self.index.upsert_agent(self.agents[key].record(), now=now), now)
         elif kind is Kind.ANSWER:
             stay = self.stays[key]
             if stay.state is ItemState.OFFERED and stay.agent == agent_id and stay.offer == number:
@@ -179,7 +193,7 @@ class Replay:
         if agent.presence is not presence and presence is Presence.AVAILABLE:
             agent.idle_since = now
         agent.presence = presence
-        self._decided(self.index.upsert_agent(agent.record(), now=now), now)
+        self._sync(agent, now)
         for stay in withdrawn:
             self._queue(stay, now)
 
@@ -200,12 +214,21 @@ class Replay:
         self._queue(stay, now)
         if response.answer is Answer.EXPIRE:
             agent.presence = Presence.AWAY
-        self._decided(self.index.upsert_agent(agent.record(), now=now), now)
+        self._sync(agent, now)
 
     def _free(self, agent: _Agent, visit: Visit, now: datetime) -> None:
         self.stays[visit.key].state = ItemState.DONE
         self._give_back(agent, visit, now)
-        self._decided(self.index.upsert_agent(agent.record(), now=now), now)
+        self._sync(agent, now)
+
+    def _sync(self, agent: _Agent, now: datetime) -> None:
+        """The index learns of the agent's change after the day's dispatch latency, as the
+        offer loop learns of a row changed by another transaction on its next sync."""
+        if not self.latencies:
+            self._decided(self.index.upsert_agent(agent.record(), now=now), now)
+        else:
+            latency = timedelta(seconds=self.rng.choice(self.latencies))
+            self._at(now + latency, Kind.SYNC, agent.day.id)
 
     def _give_back(self, agent: _Agent, visit: Visit, now: datetime) -> None:
         agent.load[visit.channel] = max(0, agent.load.get(visit.channel, 0) - 1)
@@ -215,6 +238,9 @@ class Replay:
         for decision in decisions:
             stay = self.stays[decision.case_id]
             agent = self.agents[decision.agent_id]
+            if not agent.record().can_take(decision.channel):
+                self._refused(stay, agent, now)
+                continue
             agent.load[decision.channel] = agent.load.get(decision.channel, 0) + 1
             agent.idle_since = now
             stay.state, stay.agent = ItemState.OFFERED, decision.agent_id
@@ -230,6 +256,14 @@ class Replay:
             if response.answer is Answer.EXPIRE or answer_at >= decision.offer_expires_at:
                 answer_at = decision.offer_expires_at
             self._at(answer_at, Kind.ANSWER, stay.visit.key, decision.agent_id, stay.offer)
+
+    def _refused(self, stay: _Stay, agent: _Agent, now: datetime) -> None:
+        """The index, not yet synced, offered to an agent whose row can no longer take it:
+        the offer writer refuses it, and the loop reads the agent and then the case again."""
+        self.index.forget(stay.visit.key)
+        self._decided(self.index.upsert_agent(agent.record(), now=now), now)
+        if stay.state is ItemState.WAITING:
+            self._queue(stay, now)
 
     def _response(self, stay: _Stay, agent_id: str) -> Response:
         recorded = stay.visit.responses.get(agent_id)

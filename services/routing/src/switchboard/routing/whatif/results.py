@@ -26,30 +26,37 @@ class PoolOutcome:
     target_seconds: float
     agents: int
     offers_per_agent: float | None
+    """Mean offers per agent of the pool, per replay."""
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     name: str
     pools: tuple[PoolOutcome, ...]
-    offers: Mapping[str, int]
+    offers: Mapping[str, float]
+    """Per agent, per replay."""
     answers_assumed: int = 0
     """Offers to an agent not offered that case that day: taken as accepted."""
     holds_assumed: int = 0
     """Accepted visits never handled to the end that day: held for the pool's mean."""
     replay_seconds: float = 0.0
-    """Wall-clock time the replay took."""
+    """Wall-clock time one replay took (the mean of the replays)."""
+    replays: int = 1
+    """Replays of the day, each drawing the dispatch latencies anew (seeded)."""
 
 
 def outcome(
     name: str,
     day: RecordedDay,
-    waits: Mapping[str, float | None],
+    waits: Sequence[Mapping[str, float | None]],
     *,
     offers: Counter[str],
     agents: Sequence[AgentDay],
     target_of: Callable[[str], float],
 ) -> Outcome:
+    """``waits``: one mapping per replay of the day (one for the day as recorded); each
+    visit's waits in all of them count, and offers are per replay."""
+    runs = max(1, len(waits))
     pools: dict[str, list[str]] = {}
     for visit in day.visits:
         pools.setdefault(visit.pool, []).append(visit.key)
@@ -57,30 +64,32 @@ def outcome(
     rows = []
     for pool in sorted(pools):
         keys = pools[pool]
-        known = sorted(w for key in keys if (w := waits.get(key)) is not None)
+        every = [(key, run.get(key)) for run in waits for key in keys]
+        known = sorted(w for _, w in every if w is not None)
         target = target_of(pool)
         judged = [
-            key
-            for key in keys
-            if waits.get(key) is not None or (day.end - at[key]).total_seconds() > target
+            w for key, w in every if w is not None or (day.end - at[key]).total_seconds() > target
         ]
-        met = sum(1 for key in judged if (w := waits.get(key)) is not None and w <= target)
+        met = sum(1 for w in judged if w is not None and w <= target)
         members = [a.id for a in agents if pool in a.pools]
         rows.append(
             PoolOutcome(
                 pool=pool,
                 visits=len(keys),
-                offered=len(known),
+                offered=round(len(known) / runs),
                 wait_mean=fmean(known) if known else None,
                 wait_p50=percentile(known, 0.5),
                 wait_p90=percentile(known, 0.9),
                 service_level=met / len(judged) if judged else None,
                 target_seconds=target,
                 agents=len(members),
-                offers_per_agent=fmean(offers.get(a, 0) for a in members) if members else None,
+                offers_per_agent=fmean(offers.get(a, 0) / runs for a in members)
+                if members
+                else None,
             )
         )
-    return Outcome(name=name, pools=tuple(rows), offers=dict(offers))
+    per_run = {agent: count / runs for agent, count in offers.items()}
+    return Outcome(name=name, pools=tuple(rows), offers=per_run, replays=len(waits))
 
 
 def percentile(ordered: Sequence[float], share: float) -> float | None:

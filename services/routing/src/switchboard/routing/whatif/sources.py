@@ -87,7 +87,7 @@ async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event
 
 
 async def _assigned(
-    consumer: AIOKafkaConsumer, topics: set[str], timeout: float = 10.0
+    consumer: AIOKafkaConsumer, topics: set[str], timeout: float = 30.0
 ) -> list[TopicPartition]:
     """Every partition of ``topics`` (a topic not created yet has none), in a fixed order."""
     deadline = time.monotonic() + timeout
