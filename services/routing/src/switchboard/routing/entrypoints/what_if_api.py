@@ -76,12 +76,15 @@ async def run_what_if(
     except StaffingError as error:
         raise Problem(422, str(error), title="Invalid alternative") from error
     shown = None if who.role is Role.ADMIN else who.regions
+    day = result.day
+    visits = [v for v in day.visits if shown is None or v.pool.split("/")[0] in shown]
+    agents = [a for a in day.agents if shown is None or a.region in shown]
     return {
         "start": request.start,
         "end": end,
         "day_seconds": result.day.seconds,
-        "visits": len(result.day.visits),
-        "agents": len(result.day.agents),
+        "visits": len(visits),
+        "agents": len(agents),
         "abandoned": None,  # no event says a customer gave up waiting
         "dispatch_seconds_median": median(result.day.dispatch_seconds or (0.0,)),
         "alternatives": [
