@@ -1,7 +1,7 @@
 """What-if replay speed: a recorded working day replayed through the real routing index,
 in simulated time, against the day's own length.
 
-A synthetic recorded day (the shape ``whatif/reading.py`` folds the topics into): ``--hours``
+A synthetic recorded day (what ``adapters/whatif_reading.py`` folds the topics into): ``--hours``
 of arrivals at a rate that keeps ``--agents`` agents in ``--pools`` pools about 85 % busy on
 phone, chat and e-mail; agents on two shifts with a break each; each visit offered first
 to an agent who accepted it after a few seconds (one in twenty declined by someone first),
@@ -27,9 +27,15 @@ from stats import over_runs
 
 from switchboard.routing.domain.model import Channel, Presence
 from switchboard.routing.domain.policy import PolicySet, policy_set_from_data
-from switchboard.routing.whatif.comparing import Alternative, compare
-from switchboard.routing.whatif.recording import AgentDay, Answer, RecordedDay, Response, Visit
-from switchboard.routing.whatif.staffing import StaffingChange
+from switchboard.routing.domain.whatif.comparing import Alternative, compare
+from switchboard.routing.domain.whatif.recording import (
+    AgentDay,
+    Answer,
+    RecordedDay,
+    Response,
+    Visit,
+)
+from switchboard.routing.domain.whatif.staffing import StaffingChange
 
 NAME = "whatif_replay"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

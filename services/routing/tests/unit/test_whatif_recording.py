@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from switchboard.routing.adapters.whatif_reading import recorded_day
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy
+from switchboard.routing.domain.whatif.recording import Answer
+from switchboard.routing.domain.whatif.replay import Replay
 from switchboard.routing.service_layer import work
 from switchboard.routing.service_layer.offers import answers
-from switchboard.routing.whatif.reading import recorded_day
-from switchboard.routing.whatif.recording import Answer
-from switchboard.routing.whatif.replay import Replay
 
 
 async def test_a_recorded_day_replays_to_its_recorded_waits(desk):

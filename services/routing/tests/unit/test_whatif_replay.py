@@ -9,11 +9,17 @@ import pytest
 
 from switchboard.routing.domain.model import Channel, Presence
 from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
-from switchboard.routing.whatif.comparing import Alternative, compare
-from switchboard.routing.whatif.recording import AgentDay, Answer, RecordedDay, Response, Visit
-from switchboard.routing.whatif.replay import Replay
-from switchboard.routing.whatif.results import side_by_side
-from switchboard.routing.whatif.staffing import StaffingChange, StaffingError, staffed
+from switchboard.routing.domain.whatif.comparing import Alternative, compare
+from switchboard.routing.domain.whatif.recording import (
+    AgentDay,
+    Answer,
+    RecordedDay,
+    Response,
+    Visit,
+)
+from switchboard.routing.domain.whatif.replay import Replay
+from switchboard.routing.domain.whatif.results import side_by_side
+from switchboard.routing.domain.whatif.staffing import StaffingChange, StaffingError, staffed
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IN_FORCE = PolicySet(policies=(), default=catch_all_policy())

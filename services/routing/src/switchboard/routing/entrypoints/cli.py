@@ -15,10 +15,10 @@ import typer
 
 from switchboard.routing.bootstrap import DEFINITION, staffing_plan
 from switchboard.routing.domain.model import Presence
+from switchboard.routing.domain.whatif.comparing import Alternative
+from switchboard.routing.domain.whatif.results import side_by_side
 from switchboard.routing.service_layer.what_if import alternative, stored_policies, what_if
 from switchboard.routing.settings import RoutingSettings
-from switchboard.routing.whatif.comparing import Alternative
-from switchboard.routing.whatif.results import side_by_side
 from switchboard.servicekit.db.engine import create_engine, session_factory
 from switchboard.servicekit.service import service_cli
 

@@ -12,9 +12,9 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from switchboard.routing.domain.policy import PolicyError
+from switchboard.routing.domain.whatif.staffing import StaffingError
 from switchboard.routing.entrypoints.dependencies import PrincipalDep, RoutingDepsDep, SettingsDep
 from switchboard.routing.service_layer.what_if import alternative, what_if
-from switchboard.routing.whatif.staffing import StaffingError
 from switchboard.servicekit.auth import Role
 from switchboard.servicekit.db import utcnow
 from switchboard.servicekit.http import Problem

@@ -12,13 +12,13 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.routing.adapters.orm import PolicyDocumentRow
+from switchboard.routing.adapters.whatif_sources import read_day
 from switchboard.routing.domain.policy import PolicyError, PolicySet, policy_set_from_data
+from switchboard.routing.domain.whatif.comparing import Alternative, compare
+from switchboard.routing.domain.whatif.recording import RecordedDay
+from switchboard.routing.domain.whatif.results import Outcome
+from switchboard.routing.domain.whatif.staffing import StaffingChange
 from switchboard.routing.service_layer.unit_of_work import StaffingPlan
-from switchboard.routing.whatif.comparing import Alternative, compare
-from switchboard.routing.whatif.recording import RecordedDay
-from switchboard.routing.whatif.results import Outcome
-from switchboard.routing.whatif.sources import read_day
-from switchboard.routing.whatif.staffing import StaffingChange
 from switchboard.servicekit.kafka import KafkaConnection
 
 AS_RECORDED = "as recorded"

@@ -17,8 +17,8 @@ from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS
 from switchboard.routing.adapters.orm import AgentRow
 from switchboard.routing.adapters.records import channel_counts
-from switchboard.routing.whatif.reading import recorded_day
-from switchboard.routing.whatif.recording import AgentDay, RecordedDay
+from switchboard.routing.adapters.whatif_reading import recorded_day
+from switchboard.routing.domain.whatif.recording import AgentDay, RecordedDay
 from switchboard.servicekit.kafka import KafkaConnection
 
 

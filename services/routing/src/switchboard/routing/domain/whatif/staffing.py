@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from switchboard.routing.whatif.recording import AgentDay
+from switchboard.routing.domain.whatif.recording import AgentDay
 
 CHANGE = re.compile(r"^(?P<pool>[^:=\s]+)\s*[:=]\s*(?P<op>[+\-*x])\s*(?P<amount>\d+(\.\d+)?)$")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-from switchboard.routing.whatif.recording import AgentDay, RecordedDay
+from switchboard.routing.domain.whatif.recording import AgentDay, RecordedDay
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from statistics import fmean
 
 from switchboard.routing.domain.policy import PolicySet
-from switchboard.routing.whatif.recording import RecordedDay
-from switchboard.routing.whatif.replay import Replay
-from switchboard.routing.whatif.results import Outcome, outcome
-from switchboard.routing.whatif.staffing import StaffingChange, staffed
+from switchboard.routing.domain.whatif.recording import RecordedDay
+from switchboard.routing.domain.whatif.replay import Replay
+from switchboard.routing.domain.whatif.results import Outcome, outcome
+from switchboard.routing.domain.whatif.staffing import StaffingChange, staffed
 
 RECORDED = "recorded"
 REPLAYS = 5

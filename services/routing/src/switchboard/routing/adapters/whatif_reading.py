@@ -30,7 +30,13 @@ from switchboard.contracts.events.assignments import QueueReason
 from switchboard.contracts.events.common import ActorKind
 from switchboard.contracts.events.explanation import DecisionTrigger
 from switchboard.routing.domain.model import Channel, Presence
-from switchboard.routing.whatif.recording import AgentDay, Answer, RecordedDay, Response, Visit
+from switchboard.routing.domain.whatif.recording import (
+    AgentDay,
+    Answer,
+    RecordedDay,
+    Response,
+    Visit,
+)
 
 NEW_VISIT = frozenset({QueueReason.NEW, QueueReason.REOPENED, QueueReason.TRANSFER})
 """A case queued for these reasons starts a new visit; the others put it back in the queue

@@ -23,7 +23,13 @@ from switchboard.routing.domain.decisions import Decision
 from switchboard.routing.domain.model import Agent, Capacity, Channel, ItemState, Presence, WorkItem
 from switchboard.routing.domain.policy import PolicySet, next_review_at
 from switchboard.routing.domain.routing_index import RoutingIndex
-from switchboard.routing.whatif.recording import AgentDay, Answer, RecordedDay, Response, Visit
+from switchboard.routing.domain.whatif.recording import (
+    AgentDay,
+    Answer,
+    RecordedDay,
+    Response,
+    Visit,
+)
 
 
 class Kind(IntEnum):
