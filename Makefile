@@ -61,7 +61,6 @@ test: system-packages setup
 	$(MAKE) requirements-check
 	$(MAKE) compose-test
 	$(MAKE) integration-containers
-	$(MAKE) whatif-bench
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;
