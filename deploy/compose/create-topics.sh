@@ -5,5 +5,6 @@ set -e
 
 for topic in $TOPICS; do
     /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP_SERVER" --create \
-        --if-not-exists --topic "$topic" --partitions "$TOPIC_PARTITIONS" --replication-factor 1
+        --if-not-exists --topic "$topic" --partitions "$TOPIC_PARTITIONS" \
+        --replication-factor "${TOPIC_REPLICATION_FACTOR:-1}"
 done

@@ -19,6 +19,9 @@ start=$SECONDS
 compose="$(bash deploy/tools/compose-install.sh)"
 echo "== compose-test: compose (Go build, cached in .tools/bin) took $((SECONDS - start)) s"
 echo "== compose-test: compose $("$compose" version --short) at $compose"
+# The three-node overlay, merged by Compose itself (pytest's stage skips it without Compose).
+timed "kafka-cluster config" env COMPOSE="$compose" "$python" -m pytest -q -p no:cacheprovider \
+  tests/deploy/test_compose_kafka_cluster.py
 timed "images" env PYTHON="$python" bash deploy/docker/build-images.sh
 timed "compose run" "$python" tests/deploy/compose_run.py --compose "$compose"
 echo "== compose-test: whole stage took $((SECONDS - began)) s"

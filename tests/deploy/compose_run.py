@@ -4,10 +4,12 @@ is healthy, one contact through intake to an agent, ``down -v``.
 Run by ``make compose-test`` (after ``deploy/docker/build-images.sh``), not by pytest's
 collection (the name does not start with ``test_``): it needs a Docker engine and minutes.
 
-    python tests/deploy/compose_run.py [--compose PATH] [--keep]
+    python tests/deploy/compose_run.py [--compose PATH] [--keep] [--kafka-cluster]
 
 The published file plus ``deploy/compose/local.yml`` (locally built images, host network,
 127.0.0.1 ports picked free here); secrets are random per run, in a temporary env file.
+With ``--kafka-cluster``, ``docker-compose.kafka-cluster.yml`` and its local layer too: three
+KRaft nodes, and every topic is checked for 3 replicas, all in sync, min.insync.replicas 2.
 Prints the start-up time (``up`` until all healthy) and exits non-zero on any failure, with
 the containers' states and log tails.
 """
@@ -35,6 +37,10 @@ from switchboard.simulator.channels import signed_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "deploy" / "compose" / "local.yml"
+CLUSTER_FILES = (
+    ROOT / "docker-compose.kafka-cluster.yml",
+    ROOT / "deploy" / "compose" / "local.kafka-cluster.yml",
+)
 SERVICES = ("intake", "routing", "escalation", "feedback")
 LONG_RUNNING = ("kafka", "postgres", *SERVICES)
 AUDIENCE = "switchboard"
@@ -76,18 +82,16 @@ def environment(ports: dict[str, int]) -> dict[str, str]:
 
 
 class Compose:
-    def __init__(self, binary: str, project: str, env_file: Path) -> None:
-        self.base = [
-            binary,
-            "--project-name",
-            project,
-            "--file",
-            str(ROOT / "docker-compose.yml"),
-            "--file",
-            str(LOCAL),
-            "--env-file",
-            str(env_file),
-        ]
+    def __init__(
+        self, binary: str, project: str, env_file: Path, *, kafka_cluster: bool = False
+    ) -> None:
+        files = [ROOT / "docker-compose.yml", LOCAL]
+        if kafka_cluster:
+            files = [files[0], CLUSTER_FILES[0], LOCAL, CLUSTER_FILES[1]]
+        self.base = [binary, "--project-name", project]
+        for path in files:
+            self.base += ["--file", str(path)]
+        self.base += ["--env-file", str(env_file)]
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -205,11 +209,45 @@ def contact_reaches_an_agent(ports: dict[str, int], jwt_secret: str) -> float:
     raise AssertionError(f"case {case_id} never reached {agent} in {OFFER_TIMEOUT:.0f} s: {work}")
 
 
+def replication_problems(compose: Compose, bootstrap: str) -> list[str]:
+    """Every switchboard topic on the three-node cluster: 3 replicas, 3 in sync, and
+    min.insync.replicas 2 (the cluster default the file sets)."""
+    described = compose(
+        "exec",
+        "-T",
+        "kafka",
+        "/opt/kafka/bin/kafka-topics.sh",
+        "--bootstrap-server",
+        bootstrap,
+        "--describe",
+        "--topic",
+        "switchboard\\..*",
+    ).stdout
+    problems, topics = [], 0
+    for line in described.splitlines():
+        fields = dict(part.split(": ", 1) for part in line.strip().split("\t") if ": " in part)
+        if "Partition" in fields:
+            replicas = fields["Replicas"].split(",")
+            in_sync = fields["Isr"].split(",")
+            if len(replicas) != 3 or len(in_sync) != 3:
+                problems.append(line.strip())
+        elif "PartitionCount" in fields:
+            topics += 1
+            if "min.insync.replicas=2" not in fields.get("Configs", ""):
+                problems.append(f"{fields['Topic']}: {fields.get('Configs', '')}")
+    if topics < 12:
+        problems.append(f"only {topics} switchboard topics:\n{described}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compose", default=str(ROOT / ".tools" / "bin" / "docker-compose"))
     parser.add_argument("--project", default=f"switchboard-check-{os.getpid()}")
     parser.add_argument("--keep", action="store_true", help="leave the deployment running")
+    parser.add_argument(
+        "--kafka-cluster", action="store_true", help="three Kafka nodes (RF 3), not one"
+    )
     args = parser.parse_args(argv)
 
     problems = image_problems()
@@ -219,13 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     print("compose: each service image holds only its own packages and runs as non-root")
 
     names = ["intake", "routing", "escalation", "feedback", "kafka", "kafka_controller", "postgres"]
+    if args.kafka_cluster:
+        names += ["kafka_2", "kafka_2_controller", "kafka_3", "kafka_3_controller"]
     ports = dict(zip(names, free_ports(len(names)), strict=True))
     values = environment(ports)
     with tempfile.TemporaryDirectory() as scratch:
         env_file = Path(scratch) / ".env"
         env_file.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
         env_file.chmod(0o600)
-        compose = Compose(args.compose, args.project, env_file)
+        compose = Compose(args.compose, args.project, env_file, kafka_cluster=args.kafka_cluster)
+        long_running = (*LONG_RUNNING, "kafka-2", "kafka-3") if args.kafka_cluster else LONG_RUNNING
         compose("config", "--quiet")
         try:
             began = time.monotonic()
@@ -242,12 +283,18 @@ def main(argv: list[str] | None = None) -> int:
             rows = rows[0] if len(rows) == 1 and isinstance(rows[0], list) else rows
             health = {row["Service"]: row.get("Health", "") for row in rows}
             unhealthy = {
-                name: health.get(name) for name in LONG_RUNNING if health.get(name) != "healthy"
+                name: health.get(name) for name in long_running if health.get(name) != "healthy"
             }
             if unhealthy:
                 print(f"compose: not healthy after up --wait: {unhealthy}\n{compose.report()}")
                 return 1
-            print(f"compose: start-up (up until all {len(LONG_RUNNING)} healthy): {startup:.1f} s")
+            print(f"compose: start-up (up until all {len(long_running)} healthy): {startup:.1f} s")
+            if args.kafka_cluster:
+                problems = replication_problems(compose, f"127.0.0.1:{ports['kafka']}")
+                if problems:
+                    print("compose: replication wrong:\n  " + "\n  ".join(problems))
+                    return 1
+                print("compose: every switchboard topic has 3 replicas in sync, min ISR 2")
             try:
                 offered = contact_reaches_an_agent(ports, values["JWT_SECRET"])
             except (AssertionError, httpx.HTTPError) as error:
