@@ -210,13 +210,105 @@ def test_unknown_key_ids_refetch_at_most_once_per_cooldown(provider):
     assert provider.jwks_requests == 1  # the first fetch started the cooldown
 
 
-def test_the_key_set_is_fetched_again_after_its_ttl(provider):
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"nonce": "n-0S6_WzA2Mj"}, "it carries nonce"),
+        ({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"}, "it carries at_hash"),
+        ({"c_hash": "LDktKdoQak3Pk0cnXxCltA"}, "it carries c_hash"),
+    ],
+)
+def test_an_id_token_is_not_an_access_token(provider, claims, reason):
+    token = provider.token(roles=["admin"], **claims)
+    problem = refused(verifier_for(provider), token)
+    assert "an ID token is not an access token" in str(problem.detail)
+    assert reason in str(problem.detail)
+
+
+def test_an_id_token_for_the_client_fails_an_api_audience(provider):
+    """The provider gives the console (client ``switchboard-console``) an ID token for it;
+    the API's audience is its own, so the ID token is refused even without a nonce."""
+    verifier = verifier_for(provider, oidc_audience="https://switchboard.example/api")
+    id_token = provider.token(roles=["admin"], aud="switchboard-console")
+    assert "Audience doesn't match" in str(refused(verifier, id_token).detail)
+    access = provider.token(roles=["admin"], aud=["https://switchboard.example/api", "account"])
+    assert verifier.principal(access).role is Role.ADMIN
+
+
+@pytest.mark.parametrize(
+    ("typ", "required", "accepted"),
+    [
+        (None, False, True),
+        ("JWT", False, True),
+        ("at+jwt", False, True),
+        ("logout+jwt", False, False),
+        ("dpop+jwt", False, False),
+        (None, True, False),
+        ("JWT", True, False),
+        ("at+jwt", True, True),
+        ("application/at+JWT", True, True),
+    ],
+)
+def test_the_header_type_says_an_access_token(provider, typ, required, accepted):
+    verifier = verifier_for(provider, oidc_require_access_token_type=required)
+    token = provider.token(roles=["agent"], typ=typ)
+    if accepted:
+        assert verifier.principal(token).role is Role.AGENT
+    else:
+        assert "not an access token" in str(refused(verifier, token).detail)
+
+
+def eventually(condition: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_an_expired_key_set_answers_at_once_while_one_background_fetch_replaces_it(provider):
     verifier = verifier_for(provider, oidc_jwks_ttl_seconds=0.2)
     token = provider.token(roles=["agent"])
     verifier.principal(token)
+    provider.delay_seconds = 1.0  # a slow provider: no request may wait for it
     time.sleep(0.3)
+    started = time.monotonic()
+    for _ in range(20):
+        assert verifier.principal(token, fetch=False).role is Role.AGENT
+    assert time.monotonic() - started < 0.5
+    assert eventually(lambda: provider.jwks_requests == 2)
+    time.sleep(1.5)
+    assert provider.jwks_requests == 2  # one refresh for the twenty, and the set is fresh again
+
+
+def test_a_rotated_key_verifies_at_once_while_the_set_is_stale(provider):
+    verifier = verifier_for(provider, oidc_jwks_ttl_seconds=0.2, oidc_jwks_refetch_seconds=0)
+    verifier.principal(provider.token(roles=["agent"]))
+    time.sleep(0.3)
+    provider.rotate("ES256")
+    assert verifier.principal(provider.token(roles=["agent"])).role is Role.AGENT
+
+
+def test_stale_keys_verify_for_max_stale_while_the_provider_is_down_then_503(provider):
+    verifier = verifier_for(
+        provider,
+        oidc_jwks_ttl_seconds=0.2,
+        oidc_jwks_max_stale_seconds=1.0,
+        oidc_jwks_refetch_seconds=2,
+    )
+    token = provider.token(roles=["agent"])
     verifier.principal(token)
-    assert provider.jwks_requests == 2
+    provider.stop()
+    time.sleep(0.4)  # expired: the background fetch fails, the stale set still verifies
+    started = time.monotonic()
+    assert verifier.principal(token, fetch=False).role is Role.AGENT
+    assert time.monotonic() - started < 0.5
+    time.sleep(1.0)  # past ttl + max stale
+    problem = refused(verifier, token, 503)
+    assert "is unreachable" in str(problem.detail)
+    assert problem.headers is not None
+    assert 1 <= int(problem.headers["Retry-After"]) <= 2
 
 
 def test_the_provider_down_is_a_503_for_an_unknown_key_and_cached_keys_still_verify(provider):

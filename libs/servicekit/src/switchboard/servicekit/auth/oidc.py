@@ -9,15 +9,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from jwt import PyJWK, PyJWKClientError
+from jwt import PyJWK
 
 from switchboard.servicekit.auth.principals import Principal, Role
-from switchboard.servicekit.auth.provider_keys import Discovery, ProviderKeys
+from switchboard.servicekit.auth.provider_keys import Discovery, MustFetch, ProviderKeys, UnknownKey
 
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 RANK = {Role.ADMIN: 3, Role.COORDINATOR: 2, Role.AGENT: 1}
+# RFC 9068 section 2.1: a JWT access token's header says typ "at+jwt".
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+# What an untyped JWT may say (RFC 7519 section 5.1); any other type is another kind of
+# token (RFC 8725 section 3.11: explicit typing), e.g. "logout+jwt" or "dpop+jwt".
+UNTYPED = frozenset({"jwt", "application/jwt"})
+# Claims OpenID Connect Core defines for the ID token alone (sections 2, 3.1.3.6, 3.3.2.11):
+# an ID token proves a login to the client, it grants nothing at an API.
+ID_TOKEN_CLAIMS = ("nonce", "at_hash", "c_hash")
 _ROLES = {role.value: role for role in Role}
 
 
@@ -48,8 +56,12 @@ class OidcConfig:
     count as themselves."""
     leeway_seconds: float = 30.0
     jwks_ttl_seconds: float = 300.0
+    jwks_max_stale_seconds: float = 3600.0
+    """How long past its ttl the last key set still verifies while the provider is down."""
     jwks_refetch_seconds: float = 30.0
     http_timeout_seconds: float = 5.0
+    require_access_token_type: bool = False
+    """Only tokens typed ``at+jwt`` (RFC 9068), for providers that issue them."""
 
 
 class OidcVerifier:
@@ -75,11 +87,25 @@ class OidcVerifier:
             raise Refused(self._bad_algorithm(algorithm, unverified))
         if unverified.get("iss") != self.issuer:
             raise Refused(f"issuer {unverified.get('iss')!r} is not {self.issuer!r}")
+        self._refuse_other_token_kinds(header, unverified)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Refused("the token names no signing key (kid)")
         claims = self._decode(token, self._key(kid, fetch))
         return principal_from_claims(claims, self.config)
+
+    def _refuse_other_token_kinds(self, header: dict[str, Any], claims: dict[str, Any]) -> None:
+        """An access token only: not an ID token (which the provider gives the client, with
+        the client id as audience) nor another typed JWT."""
+        kind = header.get("typ")
+        kind = kind.lower() if isinstance(kind, str) else kind
+        if self.config.require_access_token_type and kind not in ACCESS_TOKEN_TYPES:
+            raise Refused(f"not an access token: typ {header.get('typ')!r}, not 'at+jwt'")
+        if kind is not None and kind not in ACCESS_TOKEN_TYPES | UNTYPED:
+            raise Refused(f"not an access token: typ {header.get('typ')!r}")
+        carried = [name for name in ID_TOKEN_CLAIMS if name in claims]
+        if carried:
+            raise Refused(f"an ID token is not an access token (it carries {', '.join(carried)})")
 
     def _bad_algorithm(self, algorithm: object, unverified: dict[str, Any]) -> str:
         allowed = ", ".join(self.config.algorithms)
@@ -93,22 +119,22 @@ class OidcVerifier:
         return f"algorithm {algorithm!r} is not allowed: only {allowed}"
 
     def _key(self, kid: str, fetch: bool) -> PyJWK:
-        cached = self._keys.cached(kid) if self._keys else None
-        if cached is not None:
-            return cached
-        if not fetch:
-            raise KeyNotCached(kid)
         if self._keys is None:
+            if not fetch:
+                raise KeyNotCached(kid)
             config = self.config
             self._keys = ProviderKeys(
                 config.jwks_url or self._discovery.resolve(),
                 ttl=config.jwks_ttl_seconds,
+                max_stale=config.jwks_max_stale_seconds,
                 cooldown=config.jwks_refetch_seconds,
                 timeout=config.http_timeout_seconds,
             )
         try:
-            return self._keys.key(kid)
-        except PyJWKClientError as error:
+            return self._keys.key(kid, fetch=fetch)
+        except MustFetch:
+            raise KeyNotCached(kid) from None
+        except UnknownKey as error:
             raise Refused(f"signed by an unknown key: {kid!r} is not in the provider's keys") from (
                 error
             )

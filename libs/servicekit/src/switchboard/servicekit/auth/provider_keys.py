@@ -1,21 +1,26 @@
 """An OpenID Connect provider's signing keys: its discovery document and its JWKS, fetched
-with PyJWT's ``PyJWKClient`` and cached.
+and cached.
 
-The key set is fetched again after ``ttl`` seconds, or at once for a token naming a key
-it does not hold, at most once per ``cooldown`` seconds (a flood of made-up key ids
-reaches the provider once per cooldown). A failed fetch is not retried within the
-cooldown either, and the last key set fetched stays in use while the provider is down.
-Fetching blocks: call from a worker thread.
+Stale-while-revalidate: after ``ttl`` the cached key set still answers, at once, while one
+background fetch replaces it; no request waits for the provider then. A token naming a key
+the set does not hold fetches at once (on the caller's thread), at most once per
+``cooldown`` (a flood of made-up key ids reaches the provider once per cooldown), so a
+rotated key works immediately. A failed fetch is not retried within the cooldown either.
+While the provider is down the last key set keeps verifying for ``max_stale`` past its
+``ttl``; after that, and for an unknown key while the provider is down,
+``ProviderUnavailable`` (a 503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import NoReturn
 
 import httpx
-from jwt import PyJWK, PyJWKClient, PyJWKClientConnectionError, PyJWKSet
+from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -29,68 +34,126 @@ class ProviderUnavailable(Exception):
         self.retry_after = max(1, math.ceil(retry_after))
 
 
-class ProviderKeys(PyJWKClient):
-    """``PyJWKClient`` that keeps its last key set through an outage and rate-limits failed
-    fetches as it rate-limits refetches for unknown keys."""
+class UnknownKey(LookupError):
+    """The provider's current key set has no signing key of that id."""
 
-    def __init__(self, uri: str, *, ttl: float, cooldown: float, timeout: float) -> None:
-        super().__init__(
-            uri, cache_jwk_set=True, lifespan=ttl, cooldown_duration=cooldown, timeout=timeout
-        )
-        self._failed_at: float | None = None
+
+class MustFetch(Exception):
+    """Answering needs a fetch from the provider on this thread (``key(fetch=False)``)."""
+
+
+class ProviderKeys:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        ttl: float,
+        max_stale: float,
+        cooldown: float,
+        timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.uri = uri
+        self.ttl = ttl
+        self.max_stale = max_stale
+        self.cooldown = cooldown
+        self.timeout = timeout
+        self._clock = clock
+        self._fetching = threading.Lock()
+        self._flag = threading.Lock()
+        self._refreshing = False
+        self._keys: PyJWKSet | None = None
+        self._fetched_at = 0.0
+        self._tried_at: float | None = None
         self._failure = ""
-        self._last: PyJWKSet | None = None
 
-    def failing_for(self) -> float | None:
-        """Seconds left before a failed fetch may be tried again; None when not failing."""
-        if self._failed_at is None:
+    def key(self, kid: str, *, fetch: bool = True) -> PyJWK:
+        """The signing key ``kid``; ``UnknownKey``, ``ProviderUnavailable``, or ``MustFetch``
+        without ``fetch`` when answering needs the provider. An expired set starts a
+        background refresh and answers meanwhile."""
+        found = self._usable_key(kid)
+        if found is not None:
+            if self._age() > self.ttl:
+                self._refresh_in_background()
+            return found
+        if self._cooling():
+            self._raise_for(kid)
+        if not fetch:
+            raise MustFetch(kid)
+        self._fetch()
+        found = self._usable_key(kid)
+        if found is None:
+            self._raise_for(kid)
+        assert found is not None
+        return found
+
+    def _raise_for(self, kid: str) -> NoReturn:
+        if self._failure or self._usable() is None:
+            raise ProviderUnavailable(self._failure or "no key set yet", self._cooldown_left())
+        raise UnknownKey(kid)
+
+    def _age(self) -> float:
+        return self._clock() - self._fetched_at
+
+    def _usable(self) -> PyJWKSet | None:
+        if self._keys is None or self._age() > self.ttl + self.max_stale:
             return None
-        left = self.cooldown_duration - (time.monotonic() - self._failed_at)
-        return left if left > 0 else None
+        return self._keys
 
-    def fetch_data(self) -> Any:
-        left = self.failing_for()
-        if left is not None:
-            raise PyJWKClientConnectionError(f"{self._failure} (retrying in {math.ceil(left)}s)")
-        try:
-            data = super().fetch_data()
-        except (PyJWKClientConnectionError, PyJWKSetError, ValueError) as error:
-            self._failed_at = time.monotonic()
-            self._failure = str(error)
-            raise PyJWKClientConnectionError(self._failure) from error
-        self._failed_at = None
-        return data
-
-    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        try:
-            keys = super().get_jwk_set(refresh)
-        except PyJWKClientConnectionError:
-            if refresh or self._last is None:
-                raise
-            return self._last  # expired, but what the provider last said while it is down
-        self._last = keys
-        return keys
-
-    def cached(self, kid: str) -> PyJWK | None:
-        """The key named ``kid`` if it can be had without fetching."""
-        keys = self.jwk_set_cache.get() if self.jwk_set_cache else None
-        if keys is None and self.failing_for() is not None:
-            keys = self._last
+    def _usable_key(self, kid: str) -> PyJWK | None:
+        keys = self._usable()
         if keys is None:
             return None
-        signing = [key for key in keys.keys if key.public_key_use in ("sig", None)]
-        return self.match_kid(signing, kid)
+        for key in keys.keys:
+            if key.key_id == kid and key.public_key_use in ("sig", None):
+                return key
+        return None
 
-    def key(self, kid: str) -> PyJWK:
-        """The key named ``kid``, fetching as above; ``PyJWKClientError`` for an unknown
-        key, ``ProviderUnavailable`` when the key set cannot be fetched."""
+    def _cooling(self) -> bool:
+        return self._cooldown_left() > 0
+
+    def _cooldown_left(self) -> float:
+        if self._tried_at is None:
+            return 0.0
+        return self.cooldown - (self._clock() - self._tried_at)
+
+    def _refresh_in_background(self) -> None:
+        with self._flag:
+            if self._refreshing or self._failing():
+                return
+            self._refreshing = True
+        threading.Thread(target=self._refresh, name="jwks-refresh", daemon=True).start()
+
+    def _failing(self) -> bool:
+        """The last fetch failed, within the cooldown: not tried again yet."""
+        return bool(self._failure) and self._cooling()
+
+    def _refresh(self) -> None:
         try:
-            return self.get_signing_key(kid)
-        except PyJWKClientConnectionError as error:
-            raise ProviderUnavailable(
-                f"the provider's key set ({self.uri}) is unreachable: {error}",
-                self.failing_for() or self.cooldown_duration,
-            ) from error
+            self._fetch(expired_only=True)
+        finally:
+            with self._flag:
+                self._refreshing = False
+
+    def _fetch(self, *, expired_only: bool = False) -> None:
+        """One fetch at a time; a caller who waited for another's finds it done. The ttl's
+        refresh (``expired_only``) waits out a failure's cooldown; a fetch for an unknown key
+        waits out any fetch's."""
+        with self._fetching:
+            if expired_only:
+                if self._age() <= self.ttl or self._failing():
+                    return
+            elif self._cooling():
+                return
+            self._tried_at = self._clock()
+            try:
+                response = httpx.get(self.uri, timeout=self.timeout)
+                response.raise_for_status()
+                keys = PyJWKSet.from_dict(response.json())
+            except (httpx.HTTPError, PyJWKSetError, ValueError) as error:
+                self._failure = f"the provider's key set ({self.uri}) is unreachable: {error}"
+                return
+            self._keys, self._fetched_at, self._failure = keys, self._tried_at, ""
 
 
 class Discovery:

@@ -48,9 +48,15 @@ class BearerServiceSettings(ServiceSettings):
     ``coordinator`` and ``agent`` count as themselves. The most powerful one wins."""
     oidc_leeway_seconds: float = Field(default=30.0, ge=0.0, le=300.0)
     oidc_jwks_ttl_seconds: float = Field(default=300.0, gt=0.0)
+    oidc_jwks_max_stale_seconds: float = Field(default=3600.0, ge=0.0)
+    """How long past its ttl the last key set still verifies while the provider is down
+    (it is refreshed in the background meanwhile); then a 503 with Retry-After."""
     oidc_jwks_refetch_seconds: float = Field(default=30.0, ge=0.0)
     """Least time between two fetches for an unknown key id, or after a failed fetch."""
     oidc_http_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    oidc_require_access_token_type: bool = False
+    """Only tokens whose header says ``typ: at+jwt`` (RFC 9068), when the provider issues
+    them. Without it, ID tokens are still refused (their nonce, at_hash or c_hash claim)."""
     oidc_only: bool = False
     """Refuse shared-secret (HS256) tokens: only the provider's."""
 
@@ -129,6 +135,8 @@ class BearerServiceSettings(ServiceSettings):
             role_names=dict(self.oidc_role_names),
             leeway_seconds=self.oidc_leeway_seconds,
             jwks_ttl_seconds=self.oidc_jwks_ttl_seconds,
+            jwks_max_stale_seconds=self.oidc_jwks_max_stale_seconds,
             jwks_refetch_seconds=self.oidc_jwks_refetch_seconds,
             http_timeout_seconds=self.oidc_http_timeout_seconds,
+            require_access_token_type=self.oidc_require_access_token_type,
         )

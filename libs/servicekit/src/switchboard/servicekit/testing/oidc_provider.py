@@ -76,10 +76,15 @@ class LocalProvider:
         return self.add_key(algorithm)
 
     def token(
-        self, *, key: SigningKey | None = None, ttl: timedelta = timedelta(minutes=5), **claims: Any
+        self,
+        *,
+        key: SigningKey | None = None,
+        ttl: timedelta = timedelta(minutes=5),
+        typ: str | None = None,
+        **claims: Any,
     ) -> str:
         """A token signed with ``key`` (default: the newest), from this issuer for its
-        audience; ``claims`` add or replace claims (None removes one)."""
+        audience; ``claims`` add or replace claims (None removes one); ``typ`` its header's."""
         signer = key or self.keys[-1]
         now = datetime.now(UTC)
         body: dict[str, Any] = {
@@ -91,7 +96,7 @@ class LocalProvider:
             **claims,
         }
         body = {name: value for name, value in body.items() if value is not None}
-        headers = {"kid": signer.kid}
+        headers = {"kid": signer.kid} if typ is None else {"kid": signer.kid, "typ": typ}
         return jwt.encode(body, signer.private, algorithm=signer.algorithm, headers=headers)
 
     def document(self, path: str) -> dict[str, Any] | None:
