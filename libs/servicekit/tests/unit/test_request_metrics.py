@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -28,6 +32,24 @@ async def get_thing(thing_id: str) -> dict[str, str]:
     if thing_id == "broken":
         raise RuntimeError("a bug")
     return {"id": thing_id}
+
+
+@router.get("/things/{thing_id}/events")
+async def thing_events(thing_id: str) -> StreamingResponse:
+    async def events() -> AsyncIterator[str]:
+        yield "event: opened\ndata: {}\n\n"
+        await asyncio.sleep(0.3)  # a reader who stays: not latency
+        seen_open.append(_streams_open("/things/{thing_id}/events"))
+        yield f"event: thing\ndata: {thing_id}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream; charset=utf-8")
+
+
+seen_open: list[float] = []
+
+
+def _streams_open(route: str) -> float:
+    return REGISTRY.get_sample_value("switchboard_http_streams_open", {"route": route}) or 0.0
 
 
 def _requests(method: str, route: str, status: int) -> float:
@@ -67,6 +89,22 @@ async def test_requests_are_counted_by_route_template_and_status():
     assert _timed("GET", route) - before["timed"] == 4
     assert _requests("GET", "unmatched", 404) - before["unmatched"] == 2  # no path labels
     assert _requests("GET", "/things/a", 200) == 0
+
+
+async def test_an_event_stream_is_counted_and_open_but_not_timed():
+    route = "/things/{thing_id}/events"
+    before = _requests("GET", route, 200), _timed("GET", route), _timed("GET", "/things/{thing_id}")
+    seen_open.clear()
+    async with _client() as client:
+        answer = await client.get("/things/a/events")
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert "data: a" in answer.text
+        assert (await client.get("/things/b")).status_code == 200
+    assert seen_open == [1.0]  # open while it streamed
+    assert _streams_open(route) == 0.0  # and closed after
+    assert _requests("GET", route, 200) - before[0] == 1
+    assert _timed("GET", route) - before[1] == 0  # its 0.3 s are no request latency
+    assert _timed("GET", "/things/{thing_id}") - before[2] == 1
 
 
 async def test_refused_by_a_limit_is_counted_and_probes_are_not():

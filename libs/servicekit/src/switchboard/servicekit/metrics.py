@@ -82,6 +82,12 @@ HTTP_REQUEST_DURATION = Histogram(
     ["method", "route"],
     buckets=LATENCY_BUCKETS,
 )
+HTTP_STREAMS_OPEN = Gauge(
+    "switchboard_http_streams_open",
+    "Server-sent event streams (text/event-stream answers) open now, by route template; their "
+    "requests are counted but kept out of switchboard_http_request_duration_seconds",
+    ["route"],
+)
 READY = Gauge(
     "switchboard_ready",
     "1 when the service's last readiness evaluation (every /readyz and /metrics) said ready",

@@ -1,6 +1,8 @@
 """Counts and times every HTTP request by its route template, for the 5xx and 503 rates
 and latency on /metrics (deploy/prometheus/rules). The outermost middleware, so answers the
-limits give (413, 429) and unhandled errors (500) are counted too."""
+limits give (413, 429) and unhandled errors (500) are counted too. A server-sent event stream
+is counted but not timed: it lasts as long as its reader stays, which is no latency; the
+open ones are a gauge instead."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import time
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from switchboard.servicekit.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
+from switchboard.servicekit.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_STREAMS_OPEN
 
 NOT_COUNTED = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes and scrapes: counting them would dilute the error ratios (readiness has its own
@@ -19,6 +21,16 @@ UNMATCHED = "unmatched"
 label for all of them, so a scan of random paths cannot grow the series without bound."""
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Method labels kept as they are; any other method is counted as ``other``."""
+
+
+EVENT_STREAM = b"text/event-stream"
+
+
+def is_event_stream(message: Message) -> bool:
+    for name, value in message.get("headers", ()):
+        if name.lower() == b"content-type":
+            return bytes(value).split(b";")[0].strip().lower() == EVENT_STREAM
+    return False
 
 
 def route_of(scope: Scope) -> str:
@@ -37,11 +49,15 @@ class RequestMetrics:
             return
         started = time.perf_counter()
         status = 500  # an error that escapes every handler becomes a 500 further out
+        streaming = False
 
         async def counting_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                if is_event_stream(message):
+                    streaming = True
+                    HTTP_STREAMS_OPEN.labels(route_of(scope)).inc()
             await send(message)
 
         try:
@@ -50,4 +66,7 @@ class RequestMetrics:
             method = scope.get("method") if scope.get("method") in METHODS else "other"
             route = route_of(scope)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_REQUEST_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            if streaming:
+                HTTP_STREAMS_OPEN.labels(route).dec()
+            else:
+                HTTP_REQUEST_DURATION.labels(method, route).observe(time.perf_counter() - started)
