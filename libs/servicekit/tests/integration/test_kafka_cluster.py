@@ -11,6 +11,7 @@ kill comes is still leading when its own turn comes (or was the one killed befor
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from switchboard.servicekit.devinfra import InfraError
 from switchboard.servicekit.devinfra.kafka import KafkaCluster
 from switchboard.servicekit.kafka import KafkaConnection, ensure_topics, make_producer
 
@@ -134,3 +136,32 @@ async def test_killing_each_node_in_turn_loses_and_repeats_nothing(cluster: Kafk
     print(f"{written} records acknowledged, {len(seen)} read back")
     assert len(seen) == written, "records were lost or written twice"
     assert dict(by_key) == dict(acknowledged), "a key's records are missing or out of order"
+
+
+def java_processes_under(directory: Path) -> list[int]:
+    """Live processes whose command line names ``directory`` (a node's server.properties)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(directory) in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_node_that_cannot_start_stops_the_nodes_already_started(tmp_path: Path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        cluster = KafkaCluster(tmp_path, size=3, first_port=taken.getsockname()[1])
+        with pytest.raises(InfraError):
+            cluster.start(timeout=120)
+    finally:
+        taken.close()
+    assert [node.running() for node in cluster.nodes] == [False, False, False]
+    assert java_processes_under(tmp_path.resolve()) == []

@@ -310,10 +310,16 @@ class KafkaCluster(StartedInWith):
         return self.nodes[node_id - 1]
 
     def start(self, timeout: float = 180.0) -> None:
-        for node in self.nodes:
-            node.launch()
-        for node in self.nodes:
-            node.wait_ready(timeout)
+        """Every node serving, or none: a node that fails to start stops the others (a
+        ``with`` block never entered would not)."""
+        try:
+            for node in self.nodes:
+                node.launch()
+            for node in self.nodes:
+                node.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """All nodes at once: stopped one by one, the last ones would wait for a quorum
