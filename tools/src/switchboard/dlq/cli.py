@@ -21,6 +21,7 @@ from rich.table import Table
 from switchboard.contracts.topics import dead_letter_topic
 from switchboard.dlq import broker
 from switchboard.dlq.letters import DeadLetter, group_of, parse_position
+from switchboard.dlq.newer import newer_events
 from switchboard.dlq.replay import replay as replay_letters
 from switchboard.servicekit.kafka import KafkaConnection
 from switchboard.servicekit.settings import ServiceSettings
@@ -49,17 +50,21 @@ def kafka_connection(servers: str | None) -> KafkaConnection:
 
 async def list_dead_letters(
     kafka: str | KafkaConnection, group: str | None = None
-) -> dict[str, list[dict[str, str | bool]]]:
+) -> dict[str, list[dict[str, str | bool | int]]]:
     """Per consumer group (``group``, or every one with a dead-letter topic), its dead
-    letters as ``list`` shows them, each saying whether it was replayed."""
+    letters as ``list`` shows them, each saying whether it was replayed and how many events
+    for its key the group read after it (``newer_for_key``: a replay would land after them)."""
     groups = [group] if group else [group_of(t) for t in await broker.dead_letter_topics(kafka)]
     listed = {}
     for name in groups:
         async with broker.reader(kafka, name) as dead:
             marks = await dead.replayed_up_to()
             letters = await dead.read()
+        newer = await newer_events(kafka, name, letters)
         listed[name] = [
-            letter.summary(replayed=letter.offset < marks[letter.partition]) for letter in letters
+            letter.summary(replayed=letter.offset < marks[letter.partition])
+            | {"newer_for_key": len(newer[letter.position])}
+            for letter in letters
         ]
     return listed
 
@@ -107,6 +112,7 @@ def list_command(
             table.add_column(column)
         for column in ("failed at", "original topic/partition/offset", "replayed"):
             table.add_column(column)
+        table.add_column("newer for key")
         for row in rows:
             reason = str(row["reason"])
             table.add_row(
@@ -114,6 +120,7 @@ def list_command(
                 reason if len(reason) <= 80 else reason[:79] + "…",
                 *(str(row[k]) for k in ("error_type", "attempts", "failed_at", "original")),
                 "yes" if row["replayed"] else "no",
+                str(row["newer_for_key"]),
             )
         console.print(table)
 
@@ -158,21 +165,33 @@ def replay(
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replay dead letters with newer events for their key too (they land after "
+            "those: an older state applied over a newer one, unless the handler checks versions).",
+        ),
+    ] = False,
     servers: Bootstrap = None,
 ) -> None:
-    """Send dead letters back to their original topic, for this consumer group only."""
+    """Send dead letters back to their original topic, for this consumer group only. One
+    with newer events for its key on the source topic is refused without --force."""
     positions = [_position(value) for value in offsets or []]
     try:
         done = asyncio.run(
-            replay_letters(kafka_connection(servers), group, positions, dry_run=dry_run)
+            replay_letters(
+                kafka_connection(servers), group, positions, dry_run=dry_run, force=force
+            )
         )
     except (LookupError, TimeoutError, ValueError, KafkaError) as exc:
         raise _fail(exc) from None
     verb = "would replay" if dry_run else "replayed"
     for item in done:
         letter = item.letter
+        newer = f" (after {len(item.newer)} newer event(s) for its key)" if item.newer else ""
         console.print(
-            f"{verb} {letter.position} {letter.event_type} {letter.event_id} -> {item.to}",
+            f"{verb} {letter.position} {letter.event_type} {letter.event_id} -> {item.to}{newer}",
             markup=False,
         )
     console.print(f"{len(done)} dead letter(s) {verb} for {group}", markup=False)

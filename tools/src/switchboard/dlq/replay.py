@@ -21,15 +21,20 @@ headers, plus ``dlq-replay-group: <group>`` (and ``dlq-replayed-from``). Why thi
   last one stopped; ``--offset`` replays given dead letters whatever was done before and
   moves the mark only when it is the next one due (a later full replay may send the
   others again - harmless, see the inbox).
+- A dead letter older than events its group applied since for the same key (``newer``)
+  is not replayed without ``force``: it would land after them and apply an older state
+  over a newer one, unless the group's handler checks versions. The operator decides, per
+  dead letter, with what ``list`` and ``--dry-run`` show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from switchboard.dlq.broker import DeadLetterReader, reader
 from switchboard.dlq.letters import DeadLetter
+from switchboard.dlq.newer import Later, newer_events
 from switchboard.servicekit.consumer.dead_letter import replay_headers
 from switchboard.servicekit.kafka import KafkaConnection, make_producer
 
@@ -40,6 +45,29 @@ class Replayed:
     to: str
     """The topic it was (or, in a dry run, would be) written to."""
     sent: bool
+    newer: tuple[Later, ...] = ()
+    """Events for its key its group read after it failed (see ``newer``)."""
+
+
+class OlderThanApplied(ValueError):
+    """Dead letters with newer events for their key, replayed without ``force``."""
+
+    def __init__(self, stale: list[Replayed]) -> None:
+        lines = [
+            f"  {item.letter.position} {item.letter.event_type} {item.letter.event_id}: "
+            f"{len(item.newer)} newer for key {(item.letter.key or b'').decode(errors='replace')}"
+            f" ({', '.join(map(str, item.newer[:5]))}{', ...' if len(item.newer) > 5 else ''})"
+            for item in stale
+        ]
+        super().__init__(
+            f"{len(stale)} dead letter(s) are older than events their consumer group applied "
+            "since for the same key (offset and type on the source topic):\n"
+            + "\n".join(lines)
+            + "\nReplayed, each lands after those and its handler applies the older event over "
+            "the newer state, unless it checks versions. Replay only the others (--offset), or "
+            "all with --force once you know the handlers tolerate it. Nothing was replayed."
+        )
+        self.stale = stale
 
 
 async def replay(
@@ -48,9 +76,11 @@ async def replay(
     positions: Sequence[tuple[int, int]] = (),
     *,
     dry_run: bool = False,
+    force: bool = False,
 ) -> list[Replayed]:
     """Replay ``group``'s dead letters at ``positions`` (partition, offset), or all those
-    not replayed yet; with ``dry_run``, only say what would be replayed."""
+    not replayed yet; with ``dry_run``, only say what would be replayed. ``OlderThanApplied``
+    when one has newer events for its key, unless ``force``."""
     async with reader(kafka, group) as dead:
         marks = await dead.replayed_up_to()
         if positions:
@@ -60,16 +90,24 @@ async def replay(
         unreplayable = [letter.position for letter in letters if not letter.original_topic]
         if unreplayable:
             raise ValueError(f"dead letters without dlq-original-topic: {unreplayable}")
+        newer = await newer_events(kafka, group, letters)
+        planned = [
+            Replayed(letter, letter.original_topic, sent=False, newer=tuple(newer[letter.position]))
+            for letter in letters
+        ]
         if dry_run:
-            return [Replayed(letter, letter.original_topic, sent=False) for letter in letters]
-        return await _send(kafka, group, dead, letters, marks, in_order=not positions)
+            return planned
+        stale = [item for item in planned if item.newer]
+        if stale and not force:
+            raise OlderThanApplied(stale)
+        return await _send(kafka, group, dead, planned, marks, in_order=not positions)
 
 
 async def _send(
     kafka: str | KafkaConnection,
     group: str,
     dead: DeadLetterReader,
-    letters: list[DeadLetter],
+    planned: list[Replayed],
     marks: dict[int, int],
     *,
     in_order: bool,
@@ -80,7 +118,8 @@ async def _send(
     await producer.start()
     done = []
     try:
-        for letter in letters:
+        for item in planned:
+            letter = item.letter
             headers = replay_headers(
                 letter.headers, group=group, source=(letter.topic, letter.partition, letter.offset)
             )
@@ -90,7 +129,7 @@ async def _send(
             if in_order or letter.offset == marks[letter.partition]:
                 marks[letter.partition] = letter.offset + 1
                 await dead.mark_replayed(letter.partition, letter.offset + 1)
-            done.append(Replayed(letter, letter.original_topic, sent=True))
+            done.append(replace(item, sent=True))
     finally:
         await producer.stop()
     return done
