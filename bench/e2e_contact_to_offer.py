@@ -19,6 +19,11 @@ the same rate. Also: CPU per contact of every process over the whole life of the
 contacts (received, routed, clocked, replied, resolved, surveyed), and PostgreSQL
 transactions and rows written per contact — the capacity model's inputs.
 Target: POST → offer p50 < 50 ms and p99 < 250 ms at 200 contacts/s.
+
+``--compare-kafka-nodes`` runs the same load twice in one go, on a one-node Kafka and then on
+a three-node KRaft cluster (every topic 3 replicas, min.insync.replicas 2, the services'
+acks=all producers), each platform started fresh, and prints p50/p99 of both and the
+three-node/one-node ratios: what replication costs in latency.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from switchboard.launcher.local_platform import LaunchOptions, LocalPlatform
 from switchboard.launcher.processes import SERVICES
 from switchboard.servicekit.auth import Role, TokenVerifier
 from switchboard.servicekit.devinfra import free_port
+from switchboard.servicekit.devinfra.kafka import KafkaCluster
 from switchboard.simulator.channels import CHANNELS, Adapter
 from switchboard.simulator.scenario import REGIONS
 
@@ -86,12 +92,14 @@ class Bench:
     def parts(self) -> dict[str, int | None]:
         """The process trees whose CPU a contact costs."""
         found = {name: service.process.pid for name, service in self.platform.services.items()}
-        assert self.platform.broker is not None
+        broker = self.platform.broker
+        assert broker is not None
         assert self.platform.cluster is not None
-        return found | {
-            "PostgreSQL": postmaster_of(self.platform.cluster.port),
-            "Kafka": self.platform.broker.pid,
-        }
+        if isinstance(broker, KafkaCluster):
+            kafka = {f"Kafka node {node.node_id}": node.pid for node in broker.nodes}
+        else:
+            kafka = {"Kafka": broker.pid}
+        return found | {"PostgreSQL": postmaster_of(self.platform.cluster.port)} | kafka
 
     async def register_adapters(self) -> dict[tuple[str, str], Adapter]:
         adapters = {}
@@ -298,7 +306,9 @@ def report_runs(runs: list[dict[str, Any]], baseline: list[list[float]], rate: f
     return met
 
 
-async def bench(args: argparse.Namespace) -> None:
+async def bench(args: argparse.Namespace, *, kafka_nodes: int = 1) -> dict[str, Any]:
+    """One platform (``kafka_nodes`` Kafka nodes) started, measured, stopped: the runs and
+    the baseline."""
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         workdir = Path(tmp)
         workdir.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data dir
@@ -314,18 +324,23 @@ async def bench(args: argparse.Namespace) -> None:
             jwt_secret=JWT_SECRET,
             overrides={name: {"LOG_LEVEL": "WARNING"} for name in SERVICES},
             base_env={k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")},
+            kafka_nodes=kafka_nodes,
         )
         platform = LocalPlatform(options)
         began = time.monotonic()
         try:
             await asyncio.to_thread(platform.start)
-            print(f"platform ready in {time.monotonic() - began:.1f} s ({load_text()})", flush=True)
-            await run(args, platform)
+            print(
+                f"platform ({kafka_nodes} Kafka node(s)) ready in "
+                f"{time.monotonic() - began:.1f} s ({load_text()})",
+                flush=True,
+            )
+            return await run(args, platform)
         finally:
             await asyncio.to_thread(platform.stop)
 
 
-async def run(args: argparse.Namespace, platform: LocalPlatform) -> None:
+async def run(args: argparse.Namespace, platform: LocalPlatform) -> dict[str, Any]:
     bench = Bench(args, platform)
     adapters = await bench.register_adapters()
     agents = await bench.workforce.hire(args.rate, run_id="e2e")
@@ -361,6 +376,46 @@ async def run(args: argparse.Namespace, platform: LocalPlatform) -> None:
     dead = platform.dead_services()
     if dead:
         raise RuntimeError(f"services died during the run: {dead}\n{platform.tails()}")
+    return {"runs": runs, "baseline": baseline}
+
+
+def latency_ms(measured: dict[str, Any]) -> dict[str, float]:
+    """Median over runs of each run's p50 and p99: POST → offer of cases offered as they
+    arrived, and the Kafka produce → consume baseline."""
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    offers = [Distribution.of(run["on_arrival"]) for run in measured["runs"]]
+    kafka = [Distribution.of(b) for b in measured["baseline"]]
+    return {
+        "offer p50": 1000 * median([d.p50 for d in offers]),
+        "offer p99": 1000 * median([d.p99 for d in offers]),
+        "kafka p50": 1000 * median([d.p50 for d in kafka]),
+        "kafka p99": 1000 * median([d.p99 for d in kafka]),
+    }
+
+
+async def compare_kafka_nodes(args: argparse.Namespace) -> None:
+    measured = {}
+    for nodes in (1, 3):
+        print(f"\n######## {nodes} Kafka node(s)", flush=True)
+        measured[nodes] = latency_ms(await bench(args, kafka_nodes=nodes))
+    one, three = measured[1], measured[3]
+    print(
+        f"\n== one Kafka node vs three (RF 3, min.insync.replicas 2, acks=all) at "
+        f"{args.rate:.0f} contacts/s, {args.runs} run(s) of {args.seconds:.0f} s each, one process"
+    )
+    print(f"   {'':36} {'1 node':>10} {'3 nodes':>10} {'3 / 1':>8}")
+    labels = {
+        "offer p50": "POST → offer (on arrival) p50",
+        "offer p99": "POST → offer (on arrival) p99",
+        "kafka p50": "Kafka produce → consume p50",
+        "kafka p99": "Kafka produce → consume p99",
+    }
+    for key, label in labels.items():
+        ratio = three[key] / one[key] if one[key] else float("nan")
+        print(f"   {label:36} {one[key]:8.1f} ms {three[key]:7.1f} ms {ratio:7.2f}x")
 
 
 def main() -> None:
@@ -374,12 +429,17 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64, help="to intake, in all")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check it runs")
+    parser.add_argument(
+        "--compare-kafka-nodes",
+        action="store_true",
+        help="the same load on one Kafka node, then on three (RF 3): latencies and ratios",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.rate, args.seconds, args.runs, args.warmup, args.idle = 8.0, 6.0, 1, 2.0, 2.0
     print(f"cpus: {os.cpu_count()}; {load_text()}", flush=True)
     try:
-        asyncio.run(bench(args))
+        asyncio.run(compare_kafka_nodes(args) if args.compare_kafka_nodes else bench(args))
     except Exception as error:
         print(f"RESULT e2e_contact_to_offer: failed {type(error).__name__}: {error}")
         raise SystemExit(1) from error
