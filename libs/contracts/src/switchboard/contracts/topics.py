@@ -62,6 +62,13 @@ STAFFING = Topic(
     "pool",
     "A pool short of the agents its service-level target needs this interval, and its recovery.",
 )
+PROBLEMS = Topic(
+    "switchboard.problems",
+    "escalation",
+    "problem id",
+    "Problems detected across regions from contacts' texts (the same topic rising in two or "
+    "more regions at once), acknowledged by coordinators, and the notes they share.",
+)
 FEEDBACK_ALERTS = Topic(
     "switchboard.feedback-alerts",
     "feedback",
@@ -76,6 +83,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     STAFFING,
     SLA,
     ESCALATIONS,
+    PROBLEMS,
     SURVEYS,
     FEEDBACK_ALERTS,
 )

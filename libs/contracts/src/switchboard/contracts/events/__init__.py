@@ -13,6 +13,7 @@ from switchboard.contracts.events import (
     escalations,
     escalations_v1,
     feedback_alerts,
+    problems,
     sla,
     staffing,
     staffing_alerts,
@@ -55,6 +56,11 @@ from switchboard.contracts.events.escalations import (
 )
 from switchboard.contracts.events.escalations_v1 import EscalationRaised as EscalationRaisedV1
 from switchboard.contracts.events.feedback_alerts import DetractorAlerted
+from switchboard.contracts.events.problems import (
+    ProblemAcknowledged,
+    ProblemDetected,
+    ProblemNoteAdded,
+)
 from switchboard.contracts.events.sla import (
     SlaAchieved,
     SlaBreached,
@@ -80,6 +86,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *escalations.EVENTS,
     *escalations_v1.EVENTS,
     *staffing_alerts.EVENTS,
+    *problems.EVENTS,
     *surveys.EVENTS,
     *feedback_alerts.EVENTS,
     *erasure.EVENTS,
@@ -119,6 +126,9 @@ __all__ = [
     "EscalationResolved",
     "OfferDeclined",
     "OfferExpired",
+    "ProblemAcknowledged",
+    "ProblemDetected",
+    "ProblemNoteAdded",
     "ReplyDeliveryChanged",
     "ReplyPosted",
     "SlaAchieved",
