@@ -1,0 +1,231 @@
+"""Problems across regions: terms of contacts' texts that rise in two or more regions at
+once.
+
+Every contact is reduced to its pivot terms (``problem_terms``). Per region and term the
+detector counts the contacts of the sliding window and of the baseline before it; a term
+rises in a region when the window holds at least ``min_contacts`` contacts with it, at
+least ``min_ratio`` times what the term's share of the region's baseline contacts expects
+of the window's contacts (so quiet nights and busy mornings change nothing), and ``min_z`` Poisson standard
+deviations above it. A term rising in ``min_regions`` regions at once is a problem, unless
+an active problem has it already or most contacts with it also carry an active problem's
+terms (then it joins that problem). The terms that rose with it, in the same contacts, are
+its explanation. In memory, no I/O: the service feeds it from its table of contacts.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+ALL = ""
+"""The term every contact counts under: the region's contacts."""
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    window: timedelta = timedelta(minutes=10)
+    baseline: timedelta = timedelta(hours=24)
+    warm_up: timedelta = timedelta(hours=1)
+    """No detection until this much baseline has been seen (every term rises at first)."""
+    min_contacts: int = 5
+    min_ratio: float = 3.0
+    min_z: float = 4.0
+    min_regions: int = 2
+    co_occurrence: float = 0.5
+    quiet: timedelta = timedelta(hours=2)
+    """A problem none of whose terms rose for this long is over: its terms may start another."""
+    max_terms: int = 8
+    examples_per_language: int = 1
+
+
+@dataclass(frozen=True)
+class Contact:
+    contact_id: str
+    at: datetime
+    region: str
+    language: str
+    terms: frozenset[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A new problem: the terms that rose, where, how many contacts, examples."""
+
+    problem_id: str
+    terms: tuple[str, ...]
+    regions: tuple[str, ...]
+    counts: dict[str, int]
+    examples: tuple[Contact, ...]
+    first_seen: datetime
+    detected_at: datetime
+
+
+@dataclass
+class ActiveProblem:
+    problem_id: str
+    terms: set[str]
+    regions: set[str]
+    last_rise: datetime
+
+
+def rises(window_count: int, expected: float, settings: DetectorSettings) -> bool:
+    """Is ``window_count`` a burst over the ``expected`` count of the window?"""
+    floor = max(expected, 1.0)
+    return (
+        window_count >= settings.min_contacts
+        and window_count >= settings.min_ratio * expected
+        and (window_count - expected) / math.sqrt(floor) >= settings.min_z
+    )
+
+
+@dataclass
+class ProblemDetector:
+    settings: DetectorSettings = field(default_factory=DetectorSettings)
+    started: datetime | None = None
+    now: datetime | None = None
+    _times: dict[tuple[str, str], deque[datetime]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+    _recent: deque[Contact] = field(default_factory=deque)
+    active: dict[str, ActiveProblem] = field(default_factory=dict)
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+    _regions: set[str] = field(default_factory=set)
+
+    def observe(self, contact: Contact) -> list[Detection]:
+        """Count the contact; the problems it makes rise (usually none)."""
+        self._count(contact)
+        if self.started is None or self.now is None:
+            return []
+        if self.now - self.started < self.settings.warm_up + self.settings.window:
+            return []
+        detections = []
+        for term in sorted(contact.terms):
+            regions = self.rising_regions(term)
+            if contact.region not in regions or len(regions) < self.settings.min_regions:
+                continue
+            problem = self._problem_of(term)
+            if problem is not None:
+                problem.terms.add(term)
+                problem.regions |= regions
+                problem.last_rise = self.now
+                continue
+            detection = self._detect(term, regions)
+            detections.append(detection)
+            self.track(detection.problem_id, detection.terms, regions, self.now)
+        return detections
+
+    def track(self, problem_id: str, terms: Iterable[str], regions: Iterable[str], at: datetime) -> None:
+        """An active problem known from before (after a restart)."""
+        self.active[problem_id] = ActiveProblem(problem_id, set(terms), set(regions), at)
+
+    def rising_regions(self, term: str) -> set[str]:
+        regions = set()
+        for region in self._regions:
+            window, baseline = self.counts(region, term)
+            if window < self.settings.min_contacts:
+                continue
+            window_total, baseline_total = self.counts(region, ALL)
+            if baseline_total == 0:
+                continue
+            expected = baseline / baseline_total * window_total
+            if rises(window, expected, self.settings):
+                regions.add(region)
+        return regions
+
+    def counts(self, region: str, term: str) -> tuple[int, int]:
+        """Contacts with the term in the window and in the baseline before it."""
+        assert self.now is not None
+        times = self._times.get((region, term))
+        if not times:
+            return 0, 0
+        since = self.now - self.settings.window
+        in_window = 0
+        for at in reversed(times):
+            if at <= since:
+                break
+            in_window += 1
+        return in_window, len(times) - in_window
+
+    def _count(self, contact: Contact) -> None:
+        if self.started is None:
+            self.started = contact.at
+        self.now = max(self.now or contact.at, contact.at)
+        self._regions.add(contact.region)
+        for term in (*contact.terms, ALL):
+            self._times[(contact.region, term)].append(contact.at)
+        self._recent.append(contact)
+        self._forget()
+
+    def _forget(self) -> None:
+        assert self.now is not None
+        horizon = self.now - self.settings.baseline - self.settings.window
+        while self._recent and self._recent[0].at < horizon:
+            old = self._recent.popleft()
+            for term in (*old.terms, ALL):
+                times = self._times[(old.region, term)]
+                while times and times[0] < horizon:
+                    times.popleft()
+                if not times:
+                    del self._times[(old.region, term)]
+        over = self.now - self.settings.quiet
+        for key in [k for k, p in self.active.items() if p.last_rise < over]:
+            del self.active[key]
+
+    def _window_contacts(self) -> list[Contact]:
+        assert self.now is not None
+        since = self.now - self.settings.window
+        found = []
+        for contact in reversed(self._recent):
+            if contact.at <= since:
+                break
+            found.append(contact)
+        return found[::-1]
+
+    def _problem_of(self, term: str) -> ActiveProblem | None:
+        for problem in self.active.values():
+            if term in problem.terms:
+                return problem
+        with_term = [c for c in self._window_contacts() if term in c.terms]
+        for problem in self.active.values():
+            joint = sum(1 for c in with_term if c.terms & problem.terms)
+            if with_term and joint >= self.settings.co_occurrence * len(with_term):
+                return problem
+        return None
+
+    def _detect(self, term: str, regions: set[str]) -> Detection:
+        assert self.now is not None
+        about = [c for c in self._window_contacts() if term in c.terms and c.region in regions]
+        companions: dict[str, int] = defaultdict(int)
+        for contact in about:
+            for other in contact.terms - {term}:
+                companions[other] += 1
+        terms = [term]
+        for other, together in sorted(companions.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(terms) >= self.settings.max_terms:
+                break
+            if together >= self.settings.co_occurrence * len(about) and (
+                len(self.rising_regions(other) & regions) >= 1
+            ):
+                terms.append(other)
+        counts: dict[str, int] = defaultdict(int)
+        examples: dict[tuple[str, str], list[Contact]] = defaultdict(list)
+        chosen = set(terms)
+        for contact in sorted(about, key=lambda c: -len(c.terms & chosen)):
+            counts[contact.region] += 1
+            shown = examples[(contact.region, contact.language)]
+            if len(shown) < self.settings.examples_per_language:
+                shown.append(contact)
+        return Detection(
+            problem_id=self.new_id(),
+            terms=tuple(terms),
+            regions=tuple(sorted(regions)),
+            counts=dict(sorted(counts.items())),
+            examples=tuple(c for shown in examples.values() for c in shown),
+            first_seen=min(c.at for c in about),
+            detected_at=self.now,
+        )
