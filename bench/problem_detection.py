@@ -36,8 +36,8 @@ CACHE = Path(__file__).resolve().parents[1] / ".cache" / "problem-lexicon.json"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=6)
-    parser.add_argument("--cross-per-day", type=int, default=4)
+    parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--cross-per-day", type=int, default=5)
     parser.add_argument("--local-per-day", type=int, default=1)
     parser.add_argument("--contacts-per-day", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=18)
@@ -49,27 +49,41 @@ def main() -> int:
         args.days, args.cross_per_day = 2, 3
     began = time.monotonic()
     lexicon = cached_lexicon(CACHE)
-    print(f"lexicon: {sum(map(len, lexicon.pivots.values()))} stems in {sorted(lexicon.pivots)}"
-          f" ({time.monotonic() - began:.1f} s)")
+    print(
+        f"lexicon: {sum(map(len, lexicon.pivots.values()))} stems in {sorted(lexicon.pivots)}"
+        f" ({time.monotonic() - began:.1f} s)"
+    )
     rng = random.Random(args.seed)
     start = datetime(2026, 12, 7, tzinfo=UTC)
     incidents = plan_incidents(
-        rng, days=args.days, start=start,
-        cross_per_day=args.cross_per_day, local_per_day=args.local_per_day,
+        rng,
+        days=args.days,
+        start=start,
+        cross_per_day=args.cross_per_day,
+        local_per_day=args.local_per_day,
     )
     by_id = {i.incident_id: i for i in incidents}
-    detector = ProblemDetector(
-        DetectorSettings(min_contacts=args.min_contacts, min_z=args.min_z)
-    )
+    detector = ProblemDetector(DetectorSettings(min_contacts=args.min_contacts, min_z=args.min_z))
     detections = []
     origin: dict[str, str | None] = {}
     contacts = 0
-    for sim in traffic(rng, days=args.days, start=start,
-                       contacts_per_day=args.contacts_per_day, incidents=incidents):
+    for sim in traffic(
+        rng,
+        days=args.days,
+        start=start,
+        contacts_per_day=args.contacts_per_day,
+        incidents=incidents,
+    ):
         contacts += 1
         origin[sim.contact_id] = sim.incident_id
-        contact = Contact(sim.contact_id, sim.at, sim.region, sim.language,
-                          lexicon.terms(sim.language, sim.text), sim.text)
+        contact = Contact(
+            sim.contact_id,
+            sim.at,
+            sim.region,
+            sim.language,
+            lexicon.terms(sim.language, sim.text),
+            sim.text,
+        )
         detections.extend(detector.observe(contact))
     matched: dict[str, timedelta] = {}
     false = []
@@ -81,22 +95,34 @@ def main() -> int:
             false.append((detection, incident_id))
             continue
         matched[incident.incident_id] = detection.detected_at - incident.onset
-        print(f"  {incident.incident_id} {incident.kind:22} {','.join(incident.regions):22} "
-              f"after {matched[incident.incident_id].total_seconds() / 60:4.1f} min: "
-              f"{' '.join(detection.terms)} {detection.counts}")
+        print(
+            f"  {incident.incident_id} {incident.kind:22} {','.join(incident.regions):22} "
+            f"after {matched[incident.incident_id].total_seconds() / 60:4.1f} min: "
+            f"{' '.join(detection.terms)} {detection.counts}"
+        )
     for detection, incident_id in false:
-        print(f"  FALSE ({incident_id or 'background'}) at {detection.detected_at:%d %H:%M}: "
-              f"{' '.join(detection.terms)} {detection.counts}")
+        print(
+            f"  FALSE ({incident_id or 'background'}) at {detection.detected_at:%d %H:%M}: "
+            f"{' '.join(detection.terms)} {detection.counts}"
+        )
     cross = [i for i in incidents if i.cross_region]
-    in_time = [i for i in cross if i.incident_id in matched and matched[i.incident_id] <= timedelta(minutes=10)]
+    in_time = [
+        i
+        for i in cross
+        if i.incident_id in matched and matched[i.incident_id] <= timedelta(minutes=10)
+    ]
     precision = (len(detections) - len(false)) / len(detections) if detections else 0.0
     recall = len(in_time) / len(cross) if cross else 0.0
     delays = sorted(d.total_seconds() / 60 for d in matched.values())
     per_day = len(false) / args.days
-    print(f"{args.days} simulated days, {contacts} contacts, {len(cross)} cross-region incidents "
-          f"(+{len(incidents) - len(cross)} local), {len(detections)} problems detected")
-    print(f"precision {precision:.3f}  recall within 10 min {recall:.3f}  "
-          f"false problems/day {per_day:.2f}")
+    print(
+        f"{args.days} simulated days, {contacts} contacts, {len(cross)} cross-region incidents "
+        f"(+{len(incidents) - len(cross)} local), {len(detections)} problems detected"
+    )
+    print(
+        f"precision {precision:.3f}  recall within 10 min {recall:.3f}  "
+        f"false problems/day {per_day:.2f}"
+    )
     if delays:
         print(f"delay minutes: median {delays[len(delays) // 2]:.1f}, max {delays[-1]:.1f}")
     print(f"ran in {time.monotonic() - began:.1f} s")

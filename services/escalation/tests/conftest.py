@@ -174,10 +174,15 @@ class Stack:
     clock: Clock
 
     @classmethod
-    async def on_sqlite(cls, directory: Path) -> Stack:
+    async def on_sqlite(cls, directory: Path, **settings: Any) -> Stack:
+        """Without dictionaries unless ``settings`` name some (``problem_dictionaries``)."""
         clock = Clock(MONDAY_MORNING)
         service = await InProcessService.start(
-            clocked(clock), directory, kafka_bootstrap_servers=NO_BROKER, config_refresh_seconds=0
+            clocked(clock),
+            directory,
+            kafka_bootstrap_servers=NO_BROKER,
+            config_refresh_seconds=0,
+            **({"problem_dictionaries": directory / "no-dictionaries"} | settings),
         )
         return await cls(service, clock).configured(escalation_config())
 
@@ -185,7 +190,10 @@ class Stack:
     async def on(cls, database_url: str) -> Stack:
         clock = Clock(MONDAY_MORNING)
         settings = DEFINITION.settings.load(
-            database_url=database_url, kafka_bootstrap_servers=NO_BROKER, config_refresh_seconds=0
+            database_url=database_url,
+            kafka_bootstrap_servers=NO_BROKER,
+            config_refresh_seconds=0,
+            problem_dictionaries=Path(__file__).parent / "no-dictionaries",
         )
         schema = DEFINITION.migrations
         await migrate(database_url, versions_dir=schema.versions_dir, metadata=schema.metadata)

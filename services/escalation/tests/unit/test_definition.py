@@ -12,6 +12,7 @@ from switchboard.contracts.topics import (
     CASES,
     ESCALATIONS,
     FEEDBACK_ALERTS,
+    PROBLEMS,
     SLA,
     STAFFING,
 )
@@ -22,9 +23,9 @@ from switchboard.servicekit.testing.schema import migration_drift
 EXAMPLE = Path(__file__).parents[2] / "config" / "escalation.example.yaml"
 
 
-def test_escalation_reads_cases_assignments_alerts_and_staffing_and_writes_sla_and_escalations():
+def test_escalation_reads_cases_assignments_alerts_staffing_writes_sla_escalations_problems():
     assert set(DEFINITION.reads) == {CASES, ASSIGNMENTS, FEEDBACK_ALERTS, STAFFING}
-    assert set(DEFINITION.writes) == {SLA, ESCALATIONS}
+    assert set(DEFINITION.writes) == {SLA, ESCALATIONS, PROBLEMS}
     assert {topic.writer for topic in DEFINITION.writes} == {DEFINITION.name}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 INCIDENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "card-payment-rejected": {
         "en": (
-            "My card payment is rejected every time I try to pay, although the card works in shops.",
+            "My card payment is rejected every time I try to pay, though the card works in shops.",
             "Payment declined again: your site refuses my card with an error, what is wrong?",
         ),
         "da": (

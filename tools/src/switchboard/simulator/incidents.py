@@ -4,7 +4,8 @@ Background traffic follows the demo world (regions, their shares and languages, 
 ordinary messages of ``texts``). A cross-region incident is one problem from
 ``incident_texts`` in two or three regions at once, worded differently in each language
 (at least three languages); a local incident is the same in one region only, which must
-not become a cross-region problem.
+not become a cross-region problem. Within a day each incident is a different problem
+(the same one back within hours is, to the detector, the same problem still going on).
 """
 
 from __future__ import annotations
@@ -58,17 +59,20 @@ def plan_incidents(
     incidents: list[Incident] = []
     for day in range(days):
         morning = start + timedelta(days=day, hours=DAY_START_HOUR)
+        kinds = rng.sample(sorted(INCIDENTS), min(len(INCIDENTS), cross_per_day + local_per_day))
         for number in range(cross_per_day + local_per_day):
             cross = number < cross_per_day
             size = rng.choice((2, 3)) if cross else 1
             regions = tuple(sorted(rng.sample(INCIDENT_REGIONS, size)))
             if cross and "nordics" not in regions and size == 2:
                 regions = tuple(sorted((*regions, "nordics")))  # three languages or more
-            onset = morning + timedelta(minutes=rng.uniform(75, (DAY_END_HOUR - DAY_START_HOUR) * 60 - 60))
+            onset = morning + timedelta(
+                minutes=rng.uniform(75, (DAY_END_HOUR - DAY_START_HOUR) * 60 - 60)
+            )
             incidents.append(
                 Incident(
                     incident_id=f"d{day}-{number}",
-                    kind=rng.choice(sorted(INCIDENTS)),
+                    kind=kinds[number % len(kinds)],
                     regions=regions,
                     onset=onset,
                     end=onset + timedelta(minutes=rng.uniform(30, 90)),

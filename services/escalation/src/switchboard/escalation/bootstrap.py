@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from switchboard.contracts.events import REGISTRY
-from switchboard.contracts.topics import ESCALATIONS, SLA
+from switchboard.contracts.topics import ESCALATIONS, PROBLEMS, SLA
 from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
 from switchboard.escalation.adapters.live_feed import LiveFeed
 from switchboard.escalation.adapters.orm import Base
+from switchboard.escalation.adapters.problem_watch import ProblemWatch
 from switchboard.escalation.adapters.webhook_endpoints import CoordinatorWebhooks
 from switchboard.escalation.domain.message_classifier import KeywordClassifier
+from switchboard.escalation.domain.problem_detection import DetectorSettings
 from switchboard.escalation.migrations import VERSIONS_DIR
 from switchboard.escalation.service_layer.handlers import (
     EVENT_HANDLERS,
@@ -65,6 +67,14 @@ def escalation_dependencies(
             if settings.config_file
             else None
         ),
+        problems=ProblemWatch(
+            lexicon_cache=settings.problem_lexicon_cache,
+            dictionaries=settings.problem_dictionaries,
+            settings=DetectorSettings(
+                window=timedelta(minutes=settings.problem_window_minutes),
+                min_contacts=settings.problem_min_contacts,
+            ),
+        ),
         personal_keys=personal_keys(settings),
         breach_margin_share=settings.breach_margin_share,
     )
@@ -85,7 +95,8 @@ def workers(deps: EscalationDeps) -> Sequence[Worker]:
 
 
 def start_steps(deps: EscalationDeps) -> Sequence[StartStep]:
-    return (deps.config_file.activate,) if deps.config_file else ()
+    steps: tuple[StartStep, ...] = (deps.problems.load_lexicon,)
+    return (deps.config_file.activate, *steps) if deps.config_file else steps
 
 
 DEFINITION = ServiceDefinition(
@@ -94,7 +105,7 @@ DEFINITION = ServiceDefinition(
     migrations=Migrations(VERSIONS_DIR, Base.metadata),
     registry=REGISTRY,
     dependencies=escalation_dependencies,
-    writes=(SLA, ESCALATIONS),
+    writes=(SLA, ESCALATIONS, PROBLEMS),
     handlers=EVENT_HANDLERS,
     timers=TIMER_HANDLERS,
     timer_batch_handlers=TIMER_BATCH_HANDLERS,

@@ -29,6 +29,12 @@ class EscalationSettings(BearerServiceSettings):
     breach_margin_share: float = Field(default=0.1, ge=0.0, lt=1.0)
     """A waiting case is predicted to breach when routing expects its offer later than its
     first-response deadline less this share of the target (time to accept and reply)."""
+    problem_lexicon_cache: Path = Path(".cache/problem-lexicon.json")
+    """The pivot lexicon built from the installed FreeDict dictionaries (rebuilt when they
+    change): problems across regions group contacts' texts through it."""
+    problem_dictionaries: Path = Path("/usr/share/dictd")
+    problem_window_minutes: float = Field(default=10.0, gt=0)
+    problem_min_contacts: int = Field(default=5, ge=1)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     console_routing_url: str = "http://127.0.0.1:8002"
     """Where the coordinator console's browser reaches routing (queues, agents)."""

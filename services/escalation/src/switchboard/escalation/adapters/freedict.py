@@ -79,20 +79,30 @@ def load_lexicon(directory: Path = DICTD, languages: Mapping[str, str] = FREEDIC
             for word in foreign:
                 add_translation(table, language=language, word=word, english=headword)
     if not table:
-        log.warning("no FreeDict dictionaries in %s: problems group by shared words only", directory)
+        log.warning(
+            "no FreeDict dictionaries in %s: problems group by shared words only", directory
+        )
     return lexicon_of(table)
 
 
 def cached_lexicon(cache: Path, directory: Path = DICTD) -> Lexicon:
     """The lexicon from ``cache`` if it was built from the dictionaries installed now, else
-    built (stemming every headword takes a while) and written there."""
-    installed = sorted(
-        f"{p.name}:{p.stat().st_size}" for p in directory.glob("freedict-*.index")
-    ) if directory.exists() else []
+    built (stemming every headword takes a while) and written there. Without dictionaries,
+    an empty lexicon (contacts then meet on shared words only) and no cache."""
+    installed = (
+        sorted(f"{p.name}:{p.stat().st_size}" for p in directory.glob("freedict-*.index"))
+        if directory.is_dir()
+        else []
+    )
+    if not installed:
+        log.warning(
+            "no FreeDict dictionaries in %s: problems group by shared words only", directory
+        )
+        return Lexicon()
     if cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("dictionaries") == installed:
-            return Lexicon({lang: {s: tuple(p) for s, p in stems.items()} for lang, stems in stored["pivots"].items()})
+            return lexicon_of(stored["pivots"])
     lexicon = load_lexicon(directory)
     cache.parent.mkdir(parents=True, exist_ok=True)
     payload = {"dictionaries": installed, "pivots": lexicon.pivots}

@@ -5,18 +5,20 @@ Every contact is reduced to its pivot terms (``problem_terms``). Per region and 
 detector counts the contacts of the sliding window and of the baseline before it; a term
 rises in a region when the window holds at least ``min_contacts`` contacts with it, at
 least ``min_ratio`` times what the term's share of the region's baseline contacts expects
-of the window's contacts (so quiet nights and busy mornings change nothing), and ``min_z`` Poisson standard
-deviations above it. A term rising in ``min_regions`` regions at once is a problem, unless
-an active problem has it already or most contacts with it also carry an active problem's
-terms (then it joins that problem). The terms that rose with it, in the same contacts, are
-its explanation. In memory, no I/O: the service feeds it from its table of contacts.
+of the window's contacts (so quiet nights and busy mornings change nothing), and ``min_z``
+Poisson standard deviations above that. A term rising in ``min_regions`` regions at once
+is a problem, unless an active problem has it already, or it is typical of the contacts
+carrying an active problem's terms, or most of its rise carries those terms or the
+problem's typical terms rising now: then it joins that problem. The terms that rose with it
+in the same regions and contacts are its explanation. In memory, no I/O: the service
+feeds it from its table of contacts.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +38,8 @@ class DetectorSettings:
     min_z: float = 4.0
     min_regions: int = 2
     co_occurrence: float = 0.5
+    signature_share: float = 0.2
+    """A rising term joins an active problem found in at least this share of its contacts."""
     quiet: timedelta = timedelta(hours=2)
     """A problem none of whose terms rose for this long is over: its terms may start another."""
     max_terms: int = 8
@@ -71,6 +75,17 @@ class ActiveProblem:
     terms: set[str]
     regions: set[str]
     last_rise: datetime
+    signature: Counter[str] = field(default_factory=Counter)
+    """Every term of the contacts that carried its terms, and in how many."""
+    contacts: int = 0
+
+    def absorb(self, contact: Contact) -> None:
+        if contact.terms & self.terms:
+            self.signature.update(contact.terms)
+            self.contacts += 1
+
+    def typical(self, term: str, share: float) -> bool:
+        return self.contacts > 0 and self.signature[term] >= share * self.contacts
 
 
 def rises(window_count: int, expected: float, settings: DetectorSettings) -> bool:
@@ -99,16 +114,18 @@ class ProblemDetector:
     def observe(self, contact: Contact) -> list[Detection]:
         """Count the contact; the problems it makes rise (usually none)."""
         self._count(contact)
+        for going_on in self.active.values():
+            going_on.absorb(contact)
         if self.started is None or self.now is None:
             return []
         if self.now - self.started < self.settings.warm_up + self.settings.window:
             return []
-        detections = []
+        detections: list[Detection] = []
         for term in sorted(contact.terms):
             regions = self.rising_regions(term)
             if contact.region not in regions or len(regions) < self.settings.min_regions:
                 continue
-            problem = self._problem_of(term)
+            problem = self._problem_of(term, regions)
             if problem is not None:
                 problem.terms.add(term)
                 problem.regions |= regions
@@ -117,9 +134,13 @@ class ProblemDetector:
             detection = self._detect(term, regions)
             detections.append(detection)
             self.track(detection.problem_id, detection.terms, regions, self.now)
+            for seen in self._window_contacts():
+                self.active[detection.problem_id].absorb(seen)
         return detections
 
-    def track(self, problem_id: str, terms: Iterable[str], regions: Iterable[str], at: datetime) -> None:
+    def track(
+        self, problem_id: str, terms: Iterable[str], regions: Iterable[str], at: datetime
+    ) -> None:
         """An active problem known from before (after a restart)."""
         self.active[problem_id] = ActiveProblem(problem_id, set(terms), set(regions), at)
 
@@ -186,16 +207,38 @@ class ProblemDetector:
             found.append(contact)
         return found[::-1]
 
-    def _problem_of(self, term: str) -> ActiveProblem | None:
+    def _problem_of(self, term: str, regions: set[str]) -> ActiveProblem | None:
+        """The active problem the term belongs to: it has the term, or most of the term's
+        rise (its contacts above the expected count) carry the problem's terms."""
         for problem in self.active.values():
-            if term in problem.terms:
+            if term in problem.terms or problem.typical(term, self.settings.signature_share):
                 return problem
-        with_term = [c for c in self._window_contacts() if term in c.terms]
+        if not self.active:
+            return None
+        with_term = [c for c in self._window_contacts() if term in c.terms and c.region in regions]
+        excess = sum(self._excess(region, term) for region in regions)
         for problem in self.active.values():
-            joint = sum(1 for c in with_term if c.terms & problem.terms)
-            if with_term and joint >= self.settings.co_occurrence * len(with_term):
+            marks = problem.terms | self._rising_typical(problem)
+            joint = sum(1 for c in with_term if c.terms & marks)
+            if joint > 0 and joint >= self.settings.co_occurrence * excess:
                 return problem
         return None
+
+    def _rising_typical(self, problem: ActiveProblem) -> set[str]:
+        """Terms typical of the problem's contacts that are rising somewhere now: another
+        wording of the same problem shares them ("app" with "crash" and with "close")."""
+        share = self.settings.signature_share
+        return {
+            term
+            for term in problem.signature
+            if term != ALL and problem.typical(term, share) and self.rising_regions(term)
+        }
+
+    def _excess(self, region: str, term: str) -> float:
+        window, baseline = self.counts(region, term)
+        window_total, baseline_total = self.counts(region, ALL)
+        expected = baseline / baseline_total * window_total if baseline_total else 0.0
+        return max(window - expected, 0.0)
 
     def _detect(self, term: str, regions: set[str]) -> Detection:
         assert self.now is not None
@@ -209,7 +252,7 @@ class ProblemDetector:
             if len(terms) >= self.settings.max_terms:
                 break
             if together >= self.settings.co_occurrence * len(about) and (
-                len(self.rising_regions(other) & regions) >= 1
+                len(self.rising_regions(other) & regions) >= self.settings.min_regions
             ):
                 terms.append(other)
         counts: dict[str, int] = defaultdict(int)

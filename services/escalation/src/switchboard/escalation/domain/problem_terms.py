@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +30,10 @@ SNOWBALL: Mapping[str, str] = {
 }
 WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
 PIVOTS_PER_WORD = 6
+BACK_OFF = 2
+"""An inflected form the stemmer leaves longer than the headword's stem ("afvist" and
+"afvis-e") finds it by dropping up to this many letters, down to ``MIN_STEM`` letters."""
+MIN_STEM = 4
 
 
 def base_language(tag: str) -> str:
@@ -65,7 +69,16 @@ class Lexicon:
         own = stem(language, word)
         if language == "en":
             return (own,)
-        return self.pivots.get(language, {}).get(own) or (own,)
+        known = self.pivots.get(language, {})
+        if own in known:
+            return known[own]
+        for cut in range(1, BACK_OFF + 1):
+            shorter = own[: len(own) - cut]
+            if len(shorter) < MIN_STEM:
+                break
+            if shorter in known:
+                return known[shorter]
+        return (own,)
 
     def terms(self, language: str, text: str) -> frozenset[str]:
         """Every pivot term of the text's words (each once: a contact counts once per term)."""
@@ -88,7 +101,5 @@ def add_translation(
         pivots.append(pivot)
 
 
-def lexicon_of(table: Mapping[str, Mapping[str, list[str]]]) -> Lexicon:
-    return Lexicon(
-        {lang: {s: tuple(p) for s, p in stems.items()} for lang, stems in table.items()}
-    )
+def lexicon_of(table: Mapping[str, Mapping[str, Sequence[str]]]) -> Lexicon:
+    return Lexicon({lang: {s: tuple(p) for s, p in stems.items()} for lang, stems in table.items()})

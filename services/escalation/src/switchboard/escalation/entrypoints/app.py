@@ -12,6 +12,7 @@ from switchboard.escalation.entrypoints import (
     console_api,
     escalations_api,
     personal_data_api,
+    problems_api,
     staffing_alerts_api,
     webhook_deliveries_api,
 )
@@ -30,6 +31,7 @@ HTTP_API: HttpApi[EscalationSettings] = HttpApi(
         staffing_alerts_api.router,
         at_risk_api.router,
         personal_data_api.router,
+        problems_api.router,
     ),
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.contracts.base import Event
+from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import (
     AgentReplied,
     CaseAssigned,
@@ -27,16 +28,25 @@ from switchboard.escalation.service_layer import (
     cases,
     customer_erasure,
     escalations,
+    problems,
     sla_clocks,
     staffing_alerts,
     triggers,
 )
+from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.consumer import Handler
 from switchboard.servicekit.timers import BatchTimerHandler, TimerHandler
 
+
+async def receive_contact(message: Envelope[ContactReceived], uow: EscalationUnitOfWork) -> None:
+    """A contact moves its case's clocks and triggers, and counts towards shared problems."""
+    await cases.receive_contact(message, uow)
+    await problems.count_contact(message, uow)
+
+
 EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     CaseOpened: cases.open_case,
-    ContactReceived: cases.receive_contact,
+    ContactReceived: receive_contact,
     CaseReopened: cases.reopen_case,
     CaseQueued: cases.requeue_case,
     CaseWaitEstimated: breach_predictions.weigh_wait,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from switchboard.escalation.adapters.config_store import ConfigFile, ConfigStore
 from switchboard.escalation.adapters.live_feed import LiveFeed
+from switchboard.escalation.adapters.problem_watch import ProblemWatch
 from switchboard.escalation.domain.message_classifier import MessageClassifier
 from switchboard.servicekit.deliveries import DeliverySender
 from switchboard.servicekit.personal_keys import PersonalKeys
@@ -29,6 +30,8 @@ class EscalationDeps:
     """Delivers the queued coordinator webhooks (a worker; servicekit's deliveries)."""
     config_file: ConfigFile | None
     """Stored as the active configuration when the service starts, if there is one."""
+    problems: ProblemWatch
+    """Problems across regions: the detector, fed from the table of contacts' terms."""
     personal_keys: PersonalKeys | None = None
     """Customers' data keys, from intake: a contact's text arrives sealed under one."""
     breach_margin_share: float = 0.1

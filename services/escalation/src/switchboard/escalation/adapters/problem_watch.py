@@ -1,0 +1,81 @@
+"""The detector of one escalation process, fed from the table of contacts every replica
+writes: before it looks at a new contact it reads the rows added since it last looked, so
+it counts every replica's contacts, and after a restart it rebuilds its window and baseline
+from the table (and its active problems from the problems table)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.escalation.adapters import problems as store
+from switchboard.escalation.adapters.freedict import DICTD, cached_lexicon
+from switchboard.escalation.domain.problem_detection import (
+    Contact,
+    Detection,
+    DetectorSettings,
+    ProblemDetector,
+)
+from switchboard.escalation.domain.problem_terms import Lexicon
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _shared_lexicon(cache: Path, dictionaries: Path) -> Lexicon:
+    return cached_lexicon(cache, dictionaries)
+
+
+@dataclass
+class ProblemWatch:
+    lexicon_cache: Path
+    dictionaries: Path = DICTD
+    settings: DetectorSettings = field(default_factory=DetectorSettings)
+    lexicon: Lexicon | None = None
+    detector: ProblemDetector | None = None
+    last_id: int = 0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def load_lexicon(self) -> None:
+        """A start step: the pivot lexicon (built once from the installed dictionaries and
+        cached in a file; shared by the process's watches)."""
+        if self.lexicon is None:
+            self.lexicon = await asyncio.to_thread(
+                _shared_lexicon, self.lexicon_cache, self.dictionaries
+            )
+            log.info("problem lexicon: %s languages", len(self.lexicon.pivots))
+
+    async def terms(self, language: str, text: str) -> frozenset[str]:
+        await self.load_lexicon()
+        assert self.lexicon is not None
+        return self.lexicon.terms(language, text)
+
+    async def catch_up(self, session: AsyncSession, *, now: datetime) -> list[Detection]:
+        """Feed the detector every contact written since it last looked; what they raised."""
+        async with self._lock:
+            if self.detector is None:
+                self.detector = ProblemDetector(self.settings)
+                for known in await store.recent_problems(session, limit=200):
+                    self.detector.track(
+                        known.problem_id, known.terms, known.regions, known.detected_at
+                    )
+            since = now - self.settings.baseline - self.settings.window
+            detections: list[Detection] = []
+            for row in await store.contacts_after(session, self.last_id, since=since):
+                self.last_id = row.id
+                contact = Contact(
+                    contact_id=row.contact_id,
+                    at=row.at,
+                    region=row.region,
+                    language=row.language,
+                    terms=frozenset(row.terms.split()),
+                    text=row.excerpt,
+                )
+                detections.extend(self.detector.observe(contact))
+            return detections

@@ -1,0 +1,91 @@
+"""Problems across regions: the contacts' terms the detector counts, the problems it found,
+and the notes coordinators share on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from switchboard.escalation.adapters.orm import Base
+
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ProblemContactRow(Base):
+    """One inbound contact as the detector sees it (kept for the baseline's span)."""
+
+    __tablename__ = "esc_problem_contacts"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(128), unique=True)
+    at: Mapped[datetime]
+    region: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(35))
+    terms: Mapped[str] = mapped_column(Text)
+    """Space-separated pivot terms."""
+    excerpt: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_esc_problem_contacts_at", "at"),)
+
+
+class ProblemRow(Base):
+    __tablename__ = "esc_problems"
+
+    problem_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terms: Mapped[list[str]] = mapped_column(JSON)
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    examples: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    acknowledgements: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)
+    """Region → who acknowledged it there and when."""
+    first_seen: Mapped[datetime]
+    detected_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_esc_problems_detected_at", "detected_at"),)
+
+
+class ProblemNoteRow(Base):
+    __tablename__ = "esc_problem_notes"
+
+    note_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    problem_id: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_esc_problem_notes_problem", "problem_id", "added_at"),)
+
+
+async def contacts_after(
+    session: AsyncSession, last_id: int, *, since: datetime
+) -> list[ProblemContactRow]:
+    query = (
+        select(ProblemContactRow)
+        .where(ProblemContactRow.id > last_id, ProblemContactRow.at >= since)
+        .order_by(ProblemContactRow.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def recent_problems(session: AsyncSession, *, limit: int) -> list[ProblemRow]:
+    query = select(ProblemRow).order_by(ProblemRow.detected_at.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def problem_for_update(session: AsyncSession, problem_id: str) -> ProblemRow | None:
+    query = select(ProblemRow).where(ProblemRow.problem_id == problem_id).with_for_update()
+    return (await session.execute(query)).scalars().first()
+
+
+async def notes_of(session: AsyncSession, problem_ids: list[str]) -> list[ProblemNoteRow]:
+    query = (
+        select(ProblemNoteRow)
+        .where(ProblemNoteRow.problem_id.in_(problem_ids))
+        .order_by(ProblemNoteRow.added_at)
+    )
+    return list((await session.execute(query)).scalars())
