@@ -106,6 +106,12 @@ def main() -> int:
             f"{' '.join(detection.terms)} {detection.counts}"
         )
     cross = [i for i in incidents if i.cross_region]
+    for incident in cross:
+        if incident.incident_id not in matched:
+            print(
+                f"  MISSED {incident.incident_id} {incident.kind:22} "
+                f"{','.join(incident.regions):22} {incident.per_minute:.2f}/min per region"
+            )
     in_time = [
         i
         for i in cross

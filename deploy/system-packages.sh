@@ -6,6 +6,8 @@
 #   ours, in the subscription test). Usage: deploy/system-packages.sh [test|run]
 #   run:  what `make up` / `make demo` need (java, maven; postgresql when it can)
 #   test: all of the above
+#   Both: FreeDict's bilingual dictionaries (dict-freedict-*), which escalation's problems
+#   across regions read to group contacts' texts across languages.
 set -euo pipefail
 purpose="${1:-test}"
 
@@ -17,6 +19,9 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+for pair in dan-eng fra-eng fin-eng pol-eng swe-eng eng-dan eng-fra eng-fin eng-pol eng-swe eng-nor; do
+  [[ -f "/usr/share/dictd/freedict-$pair.index" ]] || missing+=("dict-freedict-$pair")
+done
 if [[ "$purpose" == test ]]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)

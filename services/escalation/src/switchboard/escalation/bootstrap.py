@@ -95,7 +95,7 @@ def workers(deps: EscalationDeps) -> Sequence[Worker]:
 
 
 def start_steps(deps: EscalationDeps) -> Sequence[StartStep]:
-    steps: tuple[StartStep, ...] = (deps.problems.load_lexicon,)
+    steps: tuple[StartStep, ...] = (deps.problems.start_loading,)
     return (deps.config_file.activate, *steps) if deps.config_file else steps
 
 

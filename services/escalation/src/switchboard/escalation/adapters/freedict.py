@@ -104,7 +104,10 @@ def cached_lexicon(cache: Path, directory: Path = DICTD) -> Lexicon:
         if stored.get("dictionaries") == installed:
             return lexicon_of(stored["pivots"])
     lexicon = load_lexicon(directory)
-    cache.parent.mkdir(parents=True, exist_ok=True)
     payload = {"dictionaries": installed, "pivots": lexicon.pivots}
-    cache.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    except OSError as error:
+        log.warning("problem lexicon not cached in %s: %s", cache, error)
     return lexicon

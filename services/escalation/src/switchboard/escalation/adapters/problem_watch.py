@@ -41,20 +41,24 @@ class ProblemWatch:
     detector: ProblemDetector | None = None
     last_id: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loading: asyncio.Task[None] | None = None
 
     async def load_lexicon(self) -> None:
-        """A start step: the pivot lexicon (built once from the installed dictionaries and
-        cached in a file; shared by the process's watches)."""
+        """The pivot lexicon (built once from the installed dictionaries and cached in a
+        file; shared by the process's watches)."""
         if self.lexicon is None:
             self.lexicon = await asyncio.to_thread(
                 _shared_lexicon, self.lexicon_cache, self.dictionaries
             )
             log.info("problem lexicon: %s languages", len(self.lexicon.pivots))
 
-    async def terms(self, language: str, text: str) -> frozenset[str]:
-        await self.load_lexicon()
-        assert self.lexicon is not None
-        return self.lexicon.terms(language, text)
+    async def start_loading(self) -> None:
+        """A start step that does not hold the start up: building the lexicon on a fresh
+        machine takes a minute. Until it is there, contacts count under their own stems."""
+        self._loading = asyncio.create_task(self.load_lexicon())
+
+    def terms(self, language: str, text: str) -> frozenset[str]:
+        return (self.lexicon or Lexicon()).terms(language, text)
 
     async def catch_up(self, session: AsyncSession, *, now: datetime) -> list[Detection]:
         """Feed the detector every contact written since it last looked; what they raised."""

@@ -21,7 +21,7 @@ class ProblemContactRow(Base):
     __tablename__ = "esc_problem_contacts"
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    contact_id: Mapped[str] = mapped_column(String(128), unique=True)
+    contact_id: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
     region: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(35))
@@ -29,7 +29,10 @@ class ProblemContactRow(Base):
     """Space-separated pivot terms."""
     excerpt: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_esc_problem_contacts_at", "at"),)
+    __table_args__ = (
+        Index("ix_esc_problem_contacts_at", "at"),
+        Index("ux_esc_problem_contacts_contact", "contact_id", unique=True),
+    )
 
 
 class ProblemRow(Base):

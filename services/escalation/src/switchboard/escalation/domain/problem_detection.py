@@ -16,6 +16,7 @@ feeds it from its table of contacts.
 
 from __future__ import annotations
 
+import bisect
 import math
 import uuid
 from collections import Counter, defaultdict, deque
@@ -32,7 +33,7 @@ class DetectorSettings:
     window: timedelta = timedelta(minutes=10)
     baseline: timedelta = timedelta(hours=24)
     warm_up: timedelta = timedelta(hours=1)
-    """No detection until this much baseline has been seen (every term rises at first)."""
+    """No detection until the contacts seen span this much (every term rises at first)."""
     min_contacts: int = 5
     min_ratio: float = 3.0
     min_z: float = 4.0
@@ -76,7 +77,8 @@ class ActiveProblem:
     regions: set[str]
     last_rise: datetime
     signature: Counter[str] = field(default_factory=Counter)
-    """Every term of the contacts that carried its terms, and in how many."""
+    """Every term of the window's contacts that carried its terms when it was detected, and
+    in how many (fixed then: a later problem sharing a word must not grow into it)."""
     contacts: int = 0
 
     def absorb(self, contact: Contact) -> None:
@@ -114,8 +116,6 @@ class ProblemDetector:
     def observe(self, contact: Contact) -> list[Detection]:
         """Count the contact; the problems it makes rise (usually none)."""
         self._count(contact)
-        for going_on in self.active.values():
-            going_on.absorb(contact)
         if self.started is None or self.now is None:
             return []
         if self.now - self.started < self.settings.warm_up + self.settings.window:
@@ -127,7 +127,6 @@ class ProblemDetector:
                 continue
             problem = self._problem_of(term, regions)
             if problem is not None:
-                problem.terms.add(term)
                 problem.regions |= regions
                 problem.last_rise = self.now
                 continue
@@ -173,13 +172,21 @@ class ProblemDetector:
         return in_window, len(times) - in_window
 
     def _count(self, contact: Contact) -> None:
-        if self.started is None:
-            self.started = contact.at
+        """In time order, wherever it arrives (replicas and producers interleave)."""
+        self.started = min(self.started or contact.at, contact.at)
         self.now = max(self.now or contact.at, contact.at)
         self._regions.add(contact.region)
         for term in (*contact.terms, ALL):
-            self._times[(contact.region, term)].append(contact.at)
-        self._recent.append(contact)
+            times = self._times[(contact.region, term)]
+            if times and times[-1] > contact.at:
+                times.insert(bisect.bisect_right(times, contact.at), contact.at)
+            else:
+                times.append(contact.at)
+        if self._recent and self._recent[-1].at > contact.at:
+            at = bisect.bisect_right(self._recent, contact.at, key=lambda c: c.at)
+            self._recent.insert(at, contact)
+        else:
+            self._recent.append(contact)
         self._forget()
 
     def _forget(self) -> None:

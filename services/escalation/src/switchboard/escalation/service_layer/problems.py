@@ -63,7 +63,7 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
             at=contact.received_at,
             region=contact.region,
             language=contact.language,
-            terms=" ".join(sorted(await watch.terms(contact.language, contact.text))),
+            terms=" ".join(sorted(watch.terms(contact.language, contact.text))),
             excerpt=contact.text[:EXCERPT],
         )
     )

@@ -8,6 +8,7 @@ import { renderEscalations } from "./escalations.js";
 import { loadKpis } from "./kpis.js";
 import { followStream } from "./live.js";
 import { loadAgents, loadQueues } from "./panels.js";
+import { loadProblems } from "./problems.js";
 import { loadStaffing, renderStaffingAlerts } from "./staffing.js";
 import { runWhatIf } from "./whatif.js";
 import { chooseRegion, openSession, showConsole, showSignIn, signOut, storedToken, tokenFromFragment } from "./session.js";
@@ -16,6 +17,7 @@ import { later, state } from "./state.js";
 const PANEL_POLL_MS = 5000;
 const KPI_POLL_MS = 30000;
 const STAFFING_POLL_MS = 15000;
+const PROBLEMS_POLL_MS = 5000;
 
 async function signIn(token) {
   if (!openSession(token)) return;
@@ -56,6 +58,7 @@ function start(generation) {
     await loadStaffing(g);
     renderStaffingAlerts(); // keeps the ages fresh
   });
+  every(generation, PROBLEMS_POLL_MS, (g) => loadProblems(g, { typing: true }));
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -87,6 +90,7 @@ document.addEventListener("DOMContentLoaded", () => {
     loadAgents(generation);
     loadAtRisk(generation);
     loadStaffing(generation);
+    loadProblems(generation);
     loadKpis(generation).catch(() => {});
   });
   const token = tokenFromFragment() || storedToken();

@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "esc_problem_contacts",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("contact_id", sa.String(128), nullable=False, unique=True),
+        sa.Column("contact_id", sa.String(128), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
         sa.Column("language", sa.String(35), nullable=False),
@@ -31,6 +31,9 @@ def upgrade() -> None:
         sa.Column("excerpt", sa.Text(), nullable=False),
     )
     op.create_index("ix_esc_problem_contacts_at", "esc_problem_contacts", ["at"])
+    op.create_index(
+        "ux_esc_problem_contacts_contact", "esc_problem_contacts", ["contact_id"], unique=True
+    )
     op.create_table(
         "esc_problems",
         sa.Column("problem_id", sa.String(64), primary_key=True),

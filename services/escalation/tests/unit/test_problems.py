@@ -1,0 +1,181 @@
+"""Problems across regions in-process on SQLite, with small FreeDict dictionaries: Danish
+and French customers writing about the same failing payment make one problem for the
+coordinators of both regions (event, webhooks); each region acknowledges it once; a note
+from France reaches the Nordics; a restarted watch rebuilds its window from the table and
+does not tell the same problem twice."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from switchboard.contracts.events import (
+    ContactReceived,
+    ProblemAcknowledged,
+    ProblemDetected,
+    ProblemNoteAdded,
+)
+from switchboard.escalation.entrypoints.app import HTTP_API
+from switchboard.servicekit.auth import Role
+from switchboard.servicekit.service import service_app
+from switchboard.servicekit.tables import deliveries
+
+from ..conftest import Stack
+from .test_problem_terms import write_dictd
+
+pytestmark = pytest.mark.timeout(120)
+NORA = ("nora", Role.COORDINATOR, "nordics")
+CAMILLE = ("camille", Role.COORDINATOR, "france")
+ZOFIA = ("zofia", Role.COORDINATOR, "poland")
+AGENT = ("agent-7", Role.AGENT, "nordics")
+ORDINARY = {
+    "en": "Hello, the amount on my invoice is higher than usual, could you explain it?",
+    "da": "Hej, vi er flyttet og jeg vil gerne ændre adressen på min konto.",
+    "fr": "Bonjour, je voudrais changer l'adresse de livraison de mon compte.",
+}
+FAILING = {
+    "da": ("Betalingen bliver afvist hver gang.", "Min betaling afvises, hvad sker der?"),
+    "fr": ("Le paiement est refusé à chaque fois.", "Mon paiement a été refusé, pourquoi ?"),
+}
+_ids = itertools.count()
+
+
+def contact(stack: Stack, region: str, language: str, text: str) -> ContactReceived:
+    number = next(_ids)
+    return ContactReceived(
+        case_id=f"case-{number}",
+        customer_id=f"cust-{number}",
+        region=region,
+        channel="email",
+        contact_id=f"contact-{number}",
+        received_at=stack.clock.at,
+        outcome="opened",
+        language=language,
+        language_confidence=0.9,
+        text=text,
+    )
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    dictd = tmp_path / "dictd"
+    write_dictd(dictd, "freedict-dan-eng", {"betaling": "payment", "afvise": "reject, refuse"})
+    write_dictd(dictd, "freedict-fra-eng", {"refuser": "1. refuse, reject"})
+    write_dictd(dictd, "freedict-eng-fra", {"payment": "paiement"})
+    async with await Stack.on_sqlite(
+        tmp_path, problem_dictionaries=dictd, problem_lexicon_cache=tmp_path / "lexicon.json"
+    ) as running:
+        await running.deps.problems.load_lexicon()  # the service's start step, awaited
+        yield running
+
+
+async def ordinary_hours(stack: Stack, minutes: int) -> None:
+    for _ in range(minutes // 2):
+        await stack.deliver(contact(stack, "nordics", "da", ORDINARY["da"]))
+        await stack.deliver(contact(stack, "france", "fr", ORDINARY["fr"]))
+        await stack.deliver(contact(stack, "nordics", "en", ORDINARY["en"]))
+        stack.clock.advance(minutes=2)
+
+
+async def payments_fail(stack: Stack, count: int) -> None:
+    for number in range(count):
+        await stack.deliver(contact(stack, "nordics", "da", FAILING["da"][number % 2]))
+        await stack.deliver(contact(stack, "france", "fr", FAILING["fr"][number % 2]))
+        stack.clock.advance(minutes=1)
+
+
+async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(stack):
+    await ordinary_hours(stack, 90)
+    assert await stack.events(ProblemDetected) == []
+    onset = stack.clock.at
+
+    await payments_fail(stack, 8)
+
+    (problem,) = await stack.events(ProblemDetected)
+    assert problem.regions == ("france", "nordics")
+    assert {"payment", "reject"} <= set(problem.terms)
+    assert {c.region: c.contacts >= 5 for c in problem.counts} == {"france": True, "nordics": True}
+    assert {(e.region, e.language) for e in problem.examples} == {
+        ("france", "fr"),
+        ("nordics", "da"),
+    }
+    assert problem.first_seen >= onset
+    assert problem.detected_at - onset <= timedelta(minutes=10)
+    assert sorted(t.id for t in problem.targets) == ["camille", "magnus", "nora"]
+    async with stack.sessions() as session:
+        webhooks = (await session.execute(select(deliveries))).all()
+    assert sorted(d.recipient for d in webhooks) == ["magnus", "nora"]  # camille has none
+
+    stack.deps.problems.detector, stack.deps.problems.last_id = None, 0  # a restart
+    await payments_fail(stack, 4)
+    assert len(await stack.events(ProblemDetected)) == 1
+    detector = stack.deps.problems.detector
+    assert detector is not None
+    assert detector.counts("france", "payment")[0] >= 5  # the window, rebuilt from the table
+
+
+class Api:
+    def __init__(self, stack: Stack, client: httpx.AsyncClient) -> None:
+        self.stack, self.client = stack, client
+
+    def as_(self, subject: str, role: Role, *regions: str) -> dict[str, str]:
+        token = self.stack.service.service.tokens.issue(
+            subject=subject, role=role, regions=list(regions)
+        )
+        return {"authorization": f"Bearer {token}"}
+
+    async def problems(self, who: tuple[Any, ...]) -> list[dict[str, Any]]:
+        response = await self.client.get("/v1/problems", headers=self.as_(*who))
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    async def post(self, path: str, body: dict[str, Any], who: tuple[Any, ...]) -> httpx.Response:
+        return await self.client.post(f"/v1/problems/{path}", json=body, headers=self.as_(*who))
+
+
+async def test_coordinators_of_touched_regions_see_acknowledge_and_share_notes(stack):
+    await ordinary_hours(stack, 90)
+    await payments_fail(stack, 8)
+    transport = httpx.ASGITransport(app=service_app(stack.service.service, HTTP_API))
+    async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as client:
+        api = Api(stack, client)
+        (seen,) = await api.problems(NORA)
+        problem_id = seen["problem_id"]
+        assert seen["regions"] == ["france", "nordics"]
+        assert await api.problems(ZOFIA) == []
+        agent = await client.get("/v1/problems", headers=api.as_(*AGENT))
+        assert agent.status_code == 403
+
+        assert (
+            await api.post(f"{problem_id}/acknowledge", {"region": "nordics"}, CAMILLE)
+        ).status_code == 403
+        assert (
+            await api.post(f"{problem_id}/acknowledge", {"region": "x"}, ZOFIA)
+        ).status_code == 404
+        taken = await api.post(f"{problem_id}/acknowledge", {"region": "nordics"}, NORA)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["acknowledgements"]["nordics"]["by"] == "nora"
+        again = await api.post(f"{problem_id}/acknowledge", {"region": "nordics"}, NORA)
+        assert again.status_code == 409
+
+        advice = "Card payments fail at the provider; offer bank transfer, no fee."
+        noted = await api.post(f"{problem_id}/notes", {"note": advice}, CAMILLE)
+        assert noted.status_code == 201, noted.text
+        assert noted.json()["region"] == "france"
+        (seen,) = await api.problems(NORA)
+        assert [(n["author"], n["region"], n["note"]) for n in seen["notes"]] == [
+            ("camille", "france", advice)
+        ]
+
+    (ack,) = await stack.events(ProblemAcknowledged)
+    assert (ack.problem_id, ack.region, ack.by.id) == (problem_id, "nordics", "nora")
+    (note,) = await stack.events(ProblemNoteAdded)
+    assert (note.region, note.note) == ("france", advice)
+    assert sorted(t.id for t in note.targets) == ["camille", "magnus", "nora"]
