@@ -43,6 +43,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--min-contacts", type=int, default=DetectorSettings.min_contacts)
     parser.add_argument("--min-z", type=float, default=DetectorSettings.min_z)
+    parser.add_argument("--min-ratio", type=float, default=DetectorSettings.min_ratio)
     parser.add_argument("--smoke", action="store_true", help="two days, a few incidents")
     args = parser.parse_args()
     if args.smoke:
@@ -63,7 +64,9 @@ def main() -> int:
         local_per_day=args.local_per_day,
     )
     by_id = {i.incident_id: i for i in incidents}
-    detector = ProblemDetector(DetectorSettings(min_contacts=args.min_contacts, min_z=args.min_z))
+    detector = ProblemDetector(
+        DetectorSettings(min_contacts=args.min_contacts, min_z=args.min_z, min_ratio=args.min_ratio)
+    )
     detections = []
     origin: dict[str, str | None] = {}
     contacts = 0

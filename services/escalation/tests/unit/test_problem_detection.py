@@ -91,7 +91,7 @@ def test_another_wording_of_a_problem_going_on_joins_it():
     first = {r: frozenset({"app", "crash", "open"}) for r in ("nordics", "france")}
     second = {r: frozenset({"app", "close", "mobil"}) for r in ("nordics", "france")}
     traffic = (
-        background(240, ("nordics", "france"))
+        background(200, ("nordics", "france"))
         + incident(150, first, 10)
         + incident(170, second, 10)
     )

@@ -22,6 +22,7 @@ from switchboard.contracts.events import (
     ProblemDetected,
     ProblemNoteAdded,
 )
+from switchboard.escalation.domain.problem_detection import DetectorSettings
 from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
 from switchboard.servicekit.service import service_app
@@ -45,6 +46,7 @@ FAILING = {
     "fr": ("Le paiement est refusé à chaque fois.", "Mon paiement a été refusé, pourquoi ?"),
 }
 _ids = itertools.count()
+MIN = DetectorSettings().min_contacts
 
 
 def contact(stack: Stack, region: str, language: str, text: str) -> ContactReceived:
@@ -101,7 +103,7 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     (problem,) = await stack.events(ProblemDetected)
     assert problem.regions == ("france", "nordics")
     assert {"payment", "reject"} <= set(problem.terms)
-    assert {c.region: c.contacts >= 5 for c in problem.counts} == {"france": True, "nordics": True}
+    assert {c.region: c.contacts >= MIN for c in problem.counts} == {"france": True, "nordics": True}
     assert {(e.region, e.language) for e in problem.examples} == {
         ("france", "fr"),
         ("nordics", "da"),
@@ -118,7 +120,7 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     assert len(await stack.events(ProblemDetected)) == 1
     detector = stack.deps.problems.detector
     assert detector is not None
-    assert detector.counts("france", "payment")[0] >= 5  # the window, rebuilt from the table
+    assert detector.counts("france", "payment")[0] >= MIN  # the window, rebuilt from the table
 
 
 class Api:

@@ -34,7 +34,7 @@ class EscalationSettings(BearerServiceSettings):
     change): problems across regions group contacts' texts through it."""
     problem_dictionaries: Path = Path("/usr/share/dictd")
     problem_window_minutes: float = Field(default=10.0, gt=0)
-    problem_min_contacts: int = Field(default=5, ge=1)
+    problem_min_contacts: int = Field(default=4, ge=1)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     console_routing_url: str = "http://127.0.0.1:8002"
     """Where the coordinator console's browser reaches routing (queues, agents)."""

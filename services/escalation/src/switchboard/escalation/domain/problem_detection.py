@@ -7,11 +7,10 @@ rises in a region when the window holds at least ``min_contacts`` contacts with 
 least ``min_ratio`` times what the term's share of the region's baseline contacts expects
 of the window's contacts (so quiet nights and busy mornings change nothing), and ``min_z``
 Poisson standard deviations above that. A term rising in ``min_regions`` regions at once
-is a problem, unless an active problem has it already, or it is typical of the contacts
-carrying an active problem's terms, or most of its rise carries those terms or the
-problem's typical terms rising now: then it joins that problem. The terms that rose with it
-in the same regions and contacts are its explanation. In memory, no I/O: the service
-feeds it from its table of contacts.
+is a problem, unless an active problem has it already or it rose with one, or most of its
+rise carries an active problem's terms or the terms that rose with it rising again: then
+it joins that problem. The terms that rose with it in the same regions and contacts are
+its explanation. In memory, no I/O: the service feeds it from its table of contacts.
 """
 
 from __future__ import annotations
@@ -34,14 +33,14 @@ class DetectorSettings:
     baseline: timedelta = timedelta(hours=24)
     warm_up: timedelta = timedelta(hours=1)
     """No detection until the contacts seen span this much (every term rises at first)."""
-    min_contacts: int = 5
+    min_contacts: int = 4
     min_ratio: float = 3.0
     min_z: float = 4.0
     min_regions: int = 2
     co_occurrence: float = 0.5
     signature_share: float = 0.2
     """A rising term joins an active problem found in at least this share of its contacts."""
-    quiet: timedelta = timedelta(hours=2)
+    quiet: timedelta = timedelta(hours=1)
     """A problem none of whose terms rose for this long is over: its terms may start another."""
     max_terms: int = 8
     examples_per_language: int = 1
@@ -76,6 +75,8 @@ class ActiveProblem:
     terms: set[str]
     regions: set[str]
     last_rise: datetime
+    rose_with: set[str] = field(default_factory=set)
+    """The terms typical of its contacts that were rising when it was detected."""
     signature: Counter[str] = field(default_factory=Counter)
     """Every term of the window's contacts that carried its terms when it was detected, and
     in how many (fixed then: a later problem sharing a word must not grow into it)."""
@@ -133,8 +134,15 @@ class ProblemDetector:
             detection = self._detect(term, regions)
             detections.append(detection)
             self.track(detection.problem_id, detection.terms, regions, self.now)
+            problem = self.active[detection.problem_id]
             for seen in self._window_contacts():
-                self.active[detection.problem_id].absorb(seen)
+                problem.absorb(seen)
+            share = self.settings.signature_share
+            problem.rose_with = {
+                t
+                for t in problem.signature
+                if t != ALL and problem.typical(t, share) and self.rising_regions(t)
+            }
         return detections
 
     def track(
@@ -218,7 +226,7 @@ class ProblemDetector:
         """The active problem the term belongs to: it has the term, or most of the term's
         rise (its contacts above the expected count) carry the problem's terms."""
         for problem in self.active.values():
-            if term in problem.terms or problem.typical(term, self.settings.signature_share):
+            if term in problem.terms or term in problem.rose_with:
                 return problem
         if not self.active:
             return None
@@ -232,14 +240,9 @@ class ProblemDetector:
         return None
 
     def _rising_typical(self, problem: ActiveProblem) -> set[str]:
-        """Terms typical of the problem's contacts that are rising somewhere now: another
-        wording of the same problem shares them ("app" with "crash" and with "close")."""
-        share = self.settings.signature_share
-        return {
-            term
-            for term in problem.signature
-            if term != ALL and problem.typical(term, share) and self.rising_regions(term)
-        }
+        """Terms that rose with the problem and are rising again now: another wording of
+        the same problem shares them ("app" with "crash" and with "close")."""
+        return {term for term in problem.rose_with if self.rising_regions(term)}
 
     def _excess(self, region: str, term: str) -> float:
         window, baseline = self.counts(region, term)
