@@ -103,7 +103,10 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     (problem,) = await stack.events(ProblemDetected)
     assert problem.regions == ("france", "nordics")
     assert {"payment", "reject"} <= set(problem.terms)
-    assert {c.region: c.contacts >= MIN for c in problem.counts} == {"france": True, "nordics": True}
+    assert {c.region: c.contacts >= MIN for c in problem.counts} == {
+        "france": True,
+        "nordics": True,
+    }
     assert {(e.region, e.language) for e in problem.examples} == {
         ("france", "fr"),
         ("nordics", "da"),
