@@ -22,6 +22,7 @@ from switchboard.contracts.events.common import (
     LanguageTag,
     Note,
     Region,
+    Sealed,
     Value,
 )
 from switchboard.contracts.topics import PROBLEMS, Topic
@@ -45,11 +46,14 @@ class RegionCount(Value):
 
 
 class ExampleMessage(Value):
-    """One contact's text about the problem, in its language."""
+    """One contact's text about the problem, in its language. The text is personal data:
+    it is sealed under its customer's key (``sealed``, ``text`` left empty) where the
+    writer has intake's keys, so it is unreadable once the customer is erased."""
 
     language: LanguageTag
     region: Region
-    text: Excerpt
+    text: Excerpt = ""
+    sealed: Sealed | None = None
 
 
 class ProblemDetected(ProblemEvent):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,10 +28,15 @@ class ProblemContactRow(Base):
     terms: Mapped[str] = mapped_column(Text)
     """Space-separated pivot terms."""
     excerpt: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[str] = mapped_column(String(128))
+    """Whose text it is: erased with the customer (GDPR art. 17)."""
+    sealed: Mapped[bool]
+    """Whether intake sealed the text: an example of it is sealed again in the event."""
 
     __table_args__ = (
         Index("ix_esc_problem_contacts_at", "at"),
         Index("ux_esc_problem_contacts_contact", "contact_id", unique=True),
+        Index("ix_esc_problem_contacts_customer_id", "customer_id"),
     )
 
 
@@ -92,3 +97,28 @@ async def notes_of(session: AsyncSession, problem_ids: list[str]) -> list[Proble
         .order_by(ProblemNoteRow.added_at)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def authors_of(session: AsyncSession, contact_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    """Contact id → (the customer who wrote it, whether intake sealed its text)."""
+    if not contact_ids:
+        return {}
+    query = select(
+        ProblemContactRow.contact_id, ProblemContactRow.customer_id, ProblemContactRow.sealed
+    ).where(ProblemContactRow.contact_id.in_(contact_ids))
+    return {
+        contact: (customer, sealed) for contact, customer, sealed in await session.execute(query)
+    }
+
+
+async def erase_customers(session: AsyncSession, customer_ids: list[str]) -> int:
+    """Every text of these customers the problems hold: their contacts' rows, and the
+    problems' examples they wrote. Returns the rows touched."""
+    gone = delete(ProblemContactRow).where(ProblemContactRow.customer_id.in_(customer_ids))
+    rows = (await session.execute(gone)).rowcount or 0  # type: ignore[attr-defined]
+    for problem in (await session.execute(select(ProblemRow).with_for_update())).scalars():
+        kept = [e for e in problem.examples if e.get("customer_id") not in customer_ids]
+        if len(kept) != len(problem.examples):
+            problem.examples = kept
+            rows += 1
+    return rows

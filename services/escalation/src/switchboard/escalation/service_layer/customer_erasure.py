@@ -2,8 +2,10 @@
 
 Cases, escalations, SLA clocks and their counts stay, with the customer's id (an opaque
 id: intake no longer ties it to anyone); what is personal goes: the reasons of the
-customer's escalations (a survey comment copied in) and the coordinator webhooks about
-those cases, which carried the escalation events. ``CustomerErasedByEscalation`` confirms."""
+customer's escalations (a survey comment copied in), the coordinator webhooks about
+those cases, which carried the escalation events, and the customer's texts the problem
+detector holds (its contacts' rows and the problems' examples).
+``CustomerErasedByEscalation`` confirms."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import CustomerErasedByEscalation, CustomerErasureRequested
+from switchboard.escalation.adapters import problems
 from switchboard.escalation.adapters.orm import Base, CaseRow, ClockRow, EscalationRow
 from switchboard.escalation.service_layer.notifications import COORDINATOR_WEBHOOKS
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
@@ -33,6 +36,7 @@ async def erase_customer(
     rows = 0
     reasons = update(EscalationRow).where(EscalationRow.case_id.in_(case_ids)).values(reason=None)
     rows += (await session.execute(reasons)).rowcount or 0  # type: ignore[attr-defined]
+    rows += await problems.erase_customers(session, ids)
     rows += await scrub(
         session,
         stream=COORDINATOR_WEBHOOKS,
@@ -58,6 +62,11 @@ async def export_customer(session: AsyncSession, customer_id: str) -> dict[str, 
         "sla_clocks": await session.scalars(select(ClockRow).where(ClockRow.case_id.in_(case_ids))),
         "escalations": await session.scalars(
             select(EscalationRow).where(EscalationRow.case_id.in_(case_ids))
+        ),
+        "problem_contacts": await session.scalars(
+            select(problems.ProblemContactRow).where(
+                problems.ProblemContactRow.customer_id == customer_id
+            )
         ),
     }
     return {

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import Counter
 
 from switchboard.contracts.envelope import Envelope
 from switchboard.contracts.events import ContactReceived
 from switchboard.contracts.events.cases import Direction
-from switchboard.contracts.events.common import Actor, ActorKind
+from switchboard.contracts.events.common import Actor, ActorKind, Sealed
 from switchboard.contracts.events.problems import (
     ExampleMessage,
     ProblemAcknowledged,
@@ -33,8 +34,10 @@ from switchboard.escalation.domain.problem_detection import Detection
 from switchboard.escalation.domain.regions import can_act
 from switchboard.escalation.service_layer.escalations import InvalidTransition, NotAllowed
 from switchboard.escalation.service_layer.notifications import publish_with_webhooks
+from switchboard.escalation.service_layer.personal_fields import contact_text
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.sealing import seal
 
 PROBLEMS_DETECTED = Counter(
     "escalation_problems_detected_total", "Problems detected across regions"
@@ -55,7 +58,10 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
     """Count an inbound contact's terms; publish the problems it makes rise."""
     contact = message.data
     watch = uow.deps.problems
-    if contact.direction is not Direction.INBOUND or not contact.text.strip():
+    if contact.direction is not Direction.INBOUND:
+        return
+    text = await contact_text(uow, contact)
+    if not text.strip():
         return
     uow.session.add(
         ProblemContactRow(
@@ -63,8 +69,10 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
             at=contact.received_at,
             region=contact.region,
             language=contact.language,
-            terms=" ".join(sorted(watch.terms(contact.language, contact.text))),
-            excerpt=contact.text[:EXCERPT],
+            terms=" ".join(sorted(watch.terms(contact.language, text))),
+            excerpt=text[:EXCERPT],
+            customer_id=contact.customer_id,
+            sealed=contact.sealed is not None,
         )
     )
     await uow.session.flush()
@@ -74,8 +82,15 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
 
 
 async def _tell(uow: EscalationUnitOfWork, detection: Detection) -> None:
+    authors = await store.authors_of(uow.session, [c.contact_id for c in detection.examples])
     examples = [
-        {"language": c.language, "region": c.region, "text": c.text[:EXCERPT]}
+        {
+            "language": c.language,
+            "region": c.region,
+            "text": c.text[:EXCERPT],
+            "customer_id": authors.get(c.contact_id, ("", False))[0],
+            "sealed": authors.get(c.contact_id, ("", False))[1],
+        }
         for c in detection.examples
     ]
     regions = list(detection.regions)
@@ -98,13 +113,29 @@ async def _tell(uow: EscalationUnitOfWork, detection: Detection) -> None:
         terms=detection.terms[:20],
         regions=detection.regions,
         counts=tuple(RegionCount(region=r, contacts=n) for r, n in detection.counts.items()),
-        examples=tuple(ExampleMessage.model_validate(e) for e in examples[:50]),
+        examples=tuple([await _example(uow, e) for e in examples[:50]]),
         first_seen=detection.first_seen,
         detected_at=detection.detected_at,
         targets=tuple(Actor(kind=ActorKind.COORDINATOR, id=c) for c in recipients[:100]),
     )
     await publish_with_webhooks(uow=uow, loaded=loaded, event=event, recipients=recipients)
     PROBLEMS_DETECTED.inc()
+
+
+async def _example(uow: EscalationUnitOfWork, example: dict[str, Any]) -> ExampleMessage:
+    """An example for the event: its text sealed under its customer's key (the topic keeps
+    it for good; the key is destroyed when the customer is erased) when intake sent it
+    sealed, plain when it came plain."""
+    keys, customer_id = uow.deps.personal_keys, example["customer_id"]
+    language, region = example["language"], example["region"]
+    if keys is None or not example["sealed"]:
+        return ExampleMessage(language=language, region=region, text=example["text"])
+    key = await keys.key(customer_id) if customer_id else None
+    if key is None:  # erased meanwhile (or unknown): the example goes without its text
+        return ExampleMessage(language=language, region=region)
+    parts = seal({"text": example["text"]}, key_id=customer_id, key=key)
+    sealed = Sealed(key_id=parts.key_id, nonce=parts.nonce, ciphertext=parts.ciphertext)
+    return ExampleMessage(language=language, region=region, sealed=sealed)
 
 
 def _problem(row: ProblemRow) -> Problem:

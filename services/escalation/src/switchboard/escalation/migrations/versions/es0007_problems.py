@@ -29,10 +29,15 @@ def upgrade() -> None:
         sa.Column("language", sa.String(35), nullable=False),
         sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("excerpt", sa.Text(), nullable=False),
+        sa.Column("customer_id", sa.String(length=128), nullable=False),
+        sa.Column("sealed", sa.Boolean(), nullable=False),
     )
     op.create_index("ix_esc_problem_contacts_at", "esc_problem_contacts", ["at"])
     op.create_index(
         "ux_esc_problem_contacts_contact", "esc_problem_contacts", ["contact_id"], unique=True
+    )
+    op.create_index(
+        "ix_esc_problem_contacts_customer_id", "esc_problem_contacts", ["customer_id"]
     )
     op.create_table(
         "esc_problems",
