@@ -4,6 +4,8 @@ call them. Tokens are minted with the shared JWT secret, like servicekit's token
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,6 +18,55 @@ from switchboard.simulator.channels import Adapter, Payload, encode, signed_head
 
 ADMIN = "simulator-admin"
 TOKEN_TTL = timedelta(hours=12)
+RETRY_FOR_SECONDS = 120.0
+"""How long a call is tried again while a service is restarting (connection refused) or a
+dependency of it is down (503 with Retry-After): longer than a restart takes."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP exchange as the client saw it: a status, or the transport error instead."""
+
+    at: float
+    """``time.monotonic()`` when the answer (or the error) came."""
+    service: str
+    method: str
+    path: str
+    status: int | None
+    error: str | None = None
+    retry_after: str | None = None
+
+
+class RecordingTransport(httpx.AsyncHTTPTransport):
+    """Every request's outcome appended to ``calls`` (what a fault test counts as the
+    errors clients saw), the service named by its base URL."""
+
+    def __init__(self, services: dict[str, str], calls: list[Call], **options: Any) -> None:
+        super().__init__(**options)
+        self.services, self.calls = services, calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        service = self.services.get(origin, origin)
+        try:
+            response = await super().handle_async_request(request)
+        except httpx.TransportError as error:
+            at = time.monotonic()
+            self.calls.append(
+                Call(at, service, request.method, request.url.path, None, type(error).__name__)
+            )
+            raise
+        self.calls.append(
+            Call(
+                time.monotonic(),
+                service,
+                request.method,
+                request.url.path,
+                response.status_code,
+                retry_after=response.headers.get("retry-after"),
+            )
+        )
+        return response
 
 
 @dataclass(frozen=True)
@@ -33,7 +84,13 @@ class PlatformError(RuntimeError):
 class Platform:
     def __init__(self, urls: Urls, jwt_secret: str, audience: str = "switchboard") -> None:
         self.urls = urls
-        self.http = httpx.AsyncClient(timeout=10.0, limits=httpx.Limits(max_connections=64))
+        self.calls: list[Call] = []
+        """Every exchange with the services, in order (see ``Call``)."""
+        origins = {url.rstrip("/"): name for name, url in vars(urls).items()}
+        limits = httpx.Limits(max_connections=64)
+        self.http = httpx.AsyncClient(
+            timeout=10.0, transport=RecordingTransport(origins, self.calls, limits=limits)
+        )
         self._issuer = TokenVerifier(jwt_secret, audience)
         self._tokens: dict[tuple[str, str, tuple[str, ...]], dict[str, str]] = {}
 
@@ -113,47 +170,45 @@ class Platform:
     async def _signed_post(
         self, adapter: Adapter, path: str, payload: Payload, what: str
     ) -> httpx.Response:
+        """Tried again, with the same webhook id and signature, after a dropped connection,
+        a 429 or a 503 (a restarting intake, a database down): intake answers a retry of a
+        message it took with the original answer (``duplicate``), so nothing counts twice."""
         body = encode(payload)
         headers = signed_headers(adapter.secret, body)
-        for attempt in range(5):
-            try:
-                response = await self.http.post(
-                    f"{self.urls.intake}{path}", content=body, headers=headers
-                )
-            except httpx.TransportError:
-                await asyncio.sleep(0.2 * (attempt + 1))
-                continue
-            if response.status_code != 429:
-                return response
-            await asyncio.sleep(_retry_after(response))
-        raise PlatformError(f"intake did not accept {what} after 5 tries")
+        url = f"{self.urls.intake}{path}"
+        return await _retrying(
+            lambda: self.http.post(url, content=body, headers=headers),
+            what=f"intake did not accept {what}",
+            any_transport_error=True,
+        )
 
     # -- an agent -------------------------------------------------------------------------
 
     async def presence(self, agent_id: str, presence: str) -> None:
-        response = await self.http.put(
-            f"{self.urls.routing}/v1/agents/{agent_id}/presence",
-            json={"presence": presence},
-            headers=self.auth(agent_id),
+        url = f"{self.urls.routing}/v1/agents/{agent_id}/presence"
+        response = await _retrying(
+            lambda: self.http.put(url, json={"presence": presence}, headers=self.auth(agent_id)),
+            what=f"routing did not take {agent_id}'s presence",
+            any_transport_error=True,  # a PUT: the same state again
         )
         _expect(response, 200)
 
     async def act(
         self, agent_id: str, case_id: str, action: str, body: dict[str, Any] | None = None
     ) -> httpx.Response:
-        return await self.http.post(
-            f"{self.urls.routing}/v1/cases/{case_id}/{action}",
-            json=body,
-            headers=self.auth(agent_id),
+        url = f"{self.urls.routing}/v1/cases/{case_id}/{action}"
+        return await _retrying(
+            lambda: self.http.post(url, json=body, headers=self.auth(agent_id)),
+            what=f"routing did not take {action} on {case_id}",
         )
 
     async def reply(self, agent_id: str, case_id: str, body: dict[str, Any]) -> httpx.Response:
         """The agent holding the case answers the customer through intake, which sends it
         through the case's channel adapter."""
-        return await self.http.post(
-            f"{self.urls.intake}/v1/cases/{case_id}/replies",
-            json=body,
-            headers=self.auth(agent_id),
+        url = f"{self.urls.intake}/v1/cases/{case_id}/replies"
+        return await _retrying(
+            lambda: self.http.post(url, json=body, headers=self.auth(agent_id)),
+            what=f"intake did not take the reply on {case_id}",
         )
 
     # -- a coordinator --------------------------------------------------------------------
@@ -213,6 +268,35 @@ class Platform:
         _expect(response, 200)
         total = response.json().get("total", {})
         return total if isinstance(total, dict) else {}
+
+
+async def _retrying(
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    what: str,
+    any_transport_error: bool = False,
+    within: float = RETRY_FOR_SECONDS,
+) -> httpx.Response:
+    """``send()`` until it is answered other than 429 or 503, for at most ``within`` seconds.
+    A refused connection (nothing was sent) is always tried again; any other transport error
+    only when ``any_transport_error`` (the request is idempotent)."""
+    deadline = time.monotonic() + within
+    pause = 0.2
+    while True:
+        try:
+            response = await send()
+        except httpx.TransportError as error:
+            retry = any_transport_error or isinstance(error, httpx.ConnectError)
+            if not retry or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(2.0, pause * 1.5)
+            continue
+        if response.status_code not in (429, 503):
+            return response
+        if time.monotonic() > deadline:
+            raise PlatformError(f"{what}: {response.status_code} for {within:.0f} s")
+        await asyncio.sleep(_retry_after(response))
 
 
 def _retry_after(response: httpx.Response) -> float:
