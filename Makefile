@@ -16,7 +16,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3
 	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers whatif-bench problems-eval
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers whatif-bench problems-eval soak
 
 setup: $(STAMP) kafka-jars
 
@@ -71,6 +71,21 @@ test: system-packages setup
 problems-eval: $(STAMP)
 	bash deploy/system-packages.sh run
 	$(BIN)/python bench/problem_detection.py $(PROBLEMS_ARGS)
+
+## soak: simulated days on the whole platform (its own broker and PostgreSQL) while faults at
+## random kill -9 its services, the broker and PostgreSQL, two at once now and then, and
+## restart them; prints the fault, client and invariant tables (python -m switchboard.chaos).
+## Not part of `make test` (tests/chaos runs the short fixed schedule there). SOAK_MINUTES=
+## bounds it, SOAK_SEED= repeats a run (the seed is printed), SOAK_KAFKA_NODES=3 runs a
+## three-node KRaft cluster (faults then also kill single nodes and the active controller),
+## SOAK_ARGS= passes more (--replicas routing=2, --day-seconds, --contacts, --keep DIR).
+SOAK_MINUTES ?= 120
+SOAK_KAFKA_NODES ?= 1
+SOAK_SEED ?=
+SOAK_ARGS ?=
+soak: system-packages setup
+	$(BIN)/python -m switchboard.chaos --minutes $(SOAK_MINUTES) --kafka-nodes $(SOAK_KAFKA_NODES) \
+		$(if $(SOAK_SEED),--seed $(SOAK_SEED)) $(SOAK_ARGS)
 
 ## rules-check: promtool checks the Prometheus rules, runs their unit tests, checks the compose
 ## Prometheus config with them and lints the metrics the code registers (deploy/prometheus;

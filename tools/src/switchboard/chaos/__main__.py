@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         day_seconds=args.day_seconds,
         contacts=args.contacts,
         days=days,
+        longest_gap=30.0,
     )
     folder = args.keep or Path(tempfile.mkdtemp(prefix="switchboard-soak-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,8 @@ class ChaosOptions:
     first_fault_after: float = 8.0
     gap_seconds: float = 3.0
     """Quiet seconds after a recovery before the next fault."""
+    longest_gap: float | None = None
+    """With random faults: a gap between ``gap_seconds`` and this, at random."""
     routed_within: float = 15.0
     """Seconds after every service is ready again by which a fresh contact is offered."""
     ready_within: float = 90.0
@@ -226,7 +228,10 @@ async def _apply_faults(
             if target in SERVICES:
                 windows.append((target, outcome.killed_at, end + 1.0))
         say(describe(outcome))
-        await asyncio.sleep(options.gap_seconds)
+        gap = options.gap_seconds
+        if schedule is None and options.longest_gap is not None:
+            gap = rng.uniform(gap, max(gap, options.longest_gap))
+        await asyncio.sleep(gap)
 
 
 async def apply(
