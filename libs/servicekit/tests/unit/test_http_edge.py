@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
@@ -112,3 +114,41 @@ async def test_health_metrics_and_asyncapi():
         metrics = await client.get("/metrics")
         assert "switchboard_outbox_depth" in metrics.text
         assert (await client.get("/asyncapi.json")).json() == {"asyncapi": "3.0.0"}
+
+
+async def test_a_client_that_hangs_up_mid_body_is_no_server_error(caplog):
+    """Found by the chaos soak: a client gone before intake read the body was logged as an
+    unhandled error with its traceback and counted as a 500 (the 5xx alert's input)."""
+    app = create_app(title="t", version="1", runtime=None, routers=[router])
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/mail/x",
+        "raw_path": b"/mail/x",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), (b"content-length", b"100")],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
+    parts = [
+        {"type": "http.request", "body": b"partial", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return parts.pop(0) if parts else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 499
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "the client disconnected" in caplog.text

@@ -8,14 +8,18 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from switchboard.servicekit.faults import DEPENDENCY_ERROR_TYPES, unavailable_dependency
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+CLIENT_CLOSED_REQUEST = 499
+"""The status recorded for a request whose client hung up before it was read (nginx's
+convention): nobody receives it, and it is no server error."""
 RETRY_AFTER_SECONDS = 5
 """What a client is told to wait when a dependency is down (outages last seconds)."""
 
@@ -107,6 +111,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             str(exc.detail) if exc.detail else None,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _: ClientDisconnect) -> Response:
+        # A client that hangs up mid-request (a timeout, a process killed, a retry on a new
+        # connection) is not the server's error: no 500, no error log with a traceback.
+        log.info("%s %s: the client disconnected", request.method, request.url.path)
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
 
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         dependency = unavailable_dependency(exc)
