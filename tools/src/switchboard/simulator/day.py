@@ -232,6 +232,12 @@ class Simulation:
     async def _close_servers(self) -> None:
         for server in self.servers:
             await server.stop()
+        # What they received since the desks closed (delivery reports) ends with them: the
+        # HTTP client closes next.
+        late = list(self.tasks)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
         self.report.conversation.forged = sum(server.forged for server in self.servers)
 
     async def _close_desks(self) -> None:

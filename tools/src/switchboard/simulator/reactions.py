@@ -78,7 +78,11 @@ class Reactions:
     ) -> None:
         try:
             response = await self.sim.platform.post_contact(adapter, payload)
+        except asyncio.CancelledError:
+            record.gave_up = "stopped"
+            raise
         except (PlatformError, httpx.HTTPError) as error:
+            record.gave_up = f"{type(error).__name__}: {error}"
             self.report.error(f"contact {record.channel}/{record.region}: {error}")
             return
         record.status = response.status_code

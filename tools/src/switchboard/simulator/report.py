@@ -32,6 +32,9 @@ class ContactRecord:
     duplicate: bool = False
     priority: int | None = None
     angry: bool = False
+    gave_up: str | None = None
+    """Why intake's answer never came: the error after the retries, or ``stopped`` (the run
+    was stopped while it was still being sent)."""
 
 
 @dataclass
