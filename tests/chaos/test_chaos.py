@@ -34,11 +34,11 @@ def test_a_day_survives_kill_9_of_each_process_and_two_at_once() -> None:
     options = ChaosOptions(
         seed=17,
         schedule=schedule,
-        day_seconds=110.0,
-        contacts=130,
+        day_seconds=160.0,
+        contacts=150,
         first_fault_after=6.0,
         gap_seconds=2.0,
-        routed_within=15.0,
+        routed_within=30.0,
     )
     folder = Path(tempfile.mkdtemp(prefix="switchboard-chaos-"))
     folder.chmod(0o755)  # the private PostgreSQL runs as another user when we are root

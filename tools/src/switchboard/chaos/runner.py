@@ -61,8 +61,9 @@ class ChaosOptions:
     """Quiet seconds after a recovery before the next fault."""
     longest_gap: float | None = None
     """With random faults: a gap between ``gap_seconds`` and this, at random."""
-    routed_within: float = 15.0
-    """Seconds after every service is ready again by which a fresh contact is offered."""
+    routed_within: float = 30.0
+    """Seconds after every service is ready again by which a fresh contact is offered (a
+    killed routing's consumer stays in its group until the session times out, 10 s)."""
     ready_within: float = 90.0
     """Seconds after a restart by which every service must answer ``/readyz`` with 200 (a
     service's cold start, language models and all, on a loaded two-core machine)."""
@@ -212,13 +213,13 @@ async def _apply_faults(
     rng = random.Random(options.seed)
     await asyncio.sleep(options.first_fault_after)
     schedule = list(options.schedule) if options.schedule is not None else None
-    while not day.done():
-        if schedule is not None:
-            if not schedule:
+    while True:
+        if schedule is not None:  # all of them, also if the day ended first (the probe
+            if not schedule:  # still posts after each)
                 return
             fault = schedule.pop(0)
         else:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or day.done():
                 return
             fault = random_fault(rng, kafka_nodes=options.kafka_nodes)
         outcome = await apply(platform, targets, probe, fault, options)

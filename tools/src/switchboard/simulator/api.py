@@ -87,7 +87,9 @@ class Platform:
         self.calls: list[Call] = []
         """Every exchange with the services, in order (see ``Call``)."""
         origins = {url.rstrip("/"): name for name, url in vars(urls).items()}
-        limits = httpx.Limits(max_connections=64)
+        # Idle connections are dropped before the services' servers drop them (uvicorn:
+        # after 5 s): at the same expiry a request races the server's close and fails.
+        limits = httpx.Limits(max_connections=64, keepalive_expiry=2.0)
         self.http = httpx.AsyncClient(
             timeout=10.0, transport=RecordingTransport(origins, self.calls, limits=limits)
         )

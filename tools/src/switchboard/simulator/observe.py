@@ -69,7 +69,14 @@ class EventFeed:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._consumer.stop()
+        try:
+            await self._consumer.stop()
+        except asyncio.CancelledError:
+            # aiokafka 0.14's fetcher awaits the retry tasks it has just cancelled, which
+            # raises here when the broker is away as we stop: its cancellation, not ours.
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
 
     async def _run(self) -> None:
         while True:
