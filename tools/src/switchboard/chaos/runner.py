@@ -163,7 +163,7 @@ async def run_chaos(
     calls = [*simulation.platform.calls, *api.calls]
     died = targets.died_on_their_own()
     checks = [
-        invariants.every_contact_answered(report.contacts, report.interrupted),
+        invariants.every_contact_answered(report.contacts),
         invariants.contacts_in_one_case(events, report.accepted, probe.accepted),
         invariants.case_events_in_order(events),
         invariants.one_holder_at_a_time(events),
