@@ -18,10 +18,13 @@ from sqlalchemy import select
 
 from switchboard.contracts.events import (
     ContactReceived,
+    CustomerErasureRequested,
     ProblemAcknowledged,
     ProblemDetected,
     ProblemNoteAdded,
 )
+from switchboard.contracts.events.common import Actor, ActorKind
+from switchboard.escalation.adapters.problems import ProblemContactRow, ProblemRow
 from switchboard.escalation.domain.problem_detection import DetectorSettings
 from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
@@ -124,6 +127,36 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     detector = stack.deps.problems.detector
     assert detector is not None
     assert detector.counts("france", "payment")[0] >= MIN  # the window, rebuilt from the table
+
+
+async def test_an_erased_customers_text_never_becomes_an_example(stack):
+    """The detector's window still holds an erased customer's text; the problem it detects
+    afterwards shows none of it — not in the event, not in the table."""
+    await ordinary_hours(stack, 90)
+    marker = "Élodie Marchand 0612345678"
+    first = contact(stack, "france", "fr", f"{FAILING['fr'][0]} {marker}")
+    await stack.deliver(first)
+    await stack.deliver(
+        CustomerErasureRequested(
+            erasure_id="erasure-1",
+            customer_id=first.customer_id,
+            requested_at=stack.clock.at,
+            by=Actor(kind=ActorKind.COORDINATOR, id="root"),
+            case_ids=(first.case_id,),
+        )
+    )
+
+    await payments_fail(stack, 8)
+
+    (problem,) = await stack.events(ProblemDetected)
+    assert all(marker not in (example.text or "") for example in problem.examples)
+    async with stack.sessions() as session:
+        rows = (await session.execute(select(ProblemRow.examples))).scalars().all()
+        texts = (await session.execute(select(ProblemContactRow.excerpt))).scalars().all()
+    assert rows
+    assert all(marker not in str(examples) for examples in rows)
+    assert texts
+    assert all(marker not in text for text in texts)
 
 
 class Api:

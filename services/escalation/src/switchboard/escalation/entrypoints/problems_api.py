@@ -55,7 +55,11 @@ class ProblemView(BaseModel):
             terms=row.terms,
             regions=row.regions,
             counts=row.counts,
-            examples=row.examples,
+            # Who wrote an example is not the reader's business: its text and where only.
+            examples=[
+                {key: example[key] for key in ("language", "region", "text")}
+                for example in row.examples
+            ],
             acknowledgements=row.acknowledgements,
             first_seen=row.first_seen,
             detected_at=row.detected_at,

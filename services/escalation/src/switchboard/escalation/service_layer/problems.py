@@ -82,16 +82,19 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
 
 
 async def _tell(uow: EscalationUnitOfWork, detection: Detection) -> None:
+    # Only texts whose row is still there: an erased customer's row is gone while the
+    # detector's window may still hold the text, and it must not come back as an example.
     authors = await store.authors_of(uow.session, [c.contact_id for c in detection.examples])
     examples = [
         {
             "language": c.language,
             "region": c.region,
             "text": c.text[:EXCERPT],
-            "customer_id": authors.get(c.contact_id, ("", False))[0],
-            "sealed": authors.get(c.contact_id, ("", False))[1],
+            "customer_id": authors[c.contact_id][0],
+            "sealed": authors[c.contact_id][1],
         }
         for c in detection.examples
+        if c.contact_id in authors
     ]
     regions = list(detection.regions)
     uow.session.add(
