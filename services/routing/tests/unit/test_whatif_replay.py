@@ -147,6 +147,10 @@ def test_staffing_changes_parse_and_apply() -> None:
         StaffingChange.parse("emea:+1.5")
     with pytest.raises(StaffingError):
         staffed(agents, (StaffingChange.parse("apac:+1"),))
+    assert len(staffed(agents, (StaffingChange.parse("emea:+500"),))) == 504
+    for too_many in ("emea:+501", "emea:-999999999", "emea:*10.5", "emea:x99999999"):
+        with pytest.raises(StaffingError):
+            StaffingChange.parse(too_many)
 
 
 def test_going_offline_gives_back_an_unanswered_offer_to_the_queue() -> None:

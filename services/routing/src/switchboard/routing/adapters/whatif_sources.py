@@ -19,6 +19,7 @@ from switchboard.routing.adapters.orm import AgentRow
 from switchboard.routing.adapters.records import channel_counts
 from switchboard.routing.adapters.whatif_reading import recorded_day
 from switchboard.routing.domain.whatif.recording import AgentDay, RecordedDay
+from switchboard.servicekit.faults import DependencyUnavailable
 from switchboard.servicekit.kafka import KafkaConnection
 
 
@@ -47,6 +48,10 @@ async def agent_profiles(session: AsyncSession) -> dict[str, AgentDay]:
     }
 
 
+READ_SECONDS = 120.0
+"""Longest a day's reading may take: a broker gone meanwhile answers 503, not a hang."""
+
+
 async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event]:
     """The assignments from ``start`` and every agent status change (presence at the
     start needs the changes before it), each topic in its partitions' order, up to the
@@ -69,7 +74,10 @@ async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event
             consumer.seek(partition, offset.offset if offset is not None else ends[partition])
         events: dict[TopicPartition, list[Event]] = {p: [] for p in partitions}
         remaining = {p for p in partitions if await consumer.position(p) < ends[p]}
+        deadline = time.monotonic() + READ_SECONDS
         while remaining:
+            if time.monotonic() > deadline:
+                raise DependencyUnavailable("broker", f"the day not read in {READ_SECONDS:g} s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for partition, records in batch.items():
                 for record in records:

@@ -3,6 +3,7 @@ another staffing, side by side with the day as it was."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from datetime import timedelta
 from statistics import median
@@ -12,16 +13,23 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from switchboard.routing.domain.policy import PolicyError
+from switchboard.routing.domain.whatif.comparing import Alternative
 from switchboard.routing.domain.whatif.staffing import StaffingError
 from switchboard.routing.entrypoints.dependencies import PrincipalDep, RoutingDepsDep, SettingsDep
+from switchboard.routing.service_layer.unit_of_work import RoutingDeps
 from switchboard.routing.service_layer.what_if import alternative, what_if
-from switchboard.servicekit.auth import Role
+from switchboard.routing.settings import RoutingSettings
+from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db import utcnow
 from switchboard.servicekit.http import Problem
 
 router = APIRouter(prefix="/v1", tags=["what-if"])
 
 LONGEST_SPAN = timedelta(days=2)
+ONE_AT_A_TIME = asyncio.Lock()
+"""A replay reads a day from Kafka and simulates it: one per replica at a time, so a few
+callers cannot take routing's CPU and memory from the offers."""
+BUSY_RETRY_SECONDS = 10
 
 
 class AlternativeIn(BaseModel):
@@ -62,6 +70,23 @@ async def run_what_if(
         ]
     except (PolicyError, StaffingError) as error:
         raise Problem(422, str(error), title="Invalid alternative") from error
+    if ONE_AT_A_TIME.locked():
+        raise Problem(
+            503,
+            "another what-if replay is running on this replica",
+            headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+        )
+    async with ONE_AT_A_TIME:
+        return await _replay(request, who, deps, settings, alternatives)
+
+
+async def _replay(
+    request: WhatIfRequest,
+    who: Principal,
+    deps: RoutingDeps,
+    settings: RoutingSettings,
+    alternatives: list[Alternative],
+) -> dict[str, Any]:
     end = request.end or utcnow()
     try:
         result = await what_if(

@@ -13,6 +13,12 @@ from switchboard.routing.domain.whatif.recording import AgentDay
 CHANGE = re.compile(r"^(?P<pool>[^:=\s]+)\s*[:=]\s*(?P<op>[+\-*x])\s*(?P<amount>\d+(\.\d+)?)$")
 
 
+MAX_ADDED = 500
+"""Most agents one change adds or removes: a what-if is a question about a team, and each
+agent is simulated through the whole day."""
+MAX_FACTOR = 10.0
+
+
 class StaffingError(ValueError):
     pass
 
@@ -34,9 +40,13 @@ class StaffingChange:
             raise StaffingError(f"{text!r}: expected POOL:+N, POOL:-N or POOL:*FACTOR")
         pool, op, amount = found["pool"], found["op"], found["amount"]
         if op in "*x":
+            if float(amount) > MAX_FACTOR:
+                raise StaffingError(f"{text!r}: a pool is scaled by at most {MAX_FACTOR:g}")
             return cls(pool, factor=float(amount))
         if "." in amount:
             raise StaffingError(f"{text!r}: agents are added or removed in whole numbers")
+        if int(amount) > MAX_ADDED:
+            raise StaffingError(f"{text!r}: at most {MAX_ADDED} agents added or removed")
         return cls(pool, add=int(amount) * (1 if op == "+" else -1))
 
     def __str__(self) -> str:
