@@ -293,7 +293,7 @@ class Intake:
         response = await self.client.post(
             f"{self.base}/v1/admin/adapters",
             json={"id": adapter_id, "channel": channel, "region": region, **spec},
-            headers=self.platform.auth("e2e-admin", "admin"),
+            headers=self.platform.auth("service:e2e", "admin"),
         )
         assert response.status_code == 201, response.text
         return Adapter(adapter_id, channel, response.json()["secret"])
@@ -344,7 +344,7 @@ class Intake:
             return event
         answer = await self.client.get(
             f"{self.base}/v1/personal-keys/{event.sealed.key_id}",
-            headers=self.platform.auth("e2e-admin", "admin"),
+            headers=self.platform.auth("service:e2e", "admin"),
         )
         if answer.status_code == 410:
             return event
@@ -382,7 +382,7 @@ class Routing:
         response = await self.client.put(
             f"{self.base}/v1/agents/{agent_id}",
             json=profile,
-            headers=self.platform.auth("e2e-admin", "admin"),
+            headers=self.platform.auth("service:e2e", "admin"),
         )
         assert response.status_code == 200, response.text
 

@@ -83,7 +83,11 @@ async def test_an_erased_customer_leaves_no_personal_string_in_intake(intake, ap
     database = tmp_path / "intake.db"
     assert REPLY in every_value(database), "the reply waits in the outbound queue"
 
-    keyed = await app.get(f"/v1/personal-keys/{customer}", headers=admin)
+    # Data keys go to services (an admin token of a service: subject), not to people.
+    refused = await app.get(f"/v1/personal-keys/{customer}", headers=admin)
+    assert refused.status_code == 403, refused.text
+    service = bearer(intake, "service:escalation", "admin")
+    keyed = await app.get(f"/v1/personal-keys/{customer}", headers=service)
     assert keyed.status_code == 200, keyed.text
     key = base64.b64decode(keyed.json()["key"])
     assert repr(key) in every_value(database)
@@ -103,7 +107,7 @@ async def test_an_erased_customer_leaves_no_personal_string_in_intake(intake, ap
     assert oskar["case_id"] in stored
     assert ingrid["case_id"] in stored, "its case stays, as a count"
     assert repr(key) not in stored, "the key is destroyed"
-    gone = await app.get(f"/v1/personal-keys/{customer}", headers=admin)
+    gone = await app.get(f"/v1/personal-keys/{customer}", headers=service)
     assert gone.status_code == 410, gone.text
 
     # The events were sealed before they reached the outbox: only the destroyed key opens them.

@@ -79,7 +79,7 @@ async def personal_key(
     except UnknownCustomer as error:
         raise Problem(404, f"no customer {error.args[0]!r}") from error
     except NotAllowed as error:
-        raise Problem(403, "only services with an admin token read data keys") from error
+        raise Problem(403, "only services read data keys (admin, subject service:…)") from error
     return {"key_id": customer_id, "key": base64.b64encode(key).decode()}
 
 

@@ -11,6 +11,7 @@ erasure's status. Admins only."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -221,7 +222,8 @@ async def data_key(*, uow: IntakeUnitOfWork, principal: Principal, customer_id: 
     """The customer's data key, for a service that opens or seals their personal fields;
     made now if they have none. ``Erased`` once the customer is."""
     session = uow.session
-    _admin_only(principal, customer_id)
+    _services_only(principal, customer_id)
+    KEY_READS.info("data key of customer %s read by %s", customer_id, principal.subject)
     erased = await session.scalar(
         select(CustomerErasureRow.erasure_id).where(CustomerErasureRow.customer_id == customer_id)
     )
@@ -266,6 +268,17 @@ def _plain(row: Base) -> dict[str, Any]:
 
 def _stored(erasure: Erasure) -> dict[str, Any]:
     return {service: at.isoformat() for service, at in erasure.confirmations.items()}
+
+
+SERVICE_SUBJECT = "service:"
+"""The subjects of the tokens services issue themselves to read data keys: a person's
+admin token (single sign-on, or one made for switchboard-gdpr) reads no key."""
+KEY_READS = logging.getLogger("switchboard.intake.key_reads")
+
+
+def _services_only(principal: Principal, customer_id: str) -> None:
+    if principal.role is not Role.ADMIN or not principal.subject.startswith(SERVICE_SUBJECT):
+        raise NotAllowed(customer_id)
 
 
 def _admin_only(principal: Principal, customer_id: str) -> None:
