@@ -93,3 +93,22 @@ async def test_a_holder_answering_an_error_is_a_sick_dependency():
     with pytest.raises(DependencyUnavailable, match="503"):
         await client.key("c1")
     await client.close()
+
+
+async def test_a_key_id_stays_one_path_segment_and_a_garbled_key_is_a_sick_dependency():
+    app, paths = FastAPI(), []
+
+    @app.get("/keys/{key_id:path}")
+    async def garbled(key_id: str, request: Request) -> JSONResponse:
+        paths.append((request.scope["raw_path"].decode(), request.url.query))
+        return JSONResponse({"key": "not base64 at all!"})
+
+    client = PersonalKeys(
+        url="http://holder.test/keys/{key_id}",
+        token=lambda: "t",
+        transport=httpx.ASGITransport(app=app),
+    )
+    with pytest.raises(DependencyUnavailable, match="unreadable"):
+        await client.key("../admin/adapters?x=1")
+    assert paths == [("/keys/..%2Fadmin%2Fadapters%3Fx%3D1", "")]
+    await client.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 
@@ -42,7 +43,7 @@ class PersonalKeys:
             self._http = httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
         try:
             answer = await self._http.get(
-                self._url.format(key_id=key_id),
+                self._url.format(key_id=quote(key_id, safe="")),
                 headers={"Authorization": f"Bearer {self._token()}"},
             )
         except httpx.HTTPError as error:
@@ -50,7 +51,12 @@ class PersonalKeys:
         if answer.status_code in GONE:
             key = None
         elif answer.status_code == 200:
-            key = base64.b64decode(answer.json()["key"])
+            try:
+                key = base64.b64decode(answer.json()["key"], validate=True)
+            except (ValueError, KeyError, TypeError) as error:
+                raise DependencyUnavailable(
+                    "key holder", f"a key it sent is unreadable: {error!r}"
+                ) from error
         else:
             raise DependencyUnavailable("key holder", f"answered {answer.status_code}")
         self._cache[key_id] = (now + self._ttl, key)
