@@ -57,13 +57,15 @@ async def request_erasure(
     session = uow.session
     _admin_only(principal, customer_id)
     customer_id = await _survivor(session, customer_id)
+    # The customer's row locked first: a second request at the same time waits here and
+    # then finds the first one's erasure (it would otherwise insert its own and fail).
+    if await session.get(CustomerRow, customer_id, with_for_update=True) is None:
+        raise UnknownCustomer(customer_id)
     existing = await session.scalar(
         select(CustomerErasureRow).where(CustomerErasureRow.customer_id == customer_id)
     )
     if existing is not None:
         return erasure_of(existing)
-    if await session.get(CustomerRow, customer_id, with_for_update=True) is None:
-        raise UnknownCustomer(customer_id)
     merged_ids = list(
         await session.scalars(
             select(CustomerMergeRow.merged_id).where(CustomerMergeRow.survivor_id == customer_id)
