@@ -81,10 +81,11 @@ async def test_a_dead_letter_older_than_what_its_group_applied_is_not_replayed_u
         await send("case-2", "poison")  # offset 1: dead-lettered
         await send("case-1", "resolved")  # offset 2: newer, applied
         await send("case-3", "open")  # offset 3: another key
+        await send("case-2", "poison")  # offset 4: dead-lettered too, never applied
 
         async def both_dead() -> list[dict[str, Any]] | None:
             rows = (await list_dead_letters(kafka_bootstrap, group))[group]
-            return rows if len(rows) == 2 else None
+            return rows if len(rows) == 3 else None
 
         rows = await eventually(both_dead)
 
@@ -95,7 +96,8 @@ async def test_a_dead_letter_older_than_what_its_group_applied_is_not_replayed_u
         assert applied == {"case-1": "resolved", "case-3": "open"}
         by_original = {row["original"]: row for row in rows}
         assert by_original[f"{topic_name}/0/0"]["newer_for_key"] == 1
-        assert by_original[f"{topic_name}/0/1"]["newer_for_key"] == 0
+        assert by_original[f"{topic_name}/0/1"]["newer_for_key"] == 0, "a dead letter is not"
+        assert by_original[f"{topic_name}/0/4"]["newer_for_key"] == 0
         stale, fine = (str(by_original[f"{topic_name}/0/{n}"]["position"]) for n in (0, 1))
 
         boot = ["--bootstrap-servers", kafka_bootstrap]
@@ -120,7 +122,7 @@ async def test_a_dead_letter_older_than_what_its_group_applied_is_not_replayed_u
         stale_partition, stale_offset = (int(part) for part in stale.split(":"))
         with pytest.raises(OlderThanApplied):
             await replay(kafka_bootstrap, group, [(stale_partition, stale_offset)])
-        assert len(await read_topic(kafka_bootstrap, topic_name, expect=4)) == 4, "none sent"
+        assert len(await read_topic(kafka_bootstrap, topic_name, expect=5)) == 5, "none sent"
 
         partition, offset = (int(part) for part in fine.split(":"))
         sent = await replay(kafka_bootstrap, group, [(partition, offset)])
@@ -131,9 +133,9 @@ async def test_a_dead_letter_older_than_what_its_group_applied_is_not_replayed_u
         )
         assert forced.exit_code == 0, forced.output
         assert "(after 1 newer event(s) for its key)" in forced.output
-        on_topic = await read_topic(kafka_bootstrap, topic_name, expect=6)
-        assert [record.key for record in on_topic[4:]] == [b"case-2", b"case-1"]
-        assert json.loads(on_topic[5].value)["status"] == "poison"
+        on_topic = await read_topic(kafka_bootstrap, topic_name, expect=7)
+        assert [record.key for record in on_topic[5:]] == [b"case-2", b"case-1"]
+        assert json.loads(on_topic[6].value)["status"] == "poison"
     finally:
         await runner.stop()
         await task

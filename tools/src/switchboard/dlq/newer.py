@@ -6,7 +6,8 @@ older event lands on top of the newer ones (a case reopened after it was resolve
 agent's old status over the new one) unless the group's handler checks versions. So the
 tool looks: for each dead letter, the events for its key on the source partition after its
 original offset. Not counted: its own earlier replays (same event id, which the inbox
-absorbs) and records replayed for another group (this group passes over those).
+absorbs), the other dead letters asked about (the group never applied those) and records
+replayed for another group (this group passes over those).
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ def _origin(letter: DeadLetter) -> tuple[TopicPartition, int] | None:
 
 
 async def newer_events(
-    kafka: str | KafkaConnection, group: str, letters: list[DeadLetter]
+    kafka: str | KafkaConnection,
+    group: str,
+    letters: list[DeadLetter],
+    dead_ids: set[str] | None = None,
 ) -> dict[str, list[Later]]:
     """Per dead letter (its ``position``), the events for its key that ``group`` has read
-    on the source partition after it; empty for one without a key or known origin."""
+    on the source partition after it; empty for one without a key or known origin.
+    ``dead_ids``: the event ids of all the group's dead letters (default: ``letters``')."""
     origins = {letter.position: _origin(letter) for letter in letters}
     starts: dict[TopicPartition, int] = {}
     keys: dict[TopicPartition, set[bytes]] = defaultdict(set)
@@ -59,6 +64,9 @@ async def newer_events(
             starts[tp] = min(starts.get(tp, offset + 1), offset + 1)
             keys[tp].add(letter.key)
     found = await _keyed_records(kafka, starts, keys)
+    # Events that are dead letters themselves were never applied by the group: a burst of
+    # failures for one key replays in its order without --force.
+    dead = dead_ids if dead_ids is not None else {e.event_id for e in letters if e.event_id}
     newer: dict[str, list[Later]] = {}
     for letter in letters:
         origin = origins[letter.position]
@@ -72,6 +80,7 @@ async def newer_events(
             if record_offset > offset
             and key == letter.key
             and event_id != letter.event_id
+            and event_id not in dead
             and meant_for(headers, group)
         ]
     return newer

@@ -90,7 +90,8 @@ async def replay(
         unreplayable = [letter.position for letter in letters if not letter.original_topic]
         if unreplayable:
             raise ValueError(f"dead letters without dlq-original-topic: {unreplayable}")
-        newer = await newer_events(kafka, group, letters)
+        every = letters if not positions and not marks else await dead.read()
+        newer = await newer_events(kafka, group, letters, {e.event_id for e in every if e.event_id})
         planned = [
             Replayed(letter, letter.original_topic, sent=False, newer=tuple(newer[letter.position]))
             for letter in letters
