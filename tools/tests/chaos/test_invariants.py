@@ -139,6 +139,11 @@ def test_a_500_or_a_503_without_retry_after_is_caught() -> None:
     assert not invariants.clients_saw_only_2xx_or_503(
         [Call(1.0, "routing", "GET", "/", 503)]
     ).passed
+    dated = Call(3.0, "routing", "GET", "/", 503, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+    assert invariants.clients_saw_only_2xx_or_503([dated]).passed, "an HTTP date is one too"
+    for useless in ("0", "soon"):
+        late = Call(3.0, "routing", "GET", "/", 503, retry_after=useless)
+        assert not invariants.clients_saw_only_2xx_or_503([late]).passed, useless
 
 
 def test_a_connection_error_outside_the_services_own_outage_is_caught() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from switchboard.contracts.envelope import Envelope
@@ -216,7 +217,7 @@ def clients_saw_only_2xx_or_503(calls: Sequence[Call]) -> Check:
         for c in calls
         if c.status is not None
         and c.status >= 500
-        and (c.status != 503 or not c.retry_after or int(c.retry_after) <= 0)
+        and (c.status != 503 or not _retry_after_given(c.retry_after))
     ]
     return Check(
         "clients saw no 5xx but 503 with Retry-After",
@@ -225,6 +226,18 @@ def clients_saw_only_2xx_or_503(calls: Sequence[Call]) -> Check:
         len(bad),
         bad[0] if bad else "",
     )
+
+
+def _retry_after_given(value: str | None) -> bool:
+    """A Retry-After a client can act on: delay-seconds above 0, or an HTTP date."""
+    if not value:
+        return False
+    if value.strip().isdigit():
+        return int(value) > 0
+    try:
+        return parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
 
 
 def connection_errors_only_while_down(calls: Sequence[Call], windows: Sequence[Window]) -> Check:
@@ -258,7 +271,7 @@ def every_contact_answered(contacts: Sequence[ContactRecord]) -> Check:
     bad = [
         f"day {c.day} {c.sim_time} {c.channel}: {c.status or c.gave_up or 'no answer'}"
         for c in counted
-        if not 0 < c.status < 500
+        if c.status is None or not 0 < c.status < 500
     ]
     return Check(
         f"every contact answered (<500; {len(stopped)} still tried when the simulator stopped)",
