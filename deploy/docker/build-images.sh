@@ -64,10 +64,16 @@ cat "$logs"/*
 took "base images, wheelhouse, kafka jars"
 
 step "services"
+# Escalation's image gets the host's FreeDict dictionaries (deploy/system-packages.sh
+# installs them): problems across regions read them; without, it groups by words only.
+dictd=deploy/docker/dictd
+rm -rf "$dictd" && mkdir -p "$dictd"
+cp /usr/share/dictd/freedict-*.index /usr/share/dictd/freedict-*.dict.dz "$dictd/" 2>/dev/null \
+  || echo "   no FreeDict dictionaries on this host: escalation's image goes without them"
 python_base="switchboard-base-python:bookworm"
 for service in "${SERVICES[@]}"; do
   build "switchboard-$service:0.1.0" \
-    "$(inputs_of deploy/docker/Dockerfile deploy/docker/readyz.py \
+    "$(inputs_of deploy/docker/Dockerfile deploy/docker/readyz.py "$dictd" \
         "$(cat deploy/docker/wheelhouse/.inputs)" "$(image_id "$python_base")")" \
     --build-arg PYTHON_IMAGE="$python_base" --target "$service" -f deploy/docker/Dockerfile .
 done
