@@ -25,7 +25,7 @@ from switchboard.contracts.events import (
 )
 from switchboard.contracts.events.common import Actor, ActorKind
 from switchboard.escalation.adapters.problems import ProblemContactRow, ProblemRow
-from switchboard.escalation.domain.problem_detection import DetectorSettings
+from switchboard.escalation.domain.problem_detection import DetectorSettings, ProblemDetector
 from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
 from switchboard.servicekit.service import service_app
@@ -120,6 +120,13 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     async with stack.sessions() as session:
         webhooks = (await session.execute(select(deliveries))).all()
     assert sorted(d.recipient for d in webhooks) == ["magnus", "nora"]  # camille has none
+
+    # Another replica, started before the problem was told, counts the same contacts and
+    # detects it too: it finds the problem told and does not tell it again.
+    stack.deps.problems.detector = ProblemDetector(stack.deps.problems.settings)
+    stack.deps.problems.last_id = 0
+    await payments_fail(stack, 1)
+    assert len(await stack.events(ProblemDetected)) == 1
 
     stack.deps.problems.detector, stack.deps.problems.last_id = None, 0  # a restart
     await payments_fail(stack, 4)

@@ -3,14 +3,16 @@ and the notes coordinators share on them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.escalation.adapters.orm import Base
+from switchboard.servicekit.db.engine import dialect_of
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -122,3 +124,26 @@ async def erase_customers(session: AsyncSession, customer_ids: list[str]) -> int
             problem.examples = kept
             rows += 1
     return rows
+
+
+PROBLEMS_LOCK = 0x5B_0B_1E_35
+"""A transaction lock (PostgreSQL advisory) that orders replicas telling problems."""
+
+
+async def lock_telling(session: AsyncSession) -> None:
+    """Replicas tell problems one at a time (PostgreSQL; SQLite serialises writers)."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROBLEMS_LOCK})
+
+
+async def twin_of(
+    session: AsyncSession, *, terms: Iterable[str], regions: Iterable[str], since: datetime
+) -> ProblemRow | None:
+    """A problem told since ``since`` that shares a term and a region with this one: what
+    another replica, counting the same contacts, detected first."""
+    wanted_terms, wanted_regions = set(terms), set(regions)
+    query = select(ProblemRow).where(ProblemRow.detected_at >= since)
+    for row in (await session.execute(query)).scalars():
+        if wanted_terms & set(row.terms) and wanted_regions & set(row.regions):
+            return row
+    return None

@@ -82,6 +82,20 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
 
 
 async def _tell(uow: EscalationUnitOfWork, detection: Detection) -> None:
+    # Every replica counts every replica's contacts: the first to tell a problem tells it;
+    # the others find it (after the lock) and keep it as theirs instead of telling it again.
+    await store.lock_telling(uow.session)
+    watch = uow.deps.problems
+    twin = await store.twin_of(
+        uow.session,
+        terms=detection.terms,
+        regions=detection.regions,
+        since=detection.detected_at - 3 * watch.settings.window,
+    )
+    if twin is not None:
+        if watch.detector is not None:
+            watch.detector.track(twin.problem_id, twin.terms, twin.regions, twin.detected_at)
+        return
     # Only texts whose row is still there: an erased customer's row is gone while the
     # detector's window may still hold the text, and it must not come back as an example.
     authors = await store.authors_of(uow.session, [c.contact_id for c in detection.examples])
