@@ -53,9 +53,10 @@ class Reader:
     async def _read(self) -> None:
         async for frame in self.frames:
             fields = frame_fields(frame)
+            if "id" in fields:  # a frame with an id and no data moves it too
+                self.last_id = fields["id"]
             if "data" in fields:
                 self.keys.append(fields["data"].split('"key":"')[1].split('"')[0])
-                self.last_id = fields["id"]
 
     async def until(self, count: int, timeout: float = 30) -> None:
         async with asyncio.timeout(timeout):
@@ -100,9 +101,18 @@ async def test_a_stream_resumes_on_another_replica_without_a_gap_or_a_repeat(
         for feed in feeds:
             await asyncio.wait_for(feed.ready.wait(), 30)
         on_a = Reader(follow(feeds[0], nils, heartbeat=0.5))
+        zofia = Principal("zofia", Role.COORDINATOR, frozenset({"poland"}))
+        quiet = Reader(follow(feeds[0], zofia, heartbeat=0.5))
         await asyncio.sleep(0.2)
+        assert quiet.last_id is not None, "an id comes at once, before any event"
         await raise_events(15)  # 10 of nils' regions
         await on_a.until(10)
+        await asyncio.sleep(1.2)  # a heartbeat or two
+        # A quiet region's client saw nothing, yet its id moved past everything read: a
+        # reconnect replays nothing instead of every other region's records since it came.
+        assert quiet.keys == []
+        assert quiet.last_id == feeds[0].positions.text()
+        await quiet.close()
         # Replica A goes away with everything after this id unsent to its client...
         await on_a.close()
         feeds[0].stop()

@@ -60,6 +60,12 @@ class Cursor(dict[int, int]):
             cursor[int(partition)] = int(offset)
         return cursor
 
+    def catch_up(self, positions: Mapping[int, int]) -> None:
+        """Moves to ``positions`` wherever they are ahead."""
+        for partition, offset in positions.items():
+            if offset > self.get(partition, 0):
+                self[partition] = offset
+
     def passes(self, event: LiveEvent) -> bool:
         """Whether ``event`` is after the cursor; if so the cursor moves past it."""
         if event.offset < self.get(event.partition, 0):
@@ -254,21 +260,35 @@ async def follow(
         yield "retry: 3000\n: the live feed is not reading the topic yet\n\n"
         return
     with feed.subscribe(principal) as subscription:
-        yield "retry: 3000\n: connected\n\n"
         cursor = Cursor(subscription.start)
-        if resume_from is not None:
-            cursor = Cursor(resume_from)
+        if resume_from is None:
+            # An id at once: a client cut off before its first event resumes from here.
+            yield f"retry: 3000\nid: {cursor.text()}\n: connected\n\n"
+        else:
+            yield "retry: 3000\n: connected\n\n"
+            # A partition the id does not name is one this client never read: from where
+            # this stream starts (not from the partition's beginning).
+            after = Cursor({p: resume_from.get(p, start) for p, start in cursor.items()})
+            cursor = Cursor(after)
             try:
-                async for event in feed.replay(resume_from, subscription.start):
-                    if principal.covers(event.region) and cursor.passes(event):
+                async for event in feed.replay(after, subscription.start):
+                    # The cursor moves past every record read, shown or not (another
+                    # region's): the id a client holds never points behind what it saw.
+                    if cursor.passes(event) and principal.covers(event.region):
                         yield event.as_sse(cursor)
             except ReplayUnfinished:
                 return
+            cursor.catch_up(subscription.start)
+            yield f"id: {cursor.text()}\n\n"
         while not (subscription.lost and subscription.queue.empty()):
             try:
                 event = await asyncio.wait_for(subscription.queue.get(), heartbeat)
             except TimeoutError:
-                yield ": keep-alive\n\n"
+                if subscription.queue.empty() and not subscription.lost:
+                    # Nothing of this client's regions is waiting, so every record the feed
+                    # has read is behind it: a quiet region's id moves on too.
+                    cursor.catch_up(feed.positions)
+                yield f"id: {cursor.text()}\n: keep-alive\n\n"
                 continue
             if cursor.passes(event):
                 yield event.as_sse(cursor)
