@@ -286,6 +286,15 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
         "escalation policy, a subdivision is its country's, a span opens before it closes, "
         "a calendar is open some time of the week (the 422 names the rule)",
     },
+    ("routing", "POST /v1/what-if"): {
+        "positive_data_acceptance": "start before end and at most two days apart, end "
+        "defaulting to now: a rule across two fields (the 422 names it)",
+    },
+    ("intake", "POST /v1/adapters/{adapter_id}/contacts/email"): {
+        "positive_data_acceptance": "a raw RFC 5322 message must name a sender to answer "
+        "(From, Sender or Reply-To): a rule on the message's content, which the schema "
+        "sees as one string (the 422 names the header)",
+    },
     ("intake", "POST /v1/admin/adapters"): {
         "positive_data_acceptance": "which channel and credentials an adapter takes depends "
         "on the provider beside them (the 422 names the rule)",

@@ -55,7 +55,7 @@ app.kubernetes.io/component: {{ .name }}
 dead-letter topic (tests/deploy/test_helm.py checks both against the code). */}}
 {{- define "switchboard.topics" -}}
 switchboard.cases switchboard.assignments switchboard.agent-status switchboard.staffing
-switchboard.sla switchboard.escalations switchboard.surveys switchboard.feedback-alerts
+switchboard.sla switchboard.escalations switchboard.surveys switchboard.feedback-alerts switchboard.problems
 switchboard.dlq.intake switchboard.dlq.routing switchboard.dlq.escalation switchboard.dlq.feedback
 {{- end -}}
 

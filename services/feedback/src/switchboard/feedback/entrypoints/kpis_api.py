@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from switchboard.contracts.events.common import Channel
@@ -31,6 +32,20 @@ KPI_DATE: JsonDict = {"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-"}
 """The years the report reads (1970 to 2199; it answers 422 outside them)."""
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _calendar_date(value: object) -> object:
+    """Only YYYY-MM-DD, what ``format: date`` says: pydantic alone also reads a number
+    (``0.0``) as a Unix time."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+KpiDate = Annotated[date | None, BeforeValidator(_calendar_date)]
+
+
 class KpiParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,8 +54,8 @@ class KpiParams(BaseModel):
     team: Annotated[str | None, Field(pattern=SLUG)] = None
     channel: Channel | None = None
     period: Period = Period.MONTH
-    from_: date | None = Field(default=None, alias="from", json_schema_extra=KPI_DATE)
-    to: date | None = Field(default=None, json_schema_extra=KPI_DATE)
+    from_: KpiDate = Field(default=None, alias="from", json_schema_extra=KPI_DATE)
+    to: KpiDate = Field(default=None, json_schema_extra=KPI_DATE)
 
 
 def authorize_kpi_read(principal: Principal, *, region: str, agent_id: str | None) -> None:

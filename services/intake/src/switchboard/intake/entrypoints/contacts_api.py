@@ -149,7 +149,14 @@ async def post_email_contact(service: IntakeServiceDep, signed: SignedBodyDep) -
             422,
             str(error),
             title="Invalid e-mail message",
-            errors=[{"field": error.field, "in": "body", "message": error.reason}],
+            errors=[
+                {
+                    "field": error.field,
+                    "in": "body",
+                    "message": error.reason,
+                    "type": "email_unreadable",
+                }
+            ],
         ) from error
     except ValidationError as error:
         raise invalid_body(error) from error

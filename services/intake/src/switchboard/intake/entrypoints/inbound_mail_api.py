@@ -199,7 +199,7 @@ def _not_email(provider: str, adapter: AdapterView, error: Exception, status: in
         errors = field_errors(error)
     else:
         where = error.field if isinstance(error, EmailParseError) else "body"
-        errors = [{"field": where, "in": "body", "message": str(error)}]
+        errors = [{"field": where, "in": "body", "message": str(error), "type": "email_unreadable"}]
     log.warning(
         "%s delivery to adapter %s is no e-mail intake can read (%s); answered %d",
         provider,
