@@ -227,7 +227,9 @@ def _agents(
         presence = PRESENCE_OF_WIRE.get(status.presence.value) or Presence(status.presence.value)
         changes[status.agent_id].append((max(status.changed_at, start), presence))
     agents = []
-    for agent_id in sorted(set(seen) | set(profiles)):
+    # The agents this routing knows; with none registered (a day read without its
+    # database), every agent the topic shows.
+    for agent_id in sorted(set(profiles) or set(seen)):
         known = profiles.get(agent_id)
         if known is None:
             last = seen[agent_id]
