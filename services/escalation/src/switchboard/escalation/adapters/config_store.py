@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.escalation.adapters.orm import ConfigRow
@@ -84,5 +85,13 @@ class ConfigFile:
 
     async def activate(self) -> None:
         config = load_config(self.path.read_text(encoding="utf-8"))
-        async with self.sessions() as session, session.begin():
-            await self.store.replace(session, config=config, by=f"file:{self.path.name}")
+        for attempt in (1, 2):
+            try:
+                async with self.sessions() as session, session.begin():
+                    await self.store.replace(session, config=config, by=f"file:{self.path.name}")
+                return
+            except IntegrityError:
+                # Replicas starting together on an empty database: each found no row and
+                # one inserted it first; the row is there now, locked and replaced.
+                if attempt == 2:
+                    raise
