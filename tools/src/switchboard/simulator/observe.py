@@ -15,14 +15,16 @@ from aiokafka import AIOKafkaConsumer
 from switchboard.contracts.envelope import Envelope, UndecodableEvent, decode
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import AGENT_STATUS, ASSIGNMENTS, ESCALATIONS, SLA, SURVEYS
+from switchboard.servicekit.kafka_positions import ReadPositions
 
 TOPICS = tuple(topic.name for topic in (ASSIGNMENTS, AGENT_STATUS, SLA, ESCALATIONS, SURVEYS))
 
 
 class EventFeed:
     """Reads ``topics`` from their end as of ``start()`` (or from their start); each decoded
-    envelope goes to ``handle``. A record the registry cannot decode (another producer's)
-    is skipped."""
+    envelope goes to ``handle``, once and in order per partition, also when the consumer
+    re-assigns itself its partitions (``ReadPositions``). A record the registry cannot
+    decode (another producer's) is skipped."""
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class EventFeed:
             auto_offset_reset="earliest" if from_start else "latest",
             enable_auto_commit=False,
         )
+        self._positions = ReadPositions()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, *, timeout: float = 15.0) -> None:
@@ -62,7 +65,7 @@ class EventFeed:
                 raise RuntimeError(f"no partitions of {sorted(missing)} on the broker")
             await asyncio.sleep(0.1)
         for partition in self._consumer.assignment():
-            await self._consumer.position(partition)
+            self._positions.pin(partition, await self._consumer.position(partition))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -81,10 +84,9 @@ class EventFeed:
     async def _run(self) -> None:
         while True:
             batch = await self._consumer.getmany(timeout_ms=200)
-            for records in batch.values():
-                for record in records:
-                    try:
-                        envelope = decode(REGISTRY, record.value, list(record.headers))
-                    except UndecodableEvent:
-                        continue
-                    self._handle(envelope)
+            for record in self._positions.take_all(self._consumer, batch):
+                try:
+                    envelope = decode(REGISTRY, record.value, list(record.headers))
+                except UndecodableEvent:
+                    continue
+                self._handle(envelope)

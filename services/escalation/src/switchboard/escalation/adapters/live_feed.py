@@ -29,6 +29,7 @@ from switchboard.contracts.registry import Registry
 from switchboard.servicekit.auth import Principal
 from switchboard.servicekit.consumer.dead_letter import replay_group
 from switchboard.servicekit.kafka import KafkaConnection, connection_of
+from switchboard.servicekit.kafka_positions import ReadPositions
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000
@@ -150,28 +151,32 @@ class LiveFeed:
         consumer = self._consumer(self._topic, reset="latest")
         await consumer.start()
         try:
-            await self._position(consumer)
+            read = await self._position(consumer)
             self.ready.set()
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=200)
-                for records in batches.values():
-                    for record in records:
-                        self._forward(
-                            record.partition, record.offset, record.value, list(record.headers)
-                        )
+                for record in read.take_all(consumer, batches):
+                    self._forward(
+                        record.partition, record.offset, record.value, list(record.headers)
+                    )
         finally:
             self.ready.clear()
             await consumer.stop()
 
-    async def _position(self, consumer: AIOKafkaConsumer) -> None:
-        """Every partition, from where the last run stopped, or (the first run) its end."""
+    async def _position(self, consumer: AIOKafkaConsumer) -> ReadPositions:
+        """Every partition, from where the last run stopped, or (the first run) its end;
+        held there when the consumer re-assigns itself the partitions (a partition added
+        meanwhile is read from its start)."""
         while not consumer.assignment() and not self._stopping.is_set():
             await consumer.getmany(timeout_ms=100)  # before anyone subscribes: dropped
+        read = ReadPositions()
         for tp in consumer.assignment():
             if tp.partition in self.positions:
                 consumer.seek(tp, self.positions[tp.partition])
             else:
                 self.positions[tp.partition] = await consumer.position(tp)
+            read.pin(tp, self.positions[tp.partition])
+        return read
 
     def _forward(
         self, partition: int, offset: int, value: bytes | None, headers: list[tuple[str, bytes]]
