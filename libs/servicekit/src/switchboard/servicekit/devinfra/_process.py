@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import signal
 import socket
@@ -23,11 +24,37 @@ class InfraError(RuntimeError):
     """A local broker or database server could not be set up or started."""
 
 
+LISTEN_PORTS_FROM = 20000
+"""Ports for our listeners are chosen from here up to the kernel's ephemeral range."""
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
-    """A port free right now on loopback; callers keep it so restarts reuse it."""
+    """A port free right now on loopback, below the ephemeral range; callers keep it, so
+    restarts reuse it. The kernel hands ephemeral ports to every outgoing connection's own
+    end: one chosen there could be taken by a client's connection before the server that
+    was to listen on it (re)started — after a kill -9 in a soak, the restarted service
+    found its port in use."""
+    first_ephemeral = _first_ephemeral_port()
+    rng = random.SystemRandom()
+    for _ in range(100) if first_ephemeral - LISTEN_PORTS_FROM > 1000 else ():
+        port = rng.randrange(LISTEN_PORTS_FROM, first_ephemeral - 16)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 # Java stack frames push the message that explains a failure out of a short tail.
