@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from switchboard.routing.domain.model import Channel, Presence
-from switchboard.routing.domain.policy import PolicySet, catch_all_policy, policy_set_from_data
+from switchboard.routing.domain.policy import (
+    PolicyError,
+    PolicySet,
+    catch_all_policy,
+    policy_set_from_data,
+)
 from switchboard.routing.domain.whatif.comparing import Alternative, compare
 from switchboard.routing.domain.whatif.recording import (
     AgentDay,
@@ -20,6 +25,7 @@ from switchboard.routing.domain.whatif.recording import (
 from switchboard.routing.domain.whatif.replay import Replay
 from switchboard.routing.domain.whatif.results import side_by_side
 from switchboard.routing.domain.whatif.staffing import StaffingChange, StaffingError, staffed
+from switchboard.routing.service_layer.what_if import alternative
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IN_FORCE = PolicySet(policies=(), default=catch_all_policy())
@@ -151,6 +157,27 @@ def test_staffing_changes_parse_and_apply() -> None:
     for too_many in ("emea:+501", "emea:-999999999", "emea:*10.5", "emea:x99999999"):
         with pytest.raises(StaffingError):
             StaffingChange.parse(too_many)
+
+
+def test_changes_add_up_to_a_bounded_pool() -> None:
+    agents = tuple(agent(f"a{n}") for n in range(1, 4))
+    thrice = (StaffingChange.parse("emea:*10"),) * 3
+    with pytest.raises(StaffingError, match="at most 503"):
+        staffed(agents, thrice)  # 3 -> 30 -> 300 -> 3,000: 10x of 3 is 30, +500 is 503
+    many = tuple(StaffingChange.parse("emea:+500") for _ in range(20))
+    with pytest.raises(StaffingError):
+        staffed(agents, many)
+    up_to = (StaffingChange.parse("emea:+300"), StaffingChange.parse("emea:+200"))
+    assert len(staffed(agents, up_to)) == 503
+    with pytest.raises(StaffingError):
+        staffed(agents, (*up_to, StaffingChange.parse("emea:+1")))
+    down = (StaffingChange.parse("emea:*10"), StaffingChange.parse("emea:-5"))
+    assert len(staffed(agents, down)) == 25
+
+
+def test_policies_nested_too_deeply_are_an_invalid_alternative() -> None:
+    with pytest.raises(PolicyError, match="nested too deeply"):
+        alternative("deep", policies_yaml="policies: " + "[" * 5000)
 
 
 def test_going_offline_gives_back_an_unanswered_offer_to_the_queue() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select
@@ -21,15 +22,15 @@ from switchboard.routing.adapters.whatif_reading import recorded_day
 from switchboard.routing.domain.whatif.recording import AgentDay, RecordedDay
 from switchboard.servicekit.faults import DependencyUnavailable
 from switchboard.servicekit.kafka import KafkaConnection
+from switchboard.servicekit.kafka_positions import ReadPositions
 
 
 async def read_day(
     kafka: KafkaConnection, session: AsyncSession, *, start: datetime, end: datetime
 ) -> RecordedDay:
     profiles = await agent_profiles(session)
-    return recorded_day(
-        await topic_events(kafka, start=start), start=start, end=end, profiles=profiles
-    )
+    events = await topic_events(kafka, start=start)
+    return await asyncio.to_thread(recorded_day, events, start=start, end=end, profiles=profiles)
 
 
 async def agent_profiles(session: AsyncSession) -> dict[str, AgentDay]:
@@ -55,10 +56,16 @@ READ_SECONDS = 120.0
 async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event]:
     """The assignments from ``start`` and every agent status change (presence at the
     start needs the changes before it), each topic in its partitions' order, up to the
-    ends the topics had when reading began."""
+    ends the topics had when reading began. Records are decoded off the event loop, which
+    keeps routing's offers going meanwhile; a consumer re-assignment mid-read neither
+    repeats nor skips a record (``ReadPositions``)."""
     topics = (AGENT_STATUS.name, ASSIGNMENTS.name)
     consumer = AIOKafkaConsumer(
-        *topics, **kafka.client_options(), group_id=None, enable_auto_commit=False
+        *topics,
+        **kafka.client_options(),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
@@ -72,26 +79,35 @@ async def topic_events(kafka: KafkaConnection, *, start: datetime) -> list[Event
         found = await consumer.offsets_for_times({p: moment for p in assignments})
         for partition, offset in found.items():
             consumer.seek(partition, offset.offset if offset is not None else ends[partition])
+        read = ReadPositions()
+        for partition in partitions:
+            read.pin(partition, await consumer.position(partition))
         events: dict[TopicPartition, list[Event]] = {p: [] for p in partitions}
-        remaining = {p for p in partitions if await consumer.position(p) < ends[p]}
+        remaining = {p for p in partitions if read.next[p] < ends[p]}
         deadline = time.monotonic() + READ_SECONDS
         while remaining:
             if time.monotonic() > deadline:
                 raise DependencyUnavailable("broker", f"the day not read in {READ_SECONDS:g} s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for partition, records in batch.items():
-                for record in records:
-                    if record.offset >= ends[partition]:
-                        break
-                    try:
-                        envelope = decode(REGISTRY, record.value, list(record.headers))
-                    except UndecodableEvent:
-                        continue
-                    events[partition].append(envelope.data)
-            remaining = {p for p in remaining if await consumer.position(p) < ends[p]}
+                wanted = [
+                    r for r in read.take(consumer, partition, records) if r.offset < ends[partition]
+                ]
+                events[partition] += await asyncio.to_thread(_decoded, wanted)
+            remaining = {p for p in remaining if read.next[p] < ends[p]}
         return [event for partition in partitions for event in events[partition]]
     finally:
         await consumer.stop()
+
+
+def _decoded(records: list[Any]) -> list[Event]:
+    events = []
+    for record in records:
+        try:
+            events.append(decode(REGISTRY, record.value, list(record.headers)).data)
+        except UndecodableEvent:
+            continue
+    return events
 
 
 async def _assigned(

@@ -73,6 +73,8 @@ def alternative(
             document = yaml.safe_load(policies_yaml)
         except yaml.YAMLError as error:
             raise PolicyError(f"not YAML: {error}", where="policies") from error
+        except RecursionError as error:  # a few thousand nested brackets
+            raise PolicyError("nested too deeply", where="policies") from error
         if not isinstance(document, dict):
             raise PolicyError("expected a mapping with a 'policies' list", where="policies")
         policies = policy_set_from_data(document)

@@ -58,7 +58,10 @@ class StaffingChange:
 def staffed(
     agents: tuple[AgentDay, ...], changes: tuple[StaffingChange, ...]
 ) -> tuple[AgentDay, ...]:
-    """The day's agents after ``changes``, applied in order."""
+    """The day's agents after ``changes``, applied in order. However the changes add up, a
+    pool ends with at most ``MAX_FACTOR`` times its recorded agents or ``MAX_ADDED`` more
+    than them, whichever is more: checked before an agent is copied, so no request can
+    make the day grow without bound (twenty ``*10`` changes would be 10^20 agents)."""
     result = list(agents)
     for change in changes:
         members = sorted((a for a in result if change.pool in a.pools), key=lambda a: a.id)
@@ -67,6 +70,14 @@ def staffed(
         wanted = change.add
         if change.factor is not None:
             wanted = math.floor(len(members) * change.factor + 0.5) - len(members)
+        recorded = sum(1 for a in agents if change.pool in a.pools)
+        most = max(math.floor(recorded * MAX_FACTOR), recorded + MAX_ADDED)
+        if len(members) + wanted > most:
+            raise StaffingError(
+                f"{change}: pool {change.pool!r} would have {len(members) + wanted} agents;"
+                f" at most {most} ({MAX_FACTOR:g} times its {recorded} recorded, or"
+                f" {MAX_ADDED} more)"
+            )
         if wanted < 0:
             gone = {a.id for a in members[wanted:]}
             result = [a for a in result if a.id not in gone]
