@@ -40,3 +40,29 @@ def test_confirmations_read_back_from_storage_are_the_same_erasure():
     erasure = requested().confirmed_from(stored)
     assert dict(erasure.confirmations) == stored
     assert erasure.pending == ("routing", "escalation")
+
+
+def test_a_customer_with_more_cases_than_one_event_carries_is_erased_by_several():
+    from switchboard.contracts.events.common import Actor, ActorKind
+    from switchboard.intake.service_layer.customer_erasure import erasure_requests
+
+    cases = [f"case-{n}" for n in range(25_000)]
+    merged = [f"merged-{n}" for n in range(1_500)]
+    by = Actor(kind=ActorKind.SYSTEM, id="admin:root")
+    events = erasure_requests(
+        erasure_id="e1",
+        customer_id="c1",
+        requested_at=AT,
+        by=by,
+        case_ids=cases,
+        merged_ids=merged,
+    )
+    assert len(events) == 3
+    assert {e.customer_id for e in events} == {"c1"}
+    assert [c for e in events for c in e.case_ids] == cases
+    assert [m for e in events for m in e.merged_ids] == merged
+    (one,) = erasure_requests(
+        erasure_id="e1", customer_id="c1", requested_at=AT, by=by, case_ids=[], merged_ids=[]
+    )
+    assert one.case_ids == ()
+    assert one.merged_ids == ()

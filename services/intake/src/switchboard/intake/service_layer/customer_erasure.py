@@ -90,13 +90,13 @@ async def request_erasure(
         )
     )
     await uow.publish(
-        CustomerErasureRequested(
+        *erasure_requests(
             erasure_id=erasure.erasure_id,
             customer_id=customer_id,
             requested_at=now,
             by=Actor(kind=ActorKind.SYSTEM, id=f"admin:{principal.subject}"[:128]),
-            case_ids=tuple(case_ids),
-            merged_ids=tuple(merged_ids),
+            case_ids=case_ids,
+            merged_ids=merged_ids,
         ),
         CustomerErasedByIntake(
             erasure_id=erasure.erasure_id,
@@ -107,6 +107,44 @@ async def request_erasure(
         ),
     )
     return erasure
+
+
+CASE_IDS_PER_REQUEST = CustomerErasureRequested.model_fields["case_ids"].metadata[0].max_length
+MERGED_IDS_PER_REQUEST = CustomerErasureRequested.model_fields["merged_ids"].metadata[0].max_length
+
+
+def erasure_requests(
+    *,
+    erasure_id: str,
+    customer_id: str,
+    requested_at: datetime,
+    by: Actor,
+    case_ids: Sequence[str],
+    merged_ids: Sequence[str],
+) -> list[CustomerErasureRequested]:
+    """The request, split over as many events as the event's lists need: a customer with
+    more cases (or merged records) than one event carries is erased by several, each
+    naming its share — every service erases by the customer ids it is given and the
+    cases it is given, so the shares add up (one event failed validation: a 500, every
+    time)."""
+    count = max(
+        1,
+        -(-len(case_ids) // CASE_IDS_PER_REQUEST),
+        -(-len(merged_ids) // MERGED_IDS_PER_REQUEST),
+    )
+    return [
+        CustomerErasureRequested(
+            erasure_id=erasure_id,
+            customer_id=customer_id,
+            requested_at=requested_at,
+            by=by,
+            case_ids=tuple(case_ids[n * CASE_IDS_PER_REQUEST : (n + 1) * CASE_IDS_PER_REQUEST]),
+            merged_ids=tuple(
+                merged_ids[n * MERGED_IDS_PER_REQUEST : (n + 1) * MERGED_IDS_PER_REQUEST]
+            ),
+        )
+        for n in range(count)
+    ]
 
 
 async def record_confirmation(message: Envelope[CustomerErased], uow: IntakeUnitOfWork) -> None:
