@@ -9,6 +9,8 @@ import uuid
 from typing import Any, ClassVar
 
 import pytest
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from typer.testing import CliRunner
 
 from switchboard.contracts.base import Event
@@ -136,6 +138,17 @@ async def test_a_dead_letter_older_than_what_its_group_applied_is_not_replayed_u
         on_topic = await read_topic(kafka_bootstrap, topic_name, expect=7)
         assert [record.key for record in on_topic[5:]] == [b"case-2", b"case-1"]
         assert json.loads(on_topic[6].value)["status"] == "poison"
+
+        # Retention took the source partition's first records: the newer event is still
+        # found (read from the oldest record kept, not from the partition's end).
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_records({TopicPartition(topic_name, 0): RecordsToDelete(2)}, 10_000)
+        finally:
+            await admin.close()
+        after = (await list_dead_letters(kafka_bootstrap, group))[group]
+        assert {row["original"]: row["newer_for_key"] for row in after}[f"{topic_name}/0/0"] == 1
     finally:
         await runner.stop()
         await task

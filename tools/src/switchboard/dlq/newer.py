@@ -99,7 +99,12 @@ async def _keyed_records(
     if not starts:
         return {}
     consumer = AIOKafkaConsumer(
-        **connection_of(kafka).client_options(), group_id=None, enable_auto_commit=False
+        **connection_of(kafka).client_options(),
+        group_id=None,
+        enable_auto_commit=False,
+        # a start retention already deleted: from the oldest record kept, not the end
+        # (which would find no newer events and let an old one replay over new state)
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
