@@ -78,6 +78,22 @@ async def test_keys_come_from_their_holder_and_a_destroyed_one_is_forgotten():
     await client.close()
 
 
+async def test_expired_keys_leave_the_cache():
+    keys = {f"c{n}": new_data_key() for n in range(50)}
+    port = free_port()
+    client = PersonalKeys(
+        url=f"http://127.0.0.1:{port}/keys/{{key_id}}", token=lambda: "t", ttl=0.5
+    )
+    async with serving(key_holder(keys, []), port):
+        for key_id in keys:
+            await client.key(key_id)
+        assert len(client._cache) == 50
+        await asyncio.sleep(0.6)
+        await client.key("c0")
+    assert list(client._cache) == ["c0"], "the destroyed-or-not keys of the others are gone"
+    await client.close()
+
+
 async def test_a_holder_answering_an_error_is_a_sick_dependency():
     app = FastAPI()
 

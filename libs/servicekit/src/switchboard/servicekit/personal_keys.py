@@ -5,6 +5,7 @@ served at once and is forgotten here within ``ttl``."""
 from __future__ import annotations
 
 import base64
+import itertools
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -31,11 +32,15 @@ class PersonalKeys:
         self._timeout, self._transport = timeout, transport
         self._http: httpx.AsyncClient | None = None
         self._cache: dict[str, tuple[float, bytes | None]] = {}
+        """Key id → (expiry, key), in expiry order (one time-to-live for all): expired
+        keys leave at the next call, so a destroyed key is not held longer than that, and
+        the cache is as big as the keys used within a time-to-live."""
 
     async def key(self, key_id: str) -> bytes | None:
         """The key, or None once it was destroyed (or never existed). A holder that cannot
         answer is a sick dependency: ``DependencyUnavailable`` (the consumer retries)."""
         now = time.monotonic()
+        self._forget_expired(now)
         cached = self._cache.get(key_id)
         if cached is not None and cached[0] > now:
             return cached[1]
@@ -59,8 +64,15 @@ class PersonalKeys:
                 ) from error
         else:
             raise DependencyUnavailable("key holder", f"answered {answer.status_code}")
+        self._cache.pop(key_id, None)
         self._cache[key_id] = (now + self._ttl, key)
         return key
+
+    def _forget_expired(self, now: float) -> None:
+        for key_id, (expires, _) in list(itertools.islice(self._cache.items(), 64)):
+            if expires > now:
+                return
+            del self._cache[key_id]
 
     async def close(self) -> None:
         if self._http is not None:
