@@ -174,3 +174,85 @@ async def test_coordinators_read_their_pools_staffing_now(
     assert pool["short"] is True
     assert refused.status_code == 403
     assert await desk.service.published(StaffingShortfall) == []  # reading announces nothing
+
+
+async def test_the_next_intervals_are_forecast_from_the_same_interval_on_past_days(
+    tmp_path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service: InProcessService[Any, Any] = await InProcessService.start(
+        DEFINITION,
+        tmp_path,
+        replica_name="routing-test",
+        environment="test",
+        staffing_target=TARGET,
+        staffing_default_handle_seconds=600,
+    )
+    desk = Desk(service, clock)
+    desk.loop.clock = clock
+    monkeypatch.setattr(overview_api, "utcnow", desk.clock)
+    day = timedelta(days=1)
+    past = {  # nothing before two days back: the mean is over two days
+        "p1": (T0 - 2 * day + timedelta(minutes=20), "nordics"),
+        "p2": (T0 - 2 * day + timedelta(minutes=20), "nordics"),
+        "p3": (T0 - 2 * day + timedelta(minutes=29, seconds=59), "nordics"),
+        "q1": (T0 - day + timedelta(minutes=15), "nordics"),  # the boundary: 09:15 is in
+        "q2": (T0 - day + timedelta(minutes=14, seconds=59), "nordics"),  # 09:00, not next
+        "q3": (T0 - day + timedelta(minutes=20), "nordics"),
+        "q4": (T0 - day + timedelta(minutes=30), "nordics"),
+        "q5": (T0 - day + timedelta(minutes=50), "dach"),
+        "q6": (T0 - day + timedelta(minutes=55), "dach"),
+    }
+    try:
+        await desk.hire("a1")
+        for case_id, (opened_at, region) in past.items():
+            await desk.open_case(case_id, opened_at=opened_at, region=region)
+        clock.now = T0 + timedelta(minutes=5)  # no arrivals in the last 15 minutes
+        app = service_app(service.service, HTTP_API)
+        token = service.service.tokens.issue(subject="admin-1", role="admin", regions=())
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://routing.test"
+        ) as client:
+            answer = await client.get("/v1/staffing", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        await service.close()
+
+    assert answer.status_code == 200, answer.text
+    dach, nordics = answer.json()
+    assert (dach["pool"], nordics["pool"]) == ("dach", "nordics")
+    assert nordics["arrivals"] == dach["arrivals"] == 0
+    starts = ["09:15", "09:30", "09:45", "10:00"]
+    assert [n["interval_start"][11:16] for n in nordics["next"]] == starts
+    assert [n["expected_arrivals"] for n in nordics["next"]] == [2.5, 0.5, 0, 0]
+    assert [n["expected_arrivals"] for n in dach["next"]] == [0, 0, 1.0, 0]
+    assert {n["days_averaged"] for n in nordics["next"] + dach["next"]} == {2}
+    quarter_past = nordics["next"][0]
+    assert quarter_past["load_erlangs"] == pytest.approx(2.5 * 600 / 900)
+    assert (quarter_past["agents_required"], quarter_past["agents_available"]) == (4, 1)
+    assert quarter_past["short"] is True
+    assert quarter_past["expected_service_level"] == 0  # one agent for 1.67 Erlangs
+    quiet = nordics["next"][2]
+    assert (quiet["agents_required"], quiet["short"], quiet["expected_service_level"]) == (
+        0,
+        False,
+        1.0,
+    )
+    assert dach["next"][2]["agents_available"] == 0
+
+
+async def test_without_a_past_day_there_is_no_forecast(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.hire("a1")
+    await desk.cycle()
+    await handled_for(desk, "c0", "a1", 180)
+
+    [outlook] = await desk.do(staffing_now_of_all)
+
+    assert outlook.now.traffic.arrivals == 1
+    assert outlook.next == []  # the first case came today: nothing to average
+
+
+async def staffing_now_of_all(*, uow: Any, now: Any) -> Any:
+    return await staffing.staffing_now(
+        session=uow.session, plan=uow.deps.staffing, now=now, regions=None
+    )

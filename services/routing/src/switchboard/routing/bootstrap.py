@@ -101,6 +101,8 @@ def staffing_plan(settings: RoutingSettings) -> StaffingPlan:
         check_every=timedelta(seconds=settings.staffing_check_seconds),
         handle_lookback=timedelta(seconds=settings.staffing_handle_lookback_seconds),
         default_handle_seconds=settings.staffing_default_handle_seconds,
+        forecast_intervals=settings.staffing_forecast_intervals,
+        forecast_days=settings.staffing_forecast_days,
         target=target(settings.staffing_target),
         pool_targets={pool: target(t) for pool, t in settings.staffing_pool_targets.items()},
     )

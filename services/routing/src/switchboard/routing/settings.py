@@ -62,6 +62,11 @@ class RoutingSettings(BearerServiceSettings):
     staffing_default_handle_seconds: float | None = Field(default=None, gt=0.0)
     """The handle time assumed for a pool none of whose cases was resolved in the
     lookback; unset, such a pool is not assessed."""
+    staffing_forecast_intervals: int = Field(default=4, ge=0, le=96)
+    """How many intervals ahead GET /v1/staffing forecasts each pool's staffing (0: none)."""
+    staffing_forecast_days: int = Field(default=7, ge=1, le=28)
+    """A forecast interval's arrivals: the mean of the same interval of day on this many
+    past days (those routing has data for)."""
     staffing_target: StaffingTarget = StaffingTarget()
     """Every pool's service-level target, but those in ``staffing_pool_targets``."""
     staffing_pool_targets: dict[str, StaffingTarget] = Field(default_factory=dict)

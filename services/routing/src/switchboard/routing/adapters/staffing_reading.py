@@ -1,17 +1,17 @@
 """What the staffing advisor counts per pool, from routing's rows: cases opened since a
-moment, the mean time from accept to resolution of cases resolved since a moment, and the
-agents available now. Three aggregate reads, none of them over the whole case history (the
-first two use the opened_at and resolved_at indexes)."""
+moment or in consecutive past intervals, the mean time from accept to resolution of cases
+resolved since a moment, and the agents available now. Aggregate reads, none of them over
+the whole case history (those of cases use the opened_at and resolved_at indexes)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, StaffingAnnouncementRow
@@ -32,6 +32,32 @@ async def arrivals_since(session: AsyncSession, since: datetime) -> dict[str, in
         select(CaseRow.pool, func.count()).where(CaseRow.opened_at >= since).group_by(CaseRow.pool)
     )
     return {pool: count for pool, count in (await session.execute(query)).all()}
+
+
+async def first_opened(session: AsyncSession) -> datetime | None:
+    """When routing opened its first case (None: never)."""
+    return await session.scalar(select(func.min(CaseRow.opened_at)))
+
+
+async def arrivals_in(
+    session: AsyncSession, starts: Sequence[datetime], length: timedelta
+) -> dict[str, dict[datetime, int]]:
+    """Per pool, the cases opened in each interval of ``length`` from ``starts`` (which
+    follow one another, earliest first): one range over the opened_at index."""
+    if not starts:
+        return {}
+    bucket = case(
+        *((CaseRow.opened_at < start + length, n) for n, start in enumerate(starts)),
+    )
+    query = (
+        select(CaseRow.pool, bucket, func.count())
+        .where(CaseRow.opened_at >= starts[0], CaseRow.opened_at < starts[-1] + length)
+        .group_by(CaseRow.pool, bucket)
+    )
+    counts: dict[str, dict[datetime, int]] = {}
+    for pool, n, count in (await session.execute(query)).all():
+        counts.setdefault(pool, {})[starts[n]] = count
+    return counts
 
 
 async def handling_since(session: AsyncSession, since: datetime) -> dict[str, Handling]:

@@ -20,7 +20,7 @@ from switchboard.contracts.events.common import Channel, LanguageTag, Region, Sl
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import Presence
 from switchboard.routing.domain.policy import MAX_NAME_LENGTH
-from switchboard.routing.domain.pool_staffing import PoolStaffing
+from switchboard.routing.service_layer.staffing_forecasts import PoolOutlook
 from switchboard.servicekit import durations
 from switchboard.servicekit.json_types import JSON_NUMBER
 
@@ -98,9 +98,25 @@ class QueueView(BaseModel):
     oldest_waiting_since: datetime | None
 
 
+class StaffingForecastView(BaseModel):
+    """One of a pool's next intervals: its arrivals expected from the same interval of day
+    on recent days, and the agents they need against those available now."""
+
+    interval_start: datetime
+    expected_arrivals: float
+    days_averaged: int
+    """The past days the mean is over: those routing has data for."""
+    load_erlangs: float
+    agents_required: int
+    agents_available: int
+    expected_service_level: float
+    short: bool
+
+
 class StaffingView(BaseModel):
     """A pool's staffing now: the last interval's traffic, the agents its service-level
-    target needs (Erlang C) and those available."""
+    target needs (Erlang C) and those available; and in ``next``, the same for the next
+    intervals (empty when routing has no past day to forecast from)."""
 
     pool: str
     region: str
@@ -114,9 +130,11 @@ class StaffingView(BaseModel):
     agents_available: int
     expected_service_level: float
     short: bool
+    next: list[StaffingForecastView]
 
 
-def staffing_view(staffing: PoolStaffing) -> StaffingView:
+def staffing_view(outlook: PoolOutlook) -> StaffingView:
+    staffing = outlook.now
     traffic, target = staffing.traffic, staffing.target
     return StaffingView(
         pool=traffic.pool,
@@ -131,6 +149,19 @@ def staffing_view(staffing: PoolStaffing) -> StaffingView:
         agents_available=traffic.agents_available,
         expected_service_level=staffing.expected_service_level,
         short=staffing.short,
+        next=[
+            StaffingForecastView(
+                interval_start=each.interval_start,
+                expected_arrivals=each.expected_arrivals,
+                days_averaged=each.days_averaged,
+                load_erlangs=each.load,
+                agents_required=each.agents_required,
+                agents_available=each.agents_available,
+                expected_service_level=each.expected_service_level,
+                short=each.short,
+            )
+            for each in outlook.next
+        ],
     )
 
 

@@ -24,6 +24,7 @@ from switchboard.routing.domain.pool_staffing import (
     interval_of,
     to_announce,
 )
+from switchboard.routing.service_layer.staffing_forecasts import PoolOutlook, past_arrivals
 from switchboard.routing.service_layer.timer_kinds import STAFFING_TIMER
 from switchboard.routing.service_layer.unit_of_work import (
     RoutingDeps,
@@ -71,13 +72,18 @@ async def assess_pools(*, uow: RoutingUnitOfWork, now: datetime) -> list[PoolSta
 
 async def staffing_now(
     *, session: AsyncSession, plan: StaffingPlan, now: datetime, regions: frozenset[str] | None
-) -> list[PoolStaffing]:
-    """Each pool's staffing now (of ``regions``; None: all), announcing nothing: the
-    pools with arrivals in the last interval or announced before."""
+) -> list[PoolOutlook]:
+    """Each pool's staffing now and forecast for the next intervals (of ``regions``; None:
+    all), announcing nothing: the pools with arrivals in the last interval, announced
+    before, or with arrivals in the same intervals of day on recent days."""
     announced = await staffing_reading.announced_pools(session)
-    traffic = await pool_traffic(session, plan=plan, now=now, also=announced)
+    past = await past_arrivals(session, plan=plan, now=now)
+    traffic = await pool_traffic(session, plan=plan, now=now, also=announced | past.busy_pools())
     return [
-        assess(each, plan.target_of(each.pool))
+        PoolOutlook(
+            now=assess(each, plan.target_of(each.pool)),
+            next=past.forecast(each, plan.target_of(each.pool)),
+        )
         for each in traffic
         if regions is None or region_of(each.pool) in regions
     ]

@@ -57,6 +57,9 @@ class StaffingPlan:
     """The average handle time comes from cases resolved this far back."""
     default_handle_seconds: float | None = None
     """For a pool with arrivals and no resolution in the lookback; None: not assessed."""
+    forecast_intervals: int = 4
+    """Intervals ahead forecast from the same interval of day on past days."""
+    forecast_days: int = 7
     target: ServiceTarget = field(default_factory=ServiceTarget)
     pool_targets: Mapping[str, ServiceTarget] = field(default_factory=dict)
 
