@@ -1,8 +1,9 @@
 """Staffing in the coordinator console, in a real browser on the whole platform: a pool of
 the coordinator's region announced short on switchboard.staffing (the test speaks for
 routing's advisor there) shows as a staffing alert live, is acknowledged from the page and
-leaves when the pool recovers; the per-pool staffing table marks the short pools (routing's
-GET /v1/staffing answer, its figures replaced in the browser by ones with a short pool)."""
+leaves when the pool recovers; the per-pool staffing table marks the short pools and the
+short intervals of their forecast (routing's GET /v1/staffing answer, its figures replaced
+in the browser by ones with a short pool)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,23 @@ async def announce(bootstrap: str, event: Any) -> None:
         await producer.stop()
 
 
-def staffing_view(pool: str, *, required: int, available: int) -> dict[str, Any]:
+def staffing_view(
+    pool: str, *, required: int, available: int, next_required: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    soon = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    forecast = [
+        {
+            "interval_start": (soon + timedelta(minutes=15 * n)).isoformat(),
+            "expected_arrivals": 10.0 * need,
+            "days_averaged": 7,
+            "load_erlangs": 2.0 * need,
+            "agents_required": need,
+            "agents_available": available,
+            "expected_service_level": 0.0 if available < need else 0.9,
+            "short": available < need,
+        }
+        for n, need in enumerate(next_required)
+    ]
     return {
         "pool": pool,
         "region": pool.partition("/")[0],
@@ -68,6 +85,7 @@ def staffing_view(pool: str, *, required: int, available: int) -> dict[str, Any]
         "agents_available": available,
         "expected_service_level": 0.0 if available < required else 0.85,
         "short": available < required,
+        "next": forecast,
     }
 
 
@@ -85,7 +103,7 @@ async def test_a_coordinator_sees_staffing_and_acknowledges_a_staffing_alert(
         assert answer.status == 200
         figures = [
             staffing_view(staffed_pool, required=3, available=4),
-            staffing_view(short_pool, required=7, available=2),
+            staffing_view(short_pool, required=7, available=2, next_required=(1, 5)),
         ]
         await route.fulfill(response=answer, json=figures)
 
@@ -107,6 +125,13 @@ async def test_a_coordinator_sees_staffing_and_acknowledges_a_staffing_alert(
     await expect(rows.nth(0).locator('td[data-label="Available"]')).to_have_text("2 (short 5)")
     await expect(rows.nth(1)).not_to_have_class("short")
     await expect(rows.nth(1).locator('td[data-label="Service level"]')).to_have_text("85 %")
+    # ...and its next intervals, the short one marked; a pool without history says so.
+    forecasts = rows.nth(0).locator('td[data-label="Next"] .forecast')
+    await expect(forecasts).to_have_count(2)
+    await expect(forecasts.nth(1)).to_have_class("forecast short")
+    await expect(forecasts.nth(1)).to_contain_text("need 5 / have 2")
+    await expect(forecasts.nth(0)).to_have_class("forecast")
+    await expect(rows.nth(1).locator('td[data-label="Next"]')).to_have_text("no history yet")
 
     # Routing's advisor announces a pool short: the alert arrives over the live stream.
     pool = f"{region}/staff{run}"

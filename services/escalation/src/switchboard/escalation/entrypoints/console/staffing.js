@@ -1,5 +1,5 @@
-// Staffing per pool now (routing's advisor: agents required against available, the short
-// pools marked) and the pools' open staffing alerts (escalation), kept in step with the
+// Staffing per pool now and forecast for the next intervals (routing's advisor: agents
+// required against available, the short pools and intervals marked) and the pools' open staffing alerts (escalation), kept in step with the
 // live stream, each acknowledgeable by a coordinator of its region.
 import { escalation, failure, routing, Unauthorized } from "./api.js";
 import { $, el, empty, showIn } from "./dom.js";
@@ -10,6 +10,22 @@ import { state } from "./state.js";
 const alerts = { generation: -1, byId: new Map() };
 
 const percent = (share) => `${Math.round(share * 100)} %`;
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+// "14:00 need 5 / have 3" per next interval, the short ones marked; routing sends none when
+// it has no past day to forecast from.
+function nextCell(pool) {
+  const next = pool.next ?? [];
+  if (!next.length) return el("td", { "data-label": "Next", class: "next", text: "no history yet" });
+  const items = next.map((n) =>
+    el("span", {
+      class: n.short ? "forecast short" : "forecast",
+      title: `${n.expected_arrivals.toFixed(1)} cases expected (mean of ${n.days_averaged} days), ${percent(n.expected_service_level)} answered in time with the agents available now`,
+      text: `${hourMinute.format(new Date(n.interval_start))} need ${n.agents_required} / have ${n.agents_available}`,
+    }),
+  );
+  return el("td", { "data-label": "Next", class: "next" }, ...items);
+}
 
 // The panel's own line, not the page's notice: alerts come and go on their own rhythm.
 const say = (message) => {
@@ -32,7 +48,7 @@ export async function loadStaffing(generation) {
     discover(pools);
     if (!pools.length) return showIn("staffing", empty(`No pool in ${regionName()} had cases this interval.`));
     pools.sort((a, b) => Number(b.short) - Number(a.short) || a.pool.localeCompare(b.pool));
-    const headings = ["Pool", "Arrivals", "Load", "Required", "Available", "Service level", "Target"];
+    const headings = ["Pool", "Arrivals", "Load", "Required", "Available", "Service level", "Target", "Next"];
     const rows = pools.map((p) => {
       const short = p.agents_required - p.agents_available;
       return el(
@@ -47,6 +63,7 @@ export async function loadStaffing(generation) {
           percent(p.expected_service_level),
           `${percent(p.target_share)} in ${Math.round(p.target_answer_seconds)} s`,
         ].map((text, i) => el("td", { "data-label": headings[i], class: i === 4 ? "available" : null, text })),
+        nextCell(p),
       );
     });
     showIn(
