@@ -44,7 +44,7 @@ def signed(secret: str = SECRET, **changes: object) -> str:
 def test_a_token_from_issue_is_accepted():
     token = VERIFIER.issue(subject="greta", role=Role.COORDINATOR, regions=["dach", "nordics"])
     assert VERIFIER.principal(token) == Principal(
-        "greta", Role.COORDINATOR, frozenset({"dach", "nordics"})
+        "greta", Role.COORDINATOR, frozenset({"dach", "nordics"}), platform_signed=True
     )
 
 
@@ -168,7 +168,9 @@ def test_the_command_prints_a_token_for_the_environments_secret(monkeypatch):
     result = CliRunner().invoke(app, [*args, "--ttl", "60"])
     assert result.exit_code == 0, result.output
     caller = TokenVerifier(SECRET, "ops").principal(result.output.strip())
-    assert caller == Principal("greta", Role.COORDINATOR, frozenset({"dach", "nordics"}))
+    assert caller == Principal(
+        "greta", Role.COORDINATOR, frozenset({"dach", "nordics"}), platform_signed=True
+    )
 
 
 def test_the_module_runs_as_a_command(monkeypatch, capsys):

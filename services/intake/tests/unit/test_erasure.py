@@ -66,3 +66,18 @@ def test_a_customer_with_more_cases_than_one_event_carries_is_erased_by_several(
     )
     assert one.case_ids == ()
     assert one.merged_ids == ()
+
+
+def test_data_keys_go_to_platform_signed_service_tokens_only():
+    from switchboard.intake.service_layer.customer_erasure import NotAllowed, _services_only
+    from switchboard.servicekit.auth import Principal, Role
+
+    service = Principal(subject="service:escalation", role=Role.ADMIN, platform_signed=True)
+    _services_only(service, "c1")
+    for refused in (
+        Principal(subject="service:escalation", role=Role.ADMIN),  # a provider's claims
+        Principal(subject="root", role=Role.ADMIN, platform_signed=True),
+        Principal(subject="service:escalation", role=Role.COORDINATOR, platform_signed=True),
+    ):
+        with pytest.raises(NotAllowed):
+            _services_only(refused, "c1")

@@ -20,6 +20,10 @@ class Principal:
     subject: str
     role: Role
     regions: frozenset[str] = frozenset()
+    platform_signed: bool = False
+    """The token was signed with the platform's own secret (the tokens services issue
+    themselves, and development tokens), not by a single sign-on provider: a provider's
+    claims can say anything, so a provider's token never passes for a service."""
 
     def covers(self, region: str) -> bool:
         """Whether the caller oversees ``region``: admins all, others their token's."""

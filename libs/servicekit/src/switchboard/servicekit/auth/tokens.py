@@ -138,4 +138,4 @@ def _principal_of(claims: dict[str, Any]) -> Principal:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise ValueError("sub must be a non-empty string")
-    return Principal(subject=subject, role=role, regions=frozenset(regions))
+    return Principal(subject=subject, role=role, regions=frozenset(regions), platform_signed=True)

@@ -317,7 +317,10 @@ KEY_READS = logging.getLogger("switchboard.intake.key_reads")
 
 
 def _services_only(principal: Principal, customer_id: str) -> None:
-    if principal.role is not Role.ADMIN or not principal.subject.startswith(SERVICE_SUBJECT):
+    """Keys go to services: an admin token signed with the platform's secret whose subject
+    is ``service:<name>`` — never a single sign-on token, whatever its subject claim."""
+    service = principal.subject.startswith(SERVICE_SUBJECT) and principal.platform_signed
+    if principal.role is not Role.ADMIN or not service:
         raise NotAllowed(customer_id)
 
 
