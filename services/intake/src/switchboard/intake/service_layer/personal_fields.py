@@ -28,10 +28,13 @@ the events carry the customer's id)."""
 
 async def sealed(session: AsyncSession, events: Sequence[Event]) -> list[Event]:
     """``events`` with their personal fields sealed, in order."""
-    personal = [e for e in events if isinstance(e, CaseEvent) and _personal_fields(e)]
-    keys = await keys_for(session, [event.customer_id for event in personal])
+    personal = {id(e): e for e in events if isinstance(e, CaseEvent) and _personal_fields(e)}
+    keys = await keys_for(session, [event.customer_id for event in personal.values()])
     return [
-        _sealed(event, keys[event.customer_id]) if event in personal else event for event in events
+        _sealed(case_event, keys[case_event.customer_id])
+        if (case_event := personal.get(id(event))) is not None
+        else event
+        for event in events
     ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
+from itertools import groupby, islice
 from typing import TYPE_CHECKING
 
 from opentelemetry import context as otel_context
@@ -98,15 +98,17 @@ async def stage_contact(
 
 
 async def write_staged(uow: IntakeUnitOfWork, staged: Sequence[Staged]) -> None:
-    """Insert the new rows of every staged contact together, then publish their events with
-    one statement (one per request's trace context when tracing is on)."""
+    """Insert the new rows of every staged contact together, seal their events' personal
+    fields (the customers' keys read once for the batch), then publish them with one
+    statement (one per request's trace context when tracing is on)."""
     await row_inserts.insert_rows(
         uow.session, [row for contact in staged for row in contact.new_rows]
     )
+    events = iter(await sealed(uow.session, [e for contact in staged for e in contact.events]))
     for trace, same_trace in groupby(staged, key=lambda contact: contact.trace):
+        count = sum(len(contact.events) for contact in same_trace)
         with _within_trace(trace):
-            events = [event for contact in same_trace for event in contact.events]
-            await uow.publish(*await sealed(uow.session, events))
+            await uow.publish(*islice(events, count))
 
 
 async def _accept_new(
