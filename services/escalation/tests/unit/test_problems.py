@@ -6,8 +6,11 @@ does not tell the same problem twice."""
 
 from __future__ import annotations
 
+import base64
 import itertools
+import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,11 +26,14 @@ from switchboard.contracts.events import (
     ProblemDetected,
     ProblemNoteAdded,
 )
-from switchboard.contracts.events.common import Actor, ActorKind
+from switchboard.contracts.events.common import Actor, ActorKind, Sealed
 from switchboard.escalation.adapters.problems import ProblemContactRow, ProblemRow
 from switchboard.escalation.domain.problem_detection import DetectorSettings, ProblemDetector
 from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
+from switchboard.servicekit.faults import DependencyUnavailable
+from switchboard.servicekit.personal_keys import PersonalKeys
+from switchboard.servicekit.sealing import seal
 from switchboard.servicekit.service import service_app
 from switchboard.servicekit.tables import deliveries
 
@@ -134,6 +140,78 @@ async def test_the_same_problem_in_two_languages_is_told_to_both_regions_once(st
     detector = stack.deps.problems.detector
     assert detector is not None
     assert detector.counts("france", "payment")[0] >= MIN  # the window, rebuilt from the table
+
+
+class KeyHolder:
+    """Intake's personal keys over HTTP (in-process): every customer has one; the first
+    time a key of another customer than the one whose contact is being handled is asked
+    for (an example's writer, while a problem is told), intake is unreachable."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, bytes] = {}
+        self.current = ""
+        self.outages = 0
+
+    def sealed(self, event: ContactReceived) -> ContactReceived:
+        key = self.keys.setdefault(event.customer_id, os.urandom(32))
+        parts = seal({"text": event.text}, key_id=event.customer_id, key=key)
+        sealed = Sealed(key_id=parts.key_id, nonce=parts.nonce, ciphertext=parts.ciphertext)
+        return event.model_copy(update={"text": "", "sealed": sealed})
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        key_id = request.url.path.rsplit("/", 1)[1]
+        if key_id != self.current and self.outages == 0:
+            self.outages += 1
+            raise httpx.ConnectError("intake is restarting", request=request)
+        return httpx.Response(200, json={"key": base64.b64encode(self.keys[key_id]).decode()})
+
+    def client(self) -> PersonalKeys:
+        return PersonalKeys(
+            url="http://intake/v1/personal-keys/{key_id}",
+            token=lambda: "token",
+            ttl=0,
+            transport=httpx.MockTransport(self.answer),
+        )
+
+
+async def test_a_problem_is_told_once_intake_answers_again_after_failing_to_tell_it(stack):
+    """Found by review: the detector counted the contact and took the problem for told
+    before the transaction that tells it committed; intake unreachable while an example's
+    key was fetched rolled the transaction back, and the retry found the problem "known":
+    it was never told and the contact counted twice."""
+    holder = KeyHolder()
+    stack.units.deps = replace(stack.deps, personal_keys=holder.client())
+    await ordinary_hours(stack, 90)
+    retried = 0
+    for number in range(8):
+        for region, language in (("nordics", "da"), ("france", "fr")):
+            text = FAILING[language][number % 2]
+            event = holder.sealed(contact(stack, region, language, text))
+            holder.current = event.customer_id
+            try:
+                await stack.deliver(event)
+            except DependencyUnavailable:
+                retried += 1
+                await stack.deliver(event)  # the consumer's retry, once intake answers
+        stack.clock.advance(minutes=1)
+
+    assert retried == 1
+    (problem,) = await stack.events(ProblemDetected)
+    assert problem.regions == ("france", "nordics")
+    assert all(example.sealed is not None for example in problem.examples)
+    async with stack.sessions() as session:
+        assert len((await session.execute(select(ProblemRow))).all()) == 1
+        stored = (await session.execute(select(ProblemContactRow))).scalars().all()
+    detector = stack.deps.problems.detector
+    assert detector is not None
+    in_window = [
+        row
+        for row in stored
+        if row.region == "france"
+        and "payment" in row.terms.split()
+        and row.at > stack.clock.at - stack.deps.problems.settings.window
+    ]
+    assert detector.counts("france", "payment")[0] == len(in_window)  # each counted once
 
 
 async def test_an_erased_customers_text_never_becomes_an_example(stack):

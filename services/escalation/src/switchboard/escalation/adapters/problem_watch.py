@@ -1,7 +1,8 @@
 """The detector of one escalation process, fed from the table of contacts every replica
 writes: before it looks at a new contact it reads the rows added since it last looked, so
 it counts every replica's contacts, and after a restart it rebuilds its window and baseline
-from the table (and its active problems from the problems table)."""
+from the table (and its active problems from the problems table). What a transaction that
+rolled back made it count or take for told is not kept: it rebuilds the same way."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class ProblemWatch:
     last_id: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loading: asyncio.Task[None] | None = None
+    _stale: bool = False
 
     async def load_lexicon(self) -> None:
         """The pivot lexicon (built once from the installed dictionaries and cached in a
@@ -60,9 +62,17 @@ class ProblemWatch:
     def terms(self, language: str, text: str) -> frozenset[str]:
         return (self.lexicon or Lexicon()).terms(language, text)
 
+    def rebuild_later(self) -> None:
+        """A transaction that fed the detector did not commit: what it counted, and the
+        problems it took for told, are not in the tables. The next look starts afresh from
+        them (a coroutine looking right now finishes with the detector it has)."""
+        self._stale = True
+
     async def catch_up(self, session: AsyncSession, *, now: datetime) -> list[Detection]:
         """Feed the detector every contact written since it last looked; what they raised."""
         async with self._lock:
+            if self._stale:
+                self.detector, self.last_id, self._stale = None, 0, False
             if self.detector is None:
                 self.detector = ProblemDetector(self.settings)
                 for known in await store.recent_problems(session, limit=200):

@@ -76,6 +76,8 @@ async def count_contact(message: Envelope[ContactReceived], uow: EscalationUnitO
         )
     )
     await uow.session.flush()
+    # The detector counts this contact and takes its problems for told before they commit.
+    uow.after_rollback(watch.rebuild_later)
     detections = await watch.catch_up(uow.session, now=contact.received_at)
     for detection in detections:
         await _tell(uow, detection)
