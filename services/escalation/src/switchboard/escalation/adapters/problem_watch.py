@@ -1,14 +1,18 @@
 """The detector of one escalation process, fed from the table of contacts every replica
 writes: before it looks at a new contact it reads the rows added since it last looked, so
-it counts every replica's contacts, and after a restart it rebuilds its window and baseline
-from the table (and its active problems from the problems table). What a transaction that
-rolled back made it count or take for told is not kept: it rebuilds the same way."""
+it counts every replica's contacts (an id it passed over, whose transaction had not
+committed yet, is looked for again for a while), and after a restart it rebuilds its
+window and baseline from the table (and its active problems from the problems table).
+What a transaction that rolled back made it count or take for told is not kept: it
+rebuilds the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +30,10 @@ from switchboard.escalation.domain.problem_detection import (
 from switchboard.escalation.domain.problem_terms import Lexicon
 
 log = logging.getLogger(__name__)
+GAP_GRACE_SECONDS = 60.0
+"""How long an id below the last one read is looked for: a contact whose transaction
+commits after a later one was read shows up within it; a rolled-back insert never does."""
+MAX_GAPS = 1000
 
 
 @functools.cache
@@ -41,6 +49,9 @@ class ProblemWatch:
     lexicon: Lexicon | None = None
     detector: ProblemDetector | None = None
     last_id: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)
+    """Ids below ``last_id`` not read yet → when they were first missed (``clock``)."""
+    clock: Callable[[], float] = time.monotonic
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loading: asyncio.Task[None] | None = None
     _stale: bool = False
@@ -74,15 +85,24 @@ class ProblemWatch:
             if self._stale:
                 self.detector, self.last_id, self._stale = None, 0, False
             if self.detector is None:
-                self.detector = ProblemDetector(self.settings)
+                self.detector, self.gaps = ProblemDetector(self.settings), {}
                 for known in await store.recent_problems(session, limit=200):
                     self.detector.track(
                         known.problem_id, known.terms, known.regions, known.detected_at
                     )
             since = now - self.settings.baseline - self.settings.window
             detections: list[Detection] = []
-            for row in await store.contacts_after(session, self.last_id, since=since):
-                self.last_id = row.id
+            self._expire_gaps()
+            rows = await store.contacts_after(
+                session, self.last_id, since=since, missing=sorted(self.gaps)
+            )
+            for row in rows:
+                if self.gaps.pop(row.id, None) is None:
+                    if row.id <= self.last_id:
+                        continue
+                    if self.last_id:
+                        self._note_gaps(self.last_id + 1, row.id)
+                    self.last_id = row.id
                 contact = Contact(
                     contact_id=row.contact_id,
                     at=row.at,
@@ -93,3 +113,15 @@ class ProblemWatch:
                 )
                 detections.extend(self.detector.observe(contact))
             return detections
+
+    def _note_gaps(self, first: int, end: int) -> None:
+        """Ids ``first`` to ``end`` (without it) were skipped: uncommitted, or never to be."""
+        noticed = self.clock()
+        for missing in range(max(first, end - MAX_GAPS), end):
+            self.gaps[missing] = noticed
+        for oldest in list(self.gaps)[: max(0, len(self.gaps) - MAX_GAPS)]:
+            del self.gaps[oldest]
+
+    def _expire_gaps(self) -> None:
+        horizon = self.clock() - GAP_GRACE_SECONDS
+        self.gaps = {gap: noticed for gap, noticed in self.gaps.items() if noticed >= horizon}

@@ -3,11 +3,22 @@ and the notes coordinators share on them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,11 +83,15 @@ class ProblemNoteRow(Base):
 
 
 async def contacts_after(
-    session: AsyncSession, last_id: int, *, since: datetime
+    session: AsyncSession, last_id: int, *, since: datetime, missing: Collection[int] = ()
 ) -> list[ProblemContactRow]:
+    """The contacts after ``last_id``, and those of the ``missing`` ids below it now there,
+    since ``since``, by id."""
+    after = ProblemContactRow.id > last_id
     query = (
         select(ProblemContactRow)
-        .where(ProblemContactRow.id > last_id, ProblemContactRow.at >= since)
+        .where(or_(after, ProblemContactRow.id.in_(missing)) if missing else after)
+        .where(ProblemContactRow.at >= since)
         .order_by(ProblemContactRow.id)
     )
     return list((await session.execute(query)).scalars())
