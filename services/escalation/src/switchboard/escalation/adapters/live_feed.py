@@ -272,8 +272,11 @@ async def follow(
         else:
             yield "retry: 3000\n: connected\n\n"
             # A partition the id does not name is one this client never read: from where
-            # this stream starts (not from the partition's beginning).
-            after = Cursor({p: resume_from.get(p, start) for p, start in cursor.items()})
+            # this stream starts (not from the partition's beginning). An offset past it
+            # is no place in this topic (recreated since, or a made-up id): from there too.
+            after = Cursor(
+                {p: min(resume_from.get(p, start), start) for p, start in cursor.items()}
+            )
             cursor = Cursor(after)
             try:
                 async for event in feed.replay(after, subscription.start):
@@ -282,6 +285,8 @@ async def follow(
                     if cursor.passes(event) and principal.covers(event.region):
                         yield event.as_sse(cursor)
             except ReplayUnfinished:
+                # Where it got to, past other regions' records too: the next try goes on.
+                yield f"id: {cursor.text()}\n\n"
                 return
             cursor.catch_up(subscription.start)
             yield f"id: {cursor.text()}\n\n"
