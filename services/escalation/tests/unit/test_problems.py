@@ -296,6 +296,14 @@ async def test_coordinators_of_touched_regions_see_acknowledge_and_share_notes(s
         assert [(n["author"], n["region"], n["note"]) for n in seen["notes"]] == [
             ("camille", "france", advice)
         ]
+        # Found by review: PostgreSQL refuses a NUL in text (a 500 there); refused as input.
+        for unstorable in (r'{"note": "offer bank\u0000transfer"}', r'{"note": "offer \ud800"}'):
+            refused = await client.post(
+                f"/v1/problems/{problem_id}/notes",
+                content=unstorable,
+                headers={**api.as_(*CAMILLE), "content-type": "application/json"},
+            )
+            assert refused.status_code == 422, refused.text
 
     (ack,) = await stack.events(ProblemAcknowledged)
     assert (ack.problem_id, ack.region, ack.by.id) == (problem_id, "nordics", "nora")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from switchboard.escalation.adapters import problems as store
 from switchboard.escalation.adapters.problems import ProblemNoteRow, ProblemRow
@@ -19,6 +19,7 @@ from switchboard.escalation.service_layer.escalations import InvalidTransition, 
 from switchboard.escalation.service_layer.problems import ProblemNotFound
 from switchboard.servicekit.auth import Principal, Role
 from switchboard.servicekit.db.types import utcnow
+from switchboard.servicekit.http import require_storable
 from switchboard.servicekit.http.problems import Problem
 from switchboard.servicekit.service.dependencies import PrincipalDep, SessionDep
 
@@ -74,7 +75,7 @@ class AcknowledgeBody(BaseModel):
 
 class AddNoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(require_storable)]
 
 
 def _reader(principal: Principal) -> Principal:
