@@ -4,10 +4,18 @@ words no dictionary knows kept as themselves."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import json
+import logging
 from pathlib import Path
 
+import pytest
+from prometheus_client import REGISTRY
+
+from switchboard.escalation.adapters import freedict
 from switchboard.escalation.adapters.freedict import cached_lexicon, load_lexicon, translations
+from switchboard.escalation.adapters.problem_watch import ProblemWatch
 from switchboard.escalation.domain.problem_terms import Lexicon
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -75,6 +83,47 @@ def test_the_lexicon_is_cached_until_the_dictionaries_change(tmp_path):
     write_dictd(directory, "freedict-swe-eng", {"betalning": "payment"})
     assert "payment" in cached_lexicon(cache, directory).terms("sv", "betalning")
     assert cached_lexicon(cache, tmp_path / "none") == Lexicon()
+
+
+def test_a_truncated_cache_is_built_again(tmp_path):
+    """Found by review: replicas share the cache and a process killed while writing it
+    left half a file; reading it raised, and that replica ran without its lexicon."""
+    directory, cache = dictionaries(tmp_path / "dictd"), tmp_path / "lexicon.json"
+    built = cached_lexicon(cache, directory)
+    whole = cache.read_text(encoding="utf-8")
+    cache.write_text(whole[: len(whole) // 2], encoding="utf-8")
+    assert cached_lexicon(cache, directory) == built
+    assert json.loads(cache.read_text(encoding="utf-8")) == json.loads(whole)
+
+
+def test_a_cache_write_cut_short_leaves_the_file_there_was(tmp_path, monkeypatch):
+    directory, cache = dictionaries(tmp_path / "dictd"), tmp_path / "lexicon.json"
+    cached_lexicon(cache, directory)
+    before = cache.read_text(encoding="utf-8")
+    write_dictd(directory, "freedict-swe-eng", {"betalning": "payment"})  # to be written again
+
+    def killed(*_: object) -> None:
+        raise KeyboardInterrupt  # the process dies before the new file takes the old's place
+
+    monkeypatch.setattr(freedict.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        cached_lexicon(cache, directory)
+    assert cache.read_text(encoding="utf-8") == before
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["lexicon.json"]
+
+
+async def test_a_lexicon_that_fails_to_load_is_logged_and_shown(tmp_path, caplog):
+    directory = dictionaries(tmp_path / "dictd")
+    (directory / "freedict-dan-eng.dict.dz").write_bytes(b"not gzip")
+    watch = ProblemWatch(lexicon_cache=tmp_path / "lexicon.json", dictionaries=directory)
+    with caplog.at_level(logging.ERROR):
+        await watch.start_loading()
+        assert watch._loading is not None
+        with contextlib.suppress(Exception):
+            await watch._loading
+    assert watch.lexicon is None
+    assert "problem lexicon not loaded" in caplog.text
+    assert REGISTRY.get_sample_value("escalation_problem_lexicon_loaded") == 0
 
 
 def test_english_is_its_own_pivot_and_unknown_languages_keep_their_words():

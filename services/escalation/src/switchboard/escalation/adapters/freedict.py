@@ -7,7 +7,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -99,15 +101,41 @@ def cached_lexicon(cache: Path, directory: Path = DICTD) -> Lexicon:
             "no FreeDict dictionaries in %s: problems group by shared words only", directory
         )
         return Lexicon()
-    if cache.exists():
+    stored = _stored_lexicon(cache, installed)
+    if stored is not None:
+        return stored
+    lexicon = load_lexicon(directory)
+    _store_lexicon(cache, {"dictionaries": installed, "pivots": lexicon.pivots})
+    return lexicon
+
+
+def _stored_lexicon(cache: Path, installed: list[str]) -> Lexicon | None:
+    """The cached lexicon if it was built from ``installed``; None when there is none, it
+    is another's, or it cannot be read (then it is built again and replaces it)."""
+    try:
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("dictionaries") == installed:
             return lexicon_of(stored["pivots"])
-    lexicon = load_lexicon(directory)
-    payload = {"dictionaries": installed, "pivots": lexicon.pivots}
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as error:
+        log.warning("problem lexicon cache %s unreadable, building it again: %r", cache, error)
+    return None
+
+
+def _store_lexicon(cache: Path, payload: dict[str, object]) -> None:
+    """Written whole or not at all: replicas share the directory and a process may be
+    killed while it writes (a reader then finds the old file or none, never half of one)."""
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=cache.parent, prefix=f".{cache.name}.", delete=False
+        ) as temporary:
+            json.dump(payload, temporary, ensure_ascii=False)
+        try:
+            os.replace(temporary.name, cache)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
     except OSError as error:
         log.warning("problem lexicon not cached in %s: %s", cache, error)
-    return lexicon

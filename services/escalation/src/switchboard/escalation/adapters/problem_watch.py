@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.escalation.adapters import problems as store
@@ -34,6 +35,10 @@ GAP_GRACE_SECONDS = 60.0
 """How long an id below the last one read is looked for: a contact whose transaction
 commits after a later one was read shows up within it; a rolled-back insert never does."""
 MAX_GAPS = 1000
+LEXICON_LOADED = Gauge(
+    "escalation_problem_lexicon_loaded",
+    "1 once the problem lexicon is loaded; 0 while it is not (or failed: see the log)",
+)
 
 
 @functools.cache
@@ -64,11 +69,25 @@ class ProblemWatch:
                 _shared_lexicon, self.lexicon_cache, self.dictionaries
             )
             log.info("problem lexicon: %s languages", len(self.lexicon.pivots))
+        LEXICON_LOADED.set(1)
 
     async def start_loading(self) -> None:
         """A start step that does not hold the start up: building the lexicon on a fresh
         machine takes a minute. Until it is there, contacts count under their own stems."""
+        LEXICON_LOADED.set(0)
         self._loading = asyncio.create_task(self.load_lexicon())
+        self._loading.add_done_callback(self._loaded)
+
+    def _loaded(self, loading: asyncio.Task[None]) -> None:
+        """Nobody awaits the loading: a failure is told here, or it would go unseen while
+        contacts count under their own stems for as long as the process runs."""
+        if loading.cancelled():
+            return
+        if (error := loading.exception()) is not None:
+            log.error(
+                "problem lexicon not loaded: problems group by shared words only",
+                exc_info=error,
+            )
 
     def terms(self, language: str, text: str) -> frozenset[str]:
         return (self.lexicon or Lexicon()).terms(language, text)
