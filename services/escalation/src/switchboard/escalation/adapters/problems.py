@@ -10,15 +10,20 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Index,
     Integer,
     String,
     Text,
+    cast,
     delete,
+    func,
+    literal,
     or_,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -97,9 +102,26 @@ async def contacts_after(
     return list((await session.execute(query)).scalars())
 
 
-async def recent_problems(session: AsyncSession, *, limit: int) -> list[ProblemRow]:
+async def recent_problems(
+    session: AsyncSession, *, limit: int, touching: Collection[str] | None = None
+) -> list[ProblemRow]:
+    """The newest problems; with ``touching``, the newest of those touching one of these
+    regions."""
     query = select(ProblemRow).order_by(ProblemRow.detected_at.desc()).limit(limit)
+    if touching is not None:
+        if not touching:
+            return []
+        query = query.where(_touches(session, sorted(touching)))
     return list((await session.execute(query)).scalars())
+
+
+def _touches(session: AsyncSession, regions: list[str]) -> ColumnElement[bool]:
+    """Whether a problem's regions (a JSON array) hold one of ``regions``."""
+    if dialect_of(session) == "postgresql":
+        touched: ColumnElement[bool] = cast(ProblemRow.regions, JSONB).has_any(array(regions))
+        return touched
+    each = func.json_each(ProblemRow.regions).table_valued("value")
+    return select(literal(1)).select_from(each).where(each.c.value.in_(regions)).exists()
 
 
 async def problem_for_update(session: AsyncSession, problem_id: str) -> ProblemRow | None:

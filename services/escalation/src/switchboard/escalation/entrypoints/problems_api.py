@@ -92,11 +92,8 @@ async def list_problems(
 ) -> list[ProblemView]:
     """Problems touching the caller's regions (an admin's: all), newest first, with notes."""
     reader = _reader(principal)
-    rows = [
-        row
-        for row in await store.recent_problems(session, limit=limit * 4)
-        if any(reader.covers(region) for region in row.regions)
-    ][:limit]
+    touching = None if reader.role is Role.ADMIN else reader.regions
+    rows = await store.recent_problems(session, limit=limit, touching=touching)
     notes = await store.notes_of(session, [row.problem_id for row in rows]) if rows else []
     return [ProblemView.of(row, notes) for row in rows]
 
