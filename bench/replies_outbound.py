@@ -79,13 +79,16 @@ class Receiver:
     arrived: dict[str, float] = field(default_factory=dict)
     forged: int = 0
     port: int = field(default_factory=free_port)
+    _server: asyncio.Server | None = None
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
     async def stop(self) -> None:
-        self._server.close()
-        await self._server.wait_closed()
+        """Also when it never started (intake was not ready): the real error stays shown."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
 
     @property
     def url(self) -> str:
