@@ -20,6 +20,7 @@ from switchboard.simulator.day import SimulationConfig, run_day
 from switchboard.simulator.report import DayReport
 from switchboard.simulator.scenario import REGION_NAMES
 from switchboard.simulator.summary import Snapshot, hourly_line, render_table
+from switchboard.simulator.understaffing import parse_understaffed_hour
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -48,6 +49,15 @@ def _regions(value: list[str]) -> list[str]:
     return names
 
 
+def _understaffed_hours(value: list[str]) -> list[str]:
+    try:
+        for written in value:
+            parse_understaffed_hour(written)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    return value
+
+
 Url = Annotated[str, typer.Option(callback=_loopback_url)]
 
 
@@ -72,6 +82,15 @@ def simulate(
     understaffed: Annotated[
         list[str], typer.Option(callback=_regions, help="Region short of agents (repeatable).")
     ] = ["dach"],  # noqa: B006 - typer reads the default, nothing mutates it
+    understaffed_hour: Annotated[
+        list[str],
+        typer.Option(
+            callback=_understaffed_hours,
+            metavar="REGION@HH:MM[+MINUTES][/STAYING]",
+            help="Each day from HH:MM, for MINUTES (60), all but STAYING (1) of the region's "
+            "agents on shift go away, then come back (repeatable).",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, nothing mutates it
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     quiet: Annotated[bool, typer.Option(help="One line per simulated hour.")] = False,
 ) -> None:
@@ -85,6 +104,7 @@ def simulate(
         seed=seed,
         days=days,
         understaffed=tuple(understaffed),
+        understaffed_hours=tuple(map(parse_understaffed_hour, understaffed_hour)),
     )
     console = Console()
     _print_urls(console, config.urls)

@@ -24,6 +24,7 @@ from switchboard.simulator.reactions import Reactions
 from switchboard.simulator.report import ContactRecord, DayReport
 from switchboard.simulator.scenario import DAY_END_HOUR, World, build_world
 from switchboard.simulator.summary import Snapshot
+from switchboard.simulator.understaffing import UnderstaffedHour, plan_absences
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class SimulationConfig:
     seed: int = 1
     days: int = 1
     understaffed: tuple[str, ...] = ("dach",)
+    understaffed_hours: tuple[UnderstaffedHour, ...] = ()
+    """Windows of each day in which most of a region's agents are away."""
     run_id: str | None = None
     region_codes: dict[str, str] = field(default_factory=dict)
     """Region name → the code the platform knows it by (defaults to the name)."""
@@ -67,6 +70,7 @@ class Simulation:
             understaffed=frozenset(config.understaffed),
             codes=config.region_codes,
         )
+        self.absences = plan_absences(self.world, config.understaffed_hours)
         self.platform = Platform(config.urls, config.jwt_secret)
         self.report = DayReport(
             run_id=self.run_id,
@@ -75,6 +79,7 @@ class Simulation:
             contacts_planned=config.contacts,
             regions=dict(self.world.codes),
             understaffed_regions=sorted(self.world.understaffed),
+            understaffed_hours=[str(window) for window in config.understaffed_hours],
             agents=len(self.world.agents),
         )
         self.clock = SimClock(config.day_seconds)
@@ -186,11 +191,12 @@ class Simulation:
         return self.stop.is_set()
 
     async def _run_shifts(self) -> None:
-        """Every agent's presence follows their shift, checked each simulated minute."""
+        """Every agent's presence follows their shift and the understaffed hours, checked
+        each simulated minute."""
         while True:
             hour = self.clock.hour()
             for agent in self.agents.values():
-                wanted = "available" if agent.spec.shift.on_duty(hour) else "away"
+                wanted = "available" if self.absences.on_duty(agent.spec, hour) else "away"
                 if agent.wanted != wanted and not (wanted == "away" and agent.wanted == "offline"):
                     await agent.safely(agent.set_presence(wanted))
             await self.clock.wait(60, at_most=1.0)

@@ -90,6 +90,8 @@ class DayReport:
     regions: dict[str, str]
     """Region name → its code on the platform."""
     understaffed_regions: list[str]
+    understaffed_hours: list[str] = field(default_factory=list)
+    """Windows in which most of a region's agents were sent away (``dach@10:00+60/1``)."""
     agents: int = 0
     days: int = 0
     interrupted: bool = False
