@@ -16,7 +16,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3
 	--python-platform x86_64-unknown-linux-gnu $(addprefix --no-emit-package ,$(LOCAL_DISTS))
 PYTEST_ARGS ?=
 
-.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers whatif-bench problems-eval soak
+.PHONY: setup kafka-jars system-packages demo up test unit integration lint lint-imports contracts-check format bench clean helm-check rules-check deps-check requirements requirements-check compose-test images integration-containers whatif-bench problems-eval warnings-eval soak
 
 setup: $(STAMP) kafka-jars
 
@@ -71,6 +71,15 @@ test: system-packages setup
 problems-eval: $(STAMP)
 	bash deploy/system-packages.sh run
 	$(BIN)/python bench/problem_detection.py $(PROBLEMS_ARGS)
+
+## warnings-eval: coordinator warnings on simulated days (bench/coordinator_warnings.py):
+## routing and escalation in-process under one simulated clock through 5 working days of
+## the simulator's arrivals, one injected understaffed hour a day (all of a region's agents
+## away but one); prints when each was flagged short against its first breach, and the
+## median lead of predicted breaches over the clocks' 50 % warnings, against the issue's
+## targets (✓/✗); fails if it cannot measure, or on a missed target with WARNINGS_ARGS=--strict.
+warnings-eval: $(STAMP)
+	$(BIN)/python bench/coordinator_warnings.py $(WARNINGS_ARGS)
 
 ## soak: simulated days on the whole platform (its own broker and PostgreSQL) while faults at
 ## random kill -9 its services, the broker and PostgreSQL, two at once now and then, and
@@ -203,7 +212,7 @@ format: $(STAMP)
 ## its numbers with a baseline measured in the same run and its targets (✓/✗), and ends with
 ## "RESULT <name>: ok". All run; the target fails if any could not measure.
 ## BENCH=name runs one (e.g. BENCH=outbox_relay); BENCH_ARGS=--smoke runs them at tiny size.
-BENCHES := outbox_relay routing_engine routing_offers intake_accept provider_intake replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup whatif_replay problem_detection
+BENCHES := outbox_relay routing_engine routing_offers intake_accept provider_intake replies_outbound escalation_timers feedback_kpis e2e_contact_to_offer service_startup whatif_replay problem_detection coordinator_warnings
 BENCH ?= $(BENCHES)
 BENCH_ARGS ?=
 bench: setup
