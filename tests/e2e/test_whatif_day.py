@@ -126,6 +126,7 @@ def runs(result: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 def overall_mean_wait(pools: dict[str, dict[str, Any]]) -> float:
     offered = sum(p["offered"] for p in pools.values())
+    assert offered, f"nothing offered: {pools}"
     return sum((p["wait_mean"] or 0) * p["offered"] for p in pools.values()) / offered
 
 
