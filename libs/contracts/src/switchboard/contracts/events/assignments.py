@@ -20,6 +20,7 @@ from switchboard.contracts.events.common import (
     Note,
     Priority,
     Region,
+    Sealed,
     Seconds,
     Slug,
     Title,
@@ -120,6 +121,8 @@ class OfferDeclined(AgentEvent):
     offer_id: Id
     declined_at: AwareDatetime
     reason: Title | None = None
+    sealed: Sealed | None = None
+    """``reason``, sealed under the case's customer's key (then left empty here)."""
 
 
 class OfferExpired(AgentEvent):
@@ -145,6 +148,8 @@ class CaseTransferred(AssignmentEvent):
     to_region: Region | None = None
     by: Actor
     reason: Note | None = None
+    sealed: Sealed | None = None
+    """``reason``, sealed under the case's customer's key (then left empty here)."""
     enqueued_at: AwareDatetime
     transferred_at: AwareDatetime
 
@@ -179,6 +184,8 @@ class CaseResolved(AgentEvent):
     handle_seconds: Seconds
     """Time the agent spent working the case, excluding waiting on the customer."""
     note: Note | None = None
+    sealed: Sealed | None = None
+    """``note``, sealed under the customer's key (then left empty here)."""
 
 
 EVENTS: tuple[type[Event], ...] = (

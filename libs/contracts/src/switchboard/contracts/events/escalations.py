@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar
 from pydantic import AwareDatetime, Field
 
 from switchboard.contracts.base import Event
-from switchboard.contracts.events.common import Actor, Id, Note, Priority, Region
+from switchboard.contracts.events.common import Actor, Id, Note, Priority, Region, Sealed
 from switchboard.contracts.topics import ESCALATIONS, Topic
 
 Level = Annotated[int, Field(ge=1, le=20)]
@@ -59,6 +59,9 @@ class EscalationRaised(EscalationEvent):
     vip: bool = False
     raised_by: Actor
     reason: Note | None = None
+    sealed: Sealed | None = None
+    """``reason``, sealed under the case's customer's key (then left empty here) when it
+    may quote the customer: a person's words, a delivery failure, a survey comment."""
     raised_at: AwareDatetime
     ack_deadline: AwareDatetime
 
@@ -72,6 +75,8 @@ class EscalationAcknowledged(EscalationEvent):
     by: Actor
     acknowledged_at: AwareDatetime
     note: Note | None = None
+    sealed: Sealed | None = None
+    """``note``, sealed under the case's customer's key (then left empty here)."""
 
 
 class EscalatedBecause(StrEnum):
@@ -109,6 +114,8 @@ class EscalationResolved(EscalationEvent):
     by: Actor
     resolved_at: AwareDatetime
     note: Note | None = None
+    sealed: Sealed | None = None
+    """``note``, sealed under the case's customer's key (then left empty here)."""
 
 
 EVENTS: tuple[type[Event], ...] = (
