@@ -59,6 +59,7 @@ def test_the_console_reaches_routing_and_feedback_and_they_allow_its_origin() ->
 def test_the_workspace_reaches_intake_and_intake_allows_the_workspace_and_console() -> None:
     routing = service_environment("routing", wiring(), base={})
     assert routing["SWITCHBOARD_ROUTING_WORKSPACE_INTAKE_URL"] == "http://127.0.0.1:9101"
+    assert routing["SWITCHBOARD_ROUTING_INTAKE_URL"] == "http://127.0.0.1:9101"
     intake = service_environment("intake", wiring(), base={})
     origins = intake["SWITCHBOARD_INTAKE_CORS_ORIGINS"].split(",")
     assert origins == ["http://127.0.0.1:9102", "http://127.0.0.1:9103"]

@@ -97,6 +97,7 @@ Args: (dict "root" $ "name" "intake") */}}
 {{- else if eq .name "routing" -}}
 {{- $_ := set $settings (print $p "CORS_ORIGINS") $urls.console -}}
 {{- $_ := set $settings (print $p "WORKSPACE_INTAKE_URL") $urls.intake -}}
+{{- $_ := set $settings (print $p "INTAKE_URL") $urls.intake -}}
 {{- if $svc.policies }}{{ $_ := set $settings (print $p "POLICIES_FILE") "/etc/switchboard/routing-policies.yaml" }}{{ end -}}
 {{- else if eq .name "escalation" -}}
 {{- $_ := set $settings (print $p "CONFIG_FILE") "/etc/switchboard/escalation.yaml" -}}

@@ -65,6 +65,7 @@ def launcher_settings(service: str, wiring: Wiring) -> dict[str, str]:
         "routing": {
             "CORS_ORIGINS": console_origin,
             "WORKSPACE_INTAKE_URL": wiring.url("intake"),
+            "INTAKE_URL": wiring.url("intake"),
         },
         "escalation": {
             "CONSOLE_ROUTING_URL": wiring.url("routing"),

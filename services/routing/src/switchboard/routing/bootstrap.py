@@ -38,6 +38,7 @@ from switchboard.routing.service_layer.unit_of_work import (
 )
 from switchboard.routing.service_layer.wait_forecasts import start_wait_forecasts
 from switchboard.routing.settings import RoutingSettings, StaffingTarget
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.service import Migrations, Resources, ServiceDefinition
 from switchboard.servicekit.service.definition import StartStep
@@ -76,6 +77,7 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
         sessions=resources.sessions,
         policy_file=document,
         staffing=staffing_plan(settings),
+        personal_keys=personal_keys(settings),
         forecasts=ForecastPlan(
             check_every=timedelta(seconds=settings.wait_forecast_check_seconds),
             window=timedelta(seconds=settings.wait_forecast_window_seconds),
@@ -88,6 +90,18 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
             tolerance=Tolerance(
                 settings.wait_forecast_tolerance_seconds, settings.wait_forecast_tolerance_share
             ),
+        ),
+    )
+
+
+def personal_keys(settings: RoutingSettings) -> PersonalKeys | None:
+    if settings.intake_url is None:
+        return None
+    tokens = settings.token_verifier()
+    return PersonalKeys(
+        url=f"{settings.intake_url.rstrip('/')}/v1/personal-keys/{{key_id}}",
+        token=lambda: tokens.issue(
+            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
         ),
     )
 

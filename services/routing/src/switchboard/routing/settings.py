@@ -84,6 +84,10 @@ class RoutingSettings(BearerServiceSettings):
     seconds or this share of the wait last forecast, whichever is more."""
     workspace_intake_url: str = "http://127.0.0.1:8001"
     """Where the agent workspace's browser reaches intake (conversations, customers, replies)."""
+    intake_url: str | None = None
+    """Where routing asks intake for a customer's data key, to seal the free texts agents
+    write about a case (a resolution note, a transfer or decline reason) in its events (a
+    token it issues itself: the shared JWT secret, role admin); unset, they go out plain."""
 
     @field_validator("workspace_intake_url")
     @classmethod

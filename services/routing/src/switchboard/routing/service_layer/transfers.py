@@ -21,6 +21,7 @@ from switchboard.routing.domain.transfers import (
     UnknownQueue,
     destination,
 )
+from switchboard.routing.service_layer.personal_fields import sealed_case_text
 from switchboard.routing.service_layer.queueing import enter_queue, exclude, release_slot
 from switchboard.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
@@ -38,7 +39,9 @@ async def transfer_case(
     department: str | None = None,
 ) -> CaseRow:
     """Send an assigned case to a named agent, a queue, or another region or department; it
-    waits again, keeping its age, and never comes back to the sender."""
+    waits again, keeping its age, and never comes back to the sender. The note goes out
+    sealed under the customer's key."""
+    sealed = await sealed_case_text(uow, case_id=case_id, field="reason", text=note)
     case, agent = await repository.held_case_and_agent(
         uow.session, case_id=case_id, agent_id=agent_id, state=ItemState.ASSIGNED, lock_agent=True
     )
@@ -74,7 +77,8 @@ async def transfer_case(
             to_department=case.department if case.department != from_department else department,
             to_region=case.region if case.region != from_region else region,
             by=agent_actor(agent_id),
-            reason=note,
+            reason=sealed.plain,
+            sealed=sealed.sealed,
             enqueued_at=case.enqueued_at,
             transferred_at=now,
         )

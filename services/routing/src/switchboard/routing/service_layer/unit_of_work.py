@@ -14,6 +14,7 @@ from switchboard.routing.adapters.orm import CaseRow
 from switchboard.routing.domain.policy import PolicySet
 from switchboard.routing.domain.pool_staffing import ServiceTarget
 from switchboard.routing.domain.wait_forecast import Tolerance
+from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.runtime import Worker
 from switchboard.servicekit.unit_of_work import UnitOfWork
 
@@ -93,6 +94,9 @@ class RoutingDeps:
     """The policy document this replica was started with, stored before it serves."""
     staffing: StaffingPlan = field(default_factory=StaffingPlan)
     forecasts: ForecastPlan = field(default_factory=ForecastPlan)
+    personal_keys: PersonalKeys | None = None
+    """Customers' data keys, from intake: agents' free texts in events are sealed under
+    them (see ``service_layer.personal_fields``)."""
 
 
 RoutingUnitOfWork = UnitOfWork[RoutingDeps]

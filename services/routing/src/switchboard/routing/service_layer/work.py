@@ -12,6 +12,7 @@ from switchboard.routing.adapters.contract_events import agent_fields
 from switchboard.routing.adapters.last_agents import remember_last_agent
 from switchboard.routing.adapters.orm import AgentRow, CaseRow
 from switchboard.routing.domain.model import ItemState
+from switchboard.routing.service_layer.personal_fields import sealed_case_text
 from switchboard.routing.service_layer.queueing import release_slot
 from switchboard.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
@@ -68,7 +69,9 @@ async def resolve_case(
     note: str | None,
     now: datetime,
 ) -> CaseRow:
-    """Resolved: the agent wraps up before the slot frees; the customer prefers them next."""
+    """Resolved: the agent wraps up before the slot frees; the customer prefers them next.
+    The note goes out sealed under the customer's key."""
+    sealed = await sealed_case_text(uow, case_id=case_id, field="note", text=note)
     case, agent = await repository.held_case_and_agent(
         uow.session, case_id=case_id, agent_id=agent_id, state=ItemState.ASSIGNED, lock_agent=False
     )
@@ -86,7 +89,8 @@ async def resolve_case(
             resolution_code=resolution_code,
             first_contact_resolution=case.transfers == 0 and case.reopens == 0,
             handle_seconds=max(0.0, (now - (case.assigned_at or now)).total_seconds()),
-            note=note,
+            note=sealed.plain,
+            sealed=sealed.sealed,
         )
     )
     return case

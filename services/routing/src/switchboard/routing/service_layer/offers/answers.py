@@ -15,6 +15,7 @@ from switchboard.routing.adapters.contract_events import SYSTEM, agent_fields, a
 from switchboard.routing.adapters.orm import AgentRow, CaseRow, OfferRow
 from switchboard.routing.domain.errors import WrongState
 from switchboard.routing.domain.model import ItemState, Presence
+from switchboard.routing.service_layer.personal_fields import sealed_case_text
 from switchboard.routing.service_layer.queueing import (
     cancel_offer_timer,
     enter_queue,
@@ -54,6 +55,10 @@ async def accept_offer(
 async def decline_offer(
     *, uow: RoutingUnitOfWork, case_id: str, agent_id: str, reason: str | None, now: datetime
 ) -> CaseRow:
+    """The reason goes out sealed under the customer's key."""
+    sealed = await sealed_case_text(
+        uow, case_id=case_id, field="reason", text=reason[:200] if reason else None
+    )
     session = uow.session
     case, agent = await repository.held_case_and_agent(
         session, case_id=case_id, agent_id=agent_id, state=ItemState.OFFERED, lock_agent=True
@@ -69,7 +74,8 @@ async def decline_offer(
             **agent_fields(case, agent),
             offer_id=offer_id,
             declined_at=now,
-            reason=reason[:200] if reason else None,
+            reason=sealed.plain,
+            sealed=sealed.sealed,
         )
     )
     await enter_queue(uow, case=case, reason=QueueReason.OFFER_DECLINED, now=now)
