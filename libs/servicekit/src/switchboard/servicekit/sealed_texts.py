@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from switchboard.servicekit.personal_keys import PersonalKeys
-from switchboard.servicekit.sealing import SealedFields, Unreadable, open_sealed, seal
+from switchboard.servicekit.sealing import SealedFields, seal
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,3 @@ async def seal_text(
     if key is None or key_id is None:
         return FreeText(None, None)
     return FreeText(None, seal({field: text}, key_id=key_id, key=key))
-
-
-async def open_text(
-    keys: PersonalKeys | None, sealed: SealedFields | None, *, field: str, plain: str | None
-) -> str | None:
-    """The text an event carries: ``plain``, or ``field`` opened from ``sealed``; None when
-    it cannot be opened any more (the key destroyed) or no keys are configured."""
-    if sealed is None:
-        return plain
-    if keys is None:
-        return None
-    key = await keys.key(sealed.key_id)
-    if key is None:
-        return None
-    try:
-        text = open_sealed(sealed, key=key).get(field)
-    except Unreadable:
-        return None
-    return text if isinstance(text, str) else None
