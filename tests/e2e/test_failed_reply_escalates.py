@@ -92,6 +92,8 @@ async def test_a_reply_the_adapter_could_not_deliver_escalates_in_the_case_s_reg
     assert raised.trigger.value == "reply_delivery_failed"
     assert raised.region == region
     assert (raised.raised_by.kind.value, raised.raised_by.id) == ("system", "intake")
+    assert raised.reason is None, "a provider's text may quote the customer: sealed"
+    raised = await intake.unsealed(raised)
     assert raised.reason == f"reply {reply_id} was not delivered: the visitor closed the chat"
     [failure] = events.of(
         ReplyDeliveryChanged, lambda e: e.reply_id == reply_id and e.state.value == "failed"
@@ -159,6 +161,7 @@ async def test_a_reply_the_adapter_never_takes_ends_dead_and_escalates(
             ReplyDeliveryChanged, lambda e: e.reply_id == reply_id and e.state.value == "failed"
         )[0].id
     )
+    raised = await intake.unsealed(raised)
     assert raised.reason == f"reply {reply_id} was not delivered: {expected}"
     assert [(t.kind.value, t.id) for t in raised.targets] == [("coordinator", "nils")]
     # The agent sees it in the conversation: failed, and why.

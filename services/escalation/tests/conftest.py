@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from switchboard.escalation.settings import EscalationSettings
 from switchboard.servicekit.migrations import migrate
 from switchboard.servicekit.service import ServiceDefinition, assemble
 from switchboard.servicekit.testing.in_process import InProcessService
+from switchboard.servicekit.testing.key_holder import KeyHolder
 from switchboard.servicekit.unit_of_work import UnitsOfWork
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -160,9 +160,18 @@ class Clock:
         return self.at
 
 
-def clocked(clock: Clock) -> ServiceDefinition[EscalationSettings, EscalationDeps]:
-    """Escalation as defined, its timers acting at the clock's time."""
-    return replace(DEFINITION, dependencies=partial(escalation_dependencies, clock=clock))
+def clocked(
+    clock: Clock, keys: KeyHolder | None = None
+) -> ServiceDefinition[EscalationSettings, EscalationDeps]:
+    """Escalation as defined, its timers acting at the clock's time, its customers' data
+    keys from ``keys`` (intake as a test stands in for it)."""
+    holder = keys or KeyHolder()
+
+    def dependencies(settings: EscalationSettings, resources: Any) -> EscalationDeps:
+        made = escalation_dependencies(settings, resources, clock=clock)
+        return replace(made, personal_keys=holder.client())
+
+    return replace(DEFINITION, dependencies=dependencies)
 
 
 @dataclass
@@ -172,23 +181,25 @@ class Stack:
 
     service: InProcessService[EscalationSettings, EscalationDeps]
     clock: Clock
+    keys: KeyHolder
+    """Customers' data keys, as intake would serve them: sealed texts open with them."""
 
     @classmethod
     async def on_sqlite(cls, directory: Path, **settings: Any) -> Stack:
         """Without dictionaries unless ``settings`` name some (``problem_dictionaries``)."""
-        clock = Clock(MONDAY_MORNING)
+        clock, keys = Clock(MONDAY_MORNING), KeyHolder()
         service = await InProcessService.start(
-            clocked(clock),
+            clocked(clock, keys),
             directory,
             kafka_bootstrap_servers=NO_BROKER,
             config_refresh_seconds=0,
             **({"problem_dictionaries": directory / "no-dictionaries"} | settings),
         )
-        return await cls(service, clock).configured(escalation_config())
+        return await cls(service, clock, keys).configured(escalation_config())
 
     @classmethod
     async def on(cls, database_url: str) -> Stack:
-        clock = Clock(MONDAY_MORNING)
+        clock, keys = Clock(MONDAY_MORNING), KeyHolder()
         settings = DEFINITION.settings.load(
             database_url=database_url,
             kafka_bootstrap_servers=NO_BROKER,
@@ -197,8 +208,8 @@ class Stack:
         )
         schema = DEFINITION.migrations
         await migrate(database_url, versions_dir=schema.versions_dir, metadata=schema.metadata)
-        service = InProcessService(assemble(clocked(clock), settings))
-        return await cls(service, clock).configured(escalation_config())
+        service = InProcessService(assemble(clocked(clock, keys), settings))
+        return await cls(service, clock, keys).configured(escalation_config())
 
     async def configured(self, text: str) -> Stack:
         async with self.transaction() as uow:

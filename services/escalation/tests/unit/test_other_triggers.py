@@ -33,11 +33,10 @@ async def test_a_detractor_alert_escalates_the_case(stack):
         )
     )
     (raised,) = await stack.events(EscalationRaised)
-    assert (raised.trigger, raised.trigger_event_id, raised.reason) == (
-        "detractor",
-        event_id,
-        "Worst support ever",
-    )
+    assert (raised.trigger, raised.trigger_event_id, raised.reason) == ("detractor", event_id, None)
+    assert raised.sealed is not None
+    assert raised.sealed.key_id == opened.customer_id
+    assert stack.keys.open(raised.sealed) == {"reason": "Worst support ever"}, "it quotes them"
 
 
 async def test_a_reply_that_could_not_be_delivered_escalates_and_its_progress_does_not(stack):
@@ -64,7 +63,10 @@ async def test_a_reply_that_could_not_be_delivered_escalates_and_its_progress_do
     (raised,) = await stack.events(EscalationRaised)
     assert raised.trigger == "reply_delivery_failed"
     assert raised.trigger_event_id == event_id
-    assert raised.reason == "reply reply-1 was not delivered: mailbox full"
+    assert raised.reason is None, "a provider's error may quote an address: sealed"
+    assert stack.keys.open(raised.sealed) == {
+        "reason": "reply reply-1 was not delivered: mailbox full"
+    }
     assert (raised.raised_by.kind, raised.raised_by.id) == ("system", "intake")
 
 

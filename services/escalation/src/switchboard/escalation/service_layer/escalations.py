@@ -29,7 +29,7 @@ from switchboard.contracts.events.escalations import (
 )
 from switchboard.escalation.adapters import repository
 from switchboard.escalation.adapters.config_store import LoadedConfig
-from switchboard.escalation.adapters.orm import EscalationRow
+from switchboard.escalation.adapters.orm import CaseRow, EscalationRow
 from switchboard.escalation.domain.escalation import (
     Escalation,
     EscalationError,
@@ -41,12 +41,18 @@ from switchboard.escalation.service_layer.notifications import (
     enqueue_webhooks,
     publish_with_webhooks,
 )
+from switchboard.escalation.service_layer.personal_fields import EventText, sealed_text
 from switchboard.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from switchboard.servicekit.auth import Principal
 from switchboard.servicekit.timers import Timer
 
 ACK_TIMER = "escalation-ack"
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="escalation")
+QUOTING_TRIGGERS = frozenset(
+    {TriggerKind.MANUAL, TriggerKind.DETRACTOR, TriggerKind.REPLY_DELIVERY_FAILED}
+)
+"""Triggers whose reason may quote the customer — a person's words, a survey comment, a
+provider's delivery error — and goes out sealed; the others' reasons escalation composes."""
 ESCALATIONS_RAISED = Counter(
     "escalation_escalations_raised_total", "Escalations raised, by trigger", ["trigger"]
 )
@@ -191,9 +197,10 @@ async def raise_escalations(
         ],
     )
     targets = [_targets(loaded, escalation) for _, escalation in raised]
+    reasons = [await _reason(uow, request) for request, _ in raised]
     events = [
-        _raised_event(request, escalation, recipients)
-        for (request, escalation), recipients in zip(raised, targets, strict=True)
+        _raised_event(request, escalation, recipients, reason)
+        for (request, escalation), recipients, reason in zip(raised, targets, reasons, strict=True)
     ]
     envelopes = await uow.publish(*events)
     for envelope, recipients in zip(envelopes, targets, strict=True):
@@ -207,8 +214,24 @@ async def raise_escalations(
     return [escalation for _, escalation in raised]
 
 
+async def _reason(uow: EscalationUnitOfWork, request: RaiseRequest) -> EventText:
+    """The reason for the event: sealed under the customer's key when it may quote them."""
+    if request.trigger not in QUOTING_TRIGGERS:
+        return EventText(request.reason, None)
+    return await sealed_text(
+        uow, customer_id=request.customer_id, field="reason", text=request.reason
+    )
+
+
+async def _note(uow: EscalationUnitOfWork, row: EscalationRow, note: str | None) -> EventText:
+    """A coordinator's note for the event, sealed under the case's customer's key."""
+    case = await uow.session.get(CaseRow, row.case_id) if note else None
+    customer_id = case.customer_id if case is not None else None
+    return await sealed_text(uow, customer_id=customer_id, field="note", text=note)
+
+
 def _raised_event(
-    request: RaiseRequest, escalation: Escalation, targets: tuple[str, ...]
+    request: RaiseRequest, escalation: Escalation, targets: tuple[str, ...], reason: EventText
 ) -> EscalationRaised:
     assert escalation.acknowledge_by is not None
     return EscalationRaised(
@@ -224,7 +247,8 @@ def _raised_event(
         customer_id=request.customer_id,
         vip=request.vip,
         raised_by=request.raised_by,
-        reason=request.reason,
+        reason=reason.plain,
+        sealed=reason.sealed,
         raised_at=escalation.raised_at,
         ack_deadline=escalation.acknowledge_by,
     )
@@ -261,6 +285,7 @@ async def acknowledge(
         acknowledged = escalation.acknowledge(by=principal.subject)
     except EscalationError as error:
         raise InvalidTransition(str(error)) from error
+    text = await _note(uow, row, note)
     event = EscalationAcknowledged(
         escalation_id=row.escalation_id,
         case_id=row.case_id,
@@ -268,7 +293,8 @@ async def acknowledge(
         level=acknowledged.level_index + 1,
         by=_coordinator(principal),
         acknowledged_at=at,
-        note=note,
+        note=text.plain,
+        sealed=text.sealed,
     )
     recipients = _region_recipients(loaded, row.region)
     return await _transitioned(uow, loaded, row, acknowledged, event, recipients)
@@ -324,6 +350,7 @@ async def resolve(
         raise InvalidTransition(f"escalation {escalation_id} is already resolved")
     by = principal.subject if principal else SYSTEM.id
     resolved = escalation.resolve(by=by)
+    text = await _note(uow, row, note)
     event = EscalationResolved(
         escalation_id=row.escalation_id,
         case_id=row.case_id,
@@ -331,7 +358,8 @@ async def resolve(
         reason=because,
         by=_coordinator(principal) if principal else SYSTEM,
         resolved_at=at,
-        note=note,
+        note=text.plain,
+        sealed=text.sealed,
     )
     recipients = _region_recipients(loaded, row.region)
     return await _transitioned(uow, loaded, row, resolved, event, recipients)

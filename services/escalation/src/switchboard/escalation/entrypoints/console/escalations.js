@@ -60,6 +60,8 @@ export function applyEvent(type, data, generation) {
         acknowledge_by: data.ack_deadline,
         status: "open",
       });
+      // A reason that may quote the customer comes sealed: the API shows it.
+      if (data.sealed) refetch(id, generation);
       discover([data]);
       notify(`New escalation for case ${data.case_id} in ${data.region}.`);
       break;
