@@ -4,13 +4,16 @@ Two French chat customers, each with a name, an e-mail address, a phone number, 
 handle, a message, an agent's reply and a survey comment carrying the customer's own marker,
 go through contact -> offer -> reply -> resolve -> survey. Élodie's message is angry
 (escalation reads it although intake sealed it) and her answer a detractor's (escalation
-opens a follow-up). An admin erases Élodie with ``switchboard-gdpr erase``; all four
-services confirm; ``switchboard-gdpr export`` gathers what they hold, before and after.
-Then every table of every service's database (every row cast to text, binary columns read
-as what they hold) and every Switchboard topic read from the start (dead letters included;
-key, value and headers as raw bytes) are searched for Élodie's marker and phone number:
-none is found, while Marc's still are, and his sealed events still open. The KPIs of their
-agent are the same after the erasure as before.
+opens a follow-up). What agents and a coordinator write about her case quotes her too: a
+declined offer's reason, a transfer's reason, the resolution note, the coordinator's notes
+on the follow-up and a manual escalation's reason (all sealed under her key). An admin
+erases Élodie with ``switchboard-gdpr erase``; all four services confirm;
+``switchboard-gdpr export`` gathers what they hold, before and after. Then every table of
+every service's database (every row cast to text, binary columns read as what they hold)
+and every Switchboard topic read from the start (dead letters included; key, value and
+headers as raw bytes) are searched for Élodie's marker and phone number: none is found,
+while Marc's still are, and his sealed events still open. The KPIs of their agents are the
+same after the erasure as before.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from switchboard.contracts.events import (
+    CaseOffered,
     CaseResolved,
+    CaseTransferred,
     ContactReceived,
     CustomerErasedByEscalation,
     CustomerErasedByFeedback,
@@ -37,7 +42,10 @@ from switchboard.contracts.events import (
     CustomerErasedByRouting,
     CustomerErasureRequested,
     DetractorAlerted,
+    EscalationAcknowledged,
     EscalationRaised,
+    EscalationResolved,
+    OfferDeclined,
     ReplyPosted,
     SurveyAnswered,
     SurveyRequested,
@@ -164,6 +172,9 @@ async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
     agent = f"agathe-{uuid.uuid4().hex[:8]}"
     await routing.hire(agent, region=region, languages=["fr"], skills={"support": 8})
     await routing.available(agent)
+    # Bruno declines Élodie's case, then takes it over from Agathe and resolves it.
+    bruno = f"bruno-{uuid.uuid4().hex[:8]}"
+    await routing.hire(bruno, region=region, languages=["fr"], skills={"support": 8})
     port = free_port()
     chat = await intake.register("chat", region, outbound_url=f"http://127.0.0.1:{port}/out")
     receiver = SignedReceiver(secret=chat.secret)
@@ -172,21 +183,28 @@ async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
     intake_url, feedback_url = platform.url("intake"), platform.url("feedback")
 
     async with serving(receiver.app(), port):
+        elodie.case_id = await declined_then_taken(
+            elodie, agent, bruno, intake=intake, routing=routing, events=events, adapter=chat
+        )
+        marc.case_id = await taken_by(
+            agent, intake=intake, routing=routing, events=events, adapter=chat,
+            contact=marc.contact(),
+        )  # fmt: skip
         for customer in (elodie, marc):
-            customer.case_id = await taken_by(
-                agent, intake=intake, routing=routing, events=events, adapter=chat,
-                contact=customer.contact(),
-            )  # fmt: skip
             [received] = await events.wait_for(
                 ContactReceived, lambda e, c=customer: e.case_id == c.case_id
             )
             customer.customer_id = received.customer_id
             reply = await intake.reply_when_held(agent, customer.case_id, {"text": customer.reply})
             await events.wait_for(ReplyPosted, lambda e, r=reply: e.reply_id == r["reply_id"])
-            resolved = await routing.act(agent, customer.case_id, "resolve", {})
+        holder = await transferred_to(elodie, agent, bruno, routing=routing, events=events)
+        for customer, by in ((elodie, holder), (marc, agent)):
+            said = f"Remboursé ({customer.marker}), rappeler {customer.phone}"
+            note = {"note": said} if customer is elodie else {}
+            resolved = await routing.act(by, customer.case_id, "resolve", note)
             assert resolved.status_code == 200, resolved.text
             await events.wait_for(CaseResolved, lambda e, c=customer: e.case_id == c.case_id)
-            finished = await routing.act(agent, customer.case_id, "wrap-up/finish")
+            finished = await routing.act(by, customer.case_id, "wrap-up/finish")
             assert finished.status_code == 200, finished.text
         for customer in (elodie, marc):
             [survey] = await events.wait_for(
@@ -204,6 +222,11 @@ async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
         EscalationRaised, lambda e: e.case_id == elodie.case_id, count=2, timeout=30
     )
     assert {e.trigger.value for e in raised} >= {"angry_message", "detractor"}, raised
+    # A coordinator takes the follow-up and closes it with notes, and escalates by hand.
+    follow_up = next(e for e in raised if e.trigger.value == "detractor")
+    await coordinator_wrote(
+        elodie, follow_up.escalation_id, platform=platform, http=http, events=events
+    )
 
     # Before: the personal strings are there, and the sealed events open with the key.
     stored = {s: await every_table(platform.database_urls[s]) for s in SERVICES}
@@ -216,14 +239,29 @@ async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
     [sealed_answer] = events.events(SurveyAnswered, lambda e: e.case_id == elodie.case_id)
     assert (sealed_answer.comment, sealed_answer.csat) == (None, 1)
     assert elodie.marker in await opened(http, intake_url, keys, sealed_answer)
+    for kind, plain in (
+        (OfferDeclined, "reason"),
+        (CaseTransferred, "reason"),
+        (CaseResolved, "note"),
+        (EscalationAcknowledged, "note"),
+        (EscalationResolved, "note"),
+    ):
+        [written] = events.events(kind, lambda e: about_follow_up(e, elodie, follow_up))
+        assert getattr(written, plain) is None, kind
+        assert elodie.marker in await opened(http, intake_url, keys, written), kind
+    [manual] = events.events(
+        EscalationRaised, lambda e: e.case_id == elodie.case_id and e.trigger.value == "manual"
+    )
+    assert manual.reason is None
+    assert elodie.marker in await opened(http, intake_url, keys, manual)
     exported = await export(platform, elodie.customer_id)
     for service in SERVICES:
         assert any(exported[service].values()), service
     assert elodie.email in str(exported["intake"])
     assert elodie.reply in str(exported["intake"])
     assert elodie.answer["comment"] in str(exported["feedback"])
-    kpis_before = await agent_kpis(http, feedback_url, admin, region, agent)
-    assert kpis_before["surveys_answered"] >= 2, kpis_before
+    kpis_before = [await agent_kpis(http, feedback_url, admin, region, a) for a in (agent, bruno)]
+    assert [k["surveys_answered"] for k in kpis_before] == [1, 1], kpis_before
 
     # The erasure (switchboard-gdpr waits until every service confirmed).
     status = await gdpr(platform, "erase", elodie.customer_id, "--wait", "60")
@@ -262,7 +300,75 @@ async def test_an_erased_customer_is_unreadable_in_every_table_and_topic(
     after = await export(platform, elodie.customer_id)
     for needle in elodie.needles():
         assert needle not in str(after), needle
-    assert await agent_kpis(http, feedback_url, admin, region, agent) == kpis_before
+    after_kpis = [await agent_kpis(http, feedback_url, admin, region, a) for a in (agent, bruno)]
+    assert after_kpis == kpis_before
+
+
+def about_follow_up(event: Any, customer: Customer, follow_up: EscalationRaised) -> bool:
+    """An event of the customer's case; of the escalations, the follow-up's."""
+    escalation = getattr(event, "escalation_id", follow_up.escalation_id)
+    return bool(event.case_id == customer.case_id and escalation == follow_up.escalation_id)
+
+
+async def declined_then_taken(
+    customer: Customer, agent: str, other: str, *, intake, routing, events, adapter
+) -> str:
+    """The customer's contact offered to ``other`` first, who declines it with a reason
+    quoting the customer; then offered to ``agent``, who accepts: the case id."""
+    await routing.presence(agent, "away")
+    await routing.available(other)
+    posted = await intake.post(adapter, customer.contact())
+    assert posted.status_code == 202, posted.text
+    case_id = str(posted.json()["case_id"])
+    await events.wait_for(
+        CaseOffered, lambda e: e.case_id == case_id and e.agent_id == other, timeout=30
+    )
+    reason = {"reason": f"{customer.name} a déjà appelé"}
+    declined = await routing.act(other, case_id, "decline", reason)
+    assert declined.status_code == 200, declined.text
+    await routing.presence(other, "away")
+    await routing.available(agent)
+    await events.wait_for(
+        CaseOffered, lambda e: e.case_id == case_id and e.agent_id == agent, timeout=30
+    )
+    accepted = await routing.act(agent, case_id, "accept")
+    assert accepted.status_code == 200, accepted.text
+    return case_id
+
+
+async def transferred_to(customer: Customer, agent: str, other: str, *, routing, events) -> str:
+    """``agent`` hands the customer's case to ``other`` by name with a reason quoting the
+    customer, and ``other`` accepts it; then ``other`` goes away again: who holds it."""
+    await routing.available(other)
+    body = {"agent": other, "note": f"{customer.name} ({customer.email}) préfère Bruno"}
+    moved = await routing.act(agent, customer.case_id, "transfer", body)
+    assert moved.status_code == 200, moved.text
+    offered = lambda e: e.case_id == customer.case_id and e.agent_id == other  # noqa: E731
+    await events.wait_for(CaseOffered, offered, count=2, timeout=30)  # the first, declined
+    accepted = await routing.act(other, customer.case_id, "accept")
+    assert accepted.status_code == 200, accepted.text
+    await routing.presence(other, "away")
+    return other
+
+
+async def coordinator_wrote(customer: Customer, escalation_id: str, *, platform, http, events):
+    """The region's coordinator acknowledges and resolves an escalation of the customer's
+    case with notes quoting them, then escalates the case by hand with such a reason."""
+    camille = platform.auth("camille", "coordinator", (platform.regions.eu_west,))
+    base = f"{platform.url('escalation')}/v1"
+    for action, note in (("acknowledge", "J'appelle"), ("resolve", "Rappelée:")):
+        path = f"{base}/escalations/{escalation_id}/{action}"
+        answer = await http.post(path, json={"note": f"{note} {customer.name}"}, headers=camille)
+        assert answer.status_code == 200, answer.text
+    await events.wait_for(EscalationResolved, lambda e: e.escalation_id == escalation_id)
+    reason = {"reason": f"{customer.name} menace de partir ({customer.phone})"}
+    path = f"{base}/cases/{customer.case_id}/escalations"
+    manual = await http.post(path, json=reason, headers=camille)
+    assert manual.status_code == 201, manual.text
+    await events.wait_for(
+        EscalationRaised,
+        lambda e: e.case_id == customer.case_id and e.trigger.value == "manual",
+    )
 
 
 async def opened(http, intake_url: str, service: dict[str, str], event: Any) -> str:
