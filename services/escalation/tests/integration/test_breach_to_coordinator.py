@@ -25,6 +25,7 @@ from switchboard.escalation.entrypoints.app import HTTP_API
 from switchboard.servicekit.auth import Role
 from switchboard.servicekit.devinfra import free_port
 from switchboard.servicekit.service import assemble, service_app
+from switchboard.servicekit.testing.key_holder import KeyHolder
 from switchboard.servicekit.testing.receiver import SignedReceiver, serving
 from switchboard.servicekit.testing.topics import create_topics
 
@@ -119,7 +120,8 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         [CASES.name, ASSIGNMENTS.name, FEEDBACK_ALERTS.name, SLA.name, ESCALATIONS.name],
     )
     receiver = SignedReceiver(secret=WEBHOOK_SECRET, flaky={"magnus"})
-    receiver_port, service_port = free_port(), free_port()
+    receiver_port, service_port, key_port = free_port(), free_port(), free_port()
+    keys = KeyHolder()  # intake's data keys: the coordinator's note goes out sealed
     opened_at = (now + timedelta(seconds=8)).replace(microsecond=0)
     config_file = tmp_path / "escalation.yaml"
     config_file.write_text(
@@ -139,6 +141,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
         webhook_first_retry_seconds=0.2,
         webhook_poll_seconds=0.1,
         sse_heartbeat_seconds=1.0,
+        intake_url=f"http://127.0.0.1:{key_port}",
     )
     service = assemble(DEFINITION, settings, migrate_first=True)
     app = service_app(service, HTTP_API)
@@ -156,6 +159,7 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
     async with (
         serving(receiver.app(), receiver_port),
         serving(app, service_port),
+        serving(keys.app(), key_port),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_port}", timeout=30) as client,
     ):
         await asyncio.wait_for(service.deps.live_feed.ready.wait(), 30)
@@ -213,7 +217,9 @@ async def test_an_unanswered_case_breaches_and_reaches_its_coordinator(
             )
             assert acknowledged.status_code == 200, acknowledged.text
             assert acknowledged.json()["status"] == "acknowledged"
-            await watcher.wait_for("escalation.acknowledged")
+            (taken,) = await watcher.wait_for("escalation.acknowledged")
+            assert taken.note is None
+            assert keys.open(taken.sealed) == {"note": "mine"}
 
             await asyncio.sleep(4)  # longer than the level's 3 s: nothing moves any more
             assert len(watcher.of_type("escalation.escalated")) == 1

@@ -1,6 +1,7 @@
 """Intake's data-key endpoint as a test needs it, behind the real key client
-(``PersonalKeys``) on an in-memory transport: a key per customer, made when first asked
-for; an erased customer's key gone (410); ``down``, unreachable."""
+(``PersonalKeys``) on an in-memory transport, or served over HTTP (``app``) for a service
+running whole: a key per customer, made when first asked for; an erased customer's key
+gone (410); ``down``, unreachable."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from fastapi import FastAPI, Request, Response
 
 from switchboard.servicekit.personal_keys import PersonalKeys
 from switchboard.servicekit.sealing import SealedFields, new_data_key, open_sealed
@@ -37,6 +39,17 @@ class KeyHolder:
             ttl=0,
             transport=httpx.MockTransport(self._answer),
         )
+
+    def app(self) -> FastAPI:
+        """The endpoint as intake serves it: ``{app}/v1/personal-keys/{key_id}``."""
+        app = FastAPI()
+
+        @app.get(PATH + "{key_id}")
+        async def key(key_id: str, request: Request) -> Response:
+            answer = self._answer(httpx.Request("GET", str(request.url)))
+            return Response(answer.content, answer.status_code, media_type="application/json")
+
+        return app
 
     def open(self, sealed: SealedValue | None) -> dict[str, Any]:
         """The fields ``sealed`` holds (AssertionError when there is nothing sealed)."""
