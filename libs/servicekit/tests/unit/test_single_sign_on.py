@@ -134,6 +134,26 @@ def test_shared_secret_tokens_stay_for_development_unless_oidc_only(provider):
     assert "shared-secret (HS256) tokens are not accepted" in str(problem.detail)
 
 
+def test_services_tokens_pass_with_single_sign_on_only_when_signed_with_their_secret(provider):
+    services = {"oidc_only": True, "service_token_secret": "s" * 40, "service_name": "escalation"}
+    verifier = verifier_for(provider, **services)
+    token = Settings.load(oidc_issuer=provider.issuer, **services).service_token()()
+    caller = verifier.principal(token)
+    assert (caller.subject, caller.role, caller.platform_signed) == (
+        "service:escalation",
+        Role.ADMIN,
+        True,
+    )
+    # signed with the shared secret instead: refused, also where shared secrets still pass
+    forged = Settings.load().token_verifier().issue(subject="service:escalation", role="admin")
+    assert "Signature verification failed" in str(refused(verifier, forged).detail)
+    mixed = verifier_for(provider, service_token_secret="s" * 40)
+    assert "Signature verification failed" in str(refused(mixed, forged).detail)
+    # and a person's token signed with the services' secret is no service's
+    person = TokenVerifier("s" * 40, "switchboard").issue(subject="greta", role="admin")
+    assert "shared-secret (HS256) tokens are not accepted" in str(refused(verifier, person).detail)
+
+
 def test_a_token_signed_by_a_key_the_provider_does_not_publish_is_refused(provider):
     verifier = verifier_for(provider, oidc_jwks_refetch_seconds=0)
     stranger = SigningKey(provider.keys[-1].kid, "RS256", new_key("RS256"))  # same kid, too

@@ -144,7 +144,20 @@ def test_production_needs_https_for_the_provider():
 
 
 def test_production_with_single_sign_on_only_needs_no_shared_secret():
-    settings = Settings.load(**PRODUCTION, oidc_issuer="https://127.0.0.1:9", oidc_only=True)
+    settings = Settings.load(
+        **PRODUCTION,
+        oidc_issuer="https://127.0.0.1:9",
+        oidc_only=True,
+        service_token_secret="s" * 40,
+    )
     assert settings.oidc_only
     with pytest.raises(ValidationError, match="jwt_secret"):
         Settings.load(**PRODUCTION, oidc_issuer="https://127.0.0.1:9")
+
+
+def test_production_with_single_sign_on_only_needs_a_service_token_secret():
+    sso_only = {**PRODUCTION, "oidc_issuer": "https://127.0.0.1:9", "oidc_only": True}
+    with pytest.raises(ValidationError, match="oidc_only needs service_token_secret"):
+        Settings.load(**sso_only)
+    with pytest.raises(ValidationError, match="service_token_secret must be"):
+        Settings.load(**sso_only, service_token_secret="short")

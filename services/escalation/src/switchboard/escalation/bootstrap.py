@@ -81,12 +81,8 @@ def escalation_dependencies(
 
 
 def personal_keys(settings: EscalationSettings) -> PersonalKeys:
-    tokens = settings.token_verifier()
     return PersonalKeys(
-        url=f"{settings.intake_url}/v1/personal-keys/{{key_id}}",
-        token=lambda: tokens.issue(
-            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
-        ),
+        url=f"{settings.intake_url}/v1/personal-keys/{{key_id}}", token=settings.service_token()
     )
 
 

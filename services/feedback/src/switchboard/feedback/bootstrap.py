@@ -4,7 +4,6 @@ case of each event and timer, and the dependencies every unit of work carries.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from switchboard.contracts.events import REGISTRY
 from switchboard.contracts.topics import FEEDBACK_ALERTS, SURVEYS
@@ -33,12 +32,9 @@ def feedback_dependencies(settings: FeedbackSettings, resources: Resources) -> F
 def personal_keys(settings: FeedbackSettings) -> PersonalKeys | None:
     if settings.intake_url is None:
         return None
-    tokens = settings.token_verifier()
     return PersonalKeys(
         url=f"{settings.intake_url.rstrip('/')}/v1/personal-keys/{{key_id}}",
-        token=lambda: tokens.issue(
-            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
-        ),
+        token=settings.service_token(),
     )
 
 

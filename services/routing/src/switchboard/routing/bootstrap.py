@@ -97,12 +97,9 @@ def dependencies(settings: RoutingSettings, resources: Resources) -> RoutingDeps
 def personal_keys(settings: RoutingSettings) -> PersonalKeys | None:
     if settings.intake_url is None:
         return None
-    tokens = settings.token_verifier()
     return PersonalKeys(
         url=f"{settings.intake_url.rstrip('/')}/v1/personal-keys/{{key_id}}",
-        token=lambda: tokens.issue(
-            subject=f"service:{settings.service_name}", role="admin", ttl=timedelta(minutes=5)
-        ),
+        token=settings.service_token(),
     )
 
 

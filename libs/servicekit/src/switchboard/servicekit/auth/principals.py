@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+SERVICE_SUBJECT = "service:"
+"""The subject prefix of the tokens services issue themselves (``service:escalation``)."""
+
 
 class Role(StrEnum):
     ADMIN = "admin"

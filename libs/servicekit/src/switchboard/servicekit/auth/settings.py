@@ -4,6 +4,8 @@ production check."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
@@ -15,7 +17,7 @@ from switchboard.servicekit.auth.oidc import (
     OidcConfig,
     OidcVerifier,
 )
-from switchboard.servicekit.auth.principals import Role
+from switchboard.servicekit.auth.principals import SERVICE_SUBJECT, Role
 from switchboard.servicekit.auth.tokens import TokenVerifier
 from switchboard.servicekit.settings import ServiceSettings, refuse_placeholder
 
@@ -59,6 +61,10 @@ class BearerServiceSettings(ServiceSettings):
     them. Without it, ID tokens are still refused (their nonce, at_hash or c_hash claim)."""
     oidc_only: bool = False
     """Refuse shared-secret (HS256) tokens: only the provider's."""
+    service_token_secret: SecretStr | None = None
+    """What the tokens services send each other (a data key asked of intake) are signed and
+    verified with, the same in every service; needed with ``oidc_only`` (where
+    ``jwt_secret`` verifies nothing). Unset: ``jwt_secret``."""
 
     @field_validator("oidc_algorithms", mode="before")
     @classmethod
@@ -114,13 +120,37 @@ class BearerServiceSettings(ServiceSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _real_service_token_secret_in_production(self) -> Self:
+        if self.service_token_secret is None:
+            if self.oidc_only and self.environment == "production":
+                raise ValueError(
+                    "oidc_only needs service_token_secret in production: services sign the"
+                    " tokens they send each other with it (intake's data keys)"
+                )
+            return self
+        secret = self.service_token_secret.get_secret_value()
+        refuse_placeholder(secret, "service_token_secret", self.environment)
+        if self.environment == "production" and len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"service_token_secret must be {MIN_SECRET_BYTES}+ bytes")
+        return self
+
     def token_verifier(self) -> TokenVerifier:
         return TokenVerifier(
             self.jwt_secret.get_secret_value(),
             self.jwt_audience,
             oidc=OidcVerifier(self.oidc_config()) if self.oidc_issuer else None,
             shared_secret=not self.oidc_only,
+            service_secret=_secret(self.service_token_secret),
         )
+
+    def service_token(self) -> Callable[[], str]:
+        """A fresh token of this service (``service:<name>``, admin, 5 minutes) for a call
+        to another service, signed with ``service_token_secret`` (or ``jwt_secret``)."""
+        secret = _secret(self.service_token_secret) or self.jwt_secret.get_secret_value()
+        issuer = TokenVerifier(secret, self.jwt_audience)
+        subject = f"{SERVICE_SUBJECT}{self.service_name}"
+        return lambda: issuer.issue(subject=subject, role=Role.ADMIN, ttl=timedelta(minutes=5))
 
     def oidc_config(self) -> OidcConfig:
         assert self.oidc_issuer is not None
@@ -140,3 +170,7 @@ class BearerServiceSettings(ServiceSettings):
             http_timeout_seconds=self.oidc_http_timeout_seconds,
             require_access_token_type=self.oidc_require_access_token_type,
         )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

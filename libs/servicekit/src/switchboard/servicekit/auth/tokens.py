@@ -12,7 +12,7 @@ import jwt
 from starlette.concurrency import run_in_threadpool
 
 from switchboard.servicekit.auth.oidc import KeyNotCached, NoSwitchboardRole, OidcVerifier, Refused
-from switchboard.servicekit.auth.principals import Principal, Role
+from switchboard.servicekit.auth.principals import SERVICE_SUBJECT, Principal, Role
 from switchboard.servicekit.auth.provider_keys import ProviderUnavailable
 from switchboard.servicekit.http.problems import Problem
 
@@ -37,21 +37,36 @@ class TokenVerifier:
         *,
         oidc: OidcVerifier | None = None,
         shared_secret: bool = True,
+        service_secret: str | None = None,
     ) -> None:
-        """``oidc``: also accept the provider's tokens; ``shared_secret=False``: only those."""
+        """``oidc``: also accept the provider's tokens; ``shared_secret=False``: only those.
+        ``service_secret``: the tokens services send each other (subject ``service:<name>``)
+        are verified with it, not with ``secret``, and accepted also when only the
+        provider's are (a provider's token never names a service)."""
         self._secret = secret
         self._audience = audience
         self._algorithm = algorithm
         self._oidc = oidc
         self._shared_secret = shared_secret or oidc is None
+        self._service_secret = service_secret
 
     def principal(self, token: str, *, fetch: bool = True) -> Principal:
         """The caller, or a 401 problem (403: a single sign-on token without a Switchboard
         role; 503: the provider's keys cannot be fetched). May fetch the provider's keys
         (blocking) unless ``fetch`` is false: then ``KeyNotCached`` when it would."""
+        if self._service_secret is not None and self._names_a_service(token):
+            return self._signed_principal(token, self._service_secret)
         if self._oidc is not None and self._is_single_sign_on(token):
             return _single_sign_on(self._oidc, token, fetch)
         return self._shared_secret_principal(token)
+
+    def _names_a_service(self, token: str) -> bool:
+        try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
+        except jwt.PyJWTError:
+            return False
+        return algorithm == self._algorithm and str(subject).startswith(SERVICE_SUBJECT)
 
     async def authenticate(self, token: str) -> Principal:
         """``principal()`` for a request: a fetch from the provider runs in a worker thread."""
@@ -74,10 +89,13 @@ class TokenVerifier:
         return algorithm != self._algorithm or issuer == self._oidc.issuer
 
     def _shared_secret_principal(self, token: str) -> Principal:
+        return self._signed_principal(token, self._secret)
+
+    def _signed_principal(self, token: str, secret: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,
-                self._secret,
+                secret,
                 algorithms=[self._algorithm],
                 audience=self._audience,
                 options={"require": REQUIRED_CLAIMS},

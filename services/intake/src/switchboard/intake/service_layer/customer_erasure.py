@@ -46,6 +46,7 @@ from switchboard.intake.service_layer.customer_records import UnknownCustomer
 from switchboard.intake.service_layer.replies import OUTBOUND_STREAM
 from switchboard.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from switchboard.servicekit.auth import Principal, Role
+from switchboard.servicekit.auth.principals import SERVICE_SUBJECT
 from switchboard.servicekit.deliveries import scrub
 
 
@@ -310,7 +311,6 @@ def _stored(erasure: Erasure) -> dict[str, Any]:
     return {service: at.isoformat() for service, at in erasure.confirmations.items()}
 
 
-SERVICE_SUBJECT = "service:"
 """The subjects of the tokens services issue themselves to read data keys: a person's
 admin token (single sign-on, or one made for switchboard-gdpr) reads no key."""
 KEY_READS = logging.getLogger("switchboard.intake.key_reads")
