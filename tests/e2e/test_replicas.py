@@ -44,6 +44,7 @@ from switchboard.contracts.events import (
 from switchboard.contracts.topics import ESCALATIONS
 from switchboard.launcher.processes import SERVICES
 from switchboard.routing.domain.ownership import owner_of
+from switchboard.servicekit.devinfra.kafka import KafkaBroker
 
 from .platform import (
     FIRST_RESPONSE_TARGET_SECONDS,
@@ -79,7 +80,13 @@ def replicated(kafka_bootstrap: str, postgres_server: Any) -> Iterator[Platform]
     run = uuid.uuid4().hex[:8]
     names = {service: f"e2e_rep_{service}_{run}" for service in SERVICES}
     urls = {service: postgres_server.create_database(name) for service, name in names.items()}
-    with tempfile.TemporaryDirectory(prefix="switchboard-replicas-") as workdir:
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="switchboard-replicas-"))
+        # A broker of its own: on the session's, the session platform's services (their own
+        # consumer groups) took these cases too, and its feedback asked a second survey.
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            broker = KafkaBroker(Path(workdir) / "kafka", fast_start=True)
+            kafka_bootstrap = stack.enter_context(broker).bootstrap_servers
         platform = Platform(kafka_bootstrap, urls, Path(workdir), replicas=dict(REPLICAS))
         try:
             platform.start(ready_timeout=300)
