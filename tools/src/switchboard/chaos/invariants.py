@@ -40,6 +40,11 @@ class Check:
     violations: int
     example: str = ""
 
+    @classmethod
+    def of(cls, name: str, checked: int, bad: Sequence[str]) -> Check:
+        """Passed when nothing is ``bad``; the first bad thing is the example."""
+        return cls(name, not bad, checked, len(bad), bad[0] if bad else "")
+
 
 def unique(envelopes: Iterable[Envelope[Any]]) -> list[Envelope[Any]]:
     """Each event once, in the order first read: delivery is at-least-once, and a relay
@@ -74,13 +79,7 @@ def contacts_in_one_case(
         if cases_of[str(c.contact_id)] != {c.case_id}
     ]
     bad += [f"probe case {case} never opened" for case in probe_cases if case not in opened_cases]
-    return Check(
-        "every 2xx contact in exactly one case",
-        not bad,
-        len(accepted) + len(probe_cases),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("every 2xx contact in exactly one case", len(accepted) + len(probe_cases), bad)
 
 
 def case_events_in_order(events: Sequence[Envelope[Any]]) -> Check:
@@ -102,7 +101,7 @@ def case_events_in_order(events: Sequence[Envelope[Any]]) -> Check:
             if before is not None and event.received_at < before:
                 bad.append(f"{event.case_id}: contact of {event.received_at} after {before}")
             last[event.case_id] = event.received_at
-    return Check("each case's events in order", not bad, cases, len(bad), bad[0] if bad else "")
+    return Check.of("each case's events in order", cases, bad)
 
 
 def one_holder_at_a_time(events: Sequence[Envelope[Any]]) -> Check:
@@ -116,13 +115,7 @@ def one_holder_at_a_time(events: Sequence[Envelope[Any]]) -> Check:
             holder[event.case_id] = event.agent_id
         else:
             holder[event.case_id] = None
-    return Check(
-        "no case held by two agents at once",
-        not bad,
-        len(holder),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("no case held by two agents at once", len(holder), bad)
 
 
 def within_capacity(
@@ -157,7 +150,7 @@ def within_capacity(
         elif event.case_id in holding:
             load[holding.pop(event.case_id)] -= 1
     known = len(agents & set(capacities))
-    return Check("no agent over capacity", not bad, known, len(bad), bad[0] if bad else "")
+    return Check.of("no agent over capacity", known, bad)
 
 
 def one_survey_per_resolved_case(events: Sequence[Envelope[Any]]) -> Check:
@@ -167,13 +160,7 @@ def one_survey_per_resolved_case(events: Sequence[Envelope[Any]]) -> Check:
         surveys[request.case_id].add(request.survey_id)
     bad = [f"{case}: {len(ids)} surveys" for case, ids in surveys.items() if len(ids) > 1]
     bad += [f"{case}: a survey, never resolved" for case in surveys if case not in resolved]
-    return Check(
-        "at most one survey per resolved case",
-        not bad,
-        len(resolved),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("at most one survey per resolved case", len(resolved), bad)
 
 
 def breaches_escalated_once_per_level(events: Sequence[Envelope[Any]]) -> Check:
@@ -192,13 +179,7 @@ def breaches_escalated_once_per_level(events: Sequence[Envelope[Any]]) -> Check:
     bad = [f"clock {key}: breached {len(at)} times" for key, at in breaches.items() if len(at) > 1]
     bad += [f"breach {b}: {len(ids)} escalations" for b, ids in raised.items() if len(ids) > 1]
     bad += [f"escalation {key} reached {n} times" for key, n in climbs.items() if n > 1]
-    return Check(
-        "each SLA breach escalated at most once per level",
-        not bad,
-        len(breaches),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("each SLA breach escalated at most once per level", len(breaches), bad)
 
 
 def no_dead_letters(dead_letters: Mapping[str, Sequence[str]]) -> Check:
@@ -219,13 +200,7 @@ def clients_saw_only_2xx_or_503(calls: Sequence[Call]) -> Check:
         and c.status >= 500
         and (c.status != 503 or not _retry_after_given(c.retry_after))
     ]
-    return Check(
-        "clients saw no 5xx but 503 with Retry-After",
-        not bad,
-        len(calls),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("clients saw no 5xx but 503 with Retry-After", len(calls), bad)
 
 
 def _retry_after_given(value: str | None) -> bool:
@@ -252,13 +227,7 @@ def connection_errors_only_while_down(calls: Sequence[Call], windows: Sequence[W
 
     failed = [c for c in calls if c.error is not None]
     bad = [f"{c.method} {c.service}{c.path}: {c.error}" for c in failed if not excused(c)]
-    return Check(
-        "connection errors only to a killed service",
-        not bad,
-        len(failed),
-        len(bad),
-        bad[0] if bad else "",
-    )
+    return Check.of("connection errors only to a killed service", len(failed), bad)
 
 
 def every_contact_answered(contacts: Sequence[ContactRecord]) -> Check:
@@ -273,12 +242,10 @@ def every_contact_answered(contacts: Sequence[ContactRecord]) -> Check:
         for c in counted
         if c.status is None or not 0 < c.status < 500
     ]
-    return Check(
+    return Check.of(
         f"every contact answered (<500; {len(stopped)} still tried when the simulator stopped)",
-        not bad,
         len(counted),
-        len(bad),
-        bad[0] if bad else "",
+        bad,
     )
 
 
@@ -293,10 +260,8 @@ def routed_after_every_fault(
             bad.append(f"fault {index}: not ready within {ready_within:.0f} s")
         elif routed is None or routed > within:
             bad.append(f"fault {index}: a new contact offered after {routed} s")
-    return Check(
+    return Check.of(
         f"ready within {ready_within:.0f} s, then a new contact routed within {within:.0f} s",
-        not bad,
         len(outcomes),
-        len(bad),
-        bad[0] if bad else "",
+        bad,
     )
