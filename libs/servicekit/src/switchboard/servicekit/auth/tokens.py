@@ -54,19 +54,18 @@ class TokenVerifier:
         """The caller, or a 401 problem (403: a single sign-on token without a Switchboard
         role; 503: the provider's keys cannot be fetched). May fetch the provider's keys
         (blocking) unless ``fetch`` is false: then ``KeyNotCached`` when it would."""
-        if self._service_secret is not None and self._names_a_service(token):
+        unread = _unverified(token) if self._service_secret or self._oidc else None
+        if self._service_secret is not None and self._names_a_service(unread):
             return self._signed_principal(token, self._service_secret)
-        if self._oidc is not None and self._is_single_sign_on(token):
+        if self._oidc is not None and self._is_single_sign_on(unread):
             return _single_sign_on(self._oidc, token, fetch)
         return self._shared_secret_principal(token)
 
-    def _names_a_service(self, token: str) -> bool:
-        try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-            subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
-        except jwt.PyJWTError:
+    def _names_a_service(self, unread: tuple[object, dict[str, Any]] | None) -> bool:
+        if unread is None:
             return False
-        return algorithm == self._algorithm and str(subject).startswith(SERVICE_SUBJECT)
+        algorithm, claims = unread
+        return algorithm == self._algorithm and str(claims.get("sub")).startswith(SERVICE_SUBJECT)
 
     async def authenticate(self, token: str) -> Principal:
         """``principal()`` for a request: a fetch from the provider runs in a worker thread."""
@@ -75,18 +74,16 @@ class TokenVerifier:
         except KeyNotCached:
             return await run_in_threadpool(self.principal, token, fetch=True)
 
-    def _is_single_sign_on(self, token: str) -> bool:
+    def _is_single_sign_on(self, unread: tuple[object, dict[str, Any]] | None) -> bool:
         """Everything but a shared-secret token not claiming the provider's issuer goes to
         the provider's check (which refuses HS256 tokens claiming its issuer, and ``none``)."""
         if not self._shared_secret:
             return True
-        try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-        except jwt.PyJWTError:
+        if unread is None:
             return False  # the shared-secret check says what is wrong with it
         assert self._oidc is not None
-        return algorithm != self._algorithm or issuer == self._oidc.issuer
+        algorithm, claims = unread
+        return algorithm != self._algorithm or claims.get("iss") == self._oidc.issuer
 
     def _shared_secret_principal(self, token: str) -> Principal:
         return self._signed_principal(token, self._secret)
@@ -125,6 +122,17 @@ class TokenVerifier:
             "exp": now + ttl,
         }
         return jwt.encode(claims, self._secret, algorithm=self._algorithm)
+
+
+def _unverified(token: str) -> tuple[object, dict[str, Any]] | None:
+    """The token's algorithm and claims, read once before any signature is checked (they
+    only choose the check); None when it is no JWT at all."""
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return algorithm, claims
 
 
 def _single_sign_on(oidc: OidcVerifier, token: str, fetch: bool) -> Principal:
