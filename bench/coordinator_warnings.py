@@ -41,6 +41,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from stats import verdict
+
 from switchboard.contracts.base import Event
 from switchboard.contracts.events import (
     CaseOffered,
@@ -509,17 +511,7 @@ def main() -> int:
             )
     targets = report(outcomes)
     print(f"ran in {time.monotonic() - began:.1f} s")
-    for name, ok in targets.items():
-        print(f"{'✓' if ok else '✗'} {name}")
-    missed = [name for name, ok in targets.items() if not ok]
-    if missed and args.strict:
-        print(f"RESULT coordinator_warnings: failed targets missed: {'; '.join(missed)}")
-        return 1
-    print(
-        "RESULT coordinator_warnings: ok"
-        + (f" (targets missed: {'; '.join(missed)})" if missed else "")
-    )
-    return 0
+    return verdict("coordinator_warnings", targets, strict=args.strict)
 
 
 if __name__ == "__main__":

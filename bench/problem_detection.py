@@ -24,6 +24,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from stats import verdict
+
 from switchboard.escalation.adapters.freedict import cached_lexicon
 from switchboard.escalation.domain.problem_detection import (
     Contact,
@@ -143,17 +145,7 @@ def main() -> int:
         "recall ≥ 0.9": recall >= 0.9,
         "≤ 1 false problem per day": per_day <= 1.0,
     }
-    for name, ok in targets.items():
-        print(f"{'✓' if ok else '✗'} {name}")
-    missed = [name for name, ok in targets.items() if not ok]
-    if missed and args.strict:
-        print(f"RESULT problem_detection: failed targets missed: {'; '.join(missed)}")
-        return 1
-    print(
-        "RESULT problem_detection: ok"
-        + (f" (targets missed: {'; '.join(missed)})" if missed else "")
-    )
-    return 0
+    return verdict("problem_detection", targets, strict=args.strict)
 
 
 if __name__ == "__main__":

@@ -75,3 +75,16 @@ def ratio(numerator: float, denominator: float) -> str:
     if denominator == 0 or math.isnan(denominator) or math.isnan(numerator):
         return "n/a"
     return f"{100 * numerator / denominator:.0f} %"
+
+
+def verdict(name: str, targets: dict[str, bool], *, strict: bool) -> int:
+    """Print each target ✓/✗ and the RESULT line; the exit status: 1 only when ``strict``
+    and a target was missed (a measured miss is otherwise a result, not a failure)."""
+    for target, ok in targets.items():
+        print(f"{'✓' if ok else '✗'} {target}")
+    missed = [target for target, ok in targets.items() if not ok]
+    if missed and strict:
+        print(f"RESULT {name}: failed targets missed: {'; '.join(missed)}")
+        return 1
+    print(f"RESULT {name}: ok" + (f" (targets missed: {'; '.join(missed)})" if missed else ""))
+    return 0
